@@ -1,0 +1,248 @@
+// Transport: the storage interface every backend implements (memory, local
+// filesystem, overlay, S3) and every wrapper decorates (counting, retrying,
+// fault injection). The engine sees storage only through this interface.
+//
+// Thread-safety: a Transport is safe for concurrent use without external
+// synchronization. A ReadStream or WriteStream is used by one thread at a time.
+//
+// Keys. The namespace is flat: a key is an opaque byte string (UTF-8 in
+// practice) of 1..max_key_size bytes; '/' matters only to List's delimiter.
+// Backends that map keys to files refuse keys they cannot represent
+// (InvalidArgument), never silently alias two keys.
+//
+// ETags. The ETag of a single-part object is the lowercase hex MD5 of its
+// bytes, without quotes, as S3 returns it (quotes stripped).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "worm/result.h"
+
+namespace worm {
+
+using ByteView = std::string_view;
+using Key = std::string;
+
+struct ObjectMeta {
+  Key key;
+  uint64_t size = 0;
+  std::string etag;             // hex MD5 for single-part objects, no quotes
+  int64_t last_modified_ms = 0; // Unix milliseconds
+  std::string version;          // backend-specific; empty when unversioned
+  std::string content_type;     // empty when unknown (List does not fill it)
+  std::map<std::string, std::string> user_metadata;  // x-amz-meta-*, lowercase names
+};
+
+// Bytes [offset, offset + length) of an object; length unset means "to the end".
+struct ByteRange {
+  uint64_t offset = 0;
+  std::optional<uint64_t> length;
+};
+
+struct ReadOptions {
+  std::optional<ByteRange> range;
+  std::string if_match;       // FailedPrecondition unless the ETag equals this
+  std::string if_none_match;  // FailedPrecondition if the ETag equals this ("*": exists)
+  int64_t deadline_ms = 0;    // absolute Unix ms; 0 means none. Remote backends only.
+};
+
+struct Object {
+  ObjectMeta meta;
+  std::string data;
+};
+
+enum class PutMode {
+  kOverwrite,  // unconditional
+  kCreate,     // If-None-Match: *  -> AlreadyExists when the key exists
+  kUpdate,     // If-Match: etag    -> FailedPrecondition when missing or different
+};
+
+struct WriteOptions {
+  PutMode mode = PutMode::kOverwrite;
+  std::string if_match;  // REQUIRES: non-empty iff mode == kUpdate
+  std::string content_type;
+  std::map<std::string, std::string> user_metadata;
+  // Local backends: fsync file and folder before acknowledging. Default true:
+  // an acknowledged write survives a crash. Turning it off trades durability
+  // for speed (about 3x more small-file creates per second, see PEERS.md).
+  bool sync = true;
+
+  static WriteOptions Create() { return WriteOptions{PutMode::kCreate}; }
+  static WriteOptions Update(std::string etag) {
+    WriteOptions o;
+    o.mode = PutMode::kUpdate;
+    o.if_match = std::move(etag);
+    return o;
+  }
+};
+
+struct PutResult {
+  std::string etag;
+  std::string version;
+};
+
+struct DeleteOptions {
+  std::string if_match;  // when set: FailedPrecondition if the object's ETag differs
+};
+
+struct ListRequest {
+  std::string prefix;
+  std::string delimiter;    // usually "" or "/"
+  std::string start_after;  // exclusive; keys <= start_after are skipped
+  std::string token;        // continuation token from a previous ListPage
+  int max_keys = 1000;      // 1..1000, as S3 caps it
+};
+
+struct ListPage {
+  std::vector<ObjectMeta> objects;         // byte-sorted by key
+  std::vector<std::string> common_prefixes;  // byte-sorted, each ends with the delimiter
+  std::string next_token;                  // empty on the last page
+};
+
+// What a backend can promise. The engine checks these rather than guessing.
+struct Capabilities {
+  std::string name;                 // "memory", "local", "overlay", "s3"
+  bool conditional_create = true;   // honours PutMode::kCreate atomically
+  bool conditional_update = true;   // honours PutMode::kUpdate atomically
+  bool list_after_write = true;     // a completed Put is visible to the next List
+  bool user_metadata = true;        // keeps content_type and user_metadata
+  bool object_lock = false;
+  size_t max_key_size = 1024;
+};
+
+// A streamed object body. Read returns the number of bytes placed in `buf`,
+// 0 at the end. A body that turns out shorter or different than its metadata
+// promised gives DataLoss.
+class ReadStream {
+ public:
+  virtual ~ReadStream() = default;
+  virtual const ObjectMeta& meta() const = 0;
+  virtual Result<size_t> Read(char* buf, size_t n) = 0;
+};
+
+// A streamed upload. Nothing is visible to readers before Commit succeeds.
+// Abort, or destruction before Commit, discards the upload. After Commit or
+// Abort the stream must not be used again.
+class WriteStream {
+ public:
+  virtual ~WriteStream() = default;
+  virtual Status Append(ByteView data) = 0;
+  // Applies the WriteOptions' mode atomically, as Put does.
+  virtual Result<PutResult> Commit() = 0;
+  virtual void Abort() = 0;
+};
+
+class Transport {
+ public:
+  Transport() = default;
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+  virtual ~Transport() = default;
+
+  virtual Capabilities capabilities() const = 0;
+
+  // Metadata of `key`. NotFound when missing; FailedPrecondition when an
+  // If-Match / If-None-Match condition in `options` fails.
+  virtual Result<ObjectMeta> Head(const Key& key, const ReadOptions& options) = 0;
+
+  // The whole object, or `options.range` of it. NotFound when missing;
+  // FailedPrecondition on a failed condition; OutOfRange when the range
+  // starts at or past the end of a non-empty object.
+  virtual Result<Object> Get(const Key& key, const ReadOptions& options) = 0;
+
+  // As Get, streamed: memory stays bounded whatever the object size.
+  virtual Result<std::unique_ptr<ReadStream>> OpenRead(const Key& key,
+                                                       const ReadOptions& options) = 0;
+
+  // Atomically stores `data` at `key`: readers see the old object or the new,
+  // never part of one. kCreate gives AlreadyExists if the key exists; kUpdate
+  // gives FailedPrecondition if it is missing or its ETag differs. Concurrent
+  // conditional puts on one key: exactly one wins. InvalidArgument for a key
+  // the backend cannot store.
+  virtual Result<PutResult> Put(const Key& key, ByteView data, const WriteOptions& options) = 0;
+
+  // A streamed Put; the mode is checked at Commit.
+  virtual Result<std::unique_ptr<WriteStream>> OpenWrite(const Key& key,
+                                                         const WriteOptions& options) = 0;
+
+  // Removes `key`. Idempotent: deleting a missing key is OK. With if_match
+  // set, a missing object or a different ETag gives FailedPrecondition.
+  virtual Status Delete(const Key& key, const DeleteOptions& options) = 0;
+
+  // One page of keys under `request.prefix`, byte-sorted. With a delimiter,
+  // keys sharing the next delimited segment roll up into common_prefixes.
+  // InvalidArgument for max_keys outside 1..1000 or a malformed token.
+  virtual Result<ListPage> List(const ListRequest& request) = 0;
+
+  // Copies `from` to `to` (server-side where the backend can). The default
+  // implementation is Get + Put. NotFound when `from` is missing.
+  virtual Result<PutResult> Copy(const Key& from, const Key& to, const WriteOptions& options);
+
+  // Every object under `prefix` (no delimiter), following all pages.
+  Result<std::vector<ObjectMeta>> ListAll(const std::string& prefix);
+};
+
+// Forwards every call to a target (leveldb's EnvWrapper). Decorators derive
+// from it and override only what they change.
+class TransportWrapper : public Transport {
+ public:
+  explicit TransportWrapper(std::shared_ptr<Transport> target) : target_(std::move(target)) {}
+  Transport* target() const { return target_.get(); }
+
+  Capabilities capabilities() const override { return target_->capabilities(); }
+  Result<ObjectMeta> Head(const Key& key, const ReadOptions& o) override {
+    return target_->Head(key, o);
+  }
+  Result<Object> Get(const Key& key, const ReadOptions& o) override { return target_->Get(key, o); }
+  Result<std::unique_ptr<ReadStream>> OpenRead(const Key& key, const ReadOptions& o) override {
+    return target_->OpenRead(key, o);
+  }
+  Result<PutResult> Put(const Key& key, ByteView data, const WriteOptions& o) override {
+    return target_->Put(key, data, o);
+  }
+  Result<std::unique_ptr<WriteStream>> OpenWrite(const Key& key, const WriteOptions& o) override {
+    return target_->OpenWrite(key, o);
+  }
+  Status Delete(const Key& key, const DeleteOptions& o) override { return target_->Delete(key, o); }
+  Result<ListPage> List(const ListRequest& r) override { return target_->List(r); }
+  Result<PutResult> Copy(const Key& from, const Key& to, const WriteOptions& o) override {
+    return target_->Copy(from, to, o);
+  }
+
+ protected:
+  std::shared_ptr<Transport> target_;
+};
+
+// ---- Backends ---------------------------------------------------------------
+
+// Objects in memory. For tests and as a scratch store.
+std::shared_ptr<Transport> NewMemoryTransport();
+
+struct LocalTransportOptions {
+  // fsync files and their folder before acknowledging writes (overridable per
+  // write by WriteOptions::sync). Off only for throwaway data.
+  bool sync = true;
+};
+
+// Objects as plain files under `root` (created if missing): key "a/b.json" is
+// file root/a/b.json. Writes go to a temp file, are fsynced, then renamed into
+// place. Conditional writes hold across processes (an flock per key's folder).
+// Keys that cannot be files (empty segments, ".", "..", a key that is also a
+// "folder" of other keys) give InvalidArgument or AlreadyExists naming the key.
+Result<std::shared_ptr<Transport>> NewLocalTransport(const std::string& root,
+                                                     LocalTransportOptions options = {});
+
+// Copy-on-write overlay (OANIX CowFs): reads fall through to `lower` unless
+// `upper` has the key or a whiteout for it; writes and deletes go to `upper`
+// only (deletes as whiteouts). `lower` is never written: a sandbox over real
+// data, or a dry run.
+std::shared_ptr<Transport> NewOverlayTransport(std::shared_ptr<Transport> upper,
+                                               std::shared_ptr<Transport> lower);
+
+}  // namespace worm

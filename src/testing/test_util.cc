@@ -1,0 +1,68 @@
+#include "testing/test_util.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "core/random.h"
+
+namespace worm::testing {
+
+namespace fs = std::filesystem;
+
+ScratchDir::ScratchDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  fs::path base = tmp && *tmp ? tmp : "/tmp";
+  path_ = base / ("worm-test-" + NewUuidV4().substr(0, 13));
+  fs::create_directories(path_);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+fs::path SourceDir() {
+  const char* dir = std::getenv("WORM_SOURCE_DIR");
+  return dir && *dir ? fs::path(dir) : fs::current_path();
+}
+
+fs::path BinaryDir() {
+  const char* dir = std::getenv("WORM_BINARY_DIR");
+  return dir && *dir ? fs::path(dir) : fs::current_path();
+}
+
+std::string ReadFileOrDie(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    ADD_FAILURE() << "cannot read " << p;
+    return {};
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFileOrDie(const fs::path& p, std::string_view data) {
+  if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  if (!out) ADD_FAILURE() << "cannot write " << p;
+}
+
+void ExpectGolden(const std::string& golden_path, const std::string& actual) {
+  fs::path p = SourceDir() / "tests" / "golden" / golden_path;
+  const char* update = std::getenv("UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    WriteFileOrDie(p, actual);
+    return;
+  }
+  if (!fs::exists(p)) {
+    ADD_FAILURE() << "golden file missing: " << p << " (run with UPDATE_GOLDEN=1 to create it)";
+    return;
+  }
+  EXPECT_EQ(ReadFileOrDie(p), actual) << "golden mismatch: " << p
+                                      << " (UPDATE_GOLDEN=1 rewrites it after review)";
+}
+
+}  // namespace worm::testing

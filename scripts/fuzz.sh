@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang-14 (ASan) and runs each for N seconds
+# (default 30) from its seed corpus. A crash fails the run and leaves the
+# reproducer in build/fuzz/crashes/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-30}"
+cmake --preset fuzz >/dev/null
+cmake --build build/fuzz -j"$(nproc)" --target fuzz_all >/dev/null
+mkdir -p build/fuzz/crashes
+status=0
+shopt -s nullglob
+for bin in build/fuzz/fuzz/*_fuzz; do
+  name=$(basename "$bin" _fuzz)
+  corpus="fuzz/corpus/$name"
+  work="build/fuzz/corpus/$name"
+  mkdir -p "$work"
+  [[ -d "$corpus" ]] && cp -n "$corpus"/* "$work"/ 2>/dev/null || true
+  if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="build/fuzz/crashes/$name-" "$work" >"build/fuzz/$name.log" 2>&1; then
+    echo "fuzz $name: ok ($(grep -Eo '#[0-9]+' "build/fuzz/$name.log" | tail -1 | tr -d '#') runs)"
+  else
+    echo "fuzz $name: FAILED, see build/fuzz/$name.log" >&2
+    tail -30 "build/fuzz/$name.log" >&2
+    status=1
+  fi
+done
+exit $status

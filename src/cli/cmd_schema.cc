@@ -1,0 +1,209 @@
+// Schema commands: worm lint, worm paths, worm resolve.
+#include <CLI/CLI.hpp>
+
+#include "cli/cli.h"
+#include "schema/lint.h"
+#include "schema/resolver.h"
+#include "schema/schema.h"
+
+namespace worm::cli {
+
+namespace {
+
+// Loads the project's schema; a schema with errors points the user at lint.
+Result<schema::Schema> LoadProjectSchema(const Cli& cli) {
+  ASSIGN_OR_RETURN(ProjectDir p, cli.Project());
+  auto s = schema::LoadSchemaFile(p.schema_path().string());
+  if (!s.ok()) {
+    return Status::InvalidArgument(s.status().message() + " (run `worm lint` to see every problem)");
+  }
+  return s;
+}
+
+// ---- lint -------------------------------------------------------------------
+
+struct LintArgs {
+  std::string file;
+};
+
+Status RunLint(Cli& cli, const LintArgs& args) {
+  std::string path = args.file;
+  if (path.empty()) {
+    ASSIGN_OR_RETURN(ProjectDir p, cli.Project());
+    path = p.schema_path().string();
+  }
+  ASSIGN_OR_RETURN(std::string text, ReadInput(path));
+  auto diags = schema::LintSchemaText(text);
+  int errors = 0, warnings = 0;
+  for (const auto& d : diags) (d.severity == schema::Severity::kError ? errors : warnings)++;
+
+  if (cli.json) {
+    Json list = Json::array();
+    for (const auto& d : diags) list.push_back(schema::DiagnosticToJson(d));
+    cli.PrintJson({{"file", path}, {"ok", errors == 0}, {"errors", errors},
+                   {"warnings", warnings}, {"diagnostics", list}});
+  } else {
+    std::string out;
+    for (const auto& d : diags) {
+      out += path + ":" + std::to_string(d.line) + ":" + std::to_string(d.column) + ": " +
+             (d.severity == schema::Severity::kError ? "error" : "warning") + " [" + d.code +
+             "] " + d.json_path + ": " + d.message + "\n";
+    }
+    out += errors == 0 ? (path + ": ok") : path + ": " + std::to_string(errors) + " error(s)";
+    if (warnings) out += ", " + std::to_string(warnings) + " warning(s)";
+    cli.Print(out);
+  }
+  // Problems were reported as data; the exit code says the input is invalid.
+  if (errors > 0) cli.exit_code = kExitInvalid;
+  return Status::OK();
+}
+
+// ---- paths ------------------------------------------------------------------
+
+Json FoldersJson(const schema::SystemFolders& f) {
+  return {{"oplog", f.oplog}, {"snapshots", f.snapshots}, {"trash", f.trash}};
+}
+
+Status RunPaths(Cli& cli) {
+  ASSIGN_OR_RETURN(schema::Schema s, LoadProjectSchema(cli));
+  schema::StorageResolver resolver(s);
+  Json models = Json::array();
+  std::vector<std::vector<std::string>> rows;
+  std::string blocks;
+  for (const auto& m : s.models) {
+    auto folders = resolver.SystemFolderTemplates(m);
+    std::string layout(schema::LayoutName(s.LayoutOf(m)));
+    Json ids = Json::array();
+    for (const auto* seg : m.full.dynamic_segments()) ids.push_back({{"name", seg->name}, {"type", seg->type}});
+    models.push_back({{"model", m.name},
+                      {"path", m.path.source},
+                      {"singleton", m.singleton},
+                      {"basePath", resolver.BasePath(m)},
+                      {"collectionPrefix", resolver.CollectionPrefix(m)},
+                      {"keyTemplate", resolver.KeyTemplate(m)},
+                      {"ids", ids},
+                      {"layout", layout},
+                      {"systemFolders", FoldersJson(folders)}});
+    blocks += m.name + (m.singleton ? " (singleton)" : "") + "\n" +
+              "  path        " + m.path.source + "\n" +
+              "  base        " + resolver.BasePath(m) + "\n" +
+              "  prefix      " + resolver.CollectionPrefix(m) + "\n" +
+              "  key         " + resolver.KeyTemplate(m) + "\n" +
+              "  oplog       " + folders.oplog + "\n" +
+              "  snapshots   " + folders.snapshots + "\n" +
+              "  trash       " + folders.trash + "   (layout " + layout + ")\n";
+  }
+  if (cli.json) {
+    cli.PrintJson({{"layout", std::string(schema::LayoutName(s.layout))}, {"models", models}});
+  } else {
+    cli.Print(blocks);
+  }
+  return Status::OK();
+}
+
+// ---- resolve ----------------------------------------------------------------
+
+struct ResolveArgs {
+  std::string model;
+  std::vector<std::string> ids;
+  std::vector<std::string> named;  // --id name=value
+};
+
+Result<schema::EntityIds> CollectIds(const schema::Model& m, const ResolveArgs& args) {
+  auto segs = m.full.dynamic_segments();
+  std::vector<std::string> positional = args.ids;
+  // A composite id may be given as one "a/b" argument.
+  if (positional.size() == 1 && segs.size() > 1) {
+    std::vector<std::string> parts;
+    std::string cur;
+    for (char c : positional[0]) {
+      if (c == '/') {
+        parts.push_back(cur);
+        cur.clear();
+      } else {
+        cur += c;
+      }
+    }
+    parts.push_back(cur);
+    positional = parts;
+  }
+  schema::EntityIds ids(segs.size());
+  std::vector<bool> set(segs.size(), false);
+  for (size_t i = 0; i < positional.size(); ++i) {
+    if (i >= segs.size()) {
+      return Status::InvalidArgument(m.name + ": takes " + std::to_string(segs.size()) +
+                                     " id(s), got " + std::to_string(positional.size()));
+    }
+    ids[i] = positional[i];
+    set[i] = true;
+  }
+  for (const auto& nv : args.named) {
+    auto eq = nv.find('=');
+    if (eq == std::string::npos) return Status::InvalidArgument("--id " + nv + ": expected name=value");
+    std::string name = nv.substr(0, eq);
+    size_t i = 0;
+    while (i < segs.size() && segs[i]->name != name) ++i;
+    if (i == segs.size()) {
+      std::string known;
+      for (const auto* s : segs) known += (known.empty() ? "" : ", ") + s->name;
+      return Status::InvalidArgument("--id " + name + ": " + m.name + " has no id segment named '" +
+                                     name + "' (ids: " + (known.empty() ? "none" : known) + ")");
+    }
+    ids[i] = nv.substr(eq + 1);
+    set[i] = true;
+  }
+  for (size_t i = 0; i < segs.size(); ++i) {
+    if (!set[i]) {
+      return Status::InvalidArgument(m.name + ": missing id '" + segs[i]->name + "' (" +
+                                     segs[i]->type + ")");
+    }
+  }
+  return ids;
+}
+
+Status RunResolve(Cli& cli, const ResolveArgs& args) {
+  ASSIGN_OR_RETURN(schema::Schema s, LoadProjectSchema(cli));
+  const schema::Model* m = s.FindModel(args.model);
+  if (m == nullptr) {
+    std::string known;
+    for (const auto& mm : s.models) known += (known.empty() ? "" : ", ") + mm.name;
+    return Status::NotFound("model '" + args.model + "' is not in the schema (models: " + known + ")");
+  }
+  ASSIGN_OR_RETURN(schema::EntityIds ids, CollectIds(*m, args));
+  schema::StorageResolver resolver(s);
+  ASSIGN_OR_RETURN(std::string key, resolver.EntityKey(*m, ids));
+  ASSIGN_OR_RETURN(schema::SystemFolders folders, resolver.SystemFoldersFor(*m, ids));
+  if (cli.json) {
+    Json named = Json::object();
+    auto segs = m->full.dynamic_segments();
+    for (size_t i = 0; i < segs.size(); ++i) named[segs[i]->name] = ids[i];
+    cli.PrintJson({{"model", m->name}, {"ids", named}, {"key", key},
+                   {"systemFolders", FoldersJson(folders)}});
+  } else {
+    cli.Print(key);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+void RegisterSchemaCommands(CLI::App& app, Cli& cli) {
+  auto lint = std::make_shared<LintArgs>();
+  auto* lint_cmd = app.add_subcommand("lint", "Check schema.json; report every problem with line:column");
+  lint_cmd->add_option("file", lint->file, "Schema file (default: the project's .worm/schema.json)");
+  lint_cmd->callback([&cli, lint] { cli.Finish(RunLint(cli, *lint)); });
+
+  auto* paths_cmd = app.add_subcommand(
+      "paths", "Per model: base path, collection prefix, key template, system folders");
+  paths_cmd->callback([&cli] { cli.Finish(RunPaths(cli)); });
+
+  auto resolve = std::make_shared<ResolveArgs>();
+  auto* resolve_cmd = app.add_subcommand("resolve", "Print the bucket key of an entity");
+  resolve_cmd->add_option("model", resolve->model, "Model name")->required();
+  resolve_cmd->add_option("ids", resolve->ids,
+                          "Id(s) in path order; a composite id may be given as a/b");
+  resolve_cmd->add_option("--id", resolve->named, "An id by segment name: --id deptId=...");
+  resolve_cmd->callback([&cli, resolve] { cli.Finish(RunResolve(cli, *resolve)); });
+}
+
+}  // namespace worm::cli

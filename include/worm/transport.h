@@ -26,6 +26,8 @@
 
 namespace worm {
 
+class Clock;
+
 using ByteView = std::string_view;
 using Key = std::string;
 
@@ -221,27 +223,56 @@ class TransportWrapper : public Transport {
 
 // ---- Backends ---------------------------------------------------------------
 
-// Objects in memory. For tests and as a scratch store.
+// Objects in memory. For tests and as a scratch store. last_modified comes
+// from `clock` (Clock::Default() when null; not owned, must outlive the
+// transport).
 std::shared_ptr<Transport> NewMemoryTransport();
+std::shared_ptr<Transport> NewMemoryTransport(Clock* clock);
 
 struct LocalTransportOptions {
   // fsync files and their folder before acknowledging writes (overridable per
   // write by WriteOptions::sync). Off only for throwaway data.
+  // A write is fsynced only when both this and WriteOptions::sync are true.
   bool sync = true;
+  // When set, file modification times (and so last_modified) come from this
+  // clock instead of the filesystem's. Not owned; must outlive the transport.
+  Clock* clock = nullptr;
 };
 
+// The reserved top-level folder of a local root, holding temp files (tmp/)
+// and cross-process lock stripes (locks/). Keys whose first segment is this
+// name are refused with InvalidArgument; List never shows it.
+inline constexpr std::string_view kLocalReservedDir = ".wormfs";
+
 // Objects as plain files under `root` (created if missing): key "a/b.json" is
-// file root/a/b.json. Writes go to a temp file, are fsynced, then renamed into
-// place. Conditional writes hold across processes (an flock per key's folder).
-// Keys that cannot be files (empty segments, ".", "..", a key that is also a
-// "folder" of other keys) give InvalidArgument or AlreadyExists naming the key.
+// file root/a/b.json. Writes go to a temp file in root/.wormfs/tmp, are
+// fsynced, then renamed into place (and the folder fsynced). Metadata
+// (content type, user metadata, the cached MD5 ETag with the size, mtime and
+// inode it was computed for) lives in the xattr "user.worm.meta", set before
+// the rename; a file edited by hand is re-hashed. Without xattr support,
+// ETags are hashed on demand and capabilities().user_metadata is false.
+// Every write holds a cross-process lock stripe (flock on
+// root/.wormfs/locks/NN, chosen by a hash of the key) around its check and
+// rename, so conditional writes hold across threads and processes. Keys that
+// cannot be files (empty segments, ".", "..", a segment over NAME_MAX, a key
+// that is also a "folder" of other keys) give InvalidArgument naming the key.
+// Deletes prune folders left empty. Streams must not outlive the transport.
 Result<std::shared_ptr<Transport>> NewLocalTransport(const std::string& root,
                                                      LocalTransportOptions options = {});
+
+// Where the overlay keeps whiteouts in `upper`: deleting key k writes the
+// empty object kOverlayWhiteoutPrefix + k. User keys under this prefix are
+// refused with InvalidArgument and never listed.
+inline constexpr std::string_view kOverlayWhiteoutPrefix = ".worm.whiteout/";
 
 // Copy-on-write overlay (OANIX CowFs): reads fall through to `lower` unless
 // `upper` has the key or a whiteout for it; writes and deletes go to `upper`
 // only (deletes as whiteouts). `lower` is never written: a sandbox over real
-// data, or a dry run.
+// data, or a dry run. List merges both, hiding whiteouts. Conditional writes
+// check the merged view; they are atomic among users of one overlay object
+// (an in-process lock stripe per key) and, where upper holds the key, also
+// against other writers of upper. Keys are limited to upper's max_key_size
+// minus the whiteout prefix. Streams must not outlive the transport.
 std::shared_ptr<Transport> NewOverlayTransport(std::shared_ptr<Transport> upper,
                                                std::shared_ptr<Transport> lower);
 

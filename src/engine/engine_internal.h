@@ -1,0 +1,223 @@
+// Internals of the entity engine shared by src/engine/*.cc. Not public API.
+//
+// ProjectState owns the schema, resolver, transport and clock of a Project;
+// ModelStore implements one model's operations (Repository forwards to it).
+// Both are safe for concurrent use: the only mutable state is the hook lists,
+// the sentinel cache and the oplog head cache, each behind its own mutex.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/json_util.h"
+#include "schema/resolver.h"
+#include "schema/schema.h"
+#include "worm/repository.h"
+
+namespace worm::engine {
+
+class ModelStore;
+
+// A stored object read back: bytes, ETag and the parsed document.
+struct Stored {
+  std::string key;
+  std::string etag;
+  std::string bytes;
+  Json doc;
+};
+
+class ProjectState {
+ public:
+  ProjectState(schema::Schema schema, std::shared_ptr<Transport> transport, Clock* clock,
+               ProjectOptions options, std::string root);
+  ~ProjectState();
+
+  const schema::Schema& schema() const { return schema_; }
+  const schema::StorageResolver& resolver() const { return resolver_; }
+  Transport* transport() const { return transport_.get(); }
+  Clock* clock() const { return clock_; }
+  const ProjectOptions& options() const { return options_; }
+  const std::string& root() const { return root_; }
+  std::string Now() const { return FormatTimestamp(clock_->NowMillis()); }
+
+  // NotFound naming the model and the known ones.
+  Result<ModelStore*> Store(std::string_view model) const;
+  const std::map<std::string, std::unique_ptr<ModelStore>, std::less<>>& stores() const {
+    return stores_;
+  }
+
+  // Writes `key` with `content` unless already done by this process (create
+  // only; AlreadyExists is fine).
+  Status EnsureSentinel(const std::string& key, const Json& content);
+
+ private:
+  schema::Schema schema_;
+  schema::StorageResolver resolver_;
+  std::shared_ptr<Transport> transport_;
+  Clock* clock_;
+  ProjectOptions options_;
+  std::string root_;
+  std::map<std::string, std::unique_ptr<ModelStore>, std::less<>> stores_;
+  std::mutex sentinel_mu_;
+  std::set<std::string> sentinels_done_;
+};
+
+// The head (last entry) of one entity's oplog.
+struct OplogHead {
+  std::string folder;
+  int64_t seq = 0;         // 0: no entries
+  Json entry;              // null when seq == 0
+  std::string entry_hash;  // Blake3 of the canonical entry; "" when seq == 0
+  std::string op() const;  // "" when seq == 0
+};
+
+// A reference found while validating: `path` holds an id of `model`.
+struct RefUse {
+  std::string path;
+  std::string model;
+  std::string value;
+};
+
+// Lost a compare-and-swap inside a write: the caller redoes its loop.
+inline Status LostRace(std::string msg) { return Status::Aborted(std::move(msg)); }
+
+class ModelStore {
+ public:
+  ModelStore(ProjectState* project, const schema::Model* model);
+
+  const schema::Model& model() const { return *model_; }
+  ProjectState& project() const { return *project_; }
+  Transport* transport() const { return project_->transport(); }
+
+  // ---- naming (store.cc)
+  std::string Describe(const EntityIds& ids) const;  // "Customer 3f2b…" / "OrgSettings"
+  std::vector<std::string> IdFieldNames() const;
+  Result<std::string> KeyOf(const EntityIds& ids) const;
+  Result<schema::SystemFolders> FoldersOf(const EntityIds& ids) const;
+  std::string FileName() const;  // "profile.json"
+  std::string Actor(const WriteContext& ctx) const;
+
+  // ---- objects (store.cc)
+  // nullopt when missing; DataLoss when the bytes are not JSON.
+  Result<std::optional<Stored>> Read(const std::string& key) const;
+  static std::string Serialize(const Json& doc);
+  Status EnsureSentinels(const EntityIds& ids);
+
+  // ---- CRUD (store.cc)
+  Result<Entity> Create(const Json& document, const CreateOptions& options);
+  Result<Entity> Get(const EntityIds& ids, const GetOptions& options);
+  Result<Entity> Update(const EntityIds& ids, const std::function<Status(Json&)>& mutate,
+                        const UpdateOptions& options, bool replace);
+  Status Delete(const EntityIds& ids, const RemoveOptions& options);
+  Result<Entity> Restore(const EntityIds& ids, const WriteContext& options);
+
+  // ---- validation (validation.cc)
+  // Checks `doc` against the model; collects ref uses. InvalidArgument
+  // "<Model id>: field "<path>": <why>".
+  Status Validate(const EntityIds& ids, const Json& doc, std::vector<RefUse>* refs) const;
+  void ApplyDefaults(Json& doc) const;
+  // Every referenced entity must exist.
+  Status CheckRefs(const EntityIds& ids, const std::vector<RefUse>& refs) const;
+
+  // ---- oplog (oplog.cc)
+  Result<OplogHead> ReadOplogHead(const EntityIds& ids);
+  // kCreate of entry head.seq + 1; LostRace when taken.
+  Result<Json> AppendOplog(const OplogHead& head, const std::string& op, const Json* after,
+                           const std::string& actor, const std::string& reason);
+  // True when the live object agrees with the last entry.
+  static bool HeadAgrees(const OplogHead& head, const std::optional<Stored>& live);
+  // Makes the live object (and trash) agree with the head entry.
+  Status RollForward(const EntityIds& ids, const OplogHead& head,
+                     const std::optional<Stored>& live, std::vector<std::string>* actions);
+  Result<std::vector<OplogEntry>> History(const EntityIds& ids);
+
+  // ---- trash (trash.cc)
+  // Copies `live` to the trash with a tombstone, then deletes it (if_match).
+  Status MaterializeSoftDelete(const EntityIds& ids, const Stored& live, const std::string& actor,
+                               const std::string& reason);
+  // Completes or undoes interrupted soft deletes/restores of one entity.
+  Status RepairTrash(const EntityIds& ids, std::vector<std::string>* actions);
+  Result<std::optional<Entity>> GetFromTrash(const EntityIds& ids);
+
+  // ---- links (links.cc)
+  // onDelete rules of every ref field pointing at this model's entity `ids`.
+  Status ApplyOnDelete(const EntityIds& ids, const RemoveOptions& options, bool check_only);
+  Status Populate(Json& doc, const std::vector<std::string>& paths, int depth) const;
+  Result<Entity> Link(const EntityIds& ids, const std::string& link, const EntityIds& target,
+                      const WriteContext& ctx);
+  Status Unlink(const EntityIds& ids, const std::string& link, const EntityIds& target,
+                const WriteContext& ctx);
+  Result<std::vector<Entity>> Linked(const EntityIds& ids, const std::string& link);
+
+  // ---- listing (list.cc)
+  Result<EntityPage> ListPage(const ListOptions& options);
+  Status Scan(const ListOptions& options, const std::function<Status(const Entity&)>& fn);
+  // Ids of every entity having objects under a system folder template
+  // (oplog or trash), streamed page by page.
+  Status ScanSystemFolders(const std::string& folder_template,
+                           const std::function<Status(const EntityIds&)>& fn);
+
+  // ---- snapshots (snapshots.cc)
+  Result<SnapshotInfo> Snapshot(const EntityIds& ids);
+  Result<std::vector<SnapshotInfo>> ListSnapshots(const EntityIds& ids);
+  Result<Json> ReadSnapshot(const EntityIds& ids, const std::string& name);
+
+  // ---- repair (repair.cc)
+  Result<RepairReport> Repair();
+
+  // ---- hooks (store.cc)
+  void AddBefore(HookOp op, BeforeHook hook);
+  void AddAfter(HookOp op, AfterHook hook);
+  Status RunBefore(HookEvent& event) const;
+  void RunAfter(const HookEvent& event) const;
+
+  // Sleeps a random backoff before CAS retry `attempt` (0-based).
+  void Backoff(int attempt) const;
+
+ private:
+  Result<EntityIds> ResolveCreateIds(const Json& document, const CreateOptions& options,
+                                     bool* generated);
+  Result<std::string> NextSeqId(const EntityIds& parents, int64_t* floor);
+  Result<Entity> CreateOnce(const Json& input, const EntityIds& ids, const std::string& actor);
+  Result<Entity> CommitLive(const EntityIds& ids, const std::string& key, const std::string& op,
+                            const Json& after, const std::optional<Stored>& current,
+                            const OplogHead* head, const std::string& actor);
+  Status DeleteOnce(const EntityIds& ids, const RemoveOptions& options);
+  Result<Entity> RestoreOnce(const EntityIds& ids, const std::string& actor);
+  Status CheckIdFields(const EntityIds& ids, const Json& doc) const;
+  void StampIds(const EntityIds& ids, Json& doc) const;
+
+  ProjectState* project_;
+  const schema::Model* model_;
+
+  mutable std::mutex hooks_mu_;
+  std::map<HookOp, std::vector<std::shared_ptr<BeforeHook>>> before_;
+  std::map<HookOp, std::vector<std::shared_ptr<AfterHook>>> after_;
+
+  std::mutex head_mu_;
+  std::unordered_map<std::string, int64_t> head_cache_;  // oplog folder -> last seq seen
+};
+
+// ---- helpers shared across files (store.cc)
+std::string JoinIds(const EntityIds& ids);  // "a/b"
+EntityIds SplitIds(std::string_view joined);
+std::string TypeNameOf(const Json& v);  // "string", "number", "object", ...
+std::string HashDoc(const Json& doc);   // Blake3Hex(CanonicalJson(doc))
+// RFC 7386 merge patch of `patch` into `target`.
+void MergePatch(Json& target, const Json& patch);
+// Matches `key` against a folder template ("a/{id}/b/") followed by one file
+// name; fills ids and the file name. False when it does not match.
+bool MatchFolderTemplate(std::string_view folder_template, std::string_view key, EntityIds* ids,
+                         std::string* file);
+
+inline constexpr const char* kTombstoneName = ".worm.tombstone";
+inline constexpr const char* kSentinelName = ".worm";
+inline constexpr int kSentinelFormat = 1;
+
+}  // namespace worm::engine

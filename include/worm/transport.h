@@ -75,7 +75,11 @@ struct WriteOptions {
   // for speed (about 3x more small-file creates per second, see PEERS.md).
   bool sync = true;
 
-  static WriteOptions Create() { return WriteOptions{PutMode::kCreate}; }
+  static WriteOptions Create() {
+    WriteOptions o;
+    o.mode = PutMode::kCreate;
+    return o;
+  }
   static WriteOptions Update(std::string etag) {
     WriteOptions o;
     o.mode = PutMode::kUpdate;

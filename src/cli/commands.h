@@ -7,6 +7,8 @@
 
 namespace worm::cli {
 
+void RegisterServeCommand(CLI::App& app, Cli& cli);  // cmd_serve.cc (src/server)
+
 using RegisterFn = void (*)(CLI::App&, Cli&);
 
 inline std::vector<RegisterFn> AllCommands() {
@@ -14,6 +16,7 @@ inline std::vector<RegisterFn> AllCommands() {
       &RegisterInitCommand,
       &RegisterSchemaCommands,
       &RegisterVersionCommand,
+      &RegisterServeCommand,
   };
 }
 

@@ -6,6 +6,8 @@
 // the sentinel cache and the oplog head cache, each behind its own mutex.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -87,6 +89,9 @@ struct RefUse {
 // Lost a compare-and-swap inside a write: the caller redoes its loop.
 inline Status LostRace(std::string msg) { return Status::Aborted(std::move(msg)); }
 
+// PermissionDenied when the model's mode forbids the write.
+Status CheckWritable(const schema::Model& m, bool create);
+
 class ModelStore {
  public:
   ModelStore(ProjectState* project, const schema::Model* model);
@@ -128,8 +133,9 @@ class ModelStore {
   // ---- oplog (oplog.cc)
   Result<OplogHead> ReadOplogHead(const EntityIds& ids);
   // kCreate of entry head.seq + 1; LostRace when taken.
+  // `extra` members (reason, hard) are merged into the entry.
   Result<Json> AppendOplog(const OplogHead& head, const std::string& op, const Json* after,
-                           const std::string& actor, const std::string& reason);
+                           const std::string& actor, const Json& extra = Json::object());
   // True when the live object agrees with the last entry.
   static bool HeadAgrees(const OplogHead& head, const std::optional<Stored>& live);
   // Makes the live object (and trash) agree with the head entry.
@@ -139,8 +145,10 @@ class ModelStore {
 
   // ---- trash (trash.cc)
   // Copies `live` to the trash with a tombstone, then deletes it (if_match).
+  // With `undo_on_race` (no oplog), a live object changed meanwhile makes it
+  // remove the trash copy again and give LostRace.
   Status MaterializeSoftDelete(const EntityIds& ids, const Stored& live, const std::string& actor,
-                               const std::string& reason);
+                               const std::string& reason, bool undo_on_race = false);
   // Completes or undoes interrupted soft deletes/restores of one entity.
   Status RepairTrash(const EntityIds& ids, std::vector<std::string>* actions);
   Result<std::optional<Entity>> GetFromTrash(const EntityIds& ids);
@@ -148,7 +156,7 @@ class ModelStore {
   // ---- links (links.cc)
   // onDelete rules of every ref field pointing at this model's entity `ids`.
   Status ApplyOnDelete(const EntityIds& ids, const RemoveOptions& options, bool check_only);
-  Status Populate(Json& doc, const std::vector<std::string>& paths, int depth) const;
+  Status Populate(Json& doc, const std::vector<std::string>& paths, int depth);
   Result<Entity> Link(const EntityIds& ids, const std::string& link, const EntityIds& target,
                       const WriteContext& ctx);
   Status Unlink(const EntityIds& ids, const std::string& link, const EntityIds& target,
@@ -183,7 +191,17 @@ class ModelStore {
  private:
   Result<EntityIds> ResolveCreateIds(const Json& document, const CreateOptions& options,
                                      bool* generated);
-  Result<std::string> NextSeqId(const EntityIds& parents, int64_t* floor);
+  // The next candidate for a "seq" id; `floor` carries state between
+  // attempts (start with kNoFloor).
+  Result<std::string> NextSeqId(const EntityIds& parents, int64_t* floor, int attempt);
+  Result<int64_t> MaxSeqId(const EntityIds& parents);
+  // Collection prefix under the given parent ids ("org/departments/d1/teams/").
+  Result<std::string> PrefixFor(const EntityIds& parents) const;
+  struct TrashKeys {
+    std::string live, doc, tomb;
+  };
+  Result<TrashKeys> TrashKeysOf(const EntityIds& ids) const;
+  Status PurgeTrash(const EntityIds& ids);
   Result<Entity> CreateOnce(const Json& input, const EntityIds& ids, const std::string& actor);
   Result<Entity> CommitLive(const EntityIds& ids, const std::string& key, const std::string& op,
                             const Json& after, const std::optional<Stored>& current,
@@ -199,6 +217,9 @@ class ModelStore {
   mutable std::mutex hooks_mu_;
   std::map<HookOp, std::vector<std::shared_ptr<BeforeHook>>> before_;
   std::map<HookOp, std::vector<std::shared_ptr<AfterHook>>> after_;
+
+  std::mutex seq_mu_;
+  std::map<std::string, int64_t> seq_hint_;  // parent ids -> last seq id handed out
 
   std::mutex head_mu_;
   std::unordered_map<std::string, int64_t> head_cache_;  // oplog folder -> last seq seen
@@ -219,5 +240,6 @@ bool MatchFolderTemplate(std::string_view folder_template, std::string_view key,
 inline constexpr const char* kTombstoneName = ".worm.tombstone";
 inline constexpr const char* kSentinelName = ".worm";
 inline constexpr int kSentinelFormat = 1;
+inline constexpr int64_t kNoFloor = INT64_MIN;
 
 }  // namespace worm::engine

@@ -4,17 +4,36 @@
 // Thread-safety: immutable after construction; safe to share.
 #pragma once
 
+#include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "schema/schema.h"
 
 namespace worm::schema {
 
+// The bucket sentinel key, at the bucket root.
+inline constexpr std::string_view kBucketSentinelKey = ".worm";
+
 // The ids of one entity, one per dynamic segment, in path order. A singleton
 // has none; a nested collection has several (deptId, teamId).
 using EntityIds = std::vector<std::string>;
 
+// Where an entity's system folders live, per storage layout (seed 001's
+// table, DESIGN.md). <entity> is EntityPath ("org/customers/abc-123").
+//   root (default): .oplog/<entity>/        .snapshots/<entity>/   .worm.trash/<entity>/
+//   collection:     <folder>/.oplog/<rest>/ (same for .snapshots, .worm.trash)
+//   inline:         <entity>/.oplog/        <entity>/.snapshots/   <entity>/.worm.trash/
+// For "collection", <folder> is the collection folder that directly holds the
+// entity: the entity path up to its last dynamic segment, and <rest> is from
+// that segment on. For one level this is the base path ("org/customers" +
+// "abc-123", as the seed shows). For nested collections it is the innermost
+// collection: org/departments/d1/teams/.oplog/t1/, so a department's folder
+// holds its teams' history too. A singleton has no id: its "collection" and
+// "inline" folders are both <base>/.oplog/ (org/settings/.oplog/); "root" is
+// .oplog/<base>/.
 struct SystemFolders {
   std::string oplog;      // ".oplog/org/customers/abc-123/" (layout root)
   std::string snapshots;  // ".snapshots/org/customers/abc-123/"
@@ -50,6 +69,17 @@ class StorageResolver {
   Result<EntityIds> ParseEntityKey(const Model& model, std::string_view key) const;
   // Which model (if any) owns `key`, and the ids. NotFound when none does.
   Result<std::pair<const Model*, EntityIds>> Classify(std::string_view key) const;
+
+  // The names of the model's dynamic segments, in order ({"deptId", "teamId"}).
+  static std::vector<std::string> IdNames(const Model& model);
+  // Orders named ids ({"teamId": "t1", "deptId": "d1"}) as EntityIds.
+  // InvalidArgument naming a missing or unknown id name.
+  static Result<EntityIds> IdsFromNamed(const Model& model,
+                                        const std::map<std::string, std::string>& named);
+
+  // The collection sentinel written by push: CollectionPrefix + ".worm"
+  // ("org/customers/.worm"; singleton "org/settings/.worm").
+  std::string SentinelKey(const Model& model) const;
 
   const Schema& schema() const { return *schema_; }
 

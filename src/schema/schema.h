@@ -55,6 +55,8 @@ Result<PathPattern> ParsePath(std::string_view text, const Symbols& symbols = {}
 
 // Prints a pattern back in DSL form (round-trips ParsePath).
 std::string PrintPath(const PathPattern& pattern, const Symbols& symbols = {});
+// One segment in DSL form: "#org", "@customers", "(id:uuid)", "[profile].json".
+std::string PrintSegment(const Segment& segment, const Symbols& symbols = {});
 
 struct DynamicType {
   std::string name;
@@ -64,16 +66,38 @@ struct DynamicType {
 };
 
 // The built-in types: uuid, uuid7 (time-ordered), evm, sol, and int (seq ids).
+// A schema's "dynamicTypes" entry of the same name replaces a built-in.
+//   uuid  ^[0-9a-fA-F-]{36}$                     (seed 001, loose on purpose)
+//   uuid7 ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$
+//   evm   ^0x[a-fA-F0-9]{40}$
+//   sol   ^[1-9A-HJ-NP-Za-km-z]{32,44}$          (base58)
+//   int   ^[0-9]+$                                (seq ids)
 std::map<std::string, DynamicType> BuiltinDynamicTypes();
+// Compiles `regex` (RE2 syntax, matched against the whole value).
+// InvalidArgument "dynamic type '<name>': invalid regex '<regex>': <why>".
+Result<DynamicType> MakeDynamicType(std::string name, std::string regex);
 
 enum class IdStrategy { kNone, kUuid, kUuid7, kIncrement };
 
+// An id operator, from the schema's "operators" section:
+//   {"auto": {"strategy": "uuid"},
+//    "seq": {"strategy": "increment", "startAt": 1, "step": 1},
+//    "uuid7": {"strategy": "uuid7"}}
+// Those three are built in; a schema entry of the same name replaces one.
+// A generated id fills only the last dynamic segment; parent ids of a nested
+// collection always come from the caller.
 struct Operator {
   std::string name;  // "auto", "seq", ...
   IdStrategy strategy = IdStrategy::kNone;
-  int64_t start_at = 1;
-  int64_t step = 1;
+  int64_t start_at = 1;  // kIncrement: the first id
+  int64_t step = 1;      // kIncrement: added to the current maximum; > 0
 };
+
+// auto (uuid), seq (increment from 1 by 1) and uuid7 (uuid7).
+std::map<std::string, Operator> BuiltinOperators();
+// The operator a model gets when it names none: "auto" for idType uuid,
+// "uuid7" for uuid7, "seq" for int, "" (the caller supplies ids) otherwise.
+std::string DefaultOperatorFor(std::string_view id_type);
 
 enum class FieldType { kString, kNumber, kInteger, kBoolean, kDate, kDateTime, kArray, kObject };
 std::string_view FieldTypeName(FieldType type);
@@ -94,13 +118,28 @@ struct Field {
   std::optional<double> minimum, maximum;
   std::optional<size_t> min_length, max_length;
   std::string pattern;                   // strings: RE2 the value must fully match
+  std::shared_ptr<const re2::RE2> compiled_pattern;  // `pattern` compiled; null when empty
 };
+// minLength/maxLength apply to strings (in code points) and arrays (items).
+
+// Checks `value` against `field`: its type (date is "YYYY-MM-DD", datetime is
+// RFC 3339), enum, minimum/maximum, minLength/maxLength, pattern, items and
+// properties (required members, unknown members unless allow_unknown). null is
+// accepted exactly when the field is not required. InvalidArgument
+// "<where>: <why>" otherwise.
+Status CheckFieldValue(const Field& field, const Json& value, std::string_view where);
 
 enum class Layout { kRoot, kCollection, kInline };
 std::string_view LayoutName(Layout layout);
 
 enum class Mode { kReadWrite, kReadOnly, kAppendOnly };
 
+// One entry of "models". JSON keys: path, file, idType, idOperator (an
+// operator name; the seed names none, so "idOperator" is ours: "operator" and
+// "idStrategy" are refused with a hint), singleton, mode ("readwrite" |
+// "readonly" | "appendonly"), oplog, softDelete, layout, allowUnknownFields,
+// links, fields, description. "path" may end with the file
+// ("#org/@customers/(id:uuid)/[profile].json") instead of a "file" key.
 struct Model {
   std::string name;
   PathPattern path;           // "#org/@customers/(id:uuid)"
@@ -120,6 +159,12 @@ struct Model {
 
   const Field* FindField(std::string_view name) const;
 };
+
+// Checks a document's user fields against `model.fields`: required fields,
+// types and constraints, and unknown fields when the model is strict. The
+// fields S3WORM sets (id, createdAt, updatedAt, one per dynamic segment) are
+// skipped. InvalidArgument "<Model>.<field>: <why>" otherwise.
+Status ValidateDocument(const Model& model, const Json& doc);
 
 struct Schema {
   std::string schema_version = "1.0";

@@ -1,0 +1,141 @@
+// worm serve: an S3-compatible server over a folder (src/server).
+//
+//   worm serve [--root DIR] [--bind A] [--port N] [--anonymous]
+//              [--access-key K --secret-key S] [--threads N] [--fsync|--no-fsync]
+//
+// Project mode (no --root) serves the project's .worm/data as the one bucket
+// named by "serve": {"bucket": ..., "port": ...} in .worm/config.json. The
+// first line on stdout is "listening on http://HOST:PORT" (with --port 0 the
+// kernel picks a free port). SIGINT / SIGTERM shut down gracefully.
+#include <CLI/CLI.hpp>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "cli/cli.h"
+#include "server/server.h"
+
+namespace worm::cli {
+
+namespace {
+
+struct ServeFlags {
+  std::string root;
+  std::string bind = "127.0.0.1";
+  int port = -1;  // -1: from config.json, else 9000
+  bool anonymous = false;
+  std::string access_key;
+  std::string secret_key;
+  int threads = 0;
+  bool fsync = true;
+  std::string region = "us-east-1";
+};
+
+// Project mode: the data folder, bucket name and port from .worm/config.json.
+Status ConfigureProject(const Cli& cli, const ServeFlags& f, server::ServerOptions* o) {
+  ASSIGN_OR_RETURN(ProjectDir project, cli.Project());
+  o->service.store.root = project.data_dir().string();
+  std::error_code ec;
+  std::filesystem::create_directories(project.data_dir(), ec);
+  if (std::filesystem::exists(project.config_path())) {
+    ASSIGN_OR_RETURN(std::string text, ReadInput(project.config_path().string()));
+    ASSIGN_OR_RETURN(Json config, ParseJson(text, project.config_path().string()));
+    const Json serve = config.value("serve", Json::object());
+    if (serve.is_object()) {
+      o->service.store.project_bucket = serve.value("bucket", std::string("local"));
+      if (f.port < 0) o->port = static_cast<uint16_t>(serve.value("port", 9000));
+    }
+  }
+  RETURN_NOT_OK(server::ValidateBucketName(o->service.store.project_bucket)
+                    .WithContext(project.config_path().string() + ": serve.bucket"));
+  return Status::OK();
+}
+
+Result<server::ServerOptions> BuildOptions(const Cli& cli, const ServeFlags& f) {
+  server::ServerOptions o;
+  o.bind = f.bind;
+  o.port = f.port >= 0 ? static_cast<uint16_t>(f.port) : 9000;
+  o.threads = f.threads;
+  o.service.store.sync = f.fsync;
+  o.service.region = f.region;
+  if (!f.root.empty()) {
+    o.service.store.root_mode = true;
+    o.service.store.root = std::filesystem::absolute(f.root).string();
+    std::error_code ec;
+    std::filesystem::create_directories(o.service.store.root, ec);
+    if (ec) return Status::InvalidArgument("serve: cannot create --root " + f.root + ": " + ec.message());
+  } else {
+    RETURN_NOT_OK(ConfigureProject(cli, f, &o));
+  }
+  std::string key = f.access_key, secret = f.secret_key;
+  if (key.empty() && std::getenv("WORM_ACCESS_KEY_ID")) key = std::getenv("WORM_ACCESS_KEY_ID");
+  if (secret.empty() && std::getenv("WORM_SECRET_ACCESS_KEY")) {
+    secret = std::getenv("WORM_SECRET_ACCESS_KEY");
+  }
+  if (key.empty() != secret.empty()) {
+    return Status::InvalidArgument("serve: give both an access key and a secret key");
+  }
+  if (!key.empty()) o.service.auth.secrets[key] = secret;
+  o.service.auth.allow_anonymous = f.anonymous;
+  if (key.empty() && !f.anonymous) {
+    return Status::InvalidArgument(
+        "serve: no credentials: pass --access-key K --secret-key S (or set "
+        "WORM_ACCESS_KEY_ID / WORM_SECRET_ACCESS_KEY), or --anonymous to accept unsigned "
+        "requests");
+  }
+  return o;
+}
+
+Status RunServe(Cli& cli, const ServeFlags& f) {
+  ASSIGN_OR_RETURN(server::ServerOptions options, BuildOptions(cli, f));
+  // Block the shutdown signals before the server threads start, so they
+  // inherit the mask and only this thread receives them (sigwait).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  std::string root = options.service.store.root;
+  bool root_mode = options.service.store.root_mode;
+  std::string bucket = options.service.store.project_bucket;
+  ASSIGN_OR_RETURN(std::unique_ptr<server::Server> server, server::Server::Start(std::move(options)));
+  if (cli.json) {
+    cli.PrintJson({{"url", server->url()}, {"port", server->port()}, {"root", root},
+                   {"bucket", root_mode ? Json(nullptr) : Json(bucket)}});
+  } else {
+    cli.Print("listening on " + server->url());
+    cli.Diag(root_mode ? "worm serve: buckets are the folders of " + root
+                       : "worm serve: bucket '" + bucket + "' is " + root);
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  cli.Diag("worm serve: shutting down (finishing requests in flight)");
+  server->Shutdown();
+  server->Wait(30);
+  return Status::OK();
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app, Cli& cli) {
+  auto flags = std::make_shared<ServeFlags>();
+  auto* cmd = app.add_subcommand("serve", "Serve a folder as an S3-compatible endpoint");
+  cmd->add_option("--root", flags->root, "Serve every sub-folder of DIR as a bucket");
+  cmd->add_option("--bind", flags->bind, "Address to listen on (default 127.0.0.1)");
+  cmd->add_option("--port", flags->port, "Port (default: serve.port in config.json, else 9000; 0 picks one)");
+  cmd->add_flag("--anonymous", flags->anonymous, "Accept unsigned requests");
+  cmd->add_option("--access-key", flags->access_key, "Access key id (or WORM_ACCESS_KEY_ID)");
+  cmd->add_option("--secret-key", flags->secret_key, "Secret key (or WORM_SECRET_ACCESS_KEY)");
+  cmd->add_option("--threads", flags->threads, "Server threads (default: one per core)");
+  cmd->add_flag("--fsync,!--no-fsync", flags->fsync,
+                "fsync before acknowledging writes (default); --no-fsync trades durability for "
+                "speed");
+  cmd->add_option("--region", flags->region, "Region reported to clients (default us-east-1)");
+  cmd->callback([&cli, flags] { cli.Finish(RunServe(cli, *flags)); });
+}
+
+}  // namespace worm::cli

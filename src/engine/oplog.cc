@@ -1,0 +1,200 @@
+// The per-entity oplog: ".oplog/<entity path>/0001.json", 0002, ... (at
+// least 4 digits, numeric order), a BLAKE3 hash chain, written before the
+// entity (write-ahead). An entry, once created, is the commit point of its
+// operation: whoever finds the entity lagging behind it rolls it forward.
+#include <algorithm>
+#include <cstdio>
+
+#include "core/hash.h"
+#include "engine/engine_internal.h"
+
+namespace worm::engine {
+namespace {
+
+std::string SeqName(int64_t seq) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04lld.json", static_cast<long long>(seq));
+  return buf;
+}
+
+// 0 when `name` is not "<digits>.json".
+int64_t ParseSeq(std::string_view name) {
+  constexpr std::string_view kExt = ".json";
+  if (name.size() <= kExt.size() || name.substr(name.size() - kExt.size()) != kExt) return 0;
+  std::string_view digits = name.substr(0, name.size() - kExt.size());
+  if (digits.size() > 18) return 0;
+  int64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+std::string EnsureSlash(std::string folder) {
+  if (!folder.empty() && folder.back() != '/') folder += '/';
+  return folder;
+}
+
+// Entries of a folder as (seq, key), numerically sorted.
+Result<std::vector<std::pair<int64_t, std::string>>> ListEntries(Transport* t,
+                                                                 const std::string& folder) {
+  ASSIGN_OR_RETURN(std::vector<ObjectMeta> metas, t->ListAll(folder));
+  std::vector<std::pair<int64_t, std::string>> out;
+  for (const ObjectMeta& m : metas) {
+    std::string_view name = std::string_view(m.key).substr(folder.size());
+    if (name.find('/') != std::string_view::npos) continue;
+    if (int64_t seq = ParseSeq(name); seq > 0) out.emplace_back(seq, m.key);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+std::string OplogHead::op() const {
+  return seq > 0 && entry.is_object() ? entry.value("op", std::string()) : std::string();
+}
+
+Result<OplogHead> ModelStore::ReadOplogHead(const EntityIds& ids) {
+  ASSIGN_OR_RETURN(schema::SystemFolders folders, FoldersOf(ids));
+  OplogHead head;
+  head.folder = EnsureSlash(folders.oplog);
+  int64_t seq = 0;
+  {
+    std::lock_guard<std::mutex> lock(head_mu_);
+    if (auto it = head_cache_.find(head.folder); it != head_cache_.end()) seq = it->second;
+  }
+  std::optional<Stored> entry;
+  if (seq > 0) {
+    ASSIGN_OR_RETURN(entry, Read(head.folder + SeqName(seq)));
+    if (!entry) seq = 0;  // the cache is stale (store replaced): list again
+  }
+  if (seq == 0) {
+    ASSIGN_OR_RETURN(auto entries, ListEntries(transport(), head.folder));
+    if (!entries.empty()) {
+      seq = entries.back().first;
+      ASSIGN_OR_RETURN(entry, Read(entries.back().second));
+      if (!entry) return LostRace(head.folder + ": oplog entry vanished while reading");
+    }
+  }
+  // Walk forward over entries written since (by us or anyone else).
+  while (true) {
+    ASSIGN_OR_RETURN(std::optional<Stored> next, Read(head.folder + SeqName(seq + 1)));
+    if (!next) break;
+    ++seq;
+    entry = std::move(next);
+  }
+  head.seq = seq;
+  if (seq > 0) {
+    head.entry = std::move(entry->doc);
+    head.entry_hash = HashDoc(head.entry);
+  }
+  std::lock_guard<std::mutex> lock(head_mu_);
+  if (head_cache_.size() > 100000) head_cache_.clear();  // bound memory
+  head_cache_[head.folder] = seq;
+  return head;
+}
+
+Result<Json> ModelStore::AppendOplog(const OplogHead& head, const std::string& op,
+                                     const Json* after, const std::string& actor,
+                                     const Json& extra) {
+  Json entry = {{"seq", head.seq + 1},
+                {"op", op},
+                {"at", project_->Now()},
+                {"actor", actor},
+                {"prevHash", head.entry_hash}};
+  if (after != nullptr) {
+    entry["after"] = *after;
+    entry["afterHash"] = HashDoc(*after);
+  }
+  for (auto it = extra.begin(); it != extra.end(); ++it) entry[it.key()] = it.value();
+  std::string key = head.folder + SeqName(head.seq + 1);
+  auto put = transport()->Put(key, Serialize(entry), WriteOptions::Create());
+  if (!put.ok()) {
+    if (put.status().IsAlreadyExists()) return LostRace(key + ": oplog entry already taken");
+    return put.status().WithContext("writing oplog entry " + key);
+  }
+  std::lock_guard<std::mutex> lock(head_mu_);
+  head_cache_[head.folder] = head.seq + 1;
+  return entry;
+}
+
+bool ModelStore::HeadAgrees(const OplogHead& head, const std::optional<Stored>& live) {
+  if (head.seq == 0) return true;
+  if (head.op() == "delete") return !live.has_value();
+  return live.has_value() && HashDoc(live->doc) == head.entry.value("afterHash", std::string());
+}
+
+Status ModelStore::RollForward(const EntityIds& ids, const OplogHead& head,
+                               const std::optional<Stored>& live,
+                               std::vector<std::string>* actions) {
+  ASSIGN_OR_RETURN(std::string key, KeyOf(ids));
+  std::string what = Describe(ids) + ": rolled forward oplog entry " + std::to_string(head.seq) +
+                     " (" + head.op() + ")";
+  if (head.op() == "delete") {
+    if (!live) return Status::OK();
+    if (model_->soft_delete && !head.entry.value("hard", false)) {
+      RETURN_NOT_OK(MaterializeSoftDelete(ids, *live, head.entry.value("actor", std::string()),
+                                          head.entry.value("reason", std::string())));
+    } else {
+      Status st = transport()->Delete(key, DeleteOptions{live->etag});
+      if (!st.ok() && !st.IsFailedPrecondition()) return st.WithContext(what);
+    }
+    if (actions) actions->push_back(what);
+    return Status::OK();
+  }
+  if (!head.entry.contains("after")) {
+    return Status::DataLoss(head.folder + std::to_string(head.seq) + ": " + head.op() +
+                            " entry has no 'after' document");
+  }
+  WriteOptions wo = live ? WriteOptions::Update(live->etag) : WriteOptions::Create();
+  auto put = transport()->Put(key, Serialize(head.entry["after"]), wo);
+  if (!put.ok() && !put.status().IsFailedPrecondition() && !put.status().IsAlreadyExists()) {
+    return put.status().WithContext(what);
+  }
+  if (actions) actions->push_back(what);
+  return Status::OK();
+}
+
+Result<std::vector<OplogEntry>> ModelStore::History(const EntityIds& ids) {
+  std::vector<OplogEntry> out;
+  if (!model_->oplog) return out;
+  ASSIGN_OR_RETURN(schema::SystemFolders folders, FoldersOf(ids));
+  std::string folder = EnsureSlash(folders.oplog);
+  ASSIGN_OR_RETURN(auto entries, ListEntries(transport(), folder));
+  std::string prev_hash;
+  int64_t expected = 1;
+  for (const auto& [seq, key] : entries) {
+    ASSIGN_OR_RETURN(std::optional<Stored> got, Read(key));
+    if (!got) return LostRace(key + ": oplog entry vanished while reading");
+    const Json& e = got->doc;
+    auto broken = [&](const std::string& why) {
+      return Status::DataLoss(Describe(ids) + ": oplog broken at " + key + ": " + why +
+                              " (the history was altered; entries from here cannot be trusted)");
+    };
+    if (!e.is_object()) return broken("entry is not a JSON object");
+    if (seq != expected) return broken("missing entry " + std::to_string(expected));
+    if (e.value("seq", int64_t{0}) != seq) return broken("seq field does not match the file name");
+    if (e.value("prevHash", std::string()) != prev_hash) return broken("prevHash does not match");
+    if (e.contains("after") && e.value("afterHash", std::string()) != HashDoc(e["after"])) {
+      return broken("afterHash does not match the document");
+    }
+    OplogEntry entry;
+    entry.seq = seq;
+    entry.op = e.value("op", std::string());
+    entry.at = e.value("at", std::string());
+    entry.actor = e.value("actor", std::string());
+    entry.after = e.contains("after") ? e["after"] : Json();
+    entry.after_hash = e.value("afterHash", std::string());
+    entry.prev_hash = prev_hash;
+    entry.key = key;
+    entry.raw = e;
+    out.push_back(std::move(entry));
+    prev_hash = HashDoc(e);
+    ++expected;
+  }
+  return out;
+}
+
+}  // namespace worm::engine

@@ -1,0 +1,238 @@
+// Delete (soft to ".worm.trash/<entity path>/" with a ".worm.tombstone", or
+// hard) and Restore, each ordered so that a crash at any step leaves a state
+// that RepairTrash completes or undoes:
+//
+//   soft delete: (0) drop an old tombstone, (1) copy the document to the
+//                trash, (2) write the tombstone (state "deleted": the commit
+//                point without an oplog), (3) delete the live object.
+//   restore:     (0) mark the tombstone "restoring" (commit point), (1) create
+//                the live object, (2) delete the tombstone, (3) the copy.
+//
+// States RepairTrash meets and what it does:
+//   copy, no tombstone, live present        -> drop the copy (undo / finish)
+//   tombstone "deleted", live == copy       -> delete the live object
+//   tombstone "restoring"                   -> create live if missing (no
+//                                              oplog) then drop tombstone+copy
+//   tombstone without a copy                -> drop the tombstone
+// With an oplog the log decides first (RollForward), then these rules tidy.
+#include "core/hash.h"
+#include "engine/engine_internal.h"
+
+namespace worm::engine {
+
+Result<ModelStore::TrashKeys> ModelStore::TrashKeysOf(const EntityIds& ids) const {
+  ASSIGN_OR_RETURN(std::string key, KeyOf(ids));
+  ASSIGN_OR_RETURN(schema::SystemFolders folders, FoldersOf(ids));
+  std::string folder = folders.trash;
+  if (!folder.empty() && folder.back() != '/') folder += '/';
+  return TrashKeys{key, folder + FileName(), folder + kTombstoneName};
+}
+
+Status ModelStore::MaterializeSoftDelete(const EntityIds& ids, const Stored& live,
+                                         const std::string& actor, const std::string& reason,
+                                         bool undo_on_race) {
+  ASSIGN_OR_RETURN(TrashKeys k, TrashKeysOf(ids));
+  Transport* t = transport();
+  RETURN_NOT_OK(t->Delete(k.tomb, {}).WithContext(Describe(ids) + ": soft delete"));
+  RETURN_NOT_OK(t->Put(k.doc, live.bytes, {}).status().WithContext(Describe(ids) + ": to trash"));
+  Json tomb = {{"deletedAt", project_->Now()}, {"actor", actor},    {"reason", reason},
+               {"originalKey", k.live},         {"etag", live.etag}, {"state", "deleted"}};
+  RETURN_NOT_OK(t->Put(k.tomb, Serialize(tomb), {}).status().WithContext(Describe(ids)));
+  Status st = t->Delete(k.live, DeleteOptions{live.etag});
+  if (st.ok()) return st;
+  if (!st.IsFailedPrecondition()) return st.WithContext(Describe(ids) + ": soft delete");
+  if (!undo_on_race) return Status::OK();
+  auto now = t->Head(k.live, {});
+  if (now.status().IsNotFound()) return Status::OK();  // deleted concurrently: done
+  // Changed concurrently: take the trash copy back and let the caller retry.
+  RETURN_NOT_OK(t->Delete(k.tomb, {}));
+  RETURN_NOT_OK(t->Delete(k.doc, {}));
+  return LostRace(Describe(ids) + ": changed while being deleted");
+}
+
+Status ModelStore::PurgeTrash(const EntityIds& ids) {
+  ASSIGN_OR_RETURN(TrashKeys k, TrashKeysOf(ids));
+  auto tomb = transport()->Head(k.tomb, {});
+  if (tomb.status().IsNotFound()) return Status::NotFound(Describe(ids) + ": not found");
+  RETURN_NOT_OK(tomb.status());
+  RETURN_NOT_OK(transport()->Delete(k.tomb, {}));
+  return transport()->Delete(k.doc, {});
+}
+
+Status ModelStore::Delete(const EntityIds& ids, const RemoveOptions& options) {
+  RETURN_NOT_OK(CheckWritable(*model_, false));
+  int retries = project_->options().max_cas_retries;
+  for (int attempt = 0; attempt <= retries; ++attempt) {
+    Status st = DeleteOnce(ids, options);
+    if (!st.IsAborted()) return st;
+    if (!options.if_match.empty()) {
+      return Status::FailedPrecondition(Describe(ids) + ": changed concurrently since etag " +
+                                        options.if_match + "; re-read and retry");
+    }
+    Backoff(attempt);
+  }
+  return Status::Aborted(Describe(ids) + ": delete kept losing to concurrent writers; retry");
+}
+
+Status ModelStore::DeleteOnce(const EntityIds& ids, const RemoveOptions& options) {
+  ASSIGN_OR_RETURN(std::string key, KeyOf(ids));
+  std::string actor = Actor(options);
+  ASSIGN_OR_RETURN(std::optional<Stored> cur, Read(key));
+  OplogHead head;
+  if (model_->oplog) {
+    ASSIGN_OR_RETURN(head, ReadOplogHead(ids));
+    if (!HeadAgrees(head, cur)) {
+      RETURN_NOT_OK(RollForward(ids, head, cur, nullptr));
+      return LostRace(Describe(ids) + ": rolled forward a pending write");
+    }
+  }
+  if (!cur) {
+    if (options.hard && model_->soft_delete) return PurgeTrash(ids);
+    return Status::NotFound(Describe(ids) + ": not found");
+  }
+  if (!options.if_match.empty() && cur->etag != options.if_match) {
+    return Status::FailedPrecondition(Describe(ids) + ": etag " + options.if_match +
+                                      " is stale (stored: " + cur->etag +
+                                      "); re-read the entity and retry");
+  }
+  HookEvent event{HookOp::kDelete, model_->name, ids, actor, &cur->doc, nullptr};
+  RETURN_NOT_OK(RunBefore(event));
+  RETURN_NOT_OK(ApplyOnDelete(ids, options, /*check_only=*/true));
+  RETURN_NOT_OK(ApplyOnDelete(ids, options, /*check_only=*/false));
+  bool soft = model_->soft_delete && !options.hard;
+  if (model_->oplog) {
+    Json extra = {{"reason", options.reason}};
+    if (!soft) extra["hard"] = true;
+    RETURN_NOT_OK(AppendOplog(head, "delete", nullptr, actor, extra).status());
+  }
+  Status st = soft ? MaterializeSoftDelete(ids, *cur, actor, options.reason, !model_->oplog)
+                   : transport()->Delete(key, DeleteOptions{cur->etag});
+  if (!st.ok()) {
+    bool lost = st.IsAborted() || st.IsFailedPrecondition();
+    if (!model_->oplog && lost) return LostRace(Describe(ids) + ": changed while being deleted");
+    if (!lost) return st.WithContext(Describe(ids) + ": delete");
+  }
+  RunAfter(event);
+  return Status::OK();
+}
+
+Result<std::optional<Entity>> ModelStore::GetFromTrash(const EntityIds& ids) {
+  ASSIGN_OR_RETURN(TrashKeys k, TrashKeysOf(ids));
+  auto tomb = transport()->Head(k.tomb, {});
+  if (tomb.status().IsNotFound()) return std::optional<Entity>();
+  RETURN_NOT_OK(tomb.status());
+  ASSIGN_OR_RETURN(std::optional<Stored> doc, Read(k.doc));
+  if (!doc) return std::optional<Entity>();
+  return std::optional<Entity>(Entity{ids, k.doc, doc->etag, std::move(doc->doc), true});
+}
+
+Result<Entity> ModelStore::Restore(const EntityIds& ids, const WriteContext& options) {
+  RETURN_NOT_OK(CheckWritable(*model_, false));
+  int retries = project_->options().max_cas_retries;
+  for (int attempt = 0; attempt <= retries; ++attempt) {
+    Result<Entity> r = RestoreOnce(ids, Actor(options));
+    if (!r.status().IsAborted()) return r;
+    Backoff(attempt);
+  }
+  return Status::Aborted(Describe(ids) + ": restore kept losing to concurrent writers; retry");
+}
+
+Result<Entity> ModelStore::RestoreOnce(const EntityIds& ids, const std::string& actor) {
+  ASSIGN_OR_RETURN(TrashKeys k, TrashKeysOf(ids));
+  Transport* t = transport();
+  ASSIGN_OR_RETURN(std::optional<Stored> tomb, Read(k.tomb));
+  ASSIGN_OR_RETURN(std::optional<Stored> copy, Read(k.doc));
+  if (!tomb || !copy) return Status::NotFound(Describe(ids) + ": not in the trash");
+  ASSIGN_OR_RETURN(std::optional<Stored> live, Read(k.live));
+  OplogHead head;
+  if (model_->oplog) {
+    ASSIGN_OR_RETURN(head, ReadOplogHead(ids));
+    if (!HeadAgrees(head, live)) {
+      RETURN_NOT_OK(RollForward(ids, head, live, nullptr));
+      return LostRace(Describe(ids) + ": rolled forward a pending write");
+    }
+  }
+  if (live) {
+    return Status::AlreadyExists(Describe(ids) +
+                                 ": a live entity has this id; delete it before restoring");
+  }
+  Json marked = tomb->doc;
+  marked["state"] = "restoring";
+  auto mark = t->Put(k.tomb, Serialize(marked), WriteOptions::Update(tomb->etag));
+  if (!mark.ok()) {
+    if (mark.status().IsFailedPrecondition()) return LostRace(k.tomb + ": changed concurrently");
+    return mark.status().WithContext(Describe(ids) + ": restore");
+  }
+  auto unmark = [&] { (void)t->Put(k.tomb, tomb->bytes, WriteOptions::Update(mark->etag)); };
+  Json doc = copy->doc;
+  doc["updatedAt"] = project_->Now();
+  std::string bytes = Serialize(doc);
+  if (model_->oplog) {
+    auto appended = AppendOplog(head, "restore", &doc, actor);
+    if (!appended.ok()) {
+      unmark();
+      return appended.status();
+    }
+  }
+  auto put = t->Put(k.live, bytes, WriteOptions::Create());
+  if (!put.ok() && !(model_->oplog && put.status().IsAlreadyExists())) {
+    if (!model_->oplog) unmark();
+    if (put.status().IsAlreadyExists()) {
+      return Status::AlreadyExists(Describe(ids) + ": a live entity appeared with this id");
+    }
+    return put.status().WithContext(Describe(ids) + ": restore");
+  }
+  RETURN_NOT_OK(t->Delete(k.tomb, {}).WithContext(Describe(ids) + ": restore cleanup"));
+  RETURN_NOT_OK(t->Delete(k.doc, {}).WithContext(Describe(ids) + ": restore cleanup"));
+  std::string etag = put.ok() ? put->etag : Md5Hex(bytes);
+  return Entity{ids, k.live, etag, std::move(doc)};
+}
+
+Status ModelStore::RepairTrash(const EntityIds& ids, std::vector<std::string>* actions) {
+  ASSIGN_OR_RETURN(TrashKeys k, TrashKeysOf(ids));
+  Transport* t = transport();
+  ASSIGN_OR_RETURN(std::optional<Stored> tomb, Read(k.tomb));
+  ASSIGN_OR_RETURN(std::optional<Stored> copy, Read(k.doc));
+  ASSIGN_OR_RETURN(std::optional<Stored> live, Read(k.live));
+  std::string who = Describe(ids) + ": ";
+  if (!tomb) {
+    if (copy && live) {
+      RETURN_NOT_OK(t->Delete(k.doc, {}));
+      actions->push_back(who + "removed a trash copy left by an interrupted delete or restore");
+    }
+    return Status::OK();
+  }
+  if (!copy) {
+    RETURN_NOT_OK(t->Delete(k.tomb, {}));
+    actions->push_back(who + "removed a tombstone without a trash copy");
+    return Status::OK();
+  }
+  if (tomb->doc.value("state", std::string()) == "restoring") {
+    if (!live && model_->oplog) {
+      // The restore never reached the oplog: undo it.
+      Json back = tomb->doc;
+      back["state"] = "deleted";
+      RETURN_NOT_OK(t->Put(k.tomb, Serialize(back), WriteOptions::Update(tomb->etag)).status());
+      actions->push_back(who + "undid an interrupted restore");
+      return Status::OK();
+    }
+    if (!live) {
+      Json doc = copy->doc;
+      doc["updatedAt"] = project_->Now();
+      auto put = t->Put(k.live, Serialize(doc), WriteOptions::Create());
+      if (!put.ok() && !put.status().IsAlreadyExists()) return put.status();
+    }
+    RETURN_NOT_OK(t->Delete(k.tomb, {}));
+    RETURN_NOT_OK(t->Delete(k.doc, {}));
+    actions->push_back(who + "completed an interrupted restore");
+    return Status::OK();
+  }
+  if (live && live->etag == copy->etag) {
+    Status st = t->Delete(k.live, DeleteOptions{live->etag});
+    if (!st.ok() && !st.IsFailedPrecondition()) return st;
+    actions->push_back(who + "completed an interrupted soft delete");
+  }
+  return Status::OK();
+}
+
+}  // namespace worm::engine

@@ -1,0 +1,84 @@
+// BucketStore: the buckets `worm serve` exposes and where their bytes live.
+//
+// Two layouts:
+//  - project mode: one bucket (named in .worm/config.json, "local" by
+//    default) whose root is the project's .worm/data folder;
+//  - root mode (--root DIR): every sub-folder of DIR with a valid S3 bucket
+//    name is a bucket; CreateBucket / DeleteBucket make and remove folders.
+//
+// Objects are stored through NewLocalTransport (atomic temp + fsync + rename,
+// metadata in xattrs), so `worm serve`, `worm dev` and the local transport
+// see the same plain files. Multipart uploads are staged on disk under
+// <bucket root>/.wormfs/uploads/ (next to the transport's tmp/ and locks/;
+// never listed), so they survive a restart.
+//
+// Thread-safety: all methods are safe to call concurrently.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "worm/clock.h"
+#include "worm/transport.h"
+
+namespace worm::server {
+
+// The file that holds `key` under a local transport root: root + "/" + key
+// (NewLocalTransport's documented layout). Used to open object files
+// directly for sendfile(2); metadata still comes from the transport.
+std::string LocalObjectPath(const std::string& root, const std::string& key);
+
+// Folder under a bucket root where multipart uploads are staged.
+std::string UploadsDir(const std::string& bucket_root);
+
+struct Bucket {
+  std::string name;
+  std::string root;                     // folder of the bucket's objects
+  std::shared_ptr<Transport> objects;   // local transport over `root`
+  std::shared_ptr<Transport> uploads;   // local transport over UploadsDir(root)
+  int64_t created_ms = 0;
+};
+
+struct BucketStoreOptions {
+  std::string root;            // project: .worm/data; root mode: the folder of buckets
+  bool root_mode = false;      // true with --root
+  std::string project_bucket = "local";  // project mode only
+  bool sync = true;            // fsync before acknowledging writes
+  Clock* clock = nullptr;      // for the transports' mtimes; null: the filesystem's
+};
+
+struct BucketInfo {
+  std::string name;
+  int64_t created_ms = 0;
+};
+
+class BucketStore {
+ public:
+  explicit BucketStore(BucketStoreOptions options);
+
+  // NoSuchBucket when missing; InvalidBucketName for names S3 would refuse.
+  Result<std::shared_ptr<Bucket>> Get(const std::string& name);
+  Result<std::vector<BucketInfo>> List();
+  // BucketAlreadyOwnedByYou when it exists; AccessDenied in project mode for
+  // any other name.
+  Status Create(const std::string& name);
+  // BucketNotEmpty unless empty (staged uploads are discarded).
+  Status Delete(const std::string& name);
+
+  const BucketStoreOptions& options() const { return options_; }
+
+ private:
+  Result<std::string> RootOf(const std::string& name) const;
+
+  BucketStoreOptions options_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Bucket>> open_;  // guarded by mu_
+};
+
+// InvalidBucketName unless `name` follows S3's bucket naming rules.
+Status ValidateBucketName(const std::string& name);
+
+}  // namespace worm::server

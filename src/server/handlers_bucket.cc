@@ -1,0 +1,283 @@
+// Service and bucket operations: ListBuckets, Create/Delete/HeadBucket,
+// GetBucketLocation, GetBucketVersioning, ListObjects (v1 and v2) and
+// DeleteObjects.
+#include "server/checksums.h"
+#include "server/handlers.h"
+#include "server/s3_errors.h"
+#include "server/s3_xml.h"
+#include "transport/s3/sigv4.h"
+
+namespace worm::server {
+
+namespace {
+
+constexpr std::string_view kOwnerId = "worm";
+
+void Owner(XmlWriter* x) {
+  x->Open("Owner");
+  x->Leaf("ID", kOwnerId);
+  x->Leaf("DisplayName", kOwnerId);
+  x->Close("Owner");
+}
+
+}  // namespace
+
+Dispatch ListBuckets(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::vector<BucketInfo>> buckets = env.store->List();
+  if (!buckets.ok()) return Fail(*ctx, buckets.status());
+  XmlWriter x;
+  x.Open("ListAllMyBucketsResult", true);
+  Owner(&x);
+  x.Open("Buckets");
+  for (const BucketInfo& b : *buckets) {
+    x.Open("Bucket");
+    x.Leaf("Name", b.name);
+    x.Leaf("CreationDate", IsoDate(b.created_ms));
+    x.Close("Bucket");
+  }
+  x.Close("Buckets");
+  x.Close("ListAllMyBucketsResult");
+  return Respond(XmlOk(*ctx, x.Finish()));
+}
+
+Dispatch CreateBucket(ServiceEnv& env, const Ctx& ctx) {
+  return WithSmallBody(ctx, 64 * 1024, [&env, ctx](const std::string& body) {
+    Result<std::string> region = ParseCreateBucketRequest(body);
+    if (!region.ok()) return ErrorFor(*ctx, region.status());
+    if (Status st = env.store->Create(ctx->bucket); !st.ok()) return ErrorFor(*ctx, st);
+    HttpResponse r = Empty(*ctx, 200);
+    r.Set("Location", "/" + ctx->bucket);
+    return r;
+  });
+}
+
+Dispatch DeleteBucket(ServiceEnv& env, const Ctx& ctx) {
+  if (Status st = env.store->Delete(ctx->bucket); !st.ok()) return Fail(*ctx, st);
+  return Respond(Empty(*ctx, 204));
+}
+
+Dispatch HeadBucket(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  HttpResponse r = Empty(*ctx, 200);
+  r.Set("x-amz-bucket-region", env.region);
+  return Respond(std::move(r));
+}
+
+Dispatch GetBucketLocation(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  XmlWriter x;
+  x.Open("LocationConstraint", true);
+  if (env.region != "us-east-1") x.Text(env.region);  // us-east-1 is the empty constraint
+  x.Close("LocationConstraint");
+  return Respond(XmlOk(*ctx, x.Finish()));
+}
+
+Dispatch GetBucketVersioning(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  XmlWriter x;
+  x.Open("VersioningConfiguration", true);
+  x.Close("VersioningConfiguration");
+  return Respond(XmlOk(*ctx, x.Finish()));
+}
+
+// ---- ListObjects ------------------------------------------------------------
+
+namespace {
+
+struct ListParams {
+  bool v2 = false;
+  std::string prefix, delimiter, start_after, marker, token;
+  int max_keys = 1000;
+  bool url = false;
+};
+
+Result<ListParams> ParseListParams(const RequestContext& ctx) {
+  ListParams p;
+  p.v2 = ctx.Q("list-type") == "2";
+  p.prefix = ctx.Q("prefix");
+  p.delimiter = ctx.Q("delimiter");
+  p.start_after = ctx.Q("start-after");
+  p.marker = ctx.Q("marker");
+  p.token = ctx.Q("continuation-token");
+  if (ctx.Has("encoding-type")) {
+    if (ctx.Q("encoding-type") != "url") {
+      return S3Error(S3Code::kInvalidArgument, "Invalid Encoding Method specified in Request");
+    }
+    p.url = true;
+  }
+  if (ctx.Has("max-keys")) {
+    std::string m = ctx.Q("max-keys");
+    if (m.empty() || m.size() > 9 || m.find_first_not_of("0123456789") != std::string::npos) {
+      return S3Error(S3Code::kInvalidArgument, "Provided max-keys not an integer or within "
+                                               "integer range");
+    }
+    p.max_keys = std::min(1000, std::stoi(m));
+  }
+  return p;
+}
+
+struct Listing {
+  std::vector<ObjectMeta> objects;
+  std::vector<std::string> prefixes;
+  bool truncated = false;
+  std::string next_token;  // transport token to resume after the last entry
+  std::string last;        // last key or prefix returned
+};
+
+// Fills up to max_keys entries from the transport, skipping what sorts at
+// or before `after` (a v1 marker or v2 start-after that names a prefix).
+Result<Listing> Collect(Transport& t, const ListParams& p, const std::string& token,
+                        const std::string& after) {
+  Listing out;
+  ListRequest req;
+  req.prefix = p.prefix;
+  req.delimiter = p.delimiter;
+  req.token = token;
+  if (token.empty()) req.start_after = after;
+  int want = p.max_keys;
+  while (want > 0) {
+    req.max_keys = want;
+    ASSIGN_OR_RETURN(ListPage page, t.List(req));
+    for (ObjectMeta& m : page.objects) {
+      out.last = m.key;
+      out.objects.push_back(std::move(m));
+    }
+    for (std::string& cp : page.common_prefixes) {
+      if (!after.empty() && cp <= after) continue;
+      if (cp > out.last) out.last = cp;
+      out.prefixes.push_back(std::move(cp));
+    }
+    want = p.max_keys - static_cast<int>(out.objects.size() + out.prefixes.size());
+    if (page.next_token.empty()) return out;
+    out.next_token = page.next_token;
+    req.token = page.next_token;
+    req.start_after.clear();
+  }
+  out.truncated = !out.next_token.empty();
+  return out;
+}
+
+std::string Enc(const ListParams& p, std::string_view s) {
+  return p.url ? s3::UriEncode(s, /*keep_slash=*/true) : std::string(s);
+}
+
+// ETags in listings match HEAD: multipart objects show "<md5>-N", kept in
+// metadata that List itself does not return.
+void FixListEtags(Transport& t, std::vector<ObjectMeta>* objects) {
+  for (ObjectMeta& m : *objects) {
+    Result<ObjectMeta> full = t.Head(m.key, {});
+    if (full.ok()) m.etag = S3Etag(*full);
+  }
+}
+
+std::string ListXml(const RequestContext& ctx, const ListParams& p, const Listing& l) {
+  XmlWriter x;
+  x.Open("ListBucketResult", true);
+  x.Leaf("Name", ctx.bucket);
+  x.Leaf("Prefix", Enc(p, p.prefix));
+  if (p.v2) {
+    if (!p.token.empty()) x.Leaf("ContinuationToken", p.token);
+    if (!p.start_after.empty()) x.Leaf("StartAfter", Enc(p, p.start_after));
+    x.Leaf("KeyCount", l.objects.size() + l.prefixes.size());
+  } else {
+    x.Leaf("Marker", Enc(p, p.marker));
+    if (l.truncated) x.Leaf("NextMarker", Enc(p, l.last));
+  }
+  x.Leaf("MaxKeys", static_cast<uint64_t>(p.max_keys));
+  if (!p.delimiter.empty()) x.Leaf("Delimiter", Enc(p, p.delimiter));
+  if (p.url) x.Leaf("EncodingType", "url");
+  x.Bool("IsTruncated", l.truncated);
+  if (p.v2 && l.truncated) x.Leaf("NextContinuationToken", Base64Encode(l.next_token));
+  for (const ObjectMeta& m : l.objects) {
+    x.Open("Contents");
+    x.Leaf("Key", Enc(p, m.key));
+    x.Leaf("LastModified", IsoDate(m.last_modified_ms));
+    x.Leaf("ETag", Quoted(m.etag));
+    x.Leaf("Size", m.size);
+    if (!p.v2 || ctx.Q("fetch-owner") == "true") {
+      x.Open("Owner");
+      x.Leaf("ID", kOwnerId);
+      x.Leaf("DisplayName", kOwnerId);
+      x.Close("Owner");
+    }
+    x.Leaf("StorageClass", "STANDARD");
+    x.Close("Contents");
+  }
+  for (const std::string& cp : l.prefixes) {
+    x.Open("CommonPrefixes");
+    x.Leaf("Prefix", Enc(p, cp));
+    x.Close("CommonPrefixes");
+  }
+  x.Close("ListBucketResult");
+  return x.Finish();
+}
+
+}  // namespace
+
+Dispatch ListObjects(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  Result<ListParams> p = ParseListParams(*ctx);
+  if (!p.ok()) return Fail(*ctx, p.status());
+  std::string token;
+  if (p->v2 && !p->token.empty()) {
+    Result<std::string> decoded = Base64Decode(p->token);
+    if (!decoded.ok() || decoded->empty()) {
+      return Fail(*ctx, S3Error(S3Code::kInvalidArgument,
+                                "The continuation token provided is incorrect"));
+    }
+    token = *decoded;
+  }
+  Listing l;
+  if (p->max_keys > 0) {
+    Result<Listing> got = Collect(*(*bucket)->objects, *p, token,
+                                  p->v2 ? p->start_after : p->marker);
+    if (!got.ok()) {
+      Status st = got.status();
+      if (st.IsInvalidArgument()) st = S3Error(S3Code::kInvalidArgument, st.message());
+      return Fail(*ctx, st);
+    }
+    l = std::move(*got);
+  }
+  FixListEtags(*(*bucket)->objects, &l.objects);
+  return Respond(XmlOk(*ctx, ListXml(*ctx, *p, l)));
+}
+
+// ---- DeleteObjects ----------------------------------------------------------
+
+Dispatch DeleteObjects(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  std::shared_ptr<Bucket> b = *bucket;
+  return WithSmallBody(ctx, 2 * 1024 * 1024, [ctx, b](const std::string& body) {
+    Result<DeleteRequest> req = ParseDeleteRequest(body);
+    if (!req.ok()) return ErrorFor(*ctx, req.status());
+    XmlWriter x;
+    x.Open("DeleteResult", true);
+    for (const DeleteRequest::Entry& e : req->objects) {
+      Status st = ValidateObjectKey(e.key);
+      if (st.ok()) st = b->objects->Delete(e.key, {});
+      if (st.IsInvalidArgument() && e.key.size() <= 1024) st = Status::OK();  // cannot exist
+      if (st.ok()) {
+        if (req->quiet) continue;
+        x.Open("Deleted");
+        x.Leaf("Key", e.key);
+        x.Close("Deleted");
+        continue;
+      }
+      S3ErrorInfo info = ToS3Error(st);
+      x.Open("Error");
+      x.Leaf("Key", e.key);
+      x.Leaf("Code", info.code);
+      x.Leaf("Message", info.message);
+      x.Close("Error");
+    }
+    x.Close("DeleteResult");
+    return XmlOk(*ctx, x.Finish());
+  });
+}
+
+}  // namespace worm::server

@@ -1,0 +1,298 @@
+// Helpers shared by the S3 handlers: responses, ETags, dates, metadata,
+// conditional requests, copy sources.
+#include <ctime>
+
+#include "server/handlers.h"
+#include "server/s3_errors.h"
+#include "transport/s3/sigv4.h"
+
+namespace worm::server {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// True when `etag` is listed in an If-Match / If-None-Match value ("*" matches any).
+bool EtagListed(std::string_view list, std::string_view etag) {
+  size_t pos = 0;
+  while (pos < list.size()) {
+    size_t comma = list.find(',', pos);
+    std::string_view item = list.substr(pos, comma == std::string_view::npos ? list.npos : comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.substr(0, 2) == "W/") item.remove_prefix(2);
+    if (item.size() >= 2 && item.front() == '"' && item.back() == '"') item = item.substr(1, item.size() - 2);
+    if (item == "*" || item == etag) return true;
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+Status Precondition() {
+  return S3Error(S3Code::kPreconditionFailed,
+                 "At least one of the pre-conditions you specified did not hold");
+}
+
+}  // namespace
+
+std::string ChecksumMetaName(ChecksumAlgorithm a) {
+  return "worm:checksum-" + Lower(ChecksumName(a));
+}
+
+HttpResponse ErrorFor(const RequestContext& ctx, const Status& status) {
+  return ErrorResponse(status, ctx.http.path, ctx.http.request_id, ctx.head);
+}
+
+HttpResponse XmlOk(const RequestContext& ctx, std::string xml, int status) {
+  HttpResponse r;
+  r.status = status;
+  r.Set("x-amz-request-id", ctx.http.request_id);
+  r.Set("Content-Type", "application/xml");
+  r.body = std::move(xml);
+  return r;
+}
+
+HttpResponse Empty(const RequestContext& ctx, int status) {
+  HttpResponse r;
+  r.status = status;
+  r.Set("x-amz-request-id", ctx.http.request_id);
+  return r;
+}
+
+std::string S3Etag(const ObjectMeta& meta) {
+  auto it = meta.user_metadata.find(std::string(kMetaEtag));
+  return it == meta.user_metadata.end() ? meta.etag : it->second;
+}
+
+std::string Quoted(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
+
+std::string HttpDate(int64_t unix_ms) {
+  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+std::optional<int64_t> ParseHttpDate(std::string_view text) {
+  std::string s(text);
+  std::tm tm{};
+  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S", &tm);
+  if (end == nullptr) {
+    tm = {};
+    end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);  // ISO 8601, as some SDKs send
+  }
+  if (end == nullptr) return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+std::string IsoDate(int64_t unix_ms) { return FormatTimestamp(unix_ms); }
+
+Status ValidateObjectKey(const std::string& key) {
+  if (key.empty()) return S3Error(S3Code::kInvalidArgument, "An object key must not be empty");
+  if (key.size() > 1024) {
+    return S3Error(S3Code::kKeyTooLongError, "Your key is too long: " +
+                                                 std::to_string(key.size()) +
+                                                 " bytes (the limit is 1024)");
+  }
+  return Status::OK();
+}
+
+Status KeyError(const Status& status) {
+  if (status.IsInvalidArgument() && status.message().find("cannot also be") != std::string::npos) {
+    return S3Error(S3Code::kKeyConflict, status.message());
+  }
+  if (status.IsInvalidArgument() && status.message().find("cannot store this key") != std::string::npos) {
+    return S3Error(S3Code::kInvalidArgument, status.message());
+  }
+  return status;
+}
+
+Status MetadataFromRequest(const RequestContext& ctx, WriteOptions* o) {
+  o->content_type = std::string(ctx.H("content-type"));
+  size_t total = 0;
+  for (const auto& [name, value] : ctx.http.headers) {
+    if (name.rfind("x-amz-meta-", 0) == 0) {
+      o->user_metadata[name.substr(11)] = value;
+      total += name.size() - 11 + value.size();
+    }
+  }
+  if (total > 2048) {
+    return S3Error(S3Code::kInvalidArgument,
+                   "Your metadata headers exceed the maximum allowed metadata size (2 KB)");
+  }
+  for (std::string_view h : kStoredHeaders) {
+    std::string value(ctx.H(h));
+    if (h == "content-encoding") {
+      // aws-chunked is transfer framing, not a property of the object.
+      std::string kept;
+      for (size_t pos = 0; pos <= value.size();) {
+        size_t comma = value.find(',', pos);
+        if (comma == std::string::npos) comma = value.size();
+        std::string item = value.substr(pos, comma - pos);
+        while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+        if (!item.empty() && item != "aws-chunked") kept += (kept.empty() ? "" : ",") + item;
+        pos = comma + 1;
+      }
+      value = kept;
+    }
+    if (!value.empty()) o->user_metadata["worm:" + std::string(h)] = value;
+  }
+  return Status::OK();
+}
+
+void AddObjectHeaders(const ObjectMeta& meta, HttpResponse* r) {
+  r->Set("ETag", Quoted(S3Etag(meta)));
+  r->Set("Last-Modified", HttpDate(meta.last_modified_ms));
+  r->Set("Content-Type", meta.content_type.empty() ? "binary/octet-stream" : meta.content_type);
+  r->Set("Accept-Ranges", "bytes");
+  for (const auto& [name, value] : meta.user_metadata) {
+    if (name.rfind(kMetaPrefix, 0) != 0) {
+      r->Set("x-amz-meta-" + name, value);
+      continue;
+    }
+    for (std::string_view h : kStoredHeaders) {
+      if (name.substr(kMetaPrefix.size()) == h) r->Set(std::string(h), value);
+    }
+  }
+}
+
+void AddChecksumHeaders(const ObjectMeta& meta, HttpResponse* r) {
+  for (ChecksumAlgorithm a : kAllChecksums) {
+    auto it = meta.user_metadata.find(ChecksumMetaName(a));
+    if (it == meta.user_metadata.end()) continue;
+    r->Set(std::string(ChecksumHeader(a)), it->second);
+    auto type = meta.user_metadata.find(std::string(kMetaChecksumType));
+    r->Set("x-amz-checksum-type",
+           type == meta.user_metadata.end() ? "FULL_OBJECT" : type->second);
+  }
+}
+
+Result<std::shared_ptr<Bucket>> BucketOf(ServiceEnv& env, const RequestContext& ctx) {
+  return env.store->Get(ctx.bucket);
+}
+
+Status CheckConditions(const ObjectMeta& meta, std::string_view if_match,
+                       std::string_view if_none_match, std::string_view ims,
+                       std::string_view ius) {
+  const std::string etag = S3Etag(meta);
+  const int64_t modified_s = meta.last_modified_ms / 1000;
+  bool match_ok = false;
+  if (!if_match.empty()) {
+    if (!EtagListed(if_match, etag)) return Precondition();
+    match_ok = true;
+  }
+  if (!ius.empty() && !match_ok) {
+    std::optional<int64_t> t = ParseHttpDate(ius);
+    if (t && modified_s > *t) return Precondition();
+  }
+  bool none_match_ok = false;
+  if (!if_none_match.empty()) {
+    if (EtagListed(if_none_match, etag)) return S3Error(S3Code::kNotModified, "Not Modified");
+    none_match_ok = true;
+  }
+  if (!ims.empty() && !none_match_ok) {
+    std::optional<int64_t> t = ParseHttpDate(ims);
+    if (t && modified_s <= *t) return S3Error(S3Code::kNotModified, "Not Modified");
+  }
+  return Status::OK();
+}
+
+Dispatch WithSmallBody(const Ctx& ctx, size_t limit,
+                       std::function<HttpResponse(const std::string& body)> done) {
+  Result<BodyExpectations> expect = ParseBodyExpectations(ctx->http, ctx->auth);
+  if (!expect.ok()) return Fail(*ctx, expect.status());
+  auto consumer = NewBufferedConsumer(
+      limit, [ctx, done](const Status& st, std::string body, const VerifiedBody&) {
+        if (!st.ok()) return ErrorFor(*ctx, st);
+        return done(body);
+      });
+  Dispatch d;
+  d.sink = NewVerifyingSink(std::move(*expect), std::move(consumer));
+  return d;
+}
+
+Status CopyStream(ReadStream* source, WriteStream* sink, Checksummer* checksum) {
+  std::string buf(256 * 1024, '\0');
+  for (;;) {
+    ASSIGN_OR_RETURN(size_t n, source->Read(buf.data(), buf.size()));
+    if (n == 0) return Status::OK();
+    std::string_view chunk(buf.data(), n);
+    if (checksum != nullptr) checksum->Update(chunk);
+    RETURN_NOT_OK(sink->Append(chunk));
+  }
+}
+
+Result<CopySource> OpenCopySource(ServiceEnv& env, const RequestContext& ctx) {
+  std::string src = s3::UriDecode(ctx.H("x-amz-copy-source"));
+  size_t q = src.find("?versionId=");
+  if (q != std::string::npos) src.resize(q);
+  if (!src.empty() && src.front() == '/') src.erase(0, 1);
+  size_t slash = src.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == src.size()) {
+    return S3Error(S3Code::kInvalidArgument,
+                   "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+  }
+  CopySource out;
+  ASSIGN_OR_RETURN(out.bucket, env.store->Get(src.substr(0, slash)));
+  out.key = src.substr(slash + 1);
+  RETURN_NOT_OK(ValidateObjectKey(out.key));
+  Result<ObjectMeta> meta = out.bucket->objects->Head(out.key, ReadOptions{});
+  if (!meta.ok()) {
+    if (meta.status().IsNotFound()) {
+      return S3Error(S3Code::kNoSuchKey, "The specified key does not exist: '" + out.key + "'");
+    }
+    return KeyError(meta.status());
+  }
+  out.meta = std::move(*meta);
+  Status cond = CheckConditions(out.meta, ctx.H("x-amz-copy-source-if-match"),
+                                ctx.H("x-amz-copy-source-if-none-match"),
+                                ctx.H("x-amz-copy-source-if-modified-since"),
+                                ctx.H("x-amz-copy-source-if-unmodified-since"));
+  if (!cond.ok()) return Precondition();  // copies answer 412 for every failed condition
+  return out;
+}
+
+// Resolves If-Match / If-None-Match on a write into the transport's mode.
+// S3 ETags may be multipart ("<md5>-N"); the transport compares its MD5.
+Status ConditionalWrite(Bucket& bucket, const RequestContext& ctx, WriteOptions* o) {
+  std::string_view none_match = ctx.H("if-none-match");
+  std::string_view match = ctx.H("if-match");
+  if (!none_match.empty()) {
+    if (none_match != "*") {
+      return S3Error(S3Code::kNotImplemented,
+                     "If-None-Match on writes supports only '*' (create if absent)");
+    }
+    o->mode = PutMode::kCreate;
+  }
+  if (!match.empty()) {
+    if (o->mode == PutMode::kCreate) {
+      return S3Error(S3Code::kInvalidArgument, "If-Match and If-None-Match cannot be combined");
+    }
+    Result<ObjectMeta> current = bucket.objects->Head(ctx.key, {});
+    if (!current.ok() && !current.status().IsNotFound()) return KeyError(current.status());
+    if (!current.ok()) return S3Error(S3Code::kNoSuchKey, "The specified key does not exist: '" + ctx.key + "'");
+    RETURN_NOT_OK(CheckConditions(*current, match, "", "", ""));
+    o->mode = PutMode::kUpdate;
+    o->if_match = current->etag;
+  }
+  return Status::OK();
+}
+
+// Translates a transport commit failure into S3 terms.
+Status CommitError(const Status& st) {
+  if (st.IsAlreadyExists() || st.IsFailedPrecondition()) {
+    return S3Error(S3Code::kPreconditionFailed,
+                   "At least one of the pre-conditions you specified did not hold (" +
+                       st.message() + ")");
+  }
+  return KeyError(st);
+}
+
+}  // namespace worm::server

@@ -1,0 +1,510 @@
+// Multipart uploads, staged on disk through the bucket's `uploads` transport
+// (<bucket root>/.wormfs/uploads/):
+//   <uploadId>/upload.json   key, metadata, checksum algorithm and type
+//   <uploadId>/p-00001       part bytes (ETag = MD5)
+//   <uploadId>/c-00001       "<ALGORITHM>:<base64>" when the part had a checksum
+// Everything is on disk, so an upload interrupted by a restart can still be
+// completed or aborted. Complete streams the parts into one object write.
+#include <cstdio>
+
+#include "core/hash.h"
+#include "core/json_util.h"
+#include "core/random.h"
+#include "server/handlers.h"
+#include "server/s3_errors.h"
+#include "server/s3_xml.h"
+
+namespace worm::server {
+
+namespace {
+
+// S3's smallest part (all but the last) and highest part number.
+constexpr uint64_t kMinPartSize = 5ull << 20;
+constexpr int kMaxPartNumber = 10000;
+constexpr uint64_t kMaxPartSize = 5ull << 30;
+
+struct Upload {
+  std::string id;
+  std::string key;
+  int64_t initiated_ms = 0;
+  std::string content_type;
+  std::map<std::string, std::string> metadata;
+  std::optional<ChecksumAlgorithm> checksum;
+  std::string checksum_type;  // "COMPOSITE" or "FULL_OBJECT"
+};
+
+std::string PartKey(const std::string& id, int n, char kind = 'p') {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%c-%05d", kind, n);
+  return id + "/" + buf;
+}
+
+Status NoSuchUpload(const std::string& id) {
+  return S3Error(S3Code::kNoSuchUpload,
+                 "The specified upload does not exist. The upload ID may be invalid, or the "
+                 "upload may have been aborted or completed: '" + id + "'");
+}
+
+Result<Upload> LoadUpload(Bucket& b, const std::string& id, const std::string* key) {
+  if (id.empty() || id.find('/') != std::string::npos || id.find("..") != std::string::npos) {
+    return NoSuchUpload(id);
+  }
+  Result<Object> obj = b.uploads->Get(id + "/upload.json", {});
+  if (!obj.ok()) return obj.status().IsNotFound() ? NoSuchUpload(id) : obj.status();
+  ASSIGN_OR_RETURN(Json j, ParseJson(obj->data, "upload.json"));
+  Upload u;
+  u.id = id;
+  u.key = j.value("key", "");
+  u.initiated_ms = j.value("initiated", int64_t{0});
+  u.content_type = j.value("contentType", "");
+  u.metadata = j.value("metadata", std::map<std::string, std::string>{});
+  u.checksum = ParseChecksumName(j.value("checksumAlgorithm", ""));
+  u.checksum_type = j.value("checksumType", "");
+  if (key != nullptr && *key != u.key) return NoSuchUpload(id);
+  return u;
+}
+
+Result<int> PartNumber(const RequestContext& ctx) {
+  std::string n = ctx.Q("partNumber");
+  if (n.empty() || n.size() > 5 || n.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(n) < 1 || std::stoi(n) > kMaxPartNumber) {
+    return S3Error(S3Code::kInvalidArgument,
+                   "Part number must be an integer between 1 and 10000, inclusive");
+  }
+  return std::stoi(n);
+}
+
+void Initiator(XmlWriter* x) {
+  for (const char* tag : {"Initiator", "Owner"}) {
+    x->Open(tag);
+    x->Leaf("ID", "worm");
+    x->Leaf("DisplayName", "worm");
+    x->Close(tag);
+  }
+}
+
+}  // namespace
+
+Dispatch CreateMultipartUpload(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  WriteOptions o;
+  if (Status st = MetadataFromRequest(*ctx, &o); !st.ok()) return Fail(*ctx, st);
+  Json j = {{"key", ctx->key}, {"initiated", env.clock->NowMillis()},
+            {"contentType", o.content_type}, {"metadata", o.user_metadata}};
+  std::string_view alg_name = ctx->H("x-amz-checksum-algorithm");
+  std::optional<ChecksumAlgorithm> alg = ParseChecksumName(alg_name);
+  if (!alg_name.empty() && !alg) {
+    return Fail(*ctx, S3Error(S3Code::kInvalidRequest, "Checksum algorithm provided is unsupported"));
+  }
+  std::string type(ctx->H("x-amz-checksum-type"));
+  if (type.empty() && alg) type = *alg == ChecksumAlgorithm::kCrc64Nvme ? "FULL_OBJECT" : "COMPOSITE";
+  if (alg) j["checksumAlgorithm"] = std::string(ChecksumName(*alg));
+  j["checksumType"] = type;
+  std::string id = NewUuidV7(env.clock);
+  id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
+  Result<PutResult> put = (*bucket)->uploads->Put(id + "/upload.json", j.dump(), WriteOptions::Create());
+  if (!put.ok()) return Fail(*ctx, put.status());
+  XmlWriter x;
+  x.Open("InitiateMultipartUploadResult", true);
+  x.Leaf("Bucket", ctx->bucket);
+  x.Leaf("Key", ctx->key);
+  x.Leaf("UploadId", id);
+  x.Close("InitiateMultipartUploadResult");
+  HttpResponse r = XmlOk(*ctx, x.Finish());
+  if (alg) {
+    r.Set("x-amz-checksum-algorithm", std::string(ChecksumName(*alg)));
+    r.Set("x-amz-checksum-type", type);
+  }
+  return Respond(std::move(r));
+}
+
+namespace {
+
+// Streams one part into staging; its checksum goes to a sidecar after commit.
+class PartConsumer final : public BodyConsumer {
+ public:
+  PartConsumer(Ctx ctx, std::shared_ptr<Bucket> b, std::string key, std::unique_ptr<WriteStream> s)
+      : ctx_(std::move(ctx)), b_(std::move(b)), key_(std::move(key)), s_(std::move(s)) {}
+  Status Write(std::string_view d) override { return s_->Append(d); }
+  HttpResponse Finish(const Status& status, const VerifiedBody& body) override {
+    if (!status.ok()) {
+      s_->Abort();
+      return ErrorFor(*ctx_, status);
+    }
+    std::string sum_key = key_;
+    sum_key[sum_key.rfind('/') + 1] = 'c';
+    if (!body.checksum) (void)b_->uploads->Delete(sum_key, {});
+    Result<PutResult> put = s_->Commit();
+    if (!put.ok()) return ErrorFor(*ctx_, put.status());
+    HttpResponse r = Empty(*ctx_, 200);
+    r.Set("ETag", Quoted(put->etag));
+    if (body.checksum) {
+      std::string sum = std::string(ChecksumName(*body.checksum)) + ":" + body.checksum_b64;
+      Result<PutResult> side = b_->uploads->Put(sum_key, sum, {});
+      if (!side.ok()) return ErrorFor(*ctx_, side.status());
+      r.Set(std::string(ChecksumHeader(*body.checksum)), body.checksum_b64);
+    }
+    return r;
+  }
+
+ private:
+  Ctx ctx_;
+  std::shared_ptr<Bucket> b_;
+  std::string key_;
+  std::unique_ptr<WriteStream> s_;
+};
+
+}  // namespace
+
+Dispatch UploadPart(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  Result<int> n = PartNumber(*ctx);
+  if (!n.ok()) return Fail(*ctx, n.status());
+  Result<Upload> u = LoadUpload(**bucket, ctx->Q("uploadId"), &ctx->key);
+  if (!u.ok()) return Fail(*ctx, u.status());
+  if (!ctx->http.content_length && !ctx->http.chunked) {
+    return Fail(*ctx, S3Error(S3Code::kMissingContentLength,
+                              "You must provide the Content-Length HTTP header."));
+  }
+  Result<BodyExpectations> expect = ParseBodyExpectations(ctx->http, ctx->auth);
+  if (!expect.ok()) return Fail(*ctx, expect.status());
+  if (expect->decoded_length.value_or(0) > kMaxPartSize) {
+    return Fail(*ctx, S3Error(S3Code::kEntityTooLarge, "A part may hold at most 5 GiB"));
+  }
+  std::string key = PartKey(u->id, *n);
+  Result<std::unique_ptr<WriteStream>> s = (*bucket)->uploads->OpenWrite(key, {});
+  if (!s.ok()) return Fail(*ctx, s.status());
+  Dispatch d;
+  d.sink = NewVerifyingSink(std::move(*expect),
+                            std::make_unique<PartConsumer>(ctx, *bucket, key, std::move(*s)));
+  return d;
+}
+
+Dispatch UploadPartCopy(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  Result<int> n = PartNumber(*ctx);
+  if (!n.ok()) return Fail(*ctx, n.status());
+  Result<Upload> u = LoadUpload(**bucket, ctx->Q("uploadId"), &ctx->key);
+  if (!u.ok()) return Fail(*ctx, u.status());
+  Result<CopySource> src = OpenCopySource(env, *ctx);
+  if (!src.ok()) return Fail(*ctx, src.status());
+  ReadOptions ro;
+  ro.if_match = src->meta.etag;
+  std::string_view range = ctx->H("x-amz-copy-source-range");
+  if (!range.empty()) {
+    unsigned long long a = 0, b = 0;
+    if (std::sscanf(std::string(range).c_str(), "bytes=%llu-%llu", &a, &b) != 2 || b < a ||
+        b >= src->meta.size) {
+      return Fail(*ctx, S3Error(S3Code::kInvalidArgument,
+                                "The x-amz-copy-source-range value must be of the form "
+                                "bytes=first-last where first and last are the zero-based "
+                                "offsets of the first and last bytes to copy"));
+    }
+    ro.range = ByteRange{a, b - a + 1};
+  }
+  Result<std::unique_ptr<ReadStream>> in = src->bucket->objects->OpenRead(src->key, ro);
+  if (!in.ok()) return Fail(*ctx, in.status());
+  std::string key = PartKey(u->id, *n);
+  Result<std::unique_ptr<WriteStream>> out = (*bucket)->uploads->OpenWrite(key, {});
+  if (!out.ok()) return Fail(*ctx, out.status());
+  if (Status st = CopyStream(in->get(), out->get(), nullptr); !st.ok()) return Fail(*ctx, st);
+  (void)(*bucket)->uploads->Delete(PartKey(u->id, *n, 'c'), {});
+  Result<PutResult> put = (*out)->Commit();
+  if (!put.ok()) return Fail(*ctx, put.status());
+  XmlWriter x;
+  x.Open("CopyPartResult", true);
+  x.Leaf("LastModified", IsoDate(env.clock->NowMillis()));
+  x.Leaf("ETag", Quoted(put->etag));
+  x.Close("CopyPartResult");
+  return Respond(XmlOk(*ctx, x.Finish()));
+}
+
+Dispatch AbortMultipartUpload(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  Result<Upload> u = LoadUpload(**bucket, ctx->Q("uploadId"), &ctx->key);
+  if (!u.ok()) return Fail(*ctx, u.status());
+  Result<std::vector<ObjectMeta>> keys = (*bucket)->uploads->ListAll(u->id + "/");
+  if (!keys.ok()) return Fail(*ctx, keys.status());
+  for (const ObjectMeta& m : *keys) {
+    if (m.key != u->id + "/upload.json") (void)(*bucket)->uploads->Delete(m.key, {});
+  }
+  (void)(*bucket)->uploads->Delete(u->id + "/upload.json", {});  // last: marks it gone
+  return Respond(Empty(*ctx, 204));
+}
+
+Dispatch ListParts(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  Result<Upload> u = LoadUpload(**bucket, ctx->Q("uploadId"), &ctx->key);
+  if (!u.ok()) return Fail(*ctx, u.status());
+  int max_parts = 1000;
+  int marker = 0;
+  std::string mp = ctx->Q("max-parts"), pm = ctx->Q("part-number-marker");
+  if (!mp.empty() && mp.find_first_not_of("0123456789") == std::string::npos && mp.size() < 6) {
+    max_parts = std::clamp(std::stoi(mp), 0, 1000);
+  }
+  if (!pm.empty() && pm.find_first_not_of("0123456789") == std::string::npos && pm.size() < 6) {
+    marker = std::stoi(pm);
+  }
+  ListRequest req;
+  req.prefix = u->id + "/p-";
+  req.start_after = PartKey(u->id, marker);
+  req.max_keys = std::max(1, max_parts);
+  Result<ListPage> page = (*bucket)->uploads->List(req);
+  if (!page.ok()) return Fail(*ctx, page.status());
+  bool truncated = !page->next_token.empty() || (max_parts == 0 && !page->objects.empty());
+  if (max_parts == 0) page->objects.clear();
+  XmlWriter x;
+  x.Open("ListPartsResult", true);
+  x.Leaf("Bucket", ctx->bucket);
+  x.Leaf("Key", ctx->key);
+  x.Leaf("UploadId", u->id);
+  Initiator(&x);
+  x.Leaf("StorageClass", "STANDARD");
+  x.Leaf("PartNumberMarker", static_cast<uint64_t>(marker));
+  int last = marker;
+  for (const ObjectMeta& m : page->objects) {
+    int n = std::stoi(m.key.substr(m.key.size() - 5));
+    last = n;
+    x.Open("Part");
+    x.Leaf("PartNumber", static_cast<uint64_t>(n));
+    x.Leaf("LastModified", IsoDate(m.last_modified_ms));
+    x.Leaf("ETag", Quoted(m.etag));
+    x.Leaf("Size", m.size);
+    Result<Object> sum = (*bucket)->uploads->Get(PartKey(u->id, n, 'c'), {});
+    size_t colon = sum.ok() ? sum->data.find(':') : std::string::npos;
+    if (colon != std::string::npos) {
+      x.Leaf("Checksum" + sum->data.substr(0, colon), sum->data.substr(colon + 1));
+    }
+    x.Close("Part");
+  }
+  x.Leaf("NextPartNumberMarker", static_cast<uint64_t>(last));
+  x.Leaf("MaxParts", static_cast<uint64_t>(max_parts));
+  x.Bool("IsTruncated", truncated);
+  if (u->checksum) x.Leaf("ChecksumAlgorithm", ChecksumName(*u->checksum));
+  x.Close("ListPartsResult");
+  return Respond(XmlOk(*ctx, x.Finish()));
+}
+
+Dispatch ListMultipartUploads(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  std::string prefix = ctx->Q("prefix");
+  std::vector<Upload> uploads;
+  ListRequest req;
+  req.delimiter = "/";
+  for (;;) {
+    Result<ListPage> page = (*bucket)->uploads->List(req);
+    if (!page.ok()) return Fail(*ctx, page.status());
+    for (const std::string& cp : page->common_prefixes) {
+      Result<Upload> u = LoadUpload(**bucket, cp.substr(0, cp.size() - 1), nullptr);
+      if (u.ok() && u->key.rfind(prefix, 0) == 0) uploads.push_back(std::move(*u));
+    }
+    if (page->next_token.empty() || uploads.size() >= 1000) break;
+    req.token = page->next_token;
+  }
+  std::sort(uploads.begin(), uploads.end(), [](const Upload& a, const Upload& b) {
+    return a.key != b.key ? a.key < b.key : a.initiated_ms < b.initiated_ms;
+  });
+  XmlWriter x;
+  x.Open("ListMultipartUploadsResult", true);
+  x.Leaf("Bucket", ctx->bucket);
+  x.Leaf("KeyMarker", ctx->Q("key-marker"));
+  x.Leaf("UploadIdMarker", ctx->Q("upload-id-marker"));
+  x.Leaf("Prefix", prefix);
+  x.Leaf("MaxUploads", uint64_t{1000});
+  x.Bool("IsTruncated", false);
+  for (const Upload& u : uploads) {
+    x.Open("Upload");
+    x.Leaf("Key", u.key);
+    x.Leaf("UploadId", u.id);
+    Initiator(&x);
+    x.Leaf("StorageClass", "STANDARD");
+    x.Leaf("Initiated", IsoDate(u.initiated_ms));
+    x.Close("Upload");
+  }
+  x.Close("ListMultipartUploadsResult");
+  return Respond(XmlOk(*ctx, x.Finish()));
+}
+
+
+// ---- CompleteMultipartUpload ---------------------------------------------------
+
+namespace {
+
+struct CheckedPart {
+  int number = 0;
+  std::string md5;       // hex
+  std::string checksum;  // base64 of `upload.checksum`, "" when the part has none
+};
+
+// Every listed part exists with the named ETag, in ascending order, and is
+// large enough; part checksums sent in the XML match the stored ones.
+Result<std::vector<CheckedPart>> CheckParts(Bucket& b, const Upload& u,
+                                            const std::vector<CompletePart>& parts) {
+  std::vector<CheckedPart> out;
+  int prev = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const CompletePart& p = parts[i];
+    if (p.number <= prev) {
+      return S3Error(S3Code::kInvalidPartOrder,
+                     "The list of parts was not in ascending order. Parts must be ordered by "
+                     "part number.");
+    }
+    prev = p.number;
+    Result<ObjectMeta> meta = b.uploads->Head(PartKey(u.id, p.number), {});
+    if (!meta.ok() || meta->etag != p.etag) {
+      return S3Error(S3Code::kInvalidPart,
+                     "One or more of the specified parts could not be found. The part may not "
+                     "have been uploaded, or the specified entity tag may not match the part's "
+                     "entity tag (part " + std::to_string(p.number) + ")");
+    }
+    if (i + 1 < parts.size() && meta->size < kMinPartSize) {
+      return S3Error(S3Code::kEntityTooSmall,
+                     "Your proposed upload is smaller than the minimum allowed size: part " +
+                         std::to_string(p.number) + " has " + std::to_string(meta->size) +
+                         " bytes; every part but the last needs at least 5 MiB");
+    }
+    CheckedPart c{p.number, meta->etag, ""};
+    Result<Object> sum = b.uploads->Get(PartKey(u.id, p.number, 'c'), {});
+    if (sum.ok() && u.checksum && sum->data.rfind(std::string(ChecksumName(*u.checksum)) + ":", 0) == 0) {
+      c.checksum = sum->data.substr(sum->data.find(':') + 1);
+    }
+    for (const auto& [name, value] : p.checksums) {
+      if (u.checksum && name == "Checksum" + std::string(ChecksumName(*u.checksum)) &&
+          !c.checksum.empty() && value != c.checksum) {
+        return S3Error(S3Code::kInvalidPart, "The checksum of part " + std::to_string(p.number) +
+                                                 " does not match the uploaded part");
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// md5 of the parts' binary MD5s, "-N": S3's multipart ETag.
+std::string MultipartEtag(const std::vector<CheckedPart>& parts) {
+  std::string raw;
+  for (const CheckedPart& p : parts) {
+    for (size_t i = 0; i + 1 < p.md5.size(); i += 2) {
+      raw += static_cast<char>(std::stoi(p.md5.substr(i, 2), nullptr, 16));
+    }
+  }
+  return Md5Hex(raw) + "-" + std::to_string(parts.size());
+}
+
+// The composite checksum (checksum of the parts' raw checksums, "-N"), or ""
+// when some part has none.
+std::string CompositeChecksum(const Upload& u, const std::vector<CheckedPart>& parts) {
+  auto c = Checksummer::New(*u.checksum);
+  for (const CheckedPart& p : parts) {
+    Result<std::string> raw = Base64Decode(p.checksum);
+    if (p.checksum.empty() || !raw.ok()) return "";
+    c->Update(*raw);
+  }
+  return Base64Encode(c->FinishRaw()) + "-" + std::to_string(parts.size());
+}
+
+struct Assembled {
+  PutResult put;
+  std::string etag;
+  std::string checksum;
+};
+
+// Full-object checksum of the parts, in a read-only first pass, so the
+// object can be written once with its complete metadata.
+Result<std::string> FullChecksum(Bucket& b, const Upload& u, const std::vector<CheckedPart>& parts) {
+  auto sum = Checksummer::New(*u.checksum);
+  std::string buf(256 * 1024, '\0');
+  for (const CheckedPart& p : parts) {
+    ASSIGN_OR_RETURN(std::unique_ptr<ReadStream> in, b.uploads->OpenRead(PartKey(u.id, p.number), {}));
+    for (;;) {
+      ASSIGN_OR_RETURN(size_t n, in->Read(buf.data(), buf.size()));
+      if (n == 0) break;
+      sum->Update(std::string_view(buf.data(), n));
+    }
+  }
+  return Base64Encode(sum->FinishRaw());
+}
+
+Result<Assembled> Assemble(Bucket& b, const RequestContext& ctx, const Upload& u,
+                           const std::vector<CheckedPart>& parts) {
+  WriteOptions o;
+  o.content_type = u.content_type;
+  o.user_metadata = u.metadata;
+  RETURN_NOT_OK(ConditionalWrite(b, ctx, &o));
+  Assembled out;
+  out.etag = MultipartEtag(parts);
+  o.user_metadata[std::string(kMetaEtag)] = out.etag;
+  if (u.checksum) {
+    bool full = u.checksum_type == "FULL_OBJECT";
+    if (full) {
+      ASSIGN_OR_RETURN(out.checksum, FullChecksum(b, u, parts));
+      std::string_view sent = ctx.H(ChecksumHeader(*u.checksum));
+      if (!sent.empty() && sent != out.checksum) {
+        return S3Error(S3Code::kBadDigest, "The " + std::string(ChecksumName(*u.checksum)) +
+                                               " you specified did not match the calculated "
+                                               "checksum.");
+      }
+    } else {
+      out.checksum = CompositeChecksum(u, parts);
+    }
+    if (!out.checksum.empty()) {
+      o.user_metadata[ChecksumMetaName(*u.checksum)] = out.checksum;
+      o.user_metadata[std::string(kMetaChecksumType)] = full ? "FULL_OBJECT" : "COMPOSITE";
+    }
+  }
+  Result<std::unique_ptr<WriteStream>> w = b.objects->OpenWrite(u.key, o);
+  if (!w.ok()) return CommitError(w.status());
+  for (const CheckedPart& p : parts) {
+    ASSIGN_OR_RETURN(std::unique_ptr<ReadStream> in, b.uploads->OpenRead(PartKey(u.id, p.number), {}));
+    RETURN_NOT_OK(CopyStream(in.get(), w->get(), nullptr));
+  }
+  Result<PutResult> put = (*w)->Commit();
+  if (!put.ok()) return CommitError(put.status());
+  out.put = std::move(*put);
+  return out;
+}
+
+}  // namespace
+
+Dispatch CompleteMultipartUpload(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  std::shared_ptr<Bucket> b = *bucket;
+  Result<Upload> u = LoadUpload(*b, ctx->Q("uploadId"), &ctx->key);
+  if (!u.ok()) return Fail(*ctx, u.status());
+  Upload upload = std::move(*u);
+  return WithSmallBody(ctx, 4 << 20, [ctx, b, upload](const std::string& body) {
+    Result<std::vector<CompletePart>> parts = ParseCompleteRequest(body);
+    if (!parts.ok()) return ErrorFor(*ctx, parts.status());
+    Result<std::vector<CheckedPart>> checked = CheckParts(*b, upload, *parts);
+    if (!checked.ok()) return ErrorFor(*ctx, checked.status());
+    Result<Assembled> done = Assemble(*b, *ctx, upload, *checked);
+    if (!done.ok()) return ErrorFor(*ctx, done.status());
+    Result<std::vector<ObjectMeta>> keys = b->uploads->ListAll(upload.id + "/");
+    for (const ObjectMeta& m : keys.ok() ? *keys : std::vector<ObjectMeta>{}) {
+      if (m.key != upload.id + "/upload.json") (void)b->uploads->Delete(m.key, {});
+    }
+    (void)b->uploads->Delete(upload.id + "/upload.json", {});
+    XmlWriter x;
+    x.Open("CompleteMultipartUploadResult", true);
+    x.Leaf("Location", "/" + ctx->bucket + "/" + upload.key);
+    x.Leaf("Bucket", ctx->bucket);
+    x.Leaf("Key", upload.key);
+    x.Leaf("ETag", Quoted(done->etag));
+    if (upload.checksum && !done->checksum.empty()) {
+      x.Leaf("Checksum" + std::string(ChecksumName(*upload.checksum)), done->checksum);
+      x.Leaf("ChecksumType", upload.checksum_type);
+    }
+    x.Close("CompleteMultipartUploadResult");
+    return XmlOk(*ctx, x.Finish());
+  });
+}
+
+}  // namespace worm::server

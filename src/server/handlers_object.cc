@@ -1,0 +1,399 @@
+// Object operations: GetObject / HeadObject (ranges, conditions, sendfile),
+// PutObject (streamed, verified, conditional), CopyObject, DeleteObject.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "core/random.h"
+#include "server/handlers.h"
+#include "server/s3_errors.h"
+#include "server/s3_xml.h"
+
+namespace worm::server {
+
+namespace {
+
+// Bodies up to this size are read into the response (one writev); larger
+// ones go out with sendfile(2).
+constexpr uint64_t kInlineBody = 64 * 1024;
+// S3's largest single PUT.
+constexpr uint64_t kMaxPutSize = 5ull << 30;
+
+struct RangeSpec {
+  uint64_t first = 0;
+  uint64_t last = 0;  // inclusive
+};
+
+Status RangeError(uint64_t size) {
+  return S3Error(S3Code::kInvalidRange, "The requested range is not satisfiable (object size " +
+                                            std::to_string(size) + ")");
+}
+
+bool ParseU64(std::string_view s, uint64_t* out) {
+  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != s.npos) return false;
+  *out = std::stoull(std::string(s));
+  return true;
+}
+
+// Parses "bytes=a-b", "bytes=a-" and "bytes=-n". Unparsable headers are
+// ignored (whole object), as RFC 7233 says; unsatisfiable ones give InvalidRange.
+Result<std::optional<RangeSpec>> ParseRange(std::string_view h, uint64_t size) {
+  if (h.empty() || h.substr(0, 6) != "bytes=" || h.find(',') != h.npos) return std::optional<RangeSpec>();
+  h.remove_prefix(6);
+  size_t dash = h.find('-');
+  if (dash == h.npos) return std::optional<RangeSpec>();
+  std::string_view a = h.substr(0, dash), b = h.substr(dash + 1);
+  uint64_t first = 0, last = 0;
+  if (a.empty()) {
+    if (!ParseU64(b, &last)) return std::optional<RangeSpec>();
+    if (last == 0 || size == 0) return RangeError(size);
+    uint64_t n = std::min(last, size);
+    return std::optional<RangeSpec>(RangeSpec{size - n, size - 1});
+  }
+  if (!ParseU64(a, &first)) return std::optional<RangeSpec>();
+  if (b.empty()) {
+    last = size == 0 ? 0 : size - 1;
+  } else if (!ParseU64(b, &last) || last < first) {
+    return std::optional<RangeSpec>();
+  }
+  if (first >= size) return RangeError(size);
+  return std::optional<RangeSpec>(RangeSpec{first, std::min(last, size - 1)});
+}
+
+void Replace(HttpResponse* r, std::string_view name, std::string value) {
+  for (auto& [k, v] : r->headers) {
+    if (strcasecmp(k.c_str(), std::string(name).c_str()) == 0) {
+      v = std::move(value);
+      return;
+    }
+  }
+  r->Set(std::string(name), std::move(value));
+}
+
+void ApplyOverrides(const RequestContext& ctx, HttpResponse* r) {
+  static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
+      {"response-content-type", "Content-Type"},
+      {"response-content-language", "Content-Language"},
+      {"response-expires", "Expires"},
+      {"response-cache-control", "Cache-Control"},
+      {"response-content-disposition", "Content-Disposition"},
+      {"response-content-encoding", "Content-Encoding"}};
+  for (const auto& [param, header] : kOverrides) {
+    if (ctx.Has(param)) Replace(r, header, ctx.Q(param));
+  }
+}
+
+// Mirrors the local transport's key rules, so a key can be opened directly.
+bool SafeRelativeKey(const std::string& key) {
+  size_t start = 0;
+  for (;;) {
+    size_t slash = key.find('/', start);
+    std::string_view seg(key.data() + start, (slash == key.npos ? key.size() : slash) - start);
+    if (seg.empty() || seg == "." || seg == ".." || (start == 0 && seg == kLocalReservedDir)) {
+      return false;
+    }
+    if (slash == key.npos) return key.find('\0') == key.npos;
+    start = slash + 1;
+  }
+}
+
+struct OpenedObject {
+  FileRegion file;
+  ObjectMeta meta;
+};
+
+Status NoSuchKey(const std::string& key) {
+  return S3Error(S3Code::kNoSuchKey, "The specified key does not exist: '" + key + "'");
+}
+
+// Opens the object's file and reads its metadata, making sure both describe
+// the same file (a concurrent overwrite renames a new inode into place).
+Result<OpenedObject> OpenObject(Bucket& bucket, const std::string& key) {
+  if (!SafeRelativeKey(key)) return KeyError(bucket.objects->Head(key, {}).status());
+  const std::string path = LocalObjectPath(bucket.root, key);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    OpenedObject out;
+    out.file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (out.file.fd < 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return NoSuchKey(key);
+      return Status::Internal("open " + path + ": " + std::strerror(errno));
+    }
+    struct stat before, after;
+    if (::fstat(out.file.fd, &before) != 0 || !S_ISREG(before.st_mode)) return NoSuchKey(key);
+    Result<ObjectMeta> meta = bucket.objects->Head(key, {});
+    if (!meta.ok()) {
+      if (meta.status().IsNotFound()) continue;
+      return KeyError(meta.status());
+    }
+    if (::stat(path.c_str(), &after) == 0 && after.st_ino == before.st_ino &&
+        meta->size == static_cast<uint64_t>(before.st_size)) {
+      out.meta = std::move(*meta);
+      return out;
+    }
+  }
+  return Status::Unavailable("get " + key + ": the object kept changing while being opened");
+}
+
+void SetBody(OpenedObject* obj, uint64_t first, uint64_t length, HttpResponse* r) {
+  if (length <= kInlineBody) {
+    r->body.resize(length);
+    size_t done = 0;
+    while (done < length) {
+      ssize_t n = ::pread(obj->file.fd, r->body.data() + done, length - done, first + done);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    r->body.resize(done);
+    return;
+  }
+  obj->file.offset = first;
+  obj->file.length = length;
+  r->file = std::move(obj->file);
+}
+
+}  // namespace
+
+Dispatch GetObject(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  OpenedObject obj;
+  if (ctx->head) {
+    Result<ObjectMeta> meta = (*bucket)->objects->Head(ctx->key, {});
+    if (!meta.ok()) {
+      return Fail(*ctx, meta.status().IsNotFound() ? NoSuchKey(ctx->key) : KeyError(meta.status()));
+    }
+    obj.meta = std::move(*meta);
+  } else {
+    Result<OpenedObject> opened = OpenObject(**bucket, ctx->key);
+    if (!opened.ok()) return Fail(*ctx, opened.status());
+    obj = std::move(*opened);
+  }
+  Status cond = CheckConditions(obj.meta, ctx->H("if-match"), ctx->H("if-none-match"),
+                                ctx->H("if-modified-since"), ctx->H("if-unmodified-since"));
+  if (!cond.ok()) {
+    HttpResponse r = ErrorFor(*ctx, cond);
+    if (r.status == 304) {
+      r.Set("ETag", Quoted(S3Etag(obj.meta)));
+      r.Set("Last-Modified", HttpDate(obj.meta.last_modified_ms));
+    }
+    return Respond(std::move(r));
+  }
+  const uint64_t size = obj.meta.size;
+  Result<std::optional<RangeSpec>> range = ParseRange(ctx->H("range"), size);
+  if (!range.ok()) {
+    HttpResponse r = ErrorFor(*ctx, range.status());
+    r.Set("Content-Range", "bytes */" + std::to_string(size));
+    return Respond(std::move(r));
+  }
+  HttpResponse r = Empty(*ctx, 200);
+  AddObjectHeaders(obj.meta, &r);
+  if (ctx->H("x-amz-checksum-mode") == "ENABLED" && !range->has_value()) AddChecksumHeaders(obj.meta, &r);
+  ApplyOverrides(*ctx, &r);
+  uint64_t first = 0, length = size;
+  if (range->has_value()) {
+    first = (*range)->first;
+    length = (*range)->last - first + 1;
+    r.status = 206;
+    r.Set("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string((*range)->last) +
+                               "/" + std::to_string(size));
+  }
+  if (ctx->head) {
+    r.head = true;
+    r.content_length = length;
+  } else {
+    SetBody(&obj, first, length, &r);
+  }
+  return Respond(std::move(r));
+}
+
+// ---- PutObject ------------------------------------------------------------
+
+namespace {
+
+// Streams the body to the destination. When the checksum arrives only in a
+// trailer, its value is known at the end: the body is staged first and then
+// committed with the complete metadata (WriteOptions are fixed at OpenWrite).
+class PutConsumer final : public BodyConsumer {
+ public:
+  PutConsumer(Ctx ctx, std::shared_ptr<Bucket> bucket, WriteOptions o, bool staged)
+      : ctx_(std::move(ctx)), bucket_(std::move(bucket)), o_(std::move(o)), staged_(staged) {}
+
+  Status Open() {
+    if (!staged_) {
+      Result<std::unique_ptr<WriteStream>> s = bucket_->objects->OpenWrite(ctx_->key, o_);
+      if (!s.ok()) return CommitError(s.status());
+      stream_ = std::move(*s);
+      return Status::OK();
+    }
+    stage_key_ = "put/" + NewUuidV4();
+    WriteOptions so;
+    so.sync = false;  // scratch: durability comes from the final commit
+    ASSIGN_OR_RETURN(stream_, bucket_->uploads->OpenWrite(stage_key_, so));
+    return Status::OK();
+  }
+
+  Status Write(std::string_view data) override { return stream_->Append(data); }
+
+  HttpResponse Finish(const Status& status, const VerifiedBody& body) override {
+    if (!status.ok()) {
+      stream_->Abort();
+      return ErrorFor(*ctx_, status);
+    }
+    if (body.checksum) o_.user_metadata[ChecksumMetaName(*body.checksum)] = body.checksum_b64;
+    Result<PutResult> put = staged_ ? CommitStaged() : stream_->Commit();
+    if (!put.ok()) return ErrorFor(*ctx_, CommitError(put.status()));
+    HttpResponse r = Empty(*ctx_, 200);
+    r.Set("ETag", Quoted(put->etag));
+    if (body.checksum) {
+      r.Set(std::string(ChecksumHeader(*body.checksum)), body.checksum_b64);
+      r.Set("x-amz-checksum-type", "FULL_OBJECT");
+    }
+    return r;
+  }
+
+ private:
+  Result<PutResult> CommitStaged() {
+    ASSIGN_OR_RETURN(PutResult staged, stream_->Commit());
+    (void)staged;
+    Result<PutResult> out = CopyStaged();
+    (void)bucket_->uploads->Delete(stage_key_, {});
+    return out;
+  }
+
+  Result<PutResult> CopyStaged() {
+    ASSIGN_OR_RETURN(std::unique_ptr<ReadStream> in, bucket_->uploads->OpenRead(stage_key_, {}));
+    Result<std::unique_ptr<WriteStream>> out = bucket_->objects->OpenWrite(ctx_->key, o_);
+    if (!out.ok()) return CommitError(out.status());
+    RETURN_NOT_OK(CopyStream(in.get(), out->get(), nullptr));
+    return (*out)->Commit();
+  }
+
+  Ctx ctx_;
+  std::shared_ptr<Bucket> bucket_;
+  WriteOptions o_;
+  bool staged_;
+  std::string stage_key_;
+  std::unique_ptr<WriteStream> stream_;
+};
+
+}  // namespace
+
+Dispatch PutObject(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (!ctx->http.content_length && !ctx->http.chunked) {
+    return Fail(*ctx, S3Error(S3Code::kMissingContentLength,
+                              "You must provide the Content-Length HTTP header."));
+  }
+  Result<BodyExpectations> expect = ParseBodyExpectations(ctx->http, ctx->auth);
+  if (!expect.ok()) return Fail(*ctx, expect.status());
+  if (expect->decoded_length.value_or(0) > kMaxPutSize) {
+    return Fail(*ctx, S3Error(S3Code::kEntityTooLarge,
+                              "Your proposed upload exceeds the maximum allowed size (5 GiB); "
+                              "use a multipart upload"));
+  }
+  WriteOptions o;
+  if (Status st = MetadataFromRequest(*ctx, &o); !st.ok()) return Fail(*ctx, st);
+  if (Status st = ConditionalWrite(**bucket, *ctx, &o); !st.ok()) return Fail(*ctx, st);
+  bool staged = expect->checksum_in_trailer;
+  auto consumer = std::make_unique<PutConsumer>(ctx, *bucket, std::move(o), staged);
+  if (Status st = consumer->Open(); !st.ok()) return Fail(*ctx, st);
+  Dispatch d;
+  d.sink = NewVerifyingSink(std::move(*expect), std::move(consumer));
+  return d;
+}
+
+// ---- CopyObject -------------------------------------------------------------
+
+namespace {
+
+// Metadata worth keeping from a copy source: full-object checksums stay
+// valid for the same bytes; a multipart ETag or composite checksum does not.
+void CarryChecksums(const ObjectMeta& src, WriteOptions* o) {
+  auto type = src.user_metadata.find(std::string(kMetaChecksumType));
+  if (type != src.user_metadata.end() && type->second == "COMPOSITE") return;
+  for (ChecksumAlgorithm a : kAllChecksums) {
+    auto it = src.user_metadata.find(ChecksumMetaName(a));
+    if (it != src.user_metadata.end()) o->user_metadata[it->first] = it->second;
+  }
+}
+
+Result<WriteOptions> CopyOptions(const RequestContext& ctx, const CopySource& src) {
+  std::string directive(ctx.H("x-amz-metadata-directive"));
+  if (directive.empty()) directive = "COPY";
+  if (directive != "COPY" && directive != "REPLACE") {
+    return S3Error(S3Code::kInvalidArgument, "Unknown metadata directive: " + directive);
+  }
+  if (directive == "COPY" && src.bucket->name == ctx.bucket && src.key == ctx.key) {
+    return S3Error(S3Code::kInvalidRequest,
+                   "This copy request is illegal because it is trying to copy an object to "
+                   "itself without changing the object's metadata, storage class, website "
+                   "redirect location or encryption attributes.");
+  }
+  WriteOptions o;
+  if (directive == "COPY") {
+    o.content_type = src.meta.content_type;
+    for (const auto& [k, v] : src.meta.user_metadata) {
+      if (k.rfind(kMetaPrefix, 0) != 0) o.user_metadata[k] = v;
+      for (std::string_view h : kStoredHeaders) {
+        if (k == "worm:" + std::string(h)) o.user_metadata[k] = v;
+      }
+    }
+  } else {
+    RETURN_NOT_OK(MetadataFromRequest(ctx, &o));
+  }
+  CarryChecksums(src.meta, &o);
+  return o;
+}
+
+}  // namespace
+
+Dispatch CopyObject(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  Result<CopySource> src = OpenCopySource(env, *ctx);
+  if (!src.ok()) return Fail(*ctx, src.status());
+  Result<WriteOptions> o = CopyOptions(*ctx, *src);
+  if (!o.ok()) return Fail(*ctx, o.status());
+  if (Status st = ConditionalWrite(**bucket, *ctx, &*o); !st.ok()) return Fail(*ctx, st);
+  ReadOptions ro;
+  ro.if_match = src->meta.etag;  // the version whose conditions were checked
+  Result<std::unique_ptr<ReadStream>> in = src->bucket->objects->OpenRead(src->key, ro);
+  if (!in.ok()) return Fail(*ctx, in.status().IsNotFound() ? NoSuchKey(src->key) : in.status());
+  Result<std::unique_ptr<WriteStream>> out = (*bucket)->objects->OpenWrite(ctx->key, *o);
+  if (!out.ok()) return Fail(*ctx, CommitError(out.status()));
+  if (Status st = CopyStream(in->get(), out->get(), nullptr); !st.ok()) return Fail(*ctx, st);
+  Result<PutResult> put = (*out)->Commit();
+  if (!put.ok()) return Fail(*ctx, CommitError(put.status()));
+  XmlWriter x;
+  x.Open("CopyObjectResult", true);
+  x.Leaf("LastModified", IsoDate(env.clock->NowMillis()));
+  x.Leaf("ETag", Quoted(put->etag));
+  x.Close("CopyObjectResult");
+  return Respond(XmlOk(*ctx, x.Finish()));
+}
+
+Dispatch DeleteObject(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  DeleteOptions o;
+  std::string_view match = ctx->H("if-match");
+  if (!match.empty()) {
+    Result<ObjectMeta> current = (*bucket)->objects->Head(ctx->key, {});
+    if (!current.ok()) return Fail(*ctx, current.status().IsNotFound() ? NoSuchKey(ctx->key) : current.status());
+    if (Status st = CheckConditions(*current, match, "", "", ""); !st.ok()) return Fail(*ctx, st);
+    o.if_match = current->etag;
+  }
+  Status st = (*bucket)->objects->Delete(ctx->key, o);
+  if (!st.ok() && !st.IsInvalidArgument()) return Fail(*ctx, CommitError(st));
+  return Respond(Empty(*ctx, 204));
+}
+
+}  // namespace worm::server

@@ -1,0 +1,149 @@
+#include "server/s3_service.h"
+
+#include <cstdio>
+
+#include "core/hash.h"
+#include "core/random.h"
+#include "server/s3_errors.h"
+#include "transport/s3/sigv4.h"
+
+namespace worm::server {
+
+namespace {
+
+// Subresources we know but do not implement: answered with NotImplemented
+// rather than mistaken for a plain GET/PUT of the bucket or object.
+constexpr std::string_view kUnsupported[] = {
+    "acl",        "policy",        "cors",         "lifecycle",    "tagging",
+    "object-lock", "encryption",   "website",      "logging",      "notification",
+    "replication", "ownershipControls", "publicAccessBlock", "accelerate",
+    "requestPayment", "retention", "legal-hold",  "torrent",      "restore",
+    "select",     "attributes",    "versions",     "policyStatus", "analytics",
+    "metrics",    "inventory",     "intelligent-tiering"};
+
+std::map<std::string, std::string> ParseQuery(std::string_view q) {
+  std::map<std::string, std::string> out;
+  size_t pos = 0;
+  while (pos < q.size()) {
+    size_t amp = q.find('&', pos);
+    if (amp == std::string_view::npos) amp = q.size();
+    std::string_view part = q.substr(pos, amp - pos);
+    if (!part.empty()) {
+      size_t eq = part.find('=');
+      std::string key = s3::UriDecode(part.substr(0, eq));
+      out[key] = eq == std::string_view::npos ? "" : s3::UriDecode(part.substr(eq + 1));
+    }
+    pos = amp + 1;
+  }
+  return out;
+}
+
+Dispatch NotImplemented(const RequestContext& ctx, std::string_view what) {
+  return Fail(ctx, S3Error(S3Code::kNotImplemented,
+                           "A header or query you provided implies functionality that is not "
+                           "implemented: " + std::string(what)));
+}
+
+Dispatch MethodNotAllowed(const RequestContext& ctx) {
+  return Fail(ctx, S3Error(S3Code::kMethodNotAllowed,
+                           "The specified method is not allowed against this resource: " +
+                               ctx.http.method));
+}
+
+}  // namespace
+
+S3Service::S3Service(ServiceOptions options)
+    : options_(std::move(options)), store_(options_.store), auth_(options_.auth) {
+  if (options_.clock == nullptr) options_.clock = Clock::Default();
+  env_.store = &store_;
+  env_.clock = options_.clock;
+  env_.region = options_.region;
+  id_prefix_ = HexEncode(RandomBytes(4));
+}
+
+std::string S3Service::NextRequestId() {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%012llX",
+                static_cast<unsigned long long>(next_id_.fetch_add(1, std::memory_order_relaxed)));
+  return id_prefix_ + buf;
+}
+
+Dispatch S3Service::Begin(HttpRequest request) {
+  auto ctx = std::make_shared<RequestContext>();
+  ctx->http = std::move(request);
+  if (ctx->http.request_id.empty()) ctx->http.request_id = NextRequestId();
+  ctx->head = ctx->http.method == "HEAD";
+  const std::string& path = ctx->http.path;
+  if (path.empty() || path[0] != '/') {
+    return Fail(*ctx, S3Error(S3Code::kInvalidRequest, "the request target must start with '/'"));
+  }
+  std::string decoded = s3::UriDecode(std::string_view(path).substr(1));
+  size_t slash = decoded.find('/');
+  ctx->bucket = decoded.substr(0, slash);
+  if (slash != std::string::npos) ctx->key = decoded.substr(slash + 1);
+  ctx->query = ParseQuery(ctx->http.query);
+  Result<AuthResult> auth = auth_.Authenticate(ctx->http, options_.clock->NowMicros() / 1000000);
+  if (!auth.ok()) return Fail(*ctx, auth.status());
+  ctx->auth = std::move(*auth);
+  return Route(ctx);
+}
+
+Dispatch S3Service::Route(const Ctx& ctx) {
+  if (ctx->bucket.empty()) {
+    if (ctx->http.method == "GET") return ListBuckets(env_, ctx);
+    return MethodNotAllowed(*ctx);
+  }
+  return ctx->key.empty() ? RouteBucket(ctx) : RouteObject(ctx);
+}
+
+Dispatch S3Service::RouteBucket(const Ctx& ctx) {
+  const std::string& m = ctx->http.method;
+  for (std::string_view sub : kUnsupported) {
+    if (ctx->Has(sub)) return NotImplemented(*ctx, "?" + std::string(sub));
+  }
+  if (m == "GET") {
+    if (ctx->Has("location")) return GetBucketLocation(env_, ctx);
+    if (ctx->Has("uploads")) return ListMultipartUploads(env_, ctx);
+    if (ctx->Has("versioning")) return GetBucketVersioning(env_, ctx);
+    return ListObjects(env_, ctx);
+  }
+  if (m == "HEAD") return HeadBucket(env_, ctx);
+  if (m == "PUT") {
+    if (ctx->Has("versioning")) return NotImplemented(*ctx, "?versioning");
+    return CreateBucket(env_, ctx);
+  }
+  if (m == "DELETE") return DeleteBucket(env_, ctx);
+  if (m == "POST" && ctx->Has("delete")) return DeleteObjects(env_, ctx);
+  return MethodNotAllowed(*ctx);
+}
+
+Dispatch S3Service::RouteObject(const Ctx& ctx) {
+  const std::string& m = ctx->http.method;
+  for (std::string_view sub : kUnsupported) {
+    if (ctx->Has(sub)) return NotImplemented(*ctx, "?" + std::string(sub));
+  }
+  bool copy = ctx->http.HasHeader("x-amz-copy-source");
+  if (m == "GET") {
+    if (ctx->Has("uploadId")) return ListParts(env_, ctx);
+    return GetObject(env_, ctx);
+  }
+  if (m == "HEAD") return GetObject(env_, ctx);
+  if (m == "PUT") {
+    if (ctx->Has("uploadId") || ctx->Has("partNumber")) {
+      return copy ? UploadPartCopy(env_, ctx) : UploadPart(env_, ctx);
+    }
+    return copy ? CopyObject(env_, ctx) : PutObject(env_, ctx);
+  }
+  if (m == "POST") {
+    if (ctx->Has("uploads")) return CreateMultipartUpload(env_, ctx);
+    if (ctx->Has("uploadId")) return CompleteMultipartUpload(env_, ctx);
+    return NotImplemented(*ctx, "POST object (browser uploads)");
+  }
+  if (m == "DELETE") {
+    if (ctx->Has("uploadId")) return AbortMultipartUpload(env_, ctx);
+    return DeleteObject(env_, ctx);
+  }
+  return MethodNotAllowed(*ctx);
+}
+
+}  // namespace worm::server

@@ -1,0 +1,127 @@
+#include "server/s3_xml.h"
+
+#include <pugixml.hpp>
+
+#include "server/s3_errors.h"
+
+namespace worm::server {
+
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+          out += "&#" + std::to_string(static_cast<int>(c)) + ";";
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+void XmlWriter::Open(std::string_view name, bool with_namespace) {
+  out_ += '<';
+  out_ += name;
+  if (with_namespace) {
+    out_ += " xmlns=\"";
+    out_ += kS3Namespace;
+    out_ += '"';
+  }
+  out_ += '>';
+}
+
+void XmlWriter::Close(std::string_view name) {
+  out_ += "</";
+  out_ += name;
+  out_ += '>';
+}
+
+void XmlWriter::Leaf(std::string_view name, std::string_view text) {
+  Open(name);
+  out_ += XmlEscape(text);
+  Close(name);
+}
+
+namespace {
+
+Status Malformed(std::string_view why) {
+  return S3Error(S3Code::kMalformedXML,
+                 "The XML you provided was not well-formed or did not validate against our "
+                 "published schema: " +
+                     std::string(why));
+}
+
+Result<pugi::xml_node> ParseRoot(pugi::xml_document* doc, std::string_view xml,
+                                 std::string_view root) {
+  pugi::xml_parse_result r = doc->load_buffer(xml.data(), xml.size(), pugi::parse_default,
+                                              pugi::encoding_utf8);
+  if (!r) return Malformed(r.description());
+  pugi::xml_node node = doc->document_element();
+  if (std::string_view(node.name()) != root) {
+    return Malformed("expected <" + std::string(root) + ">");
+  }
+  return node;
+}
+
+std::string StripQuotes(std::string s) {
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
+  return s;
+}
+
+}  // namespace
+
+Result<DeleteRequest> ParseDeleteRequest(std::string_view xml) {
+  pugi::xml_document doc;
+  ASSIGN_OR_RETURN(pugi::xml_node root, ParseRoot(&doc, xml, "Delete"));
+  DeleteRequest req;
+  std::string quiet = root.child("Quiet").text().as_string();
+  req.quiet = quiet == "true" || quiet == "True";
+  for (pugi::xml_node obj : root.children("Object")) {
+    pugi::xml_node key = obj.child("Key");
+    if (!key) return Malformed("<Object> without <Key>");
+    req.objects.push_back({key.text().as_string(), obj.child("VersionId").text().as_string()});
+  }
+  if (req.objects.empty()) return Malformed("no <Object> to delete");
+  if (req.objects.size() > 1000) return Malformed("more than 1000 objects");
+  return req;
+}
+
+Result<std::vector<CompletePart>> ParseCompleteRequest(std::string_view xml) {
+  pugi::xml_document doc;
+  ASSIGN_OR_RETURN(pugi::xml_node root, ParseRoot(&doc, xml, "CompleteMultipartUpload"));
+  std::vector<CompletePart> parts;
+  for (pugi::xml_node p : root.children("Part")) {
+    CompletePart part;
+    std::string num = p.child("PartNumber").text().as_string();
+    if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos ||
+        num.size() > 5) {
+      return Malformed("bad <PartNumber>");
+    }
+    part.number = std::stoi(num);
+    part.etag = StripQuotes(p.child("ETag").text().as_string());
+    for (pugi::xml_node c : p.children()) {
+      std::string_view name = c.name();
+      if (name.rfind("Checksum", 0) == 0) part.checksums.emplace_back(name, c.text().as_string());
+    }
+    parts.push_back(std::move(part));
+  }
+  if (parts.empty()) return Malformed("no <Part> in the upload");
+  return parts;
+}
+
+Result<std::string> ParseCreateBucketRequest(std::string_view xml) {
+  if (xml.find_first_not_of(" \t\r\n") == std::string_view::npos) return std::string();
+  pugi::xml_document doc;
+  ASSIGN_OR_RETURN(pugi::xml_node root, ParseRoot(&doc, xml, "CreateBucketConfiguration"));
+  return std::string(root.child("LocationConstraint").text().as_string());
+}
+
+}  // namespace worm::server

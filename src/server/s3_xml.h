@@ -1,0 +1,65 @@
+// S3 XML: a small streaming writer for response documents and parsers (via
+// pugixml) for the request documents the server accepts: DeleteObjects and
+// CompleteMultipartUpload. Parsers refuse malformed input with MalformedXML.
+//
+// Thread-safety: an XmlWriter is used by one thread; parsers are pure.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "worm/result.h"
+
+namespace worm::server {
+
+inline constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+// Escapes &, <, >, " and ' (and control characters as numeric references).
+std::string XmlEscape(std::string_view text);
+
+class XmlWriter {
+ public:
+  XmlWriter() { out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"; }
+  // <name> or <name xmlns="..."> when `with_namespace`.
+  void Open(std::string_view name, bool with_namespace = false);
+  void Close(std::string_view name);
+  // <name>escaped text</name>
+  void Leaf(std::string_view name, std::string_view text);
+  void Leaf(std::string_view name, uint64_t value) { Leaf(name, std::to_string(value)); }
+  void Bool(std::string_view name, bool value) { Leaf(name, value ? "true" : "false"); }
+  // Escaped character data inside the element opened last.
+  void Text(std::string_view text) { out_ += XmlEscape(text); }
+  std::string Finish() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+struct DeleteRequest {
+  struct Entry {
+    std::string key;
+    std::string version_id;
+  };
+  std::vector<Entry> objects;
+  bool quiet = false;
+};
+// <Delete><Quiet>true</Quiet><Object><Key>k</Key></Object>...</Delete>.
+// MalformedXML for bad XML, no objects or more than 1000.
+Result<DeleteRequest> ParseDeleteRequest(std::string_view xml);
+
+struct CompletePart {
+  int number = 0;
+  std::string etag;  // quotes stripped
+  std::vector<std::pair<std::string, std::string>> checksums;  // "ChecksumCRC32" -> b64
+};
+// <CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"x"</ETag></Part>...
+// MalformedXML for bad XML or no parts.
+Result<std::vector<CompletePart>> ParseCompleteRequest(std::string_view xml);
+
+// <CreateBucketConfiguration><LocationConstraint>r</LocationConstraint>...: the region,
+// "" when absent. MalformedXML when not XML.
+Result<std::string> ParseCreateBucketRequest(std::string_view xml);
+
+}  // namespace worm::server

@@ -1,0 +1,276 @@
+// SyncEngine: scanning, planning and reporting. Transfers are in transfer.cc.
+#include "sync/engine.h"
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+namespace worm::sync {
+
+bool IsSentinelKey(std::string_view key) {
+  return key == ".worm" || (key.size() > 6 && key.substr(key.size() - 6) == "/.worm");
+}
+
+std::string_view ActionName(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::kUpload: return "upload";
+    case ActionKind::kDeleteRemote: return "delete-remote";
+    case ActionKind::kDownload: return "download";
+    case ActionKind::kDeleteLocal: return "delete-local";
+    case ActionKind::kRecord: return "record";
+    case ActionKind::kForget: return "forget";
+    case ActionKind::kWriteSentinel: return "write-sentinel";
+    case ActionKind::kSkip: return "skip";
+  }
+  return "unknown";
+}
+
+Status SyncReport::FirstError(std::string_view op) const {
+  const ActionOutcome* first = nullptr;
+  const ActionOutcome* first_conflict = nullptr;
+  for (const auto& o : outcomes) {
+    if (o.status.ok()) continue;
+    if (!first) first = &o;
+    StatusCode c = o.status.code();
+    if (!first_conflict && (c == StatusCode::kFailedPrecondition ||
+                            c == StatusCode::kAlreadyExists || c == StatusCode::kAborted)) {
+      first_conflict = &o;
+    }
+  }
+  if (!first) return Status::OK();
+  std::string others =
+      failed > 1 ? " (and " + std::to_string(failed - 1) + " more failure(s))" : "";
+  if (first_conflict) {
+    return Status::FailedPrecondition(
+        std::string(op) + ": " + first_conflict->key +
+        " changed on the other side while syncing: " + first_conflict->status.message() + others +
+        "; run `worm status` and sync again");
+  }
+  return Status(first->status.code(),
+                std::string(op) + ": " + first->key + ": " + first->status.message() + others +
+                    "; rerun to finish (completed objects are not transferred again)");
+}
+
+SyncEngine::SyncEngine(std::shared_ptr<Transport> local, std::shared_ptr<Transport> remote,
+                       StateDb* state, std::string remote_name, Clock* clock)
+    : local_(std::move(local)),
+      remote_(std::move(remote)),
+      state_(state),
+      remote_name_(std::move(remote_name)),
+      clock_(clock ? clock : Clock::Default()) {}
+
+Result<Listing> SyncEngine::ListSide(Transport& t, bool local) {
+  ASSIGN_OR_RETURN(std::vector<ObjectMeta> all, t.ListAll(""));
+  Listing out;
+  std::vector<std::string> sentinels;
+  for (ObjectMeta& m : all) {
+    if (IsSentinelKey(m.key)) {
+      sentinels.push_back(std::move(m.key));
+      continue;
+    }
+    SideMeta s;
+    s.size = m.size;
+    s.etag = std::move(m.etag);
+    s.mtime_ns = m.last_modified_ms * 1'000'000;
+    out.emplace_hint(out.end(), std::move(m.key), std::move(s));
+  }
+  if (!local) remote_sentinels_ = std::move(sentinels);
+  return out;
+}
+
+Result<Classification> SyncEngine::Scan(bool record) {
+  // The local walk and the remote listing overlap: the remote's latency
+  // hides the local work.
+  Result<Listing> local = Status::Internal("not listed");
+  std::thread local_lister([&] { local = ListSide(*local_, true); });
+  Result<Listing> remote = ListSide(*remote_, false);
+  local_lister.join();
+  if (!local.ok()) return local.status().WithContext("scan: list local data");
+  if (!remote.ok()) {
+    return remote.status().WithContext("scan: list remote '" + remote_name_ + "'");
+  }
+  ASSIGN_OR_RETURN(BaseMap base, state_->Load(remote_name_));
+  // A listing without ETags (not the local fs transport): trust the base
+  // while size and mtime match, else ask the transport (which hashes).
+  for (auto& [key, meta] : *local) {
+    if (!meta.etag.empty()) continue;
+    auto b = base.find(key);
+    if (b != base.end() && b->second.local_size == meta.size &&
+        b->second.local_mtime_ns == meta.mtime_ns) {
+      meta.etag = b->second.local_etag;
+      continue;
+    }
+    ASSIGN_OR_RETURN(ObjectMeta m, local_->Head(key, {}));
+    meta.etag = m.etag;
+  }
+  Classification c = Classify(*local, *remote, base);
+  if (record && c.in_sync > 0) {
+    for (const Entry& e : c.entries) {
+      if (e.state == SyncState::kInSync) RETURN_NOT_OK(RecordEqual(e));
+    }
+    RETURN_NOT_OK(state_->Flush());
+  }
+  return c;
+}
+
+namespace {
+
+// FailedPrecondition listing the first conflicts, with what to do.
+Status ConflictError(std::string_view op, const Classification& c) {
+  std::string keys;
+  size_t shown = 0;
+  for (const Entry& e : c.entries) {
+    if (e.state != SyncState::kConflict) continue;
+    if (shown++ == 5) {
+      keys += ", ...";
+      break;
+    }
+    keys += (keys.empty() ? "" : ", ") + e.key + " (" + e.conflict + ")";
+  }
+  return Status::FailedPrecondition(
+      std::string(op) + ": refusing: " + std::to_string(c.conflicts) +
+      " conflict(s) with the remote: " + keys +
+      "; inspect with `worm diff --content`, then `worm push --force` (local wins) or "
+      "`worm pull --force` (remote wins)");
+}
+
+}  // namespace
+
+std::vector<Action> SyncEngine::PlanPush(const Classification& c, const SyncOptions& o) {
+  std::vector<Action> actions;
+  for (const Entry& e : c.entries) {
+    Action a;
+    a.entry = e;
+    switch (e.state) {
+      case SyncState::kLocalAdded:
+      case SyncState::kLocalModified: a.kind = ActionKind::kUpload; break;
+      case SyncState::kLocalDeleted: a.kind = ActionKind::kDeleteRemote; break;
+      case SyncState::kConflict:
+        a.forced = true;
+        a.kind = e.local ? ActionKind::kUpload : ActionKind::kDeleteRemote;
+        break;
+      default: continue;
+    }
+    actions.push_back(std::move(a));
+  }
+  for (const auto& [key, body] : o.sentinels) {
+    bool present = false;
+    for (const std::string& k : remote_sentinels_) present = present || k == key;
+    if (present) continue;
+    Action a;
+    a.kind = ActionKind::kWriteSentinel;
+    a.entry.key = key;
+    a.body = body;
+    actions.push_back(std::move(a));
+  }
+  return actions;
+}
+
+std::vector<Action> SyncEngine::PlanPull(const Classification& c, const SyncOptions& o) {
+  std::vector<Action> actions;
+  for (const Entry& e : c.entries) {
+    Action a;
+    a.entry = e;
+    switch (e.state) {
+      case SyncState::kRemoteAdded:
+      case SyncState::kRemoteModified: a.kind = ActionKind::kDownload; break;
+      case SyncState::kRemoteDeleted:
+        if (!o.prune) continue;
+        a.kind = ActionKind::kDeleteLocal;
+        break;
+      case SyncState::kConflict:
+        a.forced = true;
+        a.kind = e.remote ? ActionKind::kDownload : ActionKind::kDeleteLocal;
+        break;
+      default: continue;
+    }
+    actions.push_back(std::move(a));
+  }
+  return actions;
+}
+
+Result<SyncReport> SyncEngine::Push(const SyncOptions& options) {
+  ASSIGN_OR_RETURN(Classification scan, Scan(!options.dry_run));
+  if (scan.conflicts > 0 && !options.force) return ConflictError("push", scan);
+  if (!options.dry_run) {
+    remote_caps_ = remote_->capabilities();
+    caps_known_ = true;
+  }
+  std::vector<Action> actions = PlanPush(scan, options);
+  size_t skipped = scan.behind;
+  SyncReport report = Execute(std::move(scan), std::move(actions), options);
+  report.skipped = skipped;
+  return report;
+}
+
+Result<SyncReport> SyncEngine::Pull(const SyncOptions& options) {
+  ASSIGN_OR_RETURN(Classification scan, Scan(!options.dry_run));
+  if (scan.conflicts > 0 && !options.force) return ConflictError("pull", scan);
+  std::vector<Action> actions = PlanPull(scan, options);
+  size_t skipped = scan.ahead;
+  if (!options.prune) {
+    for (const Entry& e : scan.entries) skipped += e.state == SyncState::kRemoteDeleted;
+  }
+  SyncReport report = Execute(std::move(scan), std::move(actions), options);
+  report.skipped = skipped;
+  return report;
+}
+
+SyncReport SyncEngine::Execute(Classification scan, std::vector<Action> actions,
+                               const SyncOptions& o) {
+  SyncReport report;
+  report.dry_run = o.dry_run;
+  report.outcomes.resize(actions.size());
+  std::mutex progress_mu;
+  Progress progress;
+  progress.total = actions.size();
+  auto run_one = [&](size_t i) {
+    const Action& a = actions[i];
+    ActionOutcome& out = report.outcomes[i];
+    out.key = a.entry.key;
+    out.kind = a.kind;
+    if (!o.dry_run) out.status = RunAction(a, &out.bytes);
+    if (o.dry_run && a.entry.local && a.kind == ActionKind::kUpload) out.bytes = a.entry.local->size;
+    if (o.dry_run && a.entry.remote && a.kind == ActionKind::kDownload) {
+      out.bytes = a.entry.remote->size;
+    }
+    std::lock_guard<std::mutex> lock(progress_mu);
+    ++progress.done;
+    progress.bytes += out.bytes;
+    if (o.progress) o.progress(progress);
+  };
+  int jobs = std::max(1, o.jobs);
+  size_t threads = std::min<size_t>(static_cast<size_t>(jobs), actions.size());
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (size_t i; (i = next.fetch_add(1)) < actions.size();) run_one(i);
+    });
+  }
+  for (auto& t : pool) t.join();
+  Status flushed = o.dry_run ? Status::OK() : state_->Flush();
+  for (const ActionOutcome& out : report.outcomes) {
+    if (!out.status.ok()) {
+      ++report.failed;
+      continue;
+    }
+    report.bytes += out.bytes;
+    switch (out.kind) {
+      case ActionKind::kUpload: ++report.uploaded; break;
+      case ActionKind::kDeleteRemote: ++report.deleted_remote; break;
+      case ActionKind::kDownload: ++report.downloaded; break;
+      case ActionKind::kDeleteLocal: ++report.deleted_local; break;
+      case ActionKind::kWriteSentinel: ++report.sentinels; break;
+      default: ++report.recorded; break;
+    }
+  }
+  if (!flushed.ok()) {
+    report.outcomes.push_back({"(sync state)", ActionKind::kRecord, flushed, 0});
+    ++report.failed;
+  }
+  report.scan = std::move(scan);
+  return report;
+}
+
+}  // namespace worm::sync

@@ -1,0 +1,336 @@
+#include "transport/local_fs.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <ctime>
+#include <vector>
+
+#include "core/hash.h"
+#include "core/random.h"
+#include "transport/posix_error.h"
+
+namespace worm::transport_internal {
+
+namespace {
+
+// Read chunk for hashing whole files: bounded memory, few syscalls.
+constexpr size_t kHashChunk = 256 * 1024;
+// Temp files older than this are swept even if their writer pid looks alive
+// (pids are reused).
+constexpr int64_t kStaleTempSeconds = 24 * 3600;
+// Version tag of the xattr record; bump when the layout changes.
+constexpr std::string_view kRecordVersion = "w1";
+
+void AppendField(std::string* out, std::string_view field) {
+  *out += std::to_string(field.size());
+  out->push_back(':');
+  out->append(field);
+}
+
+bool ReadField(std::string_view* in, std::string_view* field) {
+  size_t colon = in->find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 10) return false;
+  size_t len = 0;
+  for (size_t i = 0; i < colon; ++i) {
+    char c = (*in)[i];
+    if (c < '0' || c > '9') return false;
+    len = len * 10 + static_cast<size_t>(c - '0');
+  }
+  if (in->size() - colon - 1 < len) return false;
+  *field = in->substr(colon + 1, len);
+  in->remove_prefix(colon + 1 + len);
+  return true;
+}
+
+bool ParseU64(std::string_view s, uint64_t* out) {
+  if (s.empty() || s.size() > 20) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// FNV-1a, 64-bit: stable across processes and builds, unlike std::hash.
+uint64_t StableHash(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+Status ValidateLocalKey(std::string_view op, const Key& key) {
+  auto bad = [&](std::string_view why) {
+    return Status::InvalidArgument(std::string(op) + " " + Quote(key) +
+                                   ": the local backend cannot store this key: " +
+                                   std::string(why));
+  };
+  if (key.empty()) return Status::InvalidArgument(std::string(op) + ": empty key");
+  if (key.size() > 1024) return bad("longer than 1024 bytes");
+  if (key.find('\0') != std::string::npos) return bad("it contains a NUL byte");
+  size_t start = 0;
+  bool first = true;
+  for (;;) {
+    size_t slash = key.find('/', start);
+    std::string_view seg(key.data() + start,
+                         (slash == std::string::npos ? key.size() : slash) - start);
+    if (seg.empty()) return bad("it has an empty segment (leading, trailing or double '/')");
+    if (seg == "." || seg == "..") return bad("a segment is \".\" or \"..\"");
+    if (seg.size() > NAME_MAX) return bad("a segment is longer than 255 bytes");
+    if (first && seg == kLocalReservedDir) {
+      return bad("\".wormfs/\" is reserved for the backend's temp files and locks");
+    }
+    first = false;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return Status::OK();
+}
+
+std::string EncodeMetaRecord(const MetaRecord& r) {
+  std::string out;
+  out.reserve(96 + r.content_type.size());
+  AppendField(&out, kRecordVersion);
+  AppendField(&out, r.etag);
+  AppendField(&out, std::to_string(r.size));
+  AppendField(&out, std::to_string(r.mtime_ns));
+  AppendField(&out, std::to_string(r.ino));
+  AppendField(&out, r.content_type);
+  AppendField(&out, std::to_string(r.user_metadata.size()));
+  for (const auto& [name, value] : r.user_metadata) {
+    AppendField(&out, name);
+    AppendField(&out, value);
+  }
+  return out;
+}
+
+bool DecodeMetaRecord(std::string_view blob, MetaRecord* r) {
+  std::string_view version, etag, size, mtime, ino, type, count;
+  if (!ReadField(&blob, &version) || version != kRecordVersion) return false;
+  if (!ReadField(&blob, &etag) || !ReadField(&blob, &size) || !ReadField(&blob, &mtime) ||
+      !ReadField(&blob, &ino) || !ReadField(&blob, &type) || !ReadField(&blob, &count)) {
+    return false;
+  }
+  uint64_t n = 0, mtime_u = 0;
+  if (!ParseU64(size, &r->size) || !ParseU64(mtime, &mtime_u) || !ParseU64(ino, &r->ino) ||
+      !ParseU64(count, &n) || etag.size() != 32) {
+    return false;
+  }
+  r->etag.assign(etag);
+  r->mtime_ns = static_cast<int64_t>(mtime_u);
+  r->content_type.assign(type);
+  r->user_metadata.clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view name, value;
+    if (!ReadField(&blob, &name) || !ReadField(&blob, &value)) return false;
+    r->user_metadata.emplace(name, value);
+  }
+  return blob.empty();
+}
+
+int64_t MtimeNanos(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+bool RecordMatches(const MetaRecord& r, const struct stat& st) {
+  return r.size == static_cast<uint64_t>(st.st_size) && r.mtime_ns == MtimeNanos(st) &&
+         r.ino == static_cast<uint64_t>(st.st_ino);
+}
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    Reset();
+    fd_ = other.Release();
+  }
+  return *this;
+}
+
+void UniqueFd::Reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+namespace {
+// Xattr blobs are small (ext4 allows about 4 KiB per inode); one stack
+// buffer covers the common case, then the exact size is asked for.
+template <typename GetFn>
+std::optional<std::string> ReadXattrWith(GetFn get) {
+  char buf[1024];
+  ssize_t n = get(buf, sizeof(buf));
+  if (n >= 0) return std::string(buf, static_cast<size_t>(n));
+  if (errno != ERANGE) return std::nullopt;
+  ssize_t size = get(nullptr, 0);
+  if (size <= 0) return std::nullopt;
+  std::string out(static_cast<size_t>(size), '\0');
+  n = get(out.data(), out.size());
+  if (n < 0) return std::nullopt;
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+}  // namespace
+
+std::optional<std::string> ReadMetaXattr(int fd) {
+  return ReadXattrWith([fd](char* b, size_t n) { return ::fgetxattr(fd, kMetaXattr, b, n); });
+}
+
+std::optional<std::string> ReadMetaXattrAt(const std::string& path) {
+  return ReadXattrWith(
+      [&path](char* b, size_t n) { return ::getxattr(path.c_str(), kMetaXattr, b, n); });
+}
+
+int WriteMetaXattr(int fd, const MetaRecord& record) {
+  std::string blob = EncodeMetaRecord(record);
+  if (::fsetxattr(fd, kMetaXattr, blob.data(), blob.size(), 0) != 0) return errno;
+  return 0;
+}
+
+Status WriteAll(int fd, ByteView data, std::string_view context) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoToStatus(errno, context);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::OK();
+}
+
+Status PreadAll(int fd, char* buf, size_t n, uint64_t offset, std::string_view context) {
+  while (n > 0) {
+    ssize_t got = ::pread(fd, buf, n, static_cast<off_t>(offset));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoToStatus(errno, context);
+    }
+    if (got == 0) {
+      return Status::DataLoss(std::string(context) + ": file ended early (changed while read)");
+    }
+    buf += got;
+    n -= static_cast<size_t>(got);
+    offset += static_cast<uint64_t>(got);
+  }
+  return Status::OK();
+}
+
+Result<std::string> HashFile(int fd, uint64_t size, std::string_view context) {
+  std::unique_ptr<Hasher> md5 = Hasher::New(HashAlgorithm::kMd5);
+  std::vector<char> buf(static_cast<size_t>(std::min<uint64_t>(kHashChunk, size)));
+  uint64_t offset = 0;
+  while (offset < size) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - offset));
+    RETURN_NOT_OK(PreadAll(fd, buf.data(), n, offset, context));
+    md5->Update(std::string_view(buf.data(), n));
+    offset += n;
+  }
+  return md5->FinishHex();
+}
+
+Status SyncDir(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoToStatus(errno, "open folder " + dir);
+  if (::fsync(fd.get()) != 0) return ErrnoToStatus(errno, "fsync folder " + dir);
+  return Status::OK();
+}
+
+Result<TempFile> TempFile::Create(const std::string& tmp_dir) {
+  static std::atomic<uint64_t> sequence{0};
+  char name[96];
+  std::snprintf(name, sizeof(name), "/%ld-%llu-%016llx.tmp", static_cast<long>(::getpid()),
+                static_cast<unsigned long long>(sequence.fetch_add(1)),
+                static_cast<unsigned long long>(RandomU64()));
+  std::string path = tmp_dir + name;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) return ErrnoToStatus(errno, "create temp file " + path);
+  return TempFile(UniqueFd(fd), std::move(path));
+}
+
+TempFile::TempFile(TempFile&& other) noexcept
+    : fd_(std::move(other.fd_)), path_(std::move(other.path_)) {
+  other.path_.clear();
+}
+
+TempFile& TempFile::operator=(TempFile&& other) noexcept {
+  if (this != &other) {
+    if (!path_.empty()) ::unlink(path_.c_str());
+    fd_ = std::move(other.fd_);
+    path_ = std::move(other.path_);
+    other.path_.clear();
+  }
+  return *this;
+}
+
+TempFile::~TempFile() {
+  fd_.Reset();
+  if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+void SweepStaleTempFiles(const std::string& tmp_dir) {
+  DIR* dir = ::opendir(tmp_dir.c_str());
+  if (dir == nullptr) return;
+  const time_t now = ::time(nullptr);
+  while (struct dirent* e = ::readdir(dir)) {
+    std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    std::string path = tmp_dir + "/" + std::string(name);
+    long pid = std::strtol(e->d_name, nullptr, 10);
+    bool writer_gone = pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH);
+    struct stat st;
+    bool old = ::stat(path.c_str(), &st) == 0 && now - st.st_mtime > kStaleTempSeconds;
+    if (writer_gone || old) ::unlink(path.c_str());
+  }
+  ::closedir(dir);
+}
+
+Status LockStripes::Open(const std::string& lock_dir) {
+  for (int i = 0; i < kStripes; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof(name), "/%02d", i);
+    std::string path = lock_dir + name;
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) return ErrnoToStatus(errno, "open lock file " + path);
+    fds_[i] = UniqueFd(fd);
+  }
+  return Status::OK();
+}
+
+Status LockStripes::Lock(std::string_view key, Guard* guard) {
+  int stripe = static_cast<int>(StableHash(key) % kStripes);
+  mutexes_[stripe].lock();
+  while (::flock(fds_[stripe].get(), LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    int err = errno;
+    mutexes_[stripe].unlock();
+    return ErrnoToStatus(err, "lock stripe for " + Quote(key));
+  }
+  guard->owner_ = this;
+  guard->stripe_ = stripe;
+  return Status::OK();
+}
+
+void LockStripes::Guard::Unlock() {
+  if (owner_ == nullptr) return;
+  ::flock(owner_->fds_[stripe_].get(), LOCK_UN);
+  owner_->mutexes_[stripe_].unlock();
+  owner_ = nullptr;
+}
+
+}  // namespace worm::transport_internal

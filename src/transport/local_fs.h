@@ -1,0 +1,142 @@
+// Building blocks of the local filesystem transport: key-to-path rules, the
+// metadata record kept in the "user.worm.meta" xattr, file descriptors, temp
+// files and cross-process lock stripes. Linux-specific (xattrs, flock).
+//
+// Thread-safety: free functions are thread-safe; LockStripes is thread-safe;
+// UniqueFd and TempFile are owned by one thread at a time.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "worm/transport.h"
+
+struct stat;
+
+namespace worm::transport_internal {
+
+// InvalidArgument naming the key unless it maps to a plain relative path:
+// no empty, "." or ".." segment, no segment over NAME_MAX bytes, no NUL, and
+// a first segment other than kLocalReservedDir.
+Status ValidateLocalKey(std::string_view op, const Key& key);
+
+// What the xattr caches about a file. The ETag is trusted only while size,
+// mtime and inode still match the file (an editor may have changed it).
+struct MetaRecord {
+  std::string etag;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t ino = 0;
+  std::string content_type;
+  std::map<std::string, std::string> user_metadata;
+};
+inline constexpr char kMetaXattr[] = "user.worm.meta";
+
+std::string EncodeMetaRecord(const MetaRecord& record);
+// False when `blob` is not a record this version wrote.
+bool DecodeMetaRecord(std::string_view blob, MetaRecord* record);
+int64_t MtimeNanos(const struct stat& st);
+// True when `record` was computed for the file `st` describes.
+bool RecordMatches(const MetaRecord& record, const struct stat& st);
+
+// An owned file descriptor, closed on destruction.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.Release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { Reset(); }
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int Release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void Reset();
+
+ private:
+  int fd_ = -1;
+};
+
+// The xattr blob of an open file or a path; nullopt when absent or when the
+// filesystem has no xattrs.
+std::optional<std::string> ReadMetaXattr(int fd);
+std::optional<std::string> ReadMetaXattrAt(const std::string& path);
+// Stores `record` on `fd`; errno on failure (ENOTSUP: no xattrs here).
+int WriteMetaXattr(int fd, const MetaRecord& record);
+
+// Writes all of `data` at the current offset, retrying short writes.
+Status WriteAll(int fd, ByteView data, std::string_view context);
+// Reads exactly `n` bytes at `offset`; DataLoss if the file ends first.
+Status PreadAll(int fd, char* buf, size_t n, uint64_t offset, std::string_view context);
+// Hex MD5 of the first `size` bytes, read in chunks (memory stays bounded).
+Result<std::string> HashFile(int fd, uint64_t size, std::string_view context);
+// fsync of a folder, so a rename or unlink inside it is durable.
+Status SyncDir(const std::string& dir);
+
+// A file being written under the reserved tmp folder. Removed on
+// destruction unless Release()d (after it was renamed into place).
+// Names are "<pid>-<sequence>-<random>.tmp" so stale ones can be swept.
+class TempFile {
+ public:
+  static Result<TempFile> Create(const std::string& tmp_dir);
+  TempFile(TempFile&&) noexcept;
+  TempFile& operator=(TempFile&&) noexcept;
+  ~TempFile();
+  int fd() const { return fd_.get(); }
+  const std::string& path() const { return path_; }
+  void CloseFd() { fd_.Reset(); }
+  // Forget the file: it was renamed away.
+  void Release() { path_.clear(); }
+
+ private:
+  TempFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  UniqueFd fd_;
+  std::string path_;
+};
+
+// Removes temp files whose writer process is gone or that are over a day
+// old: what a crash mid-write leaves behind. Never visible to readers.
+void SweepStaleTempFiles(const std::string& tmp_dir);
+
+// kStripes lock files; a key maps to one by a stable hash (the same in every
+// process). Lock() holds an in-process mutex and an exclusive flock, so it
+// excludes other threads and other processes. Hold it only around a check
+// and the rename or unlink it guards.
+class LockStripes {
+ public:
+  static constexpr int kStripes = 64;
+  Status Open(const std::string& lock_dir);
+
+  // Releases the stripe it holds on destruction.
+  class Guard {
+   public:
+    Guard() = default;
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+    ~Guard() { Unlock(); }
+    void Unlock();
+
+   private:
+    friend class LockStripes;
+    LockStripes* owner_ = nullptr;
+    int stripe_ = 0;
+  };
+  // Blocks until the stripe of `key` is held by `guard` (which must be idle).
+  Status Lock(std::string_view key, Guard* guard);
+
+ private:
+  std::array<std::mutex, kStripes> mutexes_;
+  std::array<UniqueFd, kStripes> fds_;
+};
+
+}  // namespace worm::transport_internal

@@ -1,0 +1,532 @@
+// LocalTransport: objects as plain files under a root folder. See
+// NewLocalTransport in worm/transport.h for the on-disk contract and
+// local_fs.h for the pieces. Thread-safe; conditional writes are atomic
+// across processes (lock stripes).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+
+#include "core/hash.h"
+#include "transport/local_fs.h"
+#include "transport/local_list.h"
+#include "transport/posix_error.h"
+#include "transport/transport_util.h"
+#include "worm/clock.h"
+#include "worm/transport.h"
+
+namespace worm {
+
+namespace {
+
+using namespace transport_internal;  // NOLINT
+
+// Write streams buffer this much before a write(2): few syscalls, bounded memory.
+constexpr size_t kWriteBuffer = 256 * 1024;
+// Attempts at mkdir + rename when a concurrent delete prunes the new folder.
+constexpr int kInstallAttempts = 8;
+
+std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+struct OpenObject {
+  UniqueFd fd;
+  ObjectMeta meta;
+};
+
+class LocalTransport final : public Transport {
+ public:
+  LocalTransport(std::string root, LocalTransportOptions options)
+      : root_(std::move(root)), options_(options) {}
+
+  Status Init();
+
+  Capabilities capabilities() const override {
+    Capabilities caps;
+    caps.name = "local";
+    caps.user_metadata = xattrs_;
+    return caps;
+  }
+
+  Result<ObjectMeta> Head(const Key& key, const ReadOptions& options) override;
+  Result<Object> Get(const Key& key, const ReadOptions& options) override;
+  Result<std::unique_ptr<ReadStream>> OpenRead(const Key& key,
+                                               const ReadOptions& options) override;
+  Result<PutResult> Put(const Key& key, ByteView data, const WriteOptions& options) override;
+  Result<std::unique_ptr<WriteStream>> OpenWrite(const Key& key,
+                                                 const WriteOptions& options) override;
+  Status Delete(const Key& key, const DeleteOptions& options) override;
+  Result<ListPage> List(const ListRequest& request) override;
+
+  // Finishes a fully written temp file (metadata xattr, fsync) and renames
+  // it to `key` under the key's lock stripe, applying options.mode.
+  Result<PutResult> CommitTemp(const Key& key, TempFile* tmp, std::string etag, uint64_t size,
+                               const WriteOptions& options);
+  const std::string& tmp_dir() const { return tmp_dir_; }
+
+ private:
+  std::string PathOf(const Key& key) const { return root_ + "/" + key; }
+  ObjectMeta MetaFrom(const Key& key, const struct stat& st, const MetaRecord& record) const;
+  Result<ObjectMeta> MetaOfFd(const Key& key, int fd, const struct stat& st);
+  Result<ObjectMeta> StatMeta(const Key& key);
+  Result<OpenObject> Open(std::string_view op, const Key& key, const ReadOptions& options);
+  Result<std::optional<ObjectMeta>> CurrentMeta(const Key& key);
+  Status FinishTemp(TempFile* tmp, MetaRecord* record, bool sync);
+  Status RenameLocked(const Key& key, TempFile* tmp, const WriteOptions& options, int* err);
+  Status MakeParents(const Key& key, std::vector<std::string>* created);
+  Status ClashError(std::string_view op, const Key& key);
+  std::string PruneParents(const Key& key);
+
+  const std::string root_;
+  const LocalTransportOptions options_;
+  std::string tmp_dir_;
+  bool xattrs_ = true;
+  LockStripes locks_;
+};
+
+Status LocalTransport::Init() {
+  std::error_code ec;
+  std::filesystem::create_directories(root_ + "/" + std::string(kLocalReservedDir) + "/tmp", ec);
+  std::filesystem::create_directories(root_ + "/" + std::string(kLocalReservedDir) + "/locks",
+                                      ec);
+  if (ec) return ErrnoToStatus(ec.value(), "open local transport at " + root_);
+  tmp_dir_ = root_ + "/" + std::string(kLocalReservedDir) + "/tmp";
+  SweepStaleTempFiles(tmp_dir_);
+  RETURN_NOT_OK(locks_.Open(root_ + "/" + std::string(kLocalReservedDir) + "/locks"));
+  ASSIGN_OR_RETURN(TempFile probe, TempFile::Create(tmp_dir_));
+  int err = WriteMetaXattr(probe.fd(), MetaRecord{});
+  xattrs_ = err == 0;
+  if (err != 0 && err != ENOTSUP && err != EOPNOTSUPP && err != EPERM) {
+    return ErrnoToStatus(err, "probe xattrs under " + root_);
+  }
+  return Status::OK();
+}
+
+ObjectMeta LocalTransport::MetaFrom(const Key& key, const struct stat& st,
+                                    const MetaRecord& record) const {
+  ObjectMeta meta;
+  meta.key = key;
+  meta.size = static_cast<uint64_t>(st.st_size);
+  meta.etag = record.etag;
+  meta.last_modified_ms = MtimeNanos(st) / 1000000;
+  meta.content_type = record.content_type;
+  meta.user_metadata = record.user_metadata;
+  return meta;
+}
+
+// The metadata of an open file: the xattr record when it still describes the
+// file, else a fresh MD5 (written back as the new record when the file did
+// not change while being hashed).
+Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct stat& st) {
+  MetaRecord record;
+  bool decoded = false;
+  if (xattrs_) {
+    std::optional<std::string> blob = ReadMetaXattr(fd);
+    decoded = blob && DecodeMetaRecord(*blob, &record);
+    if (decoded && RecordMatches(record, st)) return MetaFrom(key, st, record);
+  }
+  if (!decoded) record = MetaRecord{};
+  ASSIGN_OR_RETURN(record.etag,
+                   HashFile(fd, static_cast<uint64_t>(st.st_size), "hash " + PathOf(key)));
+  struct stat after;
+  if (xattrs_ && ::fstat(fd, &after) == 0 && MtimeNanos(after) == MtimeNanos(st) &&
+      after.st_size == st.st_size) {
+    record.size = static_cast<uint64_t>(st.st_size);
+    record.mtime_ns = MtimeNanos(st);
+    record.ino = static_cast<uint64_t>(st.st_ino);
+    (void)WriteMetaXattr(fd, record);  // best effort: only a cache
+  }
+  return MetaFrom(key, st, record);
+}
+
+// Head's fast path: stat + getxattr by path, no open.
+Result<ObjectMeta> LocalTransport::StatMeta(const Key& key) {
+  std::string path = PathOf(key);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      return Status::NotFound("head " + Quote(key) + ": no such key");
+    }
+    return ErrnoToStatus(errno, "head " + Quote(key));
+  }
+  if (!S_ISREG(st.st_mode)) return Status::NotFound("head " + Quote(key) + ": no such key");
+  if (xattrs_) {
+    MetaRecord record;
+    std::optional<std::string> blob = ReadMetaXattrAt(path);
+    if (blob && DecodeMetaRecord(*blob, &record) && RecordMatches(record, st)) {
+      return MetaFrom(key, st, record);
+    }
+  }
+  ASSIGN_OR_RETURN(OpenObject obj, Open("head", key, ReadOptions{}));
+  return std::move(obj.meta);
+}
+
+Result<OpenObject> LocalTransport::Open(std::string_view op, const Key& key,
+                                        const ReadOptions& options) {
+  RETURN_NOT_OK(ValidateLocalKey(op, key));
+  OpenObject obj;
+  obj.fd = UniqueFd(::open(PathOf(key).c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st;
+  if (!obj.fd.valid()) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      return Status::NotFound(std::string(op) + " " + Quote(key) + ": no such key");
+    }
+    return ErrnoToStatus(errno, std::string(op) + " " + Quote(key));
+  }
+  if (::fstat(obj.fd.get(), &st) != 0) return ErrnoToStatus(errno, std::string(op) + " " + key);
+  if (!S_ISREG(st.st_mode)) {
+    return Status::NotFound(std::string(op) + " " + Quote(key) + ": no such key (a folder)");
+  }
+  ASSIGN_OR_RETURN(obj.meta, MetaOfFd(key, obj.fd.get(), st));
+  RETURN_NOT_OK(CheckReadConditions(op, obj.meta, options));
+  return obj;
+}
+
+Result<std::optional<ObjectMeta>> LocalTransport::CurrentMeta(const Key& key) {
+  Result<OpenObject> obj = Open("put", key, ReadOptions{});
+  if (obj.ok()) return std::optional<ObjectMeta>(std::move(obj->meta));
+  if (obj.status().IsNotFound()) return std::optional<ObjectMeta>();
+  return obj.status();
+}
+
+Result<ObjectMeta> LocalTransport::Head(const Key& key, const ReadOptions& options) {
+  RETURN_NOT_OK(ValidateLocalKey("head", key));
+  ASSIGN_OR_RETURN(ObjectMeta meta, StatMeta(key));
+  RETURN_NOT_OK(CheckReadConditions("head", meta, options));
+  return meta;
+}
+
+Result<Object> LocalTransport::Get(const Key& key, const ReadOptions& options) {
+  ASSIGN_OR_RETURN(OpenObject obj, Open("get", key, options));
+  ASSIGN_OR_RETURN(Slice slice, ResolveRange(key, obj.meta.size, options.range));
+  Object out;
+  out.data.resize(slice.length);
+  RETURN_NOT_OK(PreadAll(obj.fd.get(), out.data.data(), slice.length, slice.offset,
+                         "get " + Quote(key)));
+  out.meta = std::move(obj.meta);
+  return out;
+}
+
+class LocalReadStream final : public ReadStream {
+ public:
+  LocalReadStream(OpenObject obj, Slice slice)
+      : obj_(std::move(obj)), pos_(slice.offset), end_(slice.offset + slice.length) {}
+  const ObjectMeta& meta() const override { return obj_.meta; }
+  Result<size_t> Read(char* buf, size_t n) override {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(n, end_ - pos_));
+    if (want == 0) return size_t{0};
+    for (;;) {
+      ssize_t got = ::pread(obj_.fd.get(), buf, want, static_cast<off_t>(pos_));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) return ErrnoToStatus(errno, "read " + Quote(obj_.meta.key));
+      if (got == 0) {
+        return Status::DataLoss("read " + Quote(obj_.meta.key) +
+                                ": file ended early (changed while read)");
+      }
+      pos_ += static_cast<uint64_t>(got);
+      return static_cast<size_t>(got);
+    }
+  }
+
+ private:
+  OpenObject obj_;
+  uint64_t pos_;
+  uint64_t end_;
+};
+
+Result<std::unique_ptr<ReadStream>> LocalTransport::OpenRead(const Key& key,
+                                                             const ReadOptions& options) {
+  ASSIGN_OR_RETURN(OpenObject obj, Open("get", key, options));
+  ASSIGN_OR_RETURN(Slice slice, ResolveRange(key, obj.meta.size, options.range));
+  return std::unique_ptr<ReadStream>(std::make_unique<LocalReadStream>(std::move(obj), slice));
+}
+
+Result<PutResult> LocalTransport::Put(const Key& key, ByteView data, const WriteOptions& options) {
+  RETURN_NOT_OK(ValidateLocalKey("put", key));
+  RETURN_NOT_OK(ValidateWriteOptions("put", key, options));
+  ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create(tmp_dir_));
+  RETURN_NOT_OK(WriteAll(tmp.fd(), data, "put " + Quote(key) + ": write temp file"));
+  return CommitTemp(key, &tmp, Md5Hex(data), data.size(), options);
+}
+
+class LocalWriteStream final : public WriteStream {
+ public:
+  LocalWriteStream(LocalTransport* owner, Key key, WriteOptions options, TempFile tmp)
+      : owner_(owner), key_(std::move(key)), options_(std::move(options)), tmp_(std::move(tmp)),
+        md5_(Hasher::New(HashAlgorithm::kMd5)) {}
+
+  Status Append(ByteView data) override {
+    if (done_) return Status::FailedPrecondition("append " + Quote(key_) + ": stream is closed");
+    md5_->Update(data);
+    size_ += data.size();
+    if (buffer_.size() + data.size() < kWriteBuffer) {
+      buffer_.append(data);
+      return Status::OK();
+    }
+    RETURN_NOT_OK(Flush());
+    return WriteAll(tmp_.fd(), data, "put " + Quote(key_) + ": write temp file");
+  }
+
+  Result<PutResult> Commit() override {
+    if (done_) return Status::FailedPrecondition("commit " + Quote(key_) + ": stream is closed");
+    done_ = true;
+    RETURN_NOT_OK(Flush());
+    TempFile tmp = std::move(tmp_);
+    return owner_->CommitTemp(key_, &tmp, md5_->FinishHex(), size_, options_);
+  }
+
+  void Abort() override {
+    done_ = true;
+    TempFile discard = std::move(tmp_);  // unlinked here
+    buffer_.clear();
+  }
+
+ private:
+  Status Flush() {
+    if (buffer_.empty()) return Status::OK();
+    Status st = WriteAll(tmp_.fd(), buffer_, "put " + Quote(key_) + ": write temp file");
+    buffer_.clear();
+    return st;
+  }
+
+  LocalTransport* owner_;
+  Key key_;
+  WriteOptions options_;
+  TempFile tmp_;
+  std::unique_ptr<Hasher> md5_;
+  std::string buffer_;
+  uint64_t size_ = 0;
+  bool done_ = false;
+};
+
+Result<std::unique_ptr<WriteStream>> LocalTransport::OpenWrite(const Key& key,
+                                                               const WriteOptions& options) {
+  RETURN_NOT_OK(ValidateLocalKey("put", key));
+  RETURN_NOT_OK(ValidateWriteOptions("put", key, options));
+  ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create(tmp_dir_));
+  return std::unique_ptr<WriteStream>(
+      std::make_unique<LocalWriteStream>(this, key, options, std::move(tmp)));
+}
+
+Status LocalTransport::FinishTemp(TempFile* tmp, MetaRecord* record, bool sync) {
+  if (options_.clock != nullptr) {
+    int64_t us = options_.clock->NowMicros();
+    struct timespec times[2];
+    times[0].tv_sec = times[1].tv_sec = us / 1000000;
+    times[0].tv_nsec = times[1].tv_nsec = (us % 1000000) * 1000;
+    if (::futimens(tmp->fd(), times) != 0) return ErrnoToStatus(errno, "set mtime " + tmp->path());
+  }
+  struct stat st;
+  if (::fstat(tmp->fd(), &st) != 0) return ErrnoToStatus(errno, "stat " + tmp->path());
+  record->size = static_cast<uint64_t>(st.st_size);
+  record->mtime_ns = MtimeNanos(st);
+  record->ino = static_cast<uint64_t>(st.st_ino);
+  if (xattrs_) {
+    int err = WriteMetaXattr(tmp->fd(), *record);
+    if (err == E2BIG || err == ENOSPC || err == ERANGE) {
+      return Status::InvalidArgument("metadata too large for an xattr (" +
+                                     std::to_string(EncodeMetaRecord(*record).size()) +
+                                     " bytes); keep user metadata under 2 KiB");
+    }
+    if (err != 0) return ErrnoToStatus(err, "set metadata xattr on " + tmp->path());
+  }
+  if (sync && ::fsync(tmp->fd()) != 0) return ErrnoToStatus(errno, "fsync " + tmp->path());
+  tmp->CloseFd();
+  return Status::OK();
+}
+
+Result<PutResult> LocalTransport::CommitTemp(const Key& key, TempFile* tmp, std::string etag,
+                                             uint64_t size, const WriteOptions& options) {
+  const bool sync = options_.sync && options.sync;
+  MetaRecord record;
+  record.etag = std::move(etag);
+  record.content_type = options.content_type;
+  record.user_metadata = options.user_metadata;
+  RETURN_NOT_OK(FinishTemp(tmp, &record, sync).WithContext("put " + Quote(key)));
+  std::vector<std::string> created;
+  for (int attempt = 0;; ++attempt) {
+    int err = 0;
+    RETURN_NOT_OK(RenameLocked(key, tmp, options, &err));
+    if (err == 0) break;
+    if (err == ENOENT && attempt < kInstallAttempts) {
+      RETURN_NOT_OK(MakeParents(key, &created));
+      continue;
+    }
+    if (err == ENOTDIR || err == EISDIR || err == ENOTEMPTY || err == EEXIST) {
+      return ClashError("put", key);
+    }
+    return ErrnoToStatus(err, "put " + Quote(key) + ": rename into place");
+  }
+  if (sync) {
+    std::string path = PathOf(key);
+    RETURN_NOT_OK(SyncDir(path.substr(0, path.rfind('/'))));
+    for (const std::string& dir : created) RETURN_NOT_OK(SyncDir(dir.substr(0, dir.rfind('/'))));
+  }
+  return PutResult{std::move(record.etag), ""};
+}
+
+// Under the key's stripe: checks the mode, then renames. A failed rename is
+// reported through `err` (the caller decides whether to retry).
+Status LocalTransport::RenameLocked(const Key& key, TempFile* tmp, const WriteOptions& options,
+                                    int* err) {
+  LockStripes::Guard guard;
+  RETURN_NOT_OK(locks_.Lock(key, &guard));
+  const std::string path = PathOf(key);
+  if (options.mode == PutMode::kUpdate) {
+    ASSIGN_OR_RETURN(std::optional<ObjectMeta> current, CurrentMeta(key));
+    RETURN_NOT_OK(CheckWriteMode("put", key, current ? &*current : nullptr, options));
+  }
+  int rc;
+  if (options.mode == PutMode::kCreate) {
+    rc = ::renameat2(AT_FDCWD, tmp->path().c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+    if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {  // no RENAME_NOREPLACE here
+      struct stat st;
+      if (::stat(path.c_str(), &st) == 0) {
+        errno = EEXIST;
+      } else {
+        rc = ::rename(tmp->path().c_str(), path.c_str());
+      }
+    }
+    if (rc != 0 && errno == EEXIST) {
+      struct stat st;
+      if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+        return Status::AlreadyExists("put " + Quote(key) +
+                                     ": create-only write found an existing object");
+      }
+      errno = EEXIST;
+    }
+  } else {
+    rc = ::rename(tmp->path().c_str(), path.c_str());
+  }
+  *err = rc == 0 ? 0 : errno;
+  if (rc == 0) tmp->Release();
+  return Status::OK();
+}
+
+Status LocalTransport::MakeParents(const Key& key, std::vector<std::string>* created) {
+  for (size_t slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1)) {
+    std::string dir = root_ + "/" + key.substr(0, slash);
+    if (::mkdir(dir.c_str(), 0777) == 0) {
+      created->push_back(dir);
+      continue;
+    }
+    if (errno == EEXIST) {
+      struct stat st;
+      if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) continue;
+      return ClashError("put", key);
+    }
+    if (errno == ENOTDIR) return ClashError("put", key);
+    return ErrnoToStatus(errno, "put " + Quote(key) + ": create folder " + dir);
+  }
+  return Status::OK();
+}
+
+// Explains why `key` cannot be a file: an ancestor is an object, or the key
+// itself is a folder holding other keys.
+Status LocalTransport::ClashError(std::string_view op, const Key& key) {
+  const std::string head = std::string(op) + " " + Quote(key) +
+                           ": the local backend cannot store this key: ";
+  for (size_t slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1)) {
+    std::string dir = root_ + "/" + key.substr(0, slash);
+    struct stat st;
+    if (::stat(dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+      return Status::InvalidArgument(head + Quote(key.substr(0, slash)) +
+                                     " is an object (file " + dir +
+                                     "), and a file cannot also be a folder of keys; delete it "
+                                     "or choose another key");
+    }
+  }
+  return Status::InvalidArgument(head + "keys under " + Quote(key + "/") + " exist (folder " +
+                                 PathOf(key) +
+                                 "), and a folder cannot also be an object; delete them or "
+                                 "choose another key");
+}
+
+Status LocalTransport::Delete(const Key& key, const DeleteOptions& options) {
+  RETURN_NOT_OK(ValidateLocalKey("delete", key));
+  const std::string path = PathOf(key);
+  bool removed = false;
+  {
+    LockStripes::Guard guard;
+    RETURN_NOT_OK(locks_.Lock(key, &guard));
+    if (!options.if_match.empty()) {
+      ASSIGN_OR_RETURN(std::optional<ObjectMeta> current, CurrentMeta(key));
+      RETURN_NOT_OK(CheckDeleteCondition(key, current ? &*current : nullptr, options));
+    }
+    if (::unlink(path.c_str()) == 0) {
+      removed = true;
+    } else if (errno != ENOENT && errno != ENOTDIR && errno != EISDIR) {
+      return ErrnoToStatus(errno, "delete " + Quote(key));
+    }
+  }
+  if (!removed) return Status::OK();
+  std::string survivor = PruneParents(key);
+  if (options_.sync) RETURN_NOT_OK(SyncDir(survivor));
+  return Status::OK();
+}
+
+// Removes the key's folders that are now empty, deepest first, so listings
+// show no ghost prefixes. Returns the deepest folder left standing.
+std::string LocalTransport::PruneParents(const Key& key) {
+  size_t slash = key.rfind('/');
+  while (slash != std::string::npos) {
+    std::string dir = root_ + "/" + key.substr(0, slash);
+    if (::rmdir(dir.c_str()) != 0) return dir;
+    slash = slash == 0 ? std::string::npos : key.rfind('/', slash - 1);
+  }
+  return root_;
+}
+
+Result<ListPage> LocalTransport::List(const ListRequest& request) {
+  ASSIGN_OR_RETURN(ListPlan plan, PlanList(request));
+  ListPage page;
+  LocalKeyWalker walker(root_, &plan, static_cast<size_t>(plan.max_keys) + 1);
+  int count = 0;
+  std::string last;
+  bool last_is_prefix = false;
+  for (;;) {
+    ASSIGN_OR_RETURN(std::optional<std::string> key, walker.Next());
+    if (!key) break;
+    if (count == plan.max_keys) {
+      page.next_token = EncodeListToken(last, last_is_prefix);
+      break;
+    }
+    std::string_view rolled = plan.RollUp(*key);
+    if (!rolled.empty()) {
+      last.assign(rolled);
+      last_is_prefix = true;
+      page.common_prefixes.push_back(last);
+      plan.SkipPrefix(last);
+      ++count;
+      continue;
+    }
+    Result<ObjectMeta> meta = StatMeta(*key);
+    if (!meta.ok()) {
+      if (meta.status().IsNotFound()) continue;  // deleted since the scan
+      return meta.status();
+    }
+    meta->content_type.clear();  // as S3: List carries no content type or user metadata
+    meta->user_metadata.clear();
+    last = *key;
+    last_is_prefix = false;
+    page.objects.push_back(std::move(*meta));
+    ++count;
+  }
+  return page;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Transport>> NewLocalTransport(const std::string& root,
+                                                     LocalTransportOptions options) {
+  if (root.empty()) return Status::InvalidArgument("local transport: empty root folder");
+  std::string clean = root;
+  while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
+  auto transport = std::make_shared<LocalTransport>(std::move(clean), options);
+  RETURN_NOT_OK(transport->Init());
+  return std::shared_ptr<Transport>(std::move(transport));
+}
+
+}  // namespace worm

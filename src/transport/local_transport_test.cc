@@ -1,0 +1,278 @@
+// Local filesystem transport specifics: the on-disk layout, xattr metadata,
+// hand edits, key/folder clashes, crash leftovers and cross-process races.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "core/hash.h"
+#include "testing/test_util.h"
+#include "worm/transport.h"
+
+namespace worm {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using testing::ReadFileOrDie;
+using testing::ScratchDir;
+using testing::StatusIs;
+using testing::StatusIsWithMessage;
+using testing::WriteFileOrDie;
+
+class LocalTransportTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void Open() {
+    transport_.reset();
+    ASSERT_OK_AND_ASSIGN(transport_, NewLocalTransport(dir_.path().string()));
+  }
+  Transport& t() { return *transport_; }
+  fs::path root() const { return dir_.path(); }
+
+  ScratchDir dir_;
+  std::shared_ptr<Transport> transport_;
+};
+
+std::vector<std::string> ListKeys(Transport& t, const std::string& prefix = "") {
+  std::vector<std::string> keys;
+  Result<std::vector<ObjectMeta>> all = t.ListAll(prefix);
+  EXPECT_OK(all.status());
+  if (all.ok()) {
+    for (const ObjectMeta& m : *all) keys.push_back(m.key);
+  }
+  return keys;
+}
+
+TEST_F(LocalTransportTest, ObjectsArePlainFiles) {
+  ASSERT_OK(t().Put("org/customers/42/profile.json", "{\"id\":42}", {}));
+  EXPECT_EQ(ReadFileOrDie(root() / "org/customers/42/profile.json"), "{\"id\":42}");
+  WriteFileOrDie(root() / "org/notes.txt", "written by hand");
+  ASSERT_OK_AND_ASSIGN(Object obj, t().Get("org/notes.txt", {}));
+  EXPECT_EQ(obj.data, "written by hand");
+  EXPECT_EQ(obj.meta.etag, Md5Hex("written by hand"));
+  EXPECT_THAT(ListKeys(t()), ElementsAre("org/customers/42/profile.json", "org/notes.txt"));
+}
+
+TEST_F(LocalTransportTest, MetadataLivesInXattrAndSurvivesReopen) {
+  ASSERT_TRUE(t().capabilities().user_metadata) << "this test needs a filesystem with xattrs";
+  WriteOptions o;
+  o.content_type = "application/json";
+  o.user_metadata = {{"owner", "ada"}};
+  ASSERT_OK_AND_ASSIGN(PutResult put, t().Put("m.json", "{}", o));
+  char buf[512];
+  ssize_t n = ::getxattr((root() / "m.json").c_str(), "user.worm.meta", buf, sizeof(buf));
+  ASSERT_GT(n, 0);
+  EXPECT_THAT(std::string(buf, n), HasSubstr(put.etag));
+  Open();
+  ASSERT_OK_AND_ASSIGN(ObjectMeta head, t().Head("m.json", {}));
+  EXPECT_EQ(head.etag, put.etag);
+  EXPECT_EQ(head.content_type, "application/json");
+  EXPECT_EQ(head.user_metadata, o.user_metadata);
+}
+
+TEST_F(LocalTransportTest, HandEditedFileGetsFreshEtag) {
+  ASSERT_OK(t().Put("doc.json", "{\"v\":1}", {}));
+  // An editor that replaces the file (new inode, no xattr).
+  WriteFileOrDie(root() / "tmp-edit", "{\"v\":2}");
+  fs::rename(root() / "tmp-edit", root() / "doc.json");
+  ASSERT_OK_AND_ASSIGN(ObjectMeta a, t().Head("doc.json", {}));
+  EXPECT_EQ(a.etag, Md5Hex("{\"v\":2}"));
+  // An in-place edit of the same size, later in time (same inode, old xattr).
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  {
+    std::fstream f(root() / "doc.json", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(5);
+    f.write("3", 1);
+  }
+  ASSERT_OK_AND_ASSIGN(ObjectMeta b, t().Head("doc.json", {}));
+  EXPECT_EQ(b.etag, Md5Hex("{\"v\":3}"));
+  ASSERT_OK_AND_ASSIGN(ListPage page, t().List(ListRequest{}));
+  ASSERT_EQ(page.objects.size(), 1u);
+  EXPECT_EQ(page.objects[0].etag, b.etag);
+  // A conditional update against the edited content works.
+  EXPECT_OK(t().Put("doc.json", "{\"v\":4}", WriteOptions::Update(b.etag)));
+  // A corrupt xattr is ignored, not trusted.
+  ASSERT_EQ(::setxattr((root() / "doc.json").c_str(), "user.worm.meta", "garbage", 7, 0), 0);
+  ASSERT_OK_AND_ASSIGN(ObjectMeta c, t().Head("doc.json", {}));
+  EXPECT_EQ(c.etag, Md5Hex("{\"v\":4}"));
+}
+
+TEST_F(LocalTransportTest, KeyFolderClashIsAClearError) {
+  ASSERT_OK(t().Put("a/b/c", "deep", {}));
+  EXPECT_THAT(t().Put("a/b", "clash", {}),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "keys under \"a/b/\" exist"));
+  EXPECT_THAT(t().Put("a/b", "clash", WriteOptions::Create()),
+              StatusIs(StatusCode::kInvalidArgument));
+  ASSERT_OK(t().Put("x", "file", {}));
+  EXPECT_THAT(t().Put("x/y", "clash", {}),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "\"x\" is an object"));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<WriteStream> w, t().OpenWrite("x/y/z", {}));
+  ASSERT_OK(w->Append("clash"));
+  EXPECT_THAT(w->Commit(), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(t().Get("a/b", {}), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(t().Get("x/y", {}), StatusIs(StatusCode::kNotFound));
+  EXPECT_OK(t().Delete("a/b", {}));  // a folder, not an object: nothing to delete
+  EXPECT_THAT(ListKeys(t()), ElementsAre("a/b/c", "x"));
+}
+
+TEST_F(LocalTransportTest, UnrepresentableKeysAreRefused) {
+  for (const std::string key :
+       {"a//b", "/a", "a/", "./a", "a/./b", "a/../b", "..", ".wormfs/tmp/x", ".wormfs",
+        std::string(256, 'n'), std::string("nul\0byte", 8)}) {
+    EXPECT_THAT(t().Put(key, "x", {}), StatusIs(StatusCode::kInvalidArgument)) << key;
+    EXPECT_THAT(t().Get(key, {}), StatusIs(StatusCode::kInvalidArgument)) << key;
+  }
+  EXPECT_OK(t().Put(std::string(255, 'n'), "x", {}));
+  EXPECT_OK(t().Put(".wormfs-not-reserved/x", "x", {}));
+  EXPECT_OK(t().Put("dir/.wormfs", "x", {}));
+}
+
+TEST_F(LocalTransportTest, ReservedFolderAndTempFilesAreInvisible) {
+  ASSERT_OK(t().Put("visible", "x", {}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<WriteStream> pending, t().OpenWrite("pending", {}));
+  ASSERT_OK(pending->Append("not yet"));
+  EXPECT_TRUE(fs::exists(root() / ".wormfs/tmp"));
+  EXPECT_THAT(ListKeys(t()), ElementsAre("visible"));
+  EXPECT_THAT(ListKeys(t(), ".wormfs"), IsEmpty());
+  ASSERT_OK_AND_ASSIGN(ListPage page, t().List(ListRequest{"", "/", "", "", 1000}));
+  EXPECT_THAT(page.common_prefixes, IsEmpty());
+  ASSERT_OK(pending->Commit());
+  EXPECT_THAT(ListKeys(t()), ElementsAre("pending", "visible"));
+}
+
+TEST_F(LocalTransportTest, CrashMidWriteLeavesNoPartialObject) {
+  ASSERT_OK(t().Put("kept", "committed", {}));
+  // What a writer killed mid-Put leaves: a temp file named after a dead pid.
+  const fs::path stale = root() / ".wormfs/tmp/999999999-0-deadbeef.tmp";
+  WriteFileOrDie(stale, "half a docu");
+  const fs::path live = root() / ".wormfs/tmp" / (std::to_string(::getpid()) + "-9-live.tmp");
+  WriteFileOrDie(live, "another writer in flight");
+  Open();  // the restart
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(live)) << "a live writer's temp file must not be swept";
+  EXPECT_THAT(ListKeys(t()), ElementsAre("kept"));
+  ASSERT_OK_AND_ASSIGN(Object obj, t().Get("kept", {}));
+  EXPECT_EQ(obj.data, "committed");
+}
+
+TEST_F(LocalTransportTest, DeletePrunesEmptyFolders) {
+  ASSERT_OK(t().Put("a/b/c/d.json", "x", {}));
+  ASSERT_OK(t().Put("a/keep.json", "x", {}));
+  ASSERT_OK(t().Delete("a/b/c/d.json", {}));
+  EXPECT_FALSE(fs::exists(root() / "a/b"));
+  EXPECT_TRUE(fs::exists(root() / "a/keep.json"));
+  ASSERT_OK(t().Delete("a/keep.json", {}));
+  EXPECT_FALSE(fs::exists(root() / "a"));
+  EXPECT_TRUE(fs::exists(root()));
+  // An empty folder made by hand is not a prefix either.
+  fs::create_directories(root() / "empty/inner");
+  ASSERT_OK_AND_ASSIGN(ListPage page, t().List(ListRequest{"", "/", "", "", 1000}));
+  EXPECT_THAT(page.common_prefixes, IsEmpty());
+}
+
+TEST_F(LocalTransportTest, ListPagesThroughABigFolderInOrder) {
+  std::vector<std::string> expected;
+  WriteOptions fast;
+  fast.sync = false;
+  for (int i = 299; i >= 0; --i) {
+    std::string key = "big/" + std::to_string(i * 7919 % 1000);
+    if (std::find(expected.begin(), expected.end(), key) != expected.end()) continue;
+    ASSERT_OK(t().Put(key, "x", fast));
+    expected.push_back(key);
+  }
+  ASSERT_OK(t().Put("big0", "x", fast));
+  ASSERT_OK(t().Put("big-", "x", fast));
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::string> keys;
+  ListRequest r{"big/", "", "", "", 10};
+  for (;;) {
+    ASSERT_OK_AND_ASSIGN(ListPage page, t().List(r));
+    for (const ObjectMeta& m : page.objects) keys.push_back(m.key);
+    if (page.next_token.empty()) break;
+    r.token = page.next_token;
+  }
+  EXPECT_EQ(keys, expected);
+  EXPECT_THAT(ListKeys(t(), "big"), ::testing::Contains("big-"));
+}
+
+// Runs in a forked child: conditional creates on shared keys, then counter
+// increments, against its own transport on the shared root. Exits with the
+// number of unexpected errors.
+int RaceChild(const std::string& root, int id, int start_fd, const std::string& wins_file) {
+  char go;
+  if (::read(start_fd, &go, 1) < 0) return 100;
+  Result<std::shared_ptr<Transport>> opened = NewLocalTransport(root);
+  if (!opened.ok()) return 101;
+  Transport& t = **opened;
+  int errors = 0;
+  std::string wins;
+  for (int k = 0; k < 30; ++k) {
+    std::string key = "race/" + std::to_string(k);
+    Result<PutResult> r = t.Put(key, "child " + std::to_string(id), WriteOptions::Create());
+    if (r.ok()) wins += key + "\n";
+    if (!r.ok() && !r.status().IsAlreadyExists()) ++errors;
+  }
+  for (int i = 0; i < 25; ++i) {
+    for (;;) {
+      Result<Object> cur = t.Get("counter", {});
+      if (!cur.ok()) return 102;
+      Result<PutResult> r = t.Put("counter", std::to_string(std::stoi(cur->data) + 1),
+                                  WriteOptions::Update(cur->meta.etag));
+      if (r.ok()) break;
+      if (!r.status().IsFailedPrecondition()) return 103;
+    }
+  }
+  std::ofstream(wins_file) << wins;
+  return errors;
+}
+
+TEST_F(LocalTransportTest, ConditionalWritesHoldAcrossProcesses) {
+  constexpr int kChildren = 4;
+  ASSERT_OK(t().Put("counter", "0", {}));
+  int start[2];
+  ASSERT_EQ(::pipe(start), 0);
+  ScratchDir results;
+  std::vector<pid_t> children;
+  for (int id = 0; id < kChildren; ++id) {
+    std::string wins_file = (results.path() / std::to_string(id)).string();
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(start[1]);
+      ::_exit(RaceChild(root().string(), id, start[0], wins_file));
+    }
+    children.push_back(pid);
+  }
+  ::close(start[0]);
+  ::close(start[1]);  // EOF releases every child at once
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  std::set<std::string> won;
+  for (int id = 0; id < kChildren; ++id) {
+    std::ifstream in(results.path() / std::to_string(id));
+    for (std::string key; std::getline(in, key);) {
+      EXPECT_TRUE(won.insert(key).second) << key << " created twice";
+      ASSERT_OK_AND_ASSIGN(Object obj, t().Get(key, {}));
+      EXPECT_EQ(obj.data, "child " + std::to_string(id)) << key;
+    }
+  }
+  EXPECT_EQ(won.size(), 30u);
+  ASSERT_OK_AND_ASSIGN(Object counter, t().Get("counter", {}));
+  EXPECT_EQ(counter.data, std::to_string(kChildren * 25));
+}
+
+}  // namespace
+}  // namespace worm

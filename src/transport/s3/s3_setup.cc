@@ -1,0 +1,174 @@
+// S3Transport setup: options validation, credentials, the capability probe,
+// presigned URLs and bucket creation.
+#include <sstream>
+
+#include "core/random.h"
+#include "transport/s3/credentials.h"
+#include "transport/s3/presign.h"
+#include "transport/s3/s3_internal.h"
+#include "transport/s3/s3_xml.h"
+
+namespace worm {
+
+using s3::HttpResponse;
+using s3::S3Call;
+
+namespace {
+
+constexpr size_t kMinPartSize = size_t{5} << 20;  // S3's minimum for all parts but the last
+
+std::string NormalizePrefix(std::string_view p) {
+  while (!p.empty() && p.front() == '/') p.remove_prefix(1);
+  while (!p.empty() && p.back() == '/') p.remove_suffix(1);
+  return p.empty() ? "" : std::string(p) + "/";
+}
+
+// An error that says nothing about conditional writes (the probe itself
+// failed), as opposed to a server refusing the header (e.g. 501).
+bool IsProbeFailure(const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kUnavailable:
+    case StatusCode::kUnauthenticated:
+    case StatusCode::kPermissionDenied:
+    case StatusCode::kDeadlineExceeded:
+    case StatusCode::kNotFound:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Status ParseS3Url(std::string_view url, S3Options* options) {
+  constexpr std::string_view kScheme = "s3://";
+  if (url.substr(0, kScheme.size()) != kScheme || url.size() == kScheme.size()) {
+    return Status::InvalidArgument("remote url '" + std::string(url) +
+                                   "': expected s3://bucket[/prefix]");
+  }
+  std::string_view rest = url.substr(kScheme.size());
+  size_t slash = rest.find('/');
+  options->bucket = std::string(rest.substr(0, slash));
+  options->prefix = slash == std::string_view::npos ? "" : std::string(rest.substr(slash + 1));
+  if (options->bucket.empty()) {
+    return Status::InvalidArgument("remote url '" + std::string(url) + "': empty bucket name");
+  }
+  return Status::OK();
+}
+
+Result<std::shared_ptr<S3Transport>> S3Transport::Make(S3Options options) {
+  auto impl = std::make_unique<Impl>();
+  ASSIGN_OR_RETURN(impl->address, s3::MakeS3Address(options));
+  if (options.part_size < kMinPartSize) {
+    return Status::InvalidArgument("S3 options: part_size must be at least 5 MiB (S3's minimum)");
+  }
+  if (options.read_chunk_size == 0) {
+    return Status::InvalidArgument("S3 options: read_chunk_size must be positive");
+  }
+  if (options.credentials) {
+    impl->credentials = *options.credentials;
+  } else if (!options.anonymous) {
+    ASSIGN_OR_RETURN(s3::ResolvedCredentials resolved,
+                     s3::ResolveCredentials(options.profile, s3::ProcessEnv()));
+    impl->credentials = std::move(resolved.credentials);
+  }
+  impl->key_prefix = NormalizePrefix(options.prefix);
+  impl->clock = options.clock ? options.clock : Clock::Default();
+  s3::HttpClientOptions http;
+  http.connect_timeout_ms = options.connect_timeout_ms;
+  http.low_speed_time_s = options.low_speed_time_s;
+  http.verify_tls = options.verify_tls;
+  impl->http = std::make_unique<s3::HttpClient>(http);
+  if (options.conditional_writes != S3ConditionalWrites::kProbe) {
+    bool yes = options.conditional_writes == S3ConditionalWrites::kAssumeSupported;
+    impl->probe = S3ProbeResult{yes, yes, true, "assumed by S3Options::conditional_writes"};
+  }
+  impl->options = std::move(options);
+  return std::shared_ptr<S3Transport>(new S3Transport(std::move(impl)));
+}
+
+Capabilities S3Transport::capabilities() const {
+  Capabilities caps;
+  caps.name = "s3";
+  caps.user_metadata = true;
+  caps.max_key_size = 1024 - impl_->key_prefix.size();
+  std::optional<S3ProbeResult> probe;
+  {
+    std::lock_guard<std::mutex> lock(impl_->probe_mu);
+    probe = impl_->probe;
+  }
+  if (!probe) {
+    auto r = const_cast<S3Transport*>(this)->Probe();
+    if (r.ok()) probe = *r;
+  }
+  caps.conditional_create = probe && probe->conditional_create;
+  caps.conditional_update = probe && probe->conditional_update;
+  caps.list_after_write = !probe || probe->list_after_write;
+  return caps;
+}
+
+Result<S3ProbeResult> S3Transport::Probe() {
+  // One probe at a time; concurrent callers wait and reuse its result.
+  std::lock_guard<std::mutex> run_lock(impl_->probe_run_mu);
+  if (impl_->options.conditional_writes == S3ConditionalWrites::kProbe) {
+    std::lock_guard<std::mutex> lock(impl_->probe_mu);
+    if (impl_->probe) return *impl_->probe;
+  }
+  const Key key = ".worm.probe/" + NewUuidV4();
+  S3ProbeResult r;
+  std::ostringstream summary;
+  ASSIGN_OR_RETURN(PutResult first, PutUnchecked(key, "probe-1", {}));
+
+  auto create = PutUnchecked(key, "probe-2", WriteOptions::Create());
+  r.conditional_create = create.status().IsAlreadyExists();
+  summary << "PUT If-None-Match:* on an existing key: "
+          << (create.ok() ? "overwrote it (unsupported)" : create.status().ToString()) << "\n";
+  if (!create.ok() && !r.conditional_create && IsProbeFailure(create.status())) {
+    (void)Delete(key, {});
+    return create.status();
+  }
+
+  auto update = PutUnchecked(key, "probe-3", WriteOptions::Update("0123456789abcdef0123456789abcdef"));
+  r.conditional_update = update.status().IsFailedPrecondition();
+  summary << "PUT If-Match:<wrong etag>: "
+          << (update.ok() ? "overwrote it (unsupported)" : update.status().ToString()) << "\n";
+
+  ListRequest list;
+  list.prefix = key;
+  auto page = List(list);
+  r.list_after_write = page.ok() && page->objects.size() == 1 && page->objects[0].key == key;
+  summary << "LIST right after PUT: " << (r.list_after_write ? "visible" : "not visible") << "\n";
+  (void)first;
+  RETURN_NOT_OK(Delete(key, {}));
+  if (!update.ok() && !r.conditional_update && IsProbeFailure(update.status())) {
+    return update.status();
+  }
+  r.summary = summary.str();
+  std::lock_guard<std::mutex> lock(impl_->probe_mu);
+  impl_->probe = r;
+  return r;
+}
+
+Result<std::string> S3Transport::PresignUrl(const std::string& method, const Key& key,
+                                            int64_t expires_seconds) {
+  s3::SigningScope scope{impl_->options.region, "s3", impl_->clock->NowMicros() / 1'000'000};
+  return s3::PresignS3Url(impl_->address, impl_->credentials, scope, method, impl_->FullKey(key),
+                          expires_seconds);
+}
+
+Status S3Transport::CreateBucket() {
+  S3Call call{"PUT", ""};
+  std::string body;
+  if (impl_->options.region != "us-east-1" && impl_->options.endpoint.empty()) {
+    body = "<CreateBucketConfiguration><LocationConstraint>" + impl_->options.region +
+           "</LocationConstraint></CreateBucketConfiguration>";
+  }
+  call.body = body;
+  ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  Status st = s3::CheckResponse(s3::S3Op::kWrite, "S3 create bucket " + impl_->address.bucket,
+                                response);
+  if (st.detail() && st.detail()->remote_code == "BucketAlreadyOwnedByYou") return Status::OK();
+  return st;
+}
+
+}  // namespace worm

@@ -1,0 +1,394 @@
+// S3Transport: addressing, signing and the single-request operations (Head,
+// Get, Put, Delete, List, Copy). Streams are in s3_streams.cc; setup, the
+// capability probe and presigning in s3_setup.cc.
+#include "transport/s3/s3_transport.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/hash.h"
+#include "transport/s3/credentials.h"
+#include "transport/s3/s3_internal.h"
+#include "transport/s3/s3_xml.h"
+
+namespace worm {
+
+using s3::HttpResponse;
+using s3::S3Call;
+using s3::HeaderList;
+using s3::S3Op;
+
+namespace s3 {
+
+std::string S3Address::HostHeader() const { return path_style ? host : bucket + "." + host; }
+
+std::string S3Address::WirePath(std::string_view key) const {
+  std::string path = path_style ? "/" + bucket : "";
+  if (!key.empty() || !path_style) path += "/" + UriEncode(key, /*keep_slash=*/true);
+  return path;
+}
+
+std::string S3Address::Url(std::string_view wire_path, std::string_view query) const {
+  std::string url = scheme + "://" + HostHeader() + std::string(wire_path);
+  if (!query.empty()) url += "?" + std::string(query);
+  return url;
+}
+
+Result<S3Address> MakeS3Address(const S3Options& options) {
+  S3Address a;
+  a.bucket = options.bucket;
+  if (a.bucket.empty() || a.bucket.find('/') != std::string::npos) {
+    return Status::InvalidArgument("S3 options: bad bucket name '" + a.bucket + "'");
+  }
+  if (options.endpoint.empty()) {
+    a.host = "s3." + options.region + ".amazonaws.com";
+    a.path_style = options.path_style.value_or(a.bucket.find('.') != std::string::npos);
+    return a;
+  }
+  std::string_view ep = options.endpoint;
+  size_t sep = ep.find("://");
+  if (sep == std::string_view::npos) {
+    return Status::InvalidArgument("S3 endpoint '" + options.endpoint +
+                                   "': expected http://host[:port] or https://host[:port]");
+  }
+  a.scheme = std::string(ep.substr(0, sep));
+  if (a.scheme != "http" && a.scheme != "https") {
+    return Status::InvalidArgument("S3 endpoint '" + options.endpoint + "': scheme must be http or https");
+  }
+  std::string_view rest = ep.substr(sep + 3);
+  a.host = std::string(rest.substr(0, rest.find('/')));
+  if (a.host.empty()) return Status::InvalidArgument("S3 endpoint '" + options.endpoint + "': no host");
+  a.path_style = options.path_style.value_or(true);
+  return a;
+}
+
+std::string QuoteEtag(std::string_view etag) {
+  if (etag == "*" || (!etag.empty() && etag.front() == '"')) return std::string(etag);
+  return "\"" + std::string(etag) + "\"";
+}
+
+ObjectMeta MetaFromHeaders(const HttpResponse& response, const Key& key) {
+  ObjectMeta m;
+  m.key = key;
+  m.size = std::strtoull(response.Header("content-length").c_str(), nullptr, 10);
+  std::string range = response.Header("content-range");  // "bytes 0-9/1234"
+  if (size_t slash = range.rfind('/'); slash != std::string::npos && range.back() != '*') {
+    m.size = std::strtoull(range.c_str() + slash + 1, nullptr, 10);
+  }
+  m.etag = StripEtagQuotes(response.Header("etag"));
+  auto lm = ParseHttpDateMillis(response.Header("last-modified"));
+  if (lm.ok()) m.last_modified_ms = *lm;
+  m.version = response.Header("x-amz-version-id");
+  m.content_type = response.Header("content-type");
+  for (const auto& [name, value] : response.headers) {
+    if (name.rfind("x-amz-meta-", 0) == 0) m.user_metadata[name.substr(11)] = value;
+  }
+  return m;
+}
+
+Status CheckReadConditions(const ReadOptions& options, const ObjectMeta& meta,
+                           std::string_view context) {
+  if (!options.if_match.empty() && options.if_match != "*" &&
+      StripEtagQuotes(options.if_match) != meta.etag) {
+    return Status::FailedPrecondition(std::string(context) + ": If-Match " + options.if_match +
+                                      " failed, the object's ETag is " + meta.etag);
+  }
+  if (!options.if_none_match.empty() &&
+      (options.if_none_match == "*" || StripEtagQuotes(options.if_none_match) == meta.etag)) {
+    return Status::FailedPrecondition(std::string(context) + ": If-None-Match " +
+                                      options.if_none_match + " failed, the object exists with ETag " +
+                                      meta.etag);
+  }
+  return Status::OK();
+}
+
+std::string RangeHeader(uint64_t offset, std::optional<uint64_t> length) {
+  std::string r = "bytes=" + std::to_string(offset) + "-";
+  if (length) r += std::to_string(offset + *length - 1);
+  return r;
+}
+
+void AddReadHeaders(const ReadOptions& options, HeaderList* headers) {
+  if (options.range && options.range->length.value_or(1) > 0) {
+    headers->emplace_back("Range", RangeHeader(options.range->offset, options.range->length));
+  }
+  if (!options.if_match.empty()) headers->emplace_back("If-Match", QuoteEtag(options.if_match));
+  if (!options.if_none_match.empty()) {
+    headers->emplace_back("If-None-Match", QuoteEtag(options.if_none_match));
+  }
+}
+
+Status CheckResponse(S3Op op, std::string_view context, const HttpResponse& response) {
+  if (response.status / 100 == 2) {
+    S3ErrorBody err;
+    // CompleteMultipartUpload and CopyObject may report errors in a 200.
+    if (!response.body.empty() && response.body.size() < 4096 &&
+        response.body.find("<Error>") != std::string::npos && ParseS3Error(response.body, &err)) {
+      return S3ResponseToStatus(op, context, 500, response.body,
+                                response.Header("x-amz-request-id"));
+    }
+    return Status::OK();
+  }
+  return S3ResponseToStatus(op, context, response.status, response.body,
+                            response.Header("x-amz-request-id"));
+}
+
+}  // namespace s3
+
+S3Transport::S3Transport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+S3Transport::~S3Transport() = default;
+
+const S3Options& S3Transport::options() const { return impl_->options; }
+
+Result<s3::HttpResponse> S3Transport::Send(S3Call& call) {
+  const Impl& im = *impl_;
+  s3::HttpRequestParts parts;
+  parts.method = call.method;
+  parts.path = im.address.WirePath(call.full_key);
+  parts.query = call.query;
+  parts.headers = std::move(call.headers);
+  parts.headers.emplace_back("Host", im.address.HostHeader());
+  if (!im.options.anonymous) {
+    std::string payload_hash = im.options.sign_payload ? Sha256Hex(call.body)
+                                                       : std::string(s3::kUnsignedPayload);
+    s3::SigningScope scope{im.options.region, "s3", im.clock->NowMicros() / 1'000'000};
+    s3::SignRequest(&parts, im.credentials, scope, payload_hash);
+  }
+  s3::HttpRequest request;
+  request.method = call.method;
+  request.url = im.address.Url(parts.path, parts.query);
+  request.headers = std::move(parts.headers);
+  request.body = call.body;
+  request.deadline_ms = call.deadline_ms;
+  request.on_body = std::move(call.on_body);
+  return im.http->Perform(request);
+}
+
+Result<ObjectMeta> S3Transport::Head(const Key& key, const ReadOptions& options) {
+  S3Call call{"HEAD", impl_->FullKey(key)};
+  call.deadline_ms = options.deadline_ms;
+  ReadOptions conditions = options;
+  conditions.range.reset();
+  s3::AddReadHeaders(conditions, &call.headers);
+  ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  std::string context = impl_->Context("HEAD", key);
+  RETURN_NOT_OK(s3::CheckResponse(S3Op::kRead, context, response));
+  ObjectMeta meta = s3::MetaFromHeaders(response, key);
+  RETURN_NOT_OK(s3::CheckReadConditions(options, meta, context));
+  return meta;
+}
+
+Result<Object> S3Transport::Get(const Key& key, const ReadOptions& options) {
+  std::string context = impl_->Context("GET", key);
+  if (options.range && options.range->length == 0) {  // nothing to fetch; S3 has no empty range
+    ASSIGN_OR_RETURN(ObjectMeta meta, Head(key, options));
+    if (meta.size > 0 && options.range->offset >= meta.size) {
+      return Status::OutOfRange(context + ": range starts at " +
+                                std::to_string(options.range->offset) + ", object size is " +
+                                std::to_string(meta.size));
+    }
+    return Object{std::move(meta), {}};
+  }
+  S3Call call{"GET", impl_->FullKey(key)};
+  call.deadline_ms = options.deadline_ms;
+  s3::AddReadHeaders(options, &call.headers);
+  ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  if (response.status == 416) {
+    // S3 refuses any range on an empty object; that is an empty read, not an error.
+    ReadOptions head_options = options;
+    head_options.range.reset();
+    auto meta = Head(key, head_options);
+    if (meta.ok() && meta->size == 0) return Object{std::move(*meta), {}};
+  }
+  RETURN_NOT_OK(s3::CheckResponse(S3Op::kRead, context, response));
+  Object object{s3::MetaFromHeaders(response, key), std::move(response.body)};
+  RETURN_NOT_OK(s3::CheckReadConditions(options, object.meta, context));
+  return object;
+}
+
+Status S3Transport::CheckConditionalSupport(PutMode mode, const Key& key) const {
+  if (mode == PutMode::kOverwrite) return Status::OK();
+  Capabilities caps = capabilities();
+  bool ok = mode == PutMode::kCreate ? caps.conditional_create : caps.conditional_update;
+  if (ok) return Status::OK();
+  const char* header = mode == PutMode::kCreate ? "If-None-Match: *" : "If-Match";
+  return Status::Unimplemented(
+      impl_->Context("PUT", key) + ": the server at " + impl_->address.scheme + "://" +
+      impl_->address.HostHeader() + " does not honour conditional writes (" + header +
+      " on PUT), so a " + (mode == PutMode::kCreate ? "create-only" : "compare-and-swap") +
+      " write cannot be made atomic; refusing rather than overwriting. Use a server with "
+      "conditional writes (AWS S3, MinIO, worm serve) or an unconditional write");
+}
+
+Result<PutResult> S3Transport::Put(const Key& key, ByteView data, const WriteOptions& options) {
+  RETURN_NOT_OK(CheckConditionalSupport(options.mode, key));
+  return PutUnchecked(key, data, options);
+}
+
+namespace {
+
+void AddWriteHeaders(const WriteOptions& options, HeaderList* headers) {
+  if (!options.content_type.empty()) headers->emplace_back("Content-Type", options.content_type);
+  for (const auto& [name, value] : options.user_metadata) {
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    headers->emplace_back("x-amz-meta-" + lower, value);
+  }
+}
+
+void AddPutConditions(const WriteOptions& options, HeaderList* headers) {
+  if (options.mode == PutMode::kCreate) headers->emplace_back("If-None-Match", "*");
+  if (options.mode == PutMode::kUpdate) {
+    headers->emplace_back("If-Match", s3::QuoteEtag(options.if_match));
+  }
+}
+
+S3Op OpFor(PutMode mode) {
+  switch (mode) {
+    case PutMode::kCreate:
+      return S3Op::kCreate;
+    case PutMode::kUpdate:
+      return S3Op::kUpdate;
+    default:
+      return S3Op::kWrite;
+  }
+}
+
+}  // namespace
+
+Result<PutResult> S3Transport::PutUnchecked(const Key& key, ByteView data,
+                                            const WriteOptions& options) {
+  if (options.mode == PutMode::kUpdate && options.if_match.empty()) {
+    return Status::InvalidArgument(impl_->Context("PUT", key) + ": kUpdate needs an ETag");
+  }
+  S3Call call{"PUT", impl_->FullKey(key)};
+  call.body = data;
+  AddWriteHeaders(options, &call.headers);
+  AddPutConditions(options, &call.headers);
+  ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  RETURN_NOT_OK(s3::CheckResponse(OpFor(options.mode), impl_->Context("PUT", key), response));
+  return PutResult{s3::StripEtagQuotes(response.Header("etag")),
+                   response.Header("x-amz-version-id")};
+}
+
+Status S3Transport::Delete(const Key& key, const DeleteOptions& options) {
+  std::string context = impl_->Context("DELETE", key);
+  S3Call call{"DELETE", impl_->FullKey(key)};
+  if (!options.if_match.empty()) {
+    RETURN_NOT_OK(CheckConditionalSupport(PutMode::kUpdate, key));
+    ReadOptions ro;
+    ro.if_match = options.if_match;
+    auto meta = Head(key, ro);
+    if (meta.status().IsNotFound()) {
+      return Status::FailedPrecondition(context + ": If-Match " + options.if_match +
+                                        " failed, the object does not exist");
+    }
+    RETURN_NOT_OK(meta.status());
+    call.headers.emplace_back("If-Match", s3::QuoteEtag(options.if_match));
+  }
+  ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  if (response.status == 404) {
+    if (options.if_match.empty()) return Status::OK();  // idempotent
+    return Status::FailedPrecondition(context + ": If-Match failed, the object does not exist");
+  }
+  return s3::CheckResponse(S3Op::kDelete, context, response);
+}
+
+namespace {
+
+// A continuation token we mint when a server truncates without one.
+constexpr std::string_view kStartAfterToken = "worm-start-after:";
+
+void AddQuery(std::string* q, std::string_view key, std::string_view value) {
+  if (!q->empty()) q->push_back('&');
+  *q += s3::UriEncode(key, false) + "=" + s3::UriEncode(value, false);
+}
+
+}  // namespace
+
+Result<ListPage> S3Transport::List(const ListRequest& request) {
+  std::string context = "S3 LIST s3://" + impl_->address.bucket + "/" + impl_->FullKey(request.prefix);
+  if (request.max_keys < 1 || request.max_keys > 1000) {
+    return Status::InvalidArgument(context + ": max_keys must be 1..1000, got " +
+                                   std::to_string(request.max_keys));
+  }
+  const std::string& kp = impl_->key_prefix;
+  std::string start_after = request.start_after.empty() ? "" : kp + request.start_after;
+  std::string token = request.token;
+  if (token.rfind(kStartAfterToken, 0) == 0) {
+    start_after = std::max(start_after, token.substr(kStartAfterToken.size()));
+    token.clear();
+  }
+  S3Call call{"GET", ""};
+  AddQuery(&call.query, "list-type", "2");
+  if (!token.empty()) AddQuery(&call.query, "continuation-token", token);
+  if (!request.delimiter.empty()) AddQuery(&call.query, "delimiter", request.delimiter);
+  AddQuery(&call.query, "encoding-type", "url");
+  AddQuery(&call.query, "max-keys", std::to_string(request.max_keys));
+  AddQuery(&call.query, "prefix", kp + request.prefix);
+  if (!start_after.empty()) AddQuery(&call.query, "start-after", start_after);
+  ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  RETURN_NOT_OK(s3::CheckResponse(S3Op::kList, context, response));
+  ASSIGN_OR_RETURN(s3::ListObjectsV2Result parsed, s3::ParseListObjectsV2(response.body));
+
+  ListPage page;
+  page.objects.reserve(parsed.objects.size());
+  for (ObjectMeta& m : parsed.objects) {
+    if (m.key.compare(0, kp.size(), kp) != 0) continue;
+    m.key.erase(0, kp.size());
+    page.objects.push_back(std::move(m));
+  }
+  for (std::string& p : parsed.common_prefixes) {
+    if (p.compare(0, kp.size(), kp) == 0) page.common_prefixes.push_back(p.substr(kp.size()));
+  }
+  if (parsed.is_truncated) {
+    if (!parsed.next_continuation_token.empty()) {
+      page.next_token = parsed.next_continuation_token;
+    } else {
+      std::string last = parsed.objects.empty() ? "" : kp + parsed.objects.back().key;
+      if (!parsed.common_prefixes.empty()) last = std::max(last, parsed.common_prefixes.back());
+      page.next_token = std::string(kStartAfterToken) + last;
+    }
+  }
+  return page;
+}
+
+Result<PutResult> S3Transport::Copy(const Key& from, const Key& to, const WriteOptions& options) {
+  if (options.mode != PutMode::kOverwrite) {
+    RETURN_NOT_OK(CheckConditionalSupport(options.mode, to));
+    ASSIGN_OR_RETURN(auto reader, OpenRead(from, {}));
+    WriteOptions wo = options;
+    if (wo.content_type.empty() && wo.user_metadata.empty()) {
+      wo.content_type = reader->meta().content_type;
+      wo.user_metadata = reader->meta().user_metadata;
+    }
+    ASSIGN_OR_RETURN(auto writer, OpenWrite(to, wo));
+    std::string buf(std::min<size_t>(impl_->options.part_size, size_t{1} << 20), '\0');
+    for (;;) {
+      ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
+      if (n == 0) break;
+      RETURN_NOT_OK(writer->Append(ByteView(buf.data(), n)));
+    }
+    return writer->Commit();
+  }
+  S3Call call{"PUT", impl_->FullKey(to)};
+  call.headers.emplace_back("x-amz-copy-source",
+                            "/" + impl_->address.bucket + "/" +
+                                s3::UriEncode(impl_->FullKey(from), /*keep_slash=*/true));
+  if (!options.content_type.empty() || !options.user_metadata.empty()) {
+    call.headers.emplace_back("x-amz-metadata-directive", "REPLACE");
+    AddWriteHeaders(options, &call.headers);
+  }
+  ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  std::string context = impl_->Context("COPY", from) + " -> " + impl_->FullKey(to);
+  RETURN_NOT_OK(s3::CheckResponse(S3Op::kWrite, context, response));
+  ASSIGN_OR_RETURN(std::string etag, s3::ParseResultEtag(response.body, "CopyObjectResult"));
+  return PutResult{etag, response.Header("x-amz-version-id")};
+}
+
+Result<std::shared_ptr<Transport>> NewS3Transport(const S3Options& options) {
+  ASSIGN_OR_RETURN(std::shared_ptr<S3Transport> t, S3Transport::Make(options));
+  return std::shared_ptr<Transport>(std::move(t));
+}
+
+}  // namespace worm

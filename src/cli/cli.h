@@ -92,5 +92,8 @@ Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data)
 void RegisterInitCommand(CLI::App& app, Cli& cli);
 void RegisterSchemaCommands(CLI::App& app, Cli& cli);  // lint, paths, resolve
 void RegisterVersionCommand(CLI::App& app, Cli& cli);
+void RegisterSyncCommands(CLI::App& app, Cli& cli);    // status, diff, push, pull
+void RegisterRemoteCommands(CLI::App& app, Cli& cli);  // remote add|list|remove, url, doctor
+void RegisterImportCommand(CLI::App& app, Cli& cli);   // import --from-s3
 
 }  // namespace worm::cli

@@ -16,6 +16,9 @@ inline std::vector<RegisterFn> AllCommands() {
       &RegisterInitCommand,
       &RegisterSchemaCommands,
       &RegisterVersionCommand,
+      &RegisterSyncCommands,
+      &RegisterRemoteCommands,
+      &RegisterImportCommand,
       &RegisterServeCommand,
   };
 }

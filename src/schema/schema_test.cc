@@ -68,8 +68,8 @@ TEST(LoadSchemaTest, SeedFullExample) {
 }
 
 TEST(LoadSchemaTest, MinimalSchemaUsesDefaults) {
-  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"({"models": {"Note": {"path": "@notes/(id:uuid7)",
-      "file": "[note].json"}}})"));
+  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"j({"models": {"Note": {"path": "@notes/(id:uuid7)",
+      "file": "[note].json"}}})j"));
   EXPECT_EQ(s.schema_version, "1.0");
   EXPECT_EQ(s.layout, Layout::kRoot);
   EXPECT_TRUE(s.paths.empty());
@@ -83,8 +83,8 @@ TEST(LoadSchemaTest, MinimalSchemaUsesDefaults) {
 }
 
 TEST(LoadSchemaTest, PathMayIncludeTheFile) {
-  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"({"models": {"Customer": {
-      "path": "#org/@customers/(id:uuid)/[profile].json"}}})"));
+  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"j({"models": {"Customer": {
+      "path": "#org/@customers/(id:uuid)/[profile].json"}}})j"));
   const Model& m = s.models[0];
   EXPECT_EQ(PrintPath(m.path), "#org/@customers/(id:uuid)");
   EXPECT_EQ(PrintPath(m.file), "[profile].json");
@@ -93,18 +93,18 @@ TEST(LoadSchemaTest, PathMayIncludeTheFile) {
 }
 
 TEST(LoadSchemaTest, FileGivenTwiceIsRefused) {
-  EXPECT_THAT(Load(R"({"models": {"C": {"path": "#o/@c/(id:uuid)/[p].json", "file": "[p].json"}}})"),
+  EXPECT_THAT(Load(R"j({"models": {"C": {"path": "#o/@c/(id:uuid)/[p].json", "file": "[p].json"}}})j"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "models.C.file: the path already"));
 }
 
 TEST(LoadSchemaTest, DefaultOperatorPerIdType) {
-  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"({"models": {
+  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"j({"models": {
       "A": {"path": "@a/(id:uuid)/[d].json"},
       "B": {"path": "@b/(id:uuid7)/[d].json"},
       "C": {"path": "@c/(id:int)/[d].json"},
       "D": {"path": "@d/(addr:evm)/[d].json"},
       "E": {"path": "@e/(id:int)/[d].json", "idOperator": "seq"},
-      "F": {"path": "@f/(id:uuid)/[d].json", "idOperator": "uuid7"}}})"));
+      "F": {"path": "@f/(id:uuid)/[d].json", "idOperator": "uuid7"}}})j"));
   EXPECT_EQ(s.FindModel("A")->id_operator, "auto");
   EXPECT_EQ(s.FindModel("B")->id_operator, "uuid7");
   EXPECT_EQ(s.FindModel("C")->id_operator, "seq");
@@ -114,12 +114,12 @@ TEST(LoadSchemaTest, DefaultOperatorPerIdType) {
 }
 
 TEST(LoadSchemaTest, CustomOperatorsAndTypes) {
-  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"({
+  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"j({
       "dynamicTypes": {"slug": {"regex": "^[a-z0-9-]+$"}, "int": {"regex": "^[1-9][0-9]*$"}},
       "operators": {"ticket": {"strategy": "increment", "startAt": 1000, "step": 10},
                     "time": {"strategy": "uuid7"}},
       "models": {"T": {"path": "@t/(n:int)/[d].json", "idOperator": "ticket"},
-                 "P": {"path": "@p/(slug:slug)/[d].json"}}})"));
+                 "P": {"path": "@p/(slug:slug)/[d].json"}}})j"));
   EXPECT_EQ(s.operators.at("ticket").start_at, 1000);
   EXPECT_EQ(s.operators.at("ticket").step, 10);
   EXPECT_EQ(s.operators.at("time").strategy, IdStrategy::kUuid7);
@@ -130,28 +130,28 @@ TEST(LoadSchemaTest, CustomOperatorsAndTypes) {
 }
 
 TEST(LoadSchemaTest, OperatorMustFitIdType) {
-  EXPECT_THAT(Load(R"({"models": {"A": {"path": "@a/(id:uuid)/[d].json", "idOperator": "seq"}}})"),
+  EXPECT_THAT(Load(R"j({"models": {"A": {"path": "@a/(id:uuid)/[d].json", "idOperator": "seq"}}})j"),
               StatusIsWithMessage(StatusCode::kInvalidArgument,
                                   "models.A.idOperator: id operator 'seq' makes ids like '1'"));
-  EXPECT_THAT(Load(R"({"models": {"A": {"path": "@a/(id:int)/[d].json", "idOperator": "auto"}}})"),
+  EXPECT_THAT(Load(R"j({"models": {"A": {"path": "@a/(id:int)/[d].json", "idOperator": "auto"}}})j"),
               StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(Load(R"({"models": {"A": {"path": "@a/(id:uuid)/[d].json", "idOperator": "nope"}}})"),
+  EXPECT_THAT(Load(R"j({"models": {"A": {"path": "@a/(id:uuid)/[d].json", "idOperator": "nope"}}})j"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "unknown")
                   );
 }
 
 TEST(LoadSchemaTest, MisnamedOperatorKeyIsRefused) {
-  EXPECT_THAT(Load(R"({"models": {"A": {"path": "@a/(id:int)/[d].json", "operator": "seq"}}})"),
+  EXPECT_THAT(Load(R"j({"models": {"A": {"path": "@a/(id:int)/[d].json", "operator": "seq"}}})j"),
               StatusIsWithMessage(StatusCode::kInvalidArgument,
                                   "write \"idOperator\": \"seq\""));
 }
 
 TEST(LoadSchemaTest, ModelOptions) {
-  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"({"storage": {"layout": "collection"}, "models": {
+  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"j({"storage": {"layout": "collection"}, "models": {
       "Log": {"path": "@logs/(id:uuid7)/[e].json", "mode": "appendonly", "layout": "inline",
               "allowUnknownFields": true, "oplog": true, "softDelete": false,
               "links": {"tags": {"through": "Log", "extra": 1}}},
-      "Ro": {"path": "@ro/(id:uuid)/[e].json", "mode": "readonly"}}})"));
+      "Ro": {"path": "@ro/(id:uuid)/[e].json", "mode": "readonly"}}})j"));
   const Model* log = s.FindModel("Log");
   EXPECT_EQ(log->mode, Mode::kAppendOnly);
   EXPECT_EQ(log->layout, Layout::kInline);
@@ -163,7 +163,7 @@ TEST(LoadSchemaTest, ModelOptions) {
 }
 
 TEST(LoadSchemaTest, FieldTypesAndConstraints) {
-  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"({"models": {
+  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"j({"models": {
       "Customer": {"path": "@c/(id:uuid)/[d].json"},
       "Order": {"path": "@o/(id:uuid)/[d].json", "fields": {
         "name": {"type": "string", "minLength": 1, "maxLength": 80, "pattern": "^[A-Z].*$"},
@@ -179,7 +179,7 @@ TEST(LoadSchemaTest, FieldTypesAndConstraints) {
         "meta": {"type": "object"},
         "customerId": {"type": "string", "ref": "Customer", "onDelete": "cascade"},
         "backupId": {"type": "string", "ref": "Customer", "onDelete": "setNull"},
-        "keeperId": {"type": "string", "ref": "Customer", "onDelete": "restrict"}}}}})"));
+        "keeperId": {"type": "string", "ref": "Customer", "onDelete": "restrict"}}}}})j"));
   const Model* o = s.FindModel("Order");
   ASSERT_EQ(o->fields.size(), 12u);
   const Field* name = o->FindField("name");
@@ -207,47 +207,47 @@ TEST(LoadSchemaTest, FieldTypesAndConstraints) {
 }
 
 TEST(LoadSchemaTest, IdTypeDefaultsToLastDynamicSegment) {
-  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"({"dynamicTypes": {"date": {"regex": "^\\d{4}-\\d{2}-\\d{2}$"}},
-      "models": {"E": {"path": "#data/@logs/(date:date)/@entries/(id:uuid)/[event].json"}}})"));
+  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"j({"dynamicTypes": {"date": {"regex": "^\\d{4}-\\d{2}-\\d{2}$"}},
+      "models": {"E": {"path": "#data/@logs/(date:date)/@entries/(id:uuid)/[event].json"}}})j"));
   EXPECT_EQ(s.models[0].id_type, "uuid");
-  EXPECT_THAT(Load(R"({"models": {"W": {"path": "@w/(addr:evm)/[b].json", "idType": "uuid"}}})"),
+  EXPECT_THAT(Load(R"j({"models": {"W": {"path": "@w/(addr:evm)/[b].json", "idType": "uuid"}}})j"),
               StatusIsWithMessage(StatusCode::kInvalidArgument,
                                   "models.W.idType: idType 'uuid' disagrees with the path's id "
                                   "segment (addr:evm)"));
 }
 
 TEST(LoadSchemaTest, CustomSymbols) {
-  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"({"symbols": {"namespace": "%", "collection": "+",
+  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"j({"symbols": {"namespace": "%", "collection": "+",
       "dynamic": "{}", "requiredFile": "<>"},
       "paths": ["%org/+customers/{id:uuid}/<profile>.json"],
-      "models": {"C": {"path": "%org/+customers/{id:uuid}", "file": "<profile>.json"}}})"));
+      "models": {"C": {"path": "%org/+customers/{id:uuid}", "file": "<profile>.json"}}})j"));
   EXPECT_EQ(s.symbols.collection_symbol, "+");
   EXPECT_EQ(s.symbols.dynamic_close, "}");
   EXPECT_EQ(PrintPath(s.models[0].full), "#org/@customers/(id:uuid)/[profile].json");
   EXPECT_EQ(s.models[0].path.source, "%org/+customers/{id:uuid}");
-  EXPECT_THAT(Load(R"({"symbols": {"dynamic": "("}, "models": {}})"),
+  EXPECT_THAT(Load(R"j({"symbols": {"dynamic": "("}, "models": {}})j"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "symbols.dynamic: "));
-  EXPECT_THAT(Load(R"({"symbols": {"namespace": "@"}, "models": {}})"),
+  EXPECT_THAT(Load(R"j({"symbols": {"namespace": "@"}, "models": {}})j"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "is used twice"));
-  EXPECT_THAT(Load(R"({"symbols": {"namespace": "a"}, "models": {}})"),
+  EXPECT_THAT(Load(R"j({"symbols": {"namespace": "a"}, "models": {}})j"),
               StatusIs(StatusCode::kInvalidArgument));
 }
 
 TEST(LoadSchemaTest, StopsAtFirstErrorNamingTheJsonPath) {
-  Result<Schema> r = Load(R"({"models": {"Customer": {"path": "#org/@customers/(id:uuid)",
+  Result<Schema> r = Load(R"j({"models": {"Customer": {"path": "#org/@customers/(id:uuid)",
       "file": "[profile].json", "fields": {"status": {"type": "string",
-      "enum": ["active", "inactive"], "default": "archived"}}}}})");
+      "enum": ["active", "inactive"], "default": "archived"}}}}})j");
   EXPECT_THAT(r, StatusIsWithMessage(StatusCode::kInvalidArgument,
                                      "models.Customer.fields.status.default: default \"archived\" "
                                      "is not one of \"active\", \"inactive\""));
-  EXPECT_THAT(Load(R"({"paths": [1], "models": {}})"),
+  EXPECT_THAT(Load(R"j({"paths": [1], "models": {}})j"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "paths[0]: "));
   EXPECT_THAT(LoadSchema(Json::array()),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "schema: a schema is a JSON object"));
 }
 
 TEST(LoadSchemaTest, WarningsDoNotRefuse) {
-  EXPECT_OK(Load(R"({"models": {"C": {"path": "@c/(id:uuid)/[d].json", "sofDelete": true}}})"));
+  EXPECT_OK(Load(R"j({"models": {"C": {"path": "@c/(id:uuid)/[d].json", "sofDelete": true}}})j"));
 }
 
 TEST(LoadSchemaFileTest, ReadsAndReportsLineColumn) {
@@ -286,12 +286,12 @@ TEST(BuiltinTypesTest, Patterns) {
 }
 
 TEST(FieldValueTest, ChecksTypesAndConstraints) {
-  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"({"models": {"M": {"path": "@m/(id:uuid)/[d].json",
+  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"j({"models": {"M": {"path": "@m/(id:uuid)/[d].json",
       "fields": {"n": {"type": "integer", "minimum": 0, "maximum": 10, "required": true},
                  "s": {"type": "string", "maxLength": 3, "pattern": "^[a-z]+$"},
                  "d": {"type": "date"}, "t": {"type": "datetime"},
                  "a": {"type": "array", "items": {"type": "integer"}},
-                 "o": {"type": "object", "properties": {"x": {"type": "boolean", "required": true}}}}}}})"));
+                 "o": {"type": "object", "properties": {"x": {"type": "boolean", "required": true}}}}}}})j"));
   const Model& m = s.models[0];
   EXPECT_OK(CheckFieldValue(*m.FindField("n"), 5, "n"));
   EXPECT_OK(CheckFieldValue(*m.FindField("n"), 5.0, "n"));

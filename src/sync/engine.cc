@@ -8,7 +8,8 @@
 namespace worm::sync {
 
 bool IsSentinelKey(std::string_view key) {
-  return key == ".worm" || (key.size() > 6 && key.substr(key.size() - 6) == "/.worm");
+  return key == ".worm" || (key.size() > 6 && key.substr(key.size() - 6) == "/.worm") ||
+         key.rfind(".worm.probe/", 0) == 0;
 }
 
 std::string_view ActionName(ActionKind kind) {

@@ -53,7 +53,8 @@ inline constexpr uint64_t kSmallObjectBytes = uint64_t{8} << 20;
 // servers that throttle per connection.
 inline constexpr int kDefaultJobs = 16;
 
-// True for sentinel keys (".worm" at any level), which are not synced as data.
+// True for sentinel keys (".worm" at any level) and capability probes
+// (".worm.probe/..."), which are not synced as data.
 bool IsSentinelKey(std::string_view key);
 
 struct Progress {

@@ -51,7 +51,9 @@ Status VerifyBody(const ObjectMeta& meta, const ReadOptions& options, std::strin
 class FaultReadStream final : public ReadStream {
  public:
   FaultReadStream(std::unique_ptr<ReadStream> target, Action action, ReadOptions options)
-      : target_(std::move(target)), action_(action), options_(std::move(options)),
+      : target_(std::move(target)),
+        action_(action),
+        options_(std::move(options)),
         md5_(Hasher::New(HashAlgorithm::kMd5)) {
     const ObjectMeta& m = target_->meta();
     expected_ = m.size;
@@ -87,8 +89,7 @@ class FaultReadStream final : public ReadStream {
     }
     if (!options_.range && LooksLikeMd5(m.etag) && md5_ && md5_->FinishHex() != m.etag) {
       md5_.reset();
-      return Status::DataLoss(Describe("read", m.key) + ": body MD5 differs from ETag " +
-                              m.etag);
+      return Status::DataLoss(Describe("read", m.key) + ": body MD5 differs from ETag " + m.etag);
     }
     md5_.reset();
     return size_t{0};
@@ -197,8 +198,7 @@ Status FaultInjectionTransport::CrashedError(std::string_view op, std::string_vi
 bool FaultInjectionTransport::Fires() {
   int64_t index = matching_++;
   if (spec_.max_faults >= 0 && injected_ >= spec_.max_faults) return false;
-  bool fire = spec_.nth >= 0 ? index == spec_.nth
-                             : spec_.one_in > 0 && rng_() % spec_.one_in == 0;
+  bool fire = spec_.nth >= 0 ? index == spec_.nth : spec_.one_in > 0 && rng_() % spec_.one_in == 0;
   if (fire) ++injected_;
   return fire;
 }
@@ -215,8 +215,8 @@ FaultInjectionTransport::Decision FaultInjectionTransport::Decide(uint32_t op,
       d.error = CrashedError(op_name, key);
       return d;
     }
-    if (!armed_ || (spec_.ops & op) == 0 || key.substr(0, spec_.key_prefix.size()) != spec_.key_prefix ||
-        !Fires()) {
+    if (!armed_ || (spec_.ops & op) == 0 ||
+        key.substr(0, spec_.key_prefix.size()) != spec_.key_prefix || !Fires()) {
       return d;
     }
     std::string what = "fault injection: " + Describe(op_name, key) + ": injected ";
@@ -251,7 +251,7 @@ FaultInjectionTransport::Decision FaultInjectionTransport::Decide(uint32_t op,
 }
 
 // Runs `call` under decision `d`: fails before, or after, or passes through.
-#define WORM_FAULT_BEFORE(d)                                                          \
+#define WORM_FAULT_BEFORE(d) \
   if ((d).action == Action::kFailBefore || (d).action == Action::kCrashed) return (d).error
 
 Result<ObjectMeta> FaultInjectionTransport::Head(const Key& key, const ReadOptions& o) {

@@ -59,8 +59,8 @@ struct FaultSpec {
   std::string key_prefix;    // empty matches every key
   // Fault the nth matching call (0-based). Negative: use one_in instead.
   int64_t nth = 0;
-  uint32_t one_in = 0;  // with nth < 0: fault each matching call with probability 1/one_in
-  uint64_t seed = 0;    // for one_in (e.g. from ::testing::UnitTest::random_seed())
+  uint32_t one_in = 0;     // with nth < 0: fault each matching call with probability 1/one_in
+  uint64_t seed = 0;       // for one_in (e.g. from ::testing::UnitTest::random_seed())
   int64_t max_faults = 1;  // stop injecting after this many; negative: unlimited
   StatusCode code = StatusCode::kUnavailable;  // for kFailBefore / kFailAfter / kCrash
   std::chrono::milliseconds latency{10};       // for kLatency

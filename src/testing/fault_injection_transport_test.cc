@@ -111,7 +111,8 @@ TEST_F(FaultInjectionTest, OneInNIsReproducibleFromTheSeed) {
     spec.max_faults = -1;
     fault_->Arm(spec);
     std::string out;
-    for (int i = 0; i < 40; ++i) out += t().Head("k", {}).status().code() == StatusCode::kUnavailable ? 'F' : '.';
+    for (int i = 0; i < 40; ++i)
+      out += t().Head("k", {}).status().code() == StatusCode::kUnavailable ? 'F' : '.';
     return out;
   };
   std::string a = pattern(::testing::UnitTest::GetInstance()->random_seed());

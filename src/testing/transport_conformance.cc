@@ -251,9 +251,10 @@ TEST_P(TransportConformanceTest, ListSortsByBytes) {
   // Chosen to catch locale or case-insensitive sorting and folder-first
   // walks: '-' (0x2D) < '.' (0x2E) < '/' (0x2F) < '0' < 'A' < '_' < 'a'
   // < '~' < UTF-8 lead bytes.
-  std::vector<std::string> keys = {"a-b", "a.b", "a/b", "a/c/d", "a0", "aB", "Ab", "B", "b",
-                                   "_x", "~t", "\xC3\xA9t\xC3\xA9.json", "\xC3\xBC/x", "Z/y",
-                                   "z", "a/b-c", "a/b.c"};
+  std::vector<std::string> keys = {
+      "a-b",        "a.b", "a/b", "a/c/d", "a0",   "aB",
+      "Ab",         "B",   "b",   "_x",    "~t",   "\xC3\xA9t\xC3\xA9.json",
+      "\xC3\xBC/x", "Z/y", "z",   "a/b-c", "a/b.c"};
   for (const std::string& k : keys) ASSERT_OK(t().Put(k, k, Fast()));
   std::vector<std::string> expected = keys;
   std::sort(expected.begin(), expected.end());
@@ -268,8 +269,8 @@ TEST_P(TransportConformanceTest, ListSortsByBytes) {
 }
 
 TEST_P(TransportConformanceTest, DelimiterRollsUpCommonPrefixes) {
-  for (const char* k : {"docs/a.txt", "docs/b/c.txt", "docs/b/d.txt", "docs-x", "docs0",
-                        "img/1.png", "root.txt"}) {
+  for (const char* k :
+       {"docs/a.txt", "docs/b/c.txt", "docs/b/d.txt", "docs-x", "docs0", "img/1.png", "root.txt"}) {
     ASSERT_OK(t().Put(k, "v", Fast()));
   }
   ASSERT_OK_AND_ASSIGN(ListPage root, t().List(ListRequest{"", "/", "", "", 1000}));
@@ -297,7 +298,18 @@ TEST_P(TransportConformanceTest, PaginatesManyKeys) {
     std::snprintf(key, sizeof(key), "many/%02d/%05d", i % 40, i);
     expected.push_back(key);
   }
-  for (const std::string& k : expected) ASSERT_OK(t().Put(k, "x", Fast()));
+  // Four writers at once: also exercises concurrent puts into shared folders.
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      for (size_t i = w; i < expected.size(); i += 4) {
+        if (!t().Put(expected[i], "x", Fast()).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& th : writers) th.join();
+  ASSERT_EQ(failures.load(), 0);
   ASSERT_OK(t().Put("many-after", "x", Fast()));
   std::sort(expected.begin(), expected.end());
   std::vector<std::string> keys, prefixes;
@@ -335,8 +347,7 @@ TEST_P(TransportConformanceTest, StartAfterIsExclusive) {
 
 TEST_P(TransportConformanceTest, InvalidListRequests) {
   EXPECT_THAT(t().List(ListRequest{"", "", "", "", 0}), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(t().List(ListRequest{"", "", "", "", 1001}),
-              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(t().List(ListRequest{"", "", "", "", 1001}), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(t().List(ListRequest{"", "", "", "", -5}), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(t().List(ListRequest{"", "", "", "not a token!", 10}),
               StatusIs(StatusCode::kInvalidArgument));
@@ -392,9 +403,10 @@ TEST_P(TransportConformanceTest, AbortedWriteLeavesNothing) {
 }
 
 TEST_P(TransportConformanceTest, KeysWithSpecialCharacters) {
-  for (const std::string k : {"with space.json", "plus+sign", "percent%20", "q?uery&x=1",
-                              "unicode/\xE6\x97\xA5\xE6\x9C\xAC.json", ".hidden/.worm"}) {
-    ASSERT_OK(t().Put(k, k, {})) << k;
+  for (const std::string& k :
+       std::vector<std::string>{"with space.json", "plus+sign", "percent%20", "q?uery&x=1",
+                                "unicode/\xE6\x97\xA5\xE6\x9C\xAC.json", ".hidden/.worm"}) {
+    ASSERT_OK(t().Put(k, k, {}));
     ASSERT_OK_AND_ASSIGN(Object obj, t().Get(k, {}));
     EXPECT_EQ(obj.data, k);
   }
@@ -424,8 +436,8 @@ TEST_P(TransportConformanceTest, ConcurrentCreatesExactlyOneWins) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
-      Result<PutResult> r = t().Put("race/create", "writer " + std::to_string(i),
-                                    WriteOptions::Create());
+      Result<PutResult> r =
+          t().Put("race/create", "writer " + std::to_string(i), WriteOptions::Create());
       if (r.ok()) ++wins;
       if (r.status().IsAlreadyExists()) ++exists;
     });

@@ -55,11 +55,11 @@ int LinkTransportConformanceTests();
 
 }  // namespace worm::testing
 
-#define WORM_INSTANTIATE_TRANSPORT_CONFORMANCE(instantiation, ...)                        \
-  namespace worm::testing {                                                               \
-  [[maybe_unused]] static const int worm_conformance_anchor_##instantiation =            \
-      LinkTransportConformanceTests();                                                    \
-  INSTANTIATE_TEST_SUITE_P(instantiation, TransportConformanceTest,                       \
-                           ::testing::Values(__VA_ARGS__), TransportFactoryName);         \
-  }                                                                                       \
+#define WORM_INSTANTIATE_TRANSPORT_CONFORMANCE(instantiation, ...)                \
+  namespace worm::testing {                                                       \
+  [[maybe_unused]] static const int worm_conformance_anchor_##instantiation =     \
+      LinkTransportConformanceTests();                                            \
+  INSTANTIATE_TEST_SUITE_P(instantiation, TransportConformanceTest,               \
+                           ::testing::Values(__VA_ARGS__), TransportFactoryName); \
+  }                                                                               \
   static_assert(true, "")

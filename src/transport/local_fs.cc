@@ -79,9 +79,9 @@ uint64_t StableHash(std::string_view s) {
 
 Status ValidateLocalKey(std::string_view op, const Key& key) {
   auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument(std::string(op) + " " + Quote(key) +
-                                   ": the local backend cannot store this key: " +
-                                   std::string(why));
+    return Status::InvalidArgument(
+        std::string(op) + " " + Quote(key) +
+        ": the local backend cannot store this key: " + std::string(why));
   };
   if (key.empty()) return Status::InvalidArgument(std::string(op) + ": empty key");
   if (key.size() > 1024) return bad("longer than 1024 bytes");

@@ -97,7 +97,9 @@ Status LocalKeyWalker::Fill(Frame* frame) {
     return ErrnoToStatus(errno, "list: open folder " + path);
   }
   const bool at_root = frame->key_prefix.empty();
-  auto heap_less = [](const Entry& a, const Entry& b) { return SortNameLess(a.sort_name, b.sort_name); };
+  auto heap_less = [](const Entry& a, const Entry& b) {
+    return SortNameLess(a.sort_name, b.sort_name);
+  };
   std::vector<Entry>& heap = frame->batch;  // max-heap of the smallest entries
   errno = 0;
   while (struct dirent* e = ::readdir(dir)) {

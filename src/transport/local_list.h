@@ -33,12 +33,12 @@ class LocalKeyWalker {
     bool is_dir = false;
   };
   struct Frame {
-    std::string key_prefix;   // "" for the root, else "a/b/"
-    std::string name_filter;  // entries must start with this (first frame only)
-    std::vector<Entry> batch; // ascending by sort_name
+    std::string key_prefix;    // "" for the root, else "a/b/"
+    std::string name_filter;   // entries must start with this (first frame only)
+    std::vector<Entry> batch;  // ascending by sort_name
     size_t pos = 0;
-    std::string resume_after; // entries <= this were already consumed
-    bool complete = false;    // the batch holds every remaining entry
+    std::string resume_after;  // entries <= this were already consumed
+    bool complete = false;     // the batch holds every remaining entry
   };
 
   Status Fill(Frame* frame);

@@ -52,8 +52,7 @@ class LocalTransport final : public Transport {
 
   Result<ObjectMeta> Head(const Key& key, const ReadOptions& options) override;
   Result<Object> Get(const Key& key, const ReadOptions& options) override;
-  Result<std::unique_ptr<ReadStream>> OpenRead(const Key& key,
-                                               const ReadOptions& options) override;
+  Result<std::unique_ptr<ReadStream>> OpenRead(const Key& key, const ReadOptions& options) override;
   Result<PutResult> Put(const Key& key, ByteView data, const WriteOptions& options) override;
   Result<std::unique_ptr<WriteStream>> OpenWrite(const Key& key,
                                                  const WriteOptions& options) override;
@@ -89,8 +88,7 @@ class LocalTransport final : public Transport {
 Status LocalTransport::Init() {
   std::error_code ec;
   std::filesystem::create_directories(root_ + "/" + std::string(kLocalReservedDir) + "/tmp", ec);
-  std::filesystem::create_directories(root_ + "/" + std::string(kLocalReservedDir) + "/locks",
-                                      ec);
+  std::filesystem::create_directories(root_ + "/" + std::string(kLocalReservedDir) + "/locks", ec);
   if (ec) return ErrnoToStatus(ec.value(), "open local transport at " + root_);
   tmp_dir_ = root_ + "/" + std::string(kLocalReservedDir) + "/tmp";
   SweepStaleTempFiles(tmp_dir_);
@@ -203,8 +201,8 @@ Result<Object> LocalTransport::Get(const Key& key, const ReadOptions& options) {
   ASSIGN_OR_RETURN(Slice slice, ResolveRange(key, obj.meta.size, options.range));
   Object out;
   out.data.resize(slice.length);
-  RETURN_NOT_OK(PreadAll(obj.fd.get(), out.data.data(), slice.length, slice.offset,
-                         "get " + Quote(key)));
+  RETURN_NOT_OK(
+      PreadAll(obj.fd.get(), out.data.data(), slice.length, slice.offset, "get " + Quote(key)));
   out.meta = std::move(obj.meta);
   return out;
 }
@@ -254,7 +252,10 @@ Result<PutResult> LocalTransport::Put(const Key& key, ByteView data, const Write
 class LocalWriteStream final : public WriteStream {
  public:
   LocalWriteStream(LocalTransport* owner, Key key, WriteOptions options, TempFile tmp)
-      : owner_(owner), key_(std::move(key)), options_(std::move(options)), tmp_(std::move(tmp)),
+      : owner_(owner),
+        key_(std::move(key)),
+        options_(std::move(options)),
+        tmp_(std::move(tmp)),
         md5_(Hasher::New(HashAlgorithm::kMd5)) {}
 
   Status Append(ByteView data) override {
@@ -426,14 +427,14 @@ Status LocalTransport::MakeParents(const Key& key, std::vector<std::string>* cre
 // Explains why `key` cannot be a file: an ancestor is an object, or the key
 // itself is a folder holding other keys.
 Status LocalTransport::ClashError(std::string_view op, const Key& key) {
-  const std::string head = std::string(op) + " " + Quote(key) +
-                           ": the local backend cannot store this key: ";
+  const std::string head =
+      std::string(op) + " " + Quote(key) + ": the local backend cannot store this key: ";
   for (size_t slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1)) {
     std::string dir = root_ + "/" + key.substr(0, slash);
     struct stat st;
     if (::stat(dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
-      return Status::InvalidArgument(head + Quote(key.substr(0, slash)) +
-                                     " is an object (file " + dir +
+      return Status::InvalidArgument(head + Quote(key.substr(0, slash)) + " is an object (file " +
+                                     dir +
                                      "), and a file cannot also be a folder of keys; delete it "
                                      "or choose another key");
     }

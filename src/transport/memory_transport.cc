@@ -75,8 +75,8 @@ class MemoryTransport final : public Transport {
   Result<ListPage> List(const ListRequest& request) override;
 
   // Stores a finished body; shared by Put and the write stream's Commit.
-  Result<PutResult> Store(const Key& key, std::shared_ptr<const std::string> body,
-                          std::string etag, const WriteOptions& options) {
+  Result<PutResult> Store(const Key& key, std::shared_ptr<const std::string> body, std::string etag,
+                          const WriteOptions& options) {
     Entry entry;
     entry.meta.key = key;
     entry.meta.size = body->size();
@@ -122,7 +122,9 @@ class MemoryTransport final : public Transport {
 class MemoryWriteStream final : public WriteStream {
  public:
   MemoryWriteStream(MemoryTransport* owner, Key key, WriteOptions options)
-      : owner_(owner), key_(std::move(key)), options_(std::move(options)),
+      : owner_(owner),
+        key_(std::move(key)),
+        options_(std::move(options)),
         hasher_(Hasher::New(HashAlgorithm::kMd5)) {}
 
   Status Append(ByteView data) override {

@@ -140,8 +140,7 @@ class OverlayTransport final : public Transport {
   Result<ListPage> List(const ListRequest& request) override;
 
   // The write stream's Commit: verifies the plan and commits `upper_stream`.
-  Result<PutResult> CommitStream(const Key& key, const WritePlan& plan,
-                                 WriteStream* upper_stream) {
+  Result<PutResult> CommitStream(const Key& key, const WritePlan& plan, WriteStream* upper_stream) {
     std::unique_lock lock(StripeOf(key));
     Status st = VerifyLower(key, plan);
     if (!st.ok()) {
@@ -319,9 +318,8 @@ Result<bool> OverlayTransport::WhiteoutsUnder(PagedSource* wh, const std::string
   }
 }
 
-Result<std::optional<ListItem>> OverlayTransport::NextVisible(const ListPlan& plan,
-                                                              PagedSource* up, PagedSource* low,
-                                                              PagedSource* wh) {
+Result<std::optional<ListItem>> OverlayTransport::NextVisible(const ListPlan& plan, PagedSource* up,
+                                                              PagedSource* low, PagedSource* wh) {
   for (;;) {
     ASSIGN_OR_RETURN(const ListItem* u, up->Peek());
     ASSIGN_OR_RETURN(const ListItem* l, low->Peek());
@@ -388,9 +386,9 @@ Result<ListPage> OverlayTransport::List(const ListRequest& request) {
     ASSIGN_OR_RETURN(std::optional<ListItem> item, NextVisible(plan, &up, &low, &wh));
     if (!item) break;
     if (count == plan.max_keys) {
-      bool last_is_prefix = page.objects.empty() ||
-                            (!page.common_prefixes.empty() &&
-                             page.common_prefixes.back() > page.objects.back().key);
+      bool last_is_prefix =
+          page.objects.empty() ||
+          (!page.common_prefixes.empty() && page.common_prefixes.back() > page.objects.back().key);
       page.next_token = EncodeListToken(
           last_is_prefix ? page.common_prefixes.back() : page.objects.back().key, last_is_prefix);
       break;

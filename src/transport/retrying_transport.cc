@@ -23,7 +23,9 @@ class Backoff {
   explicit Backoff(const RetryOptions& options) : options_(options) {
     rng_.seed(options.seed != 0 ? options.seed : RandomU64());
     if (!options_.sleep) {
-      options_.sleep = [](int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
+      options_.sleep = [](int64_t ms) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      };
     }
   }
   int max_attempts() const { return std::max(1, options_.max_attempts); }
@@ -132,8 +134,9 @@ class RetryingTransport final : public TransportWrapper {
     return Retry(backoff_, o.deadline_ms, [&](int) { return target_->Get(key, o); });
   }
   Result<std::unique_ptr<ReadStream>> OpenRead(const Key& key, const ReadOptions& o) override {
-    ASSIGN_OR_RETURN(std::unique_ptr<ReadStream> s,
-                     Retry(backoff_, o.deadline_ms, [&](int) { return target_->OpenRead(key, o); }));
+    ASSIGN_OR_RETURN(std::unique_ptr<ReadStream> s, Retry(backoff_, o.deadline_ms, [&](int) {
+                       return target_->OpenRead(key, o);
+                     }));
     return std::unique_ptr<ReadStream>(
         std::make_unique<RetryingReadStream>(target_.get(), &backoff_, key, o, std::move(s)));
   }

@@ -1,7 +1,7 @@
 // Default implementations on Transport: Copy (streamed Get + Put) and ListAll.
-#include <vector>
-
 #include "worm/transport.h"
+
+#include <vector>
 
 namespace worm {
 

@@ -1,10 +1,11 @@
 // Runs the transport conformance suite against every backend and wrapper
 // in this directory.
+#include "worm/transport.h"
+
 #include <memory>
 
 #include "testing/transport_conformance.h"
 #include "transport/counting_transport.h"
-#include "worm/transport.h"
 
 namespace worm::testing {
 namespace {
@@ -31,12 +32,12 @@ std::shared_ptr<Transport> MakeLocal(bool sync) {
 }  // namespace worm::testing
 
 WORM_INSTANTIATE_TRANSPORT_CONFORMANCE(
-    Backends,
-    (TransportFactory{"memory", [] { return NewMemoryTransport(); }}),
+    Backends, (TransportFactory{"memory", [] { return NewMemoryTransport(); }}),
     (TransportFactory{"local", [] { return MakeLocal(/*sync=*/true); }}),
     (TransportFactory{"local_nosync", [] { return MakeLocal(/*sync=*/false); }}),
-    (TransportFactory{"overlay_memory",
-                      [] { return NewOverlayTransport(NewMemoryTransport(), NewMemoryTransport()); }}),
+    (TransportFactory{
+        "overlay_memory",
+        [] { return NewOverlayTransport(NewMemoryTransport(), NewMemoryTransport()); }}),
     (TransportFactory{"overlay_local",
                       [] { return NewOverlayTransport(MakeLocal(false), MakeLocal(false)); }}),
     (TransportFactory{"counting_memory", []() -> std::shared_ptr<Transport> {

@@ -77,15 +77,13 @@ Status CheckWriteMode(std::string_view op, const Key& key, const ObjectMeta* cur
 Status CheckReadConditions(std::string_view op, const ObjectMeta& meta,
                            const ReadOptions& options) {
   if (!options.if_match.empty() && options.if_match != "*" && options.if_match != meta.etag) {
-    return Status::FailedPrecondition(std::string(op) + " " + Quote(meta.key) +
-                                      ": If-Match " + options.if_match + " but etag is " +
-                                      meta.etag);
+    return Status::FailedPrecondition(std::string(op) + " " + Quote(meta.key) + ": If-Match " +
+                                      options.if_match + " but etag is " + meta.etag);
   }
   if (!options.if_none_match.empty() &&
       (options.if_none_match == "*" || options.if_none_match == meta.etag)) {
-    return Status::FailedPrecondition(std::string(op) + " " + Quote(meta.key) +
-                                      ": If-None-Match " + options.if_none_match +
-                                      " matches etag " + meta.etag);
+    return Status::FailedPrecondition(std::string(op) + " " + Quote(meta.key) + ": If-None-Match " +
+                                      options.if_none_match + " matches etag " + meta.etag);
   }
   return Status::OK();
 }
@@ -204,7 +202,9 @@ namespace {
 class BufferReadStream final : public ReadStream {
  public:
   BufferReadStream(ObjectMeta meta, std::shared_ptr<const std::string> data, Slice slice)
-      : meta_(std::move(meta)), data_(std::move(data)), pos_(slice.offset),
+      : meta_(std::move(meta)),
+        data_(std::move(data)),
+        pos_(slice.offset),
         end_(slice.offset + slice.length) {}
   const ObjectMeta& meta() const override { return meta_; }
   Result<size_t> Read(char* buf, size_t n) override {

@@ -27,8 +27,7 @@ Status CheckWriteMode(std::string_view op, const Key& key, const ObjectMeta* cur
 Status ValidateWriteOptions(std::string_view op, const Key& key, const WriteOptions& options);
 
 // If-Match / If-None-Match on reads: FailedPrecondition when they fail.
-Status CheckReadConditions(std::string_view op, const ObjectMeta& meta,
-                           const ReadOptions& options);
+Status CheckReadConditions(std::string_view op, const ObjectMeta& meta, const ReadOptions& options);
 
 // If-Match on deletes: FailedPrecondition when `current` is null or differs.
 Status CheckDeleteCondition(const Key& key, const ObjectMeta* current,

@@ -26,6 +26,11 @@ struct Transfer {
   size_t upload_offset = 0;
   bool streaming = false;  // body goes to request->on_body
   bool cancelled = false;
+  // A 206 whose Content-Range says the object has 0 bytes ("bytes 0-0/0"):
+  // s3rver sends it with Content-Length: 1 and no body, which would stall
+  // the transfer. The body is empty by definition, so the transfer stops
+  // after the headers and the response is returned as is.
+  bool empty_partial = false;
 };
 
 size_t ReadBody(char* buf, size_t size, size_t nitems, void* userdata) {
@@ -76,11 +81,17 @@ size_t HeaderLine(char* buf, size_t size, size_t nitems, void* userdata) {
     t->response->status = sp == std::string_view::npos ? 0 : std::atoi(line.data() + sp + 1);
     return n;
   }
+  if ((line == "\r\n" || line == "\n") && t->empty_partial && t->response->status == 206) {
+    return 0;  // end of headers: stop before the bogus body
+  }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;
   std::string name(line.substr(0, colon));
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string value = Trim(line.substr(colon + 1));
+  if (name == "content-range" && value.size() > 2 && value.compare(value.size() - 2, 2, "/0") == 0) {
+    t->empty_partial = true;
+  }
   if (name == "content-length" && !t->streaming && t->request->method != "HEAD") {
     uint64_t len = std::strtoull(value.c_str(), nullptr, 10);
     if (len < (uint64_t{1} << 32)) t->response->body.reserve(len);
@@ -216,6 +227,11 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request) {
   impl_->Configure(h, request, &transfer, headers);
   CURLcode rc = curl_easy_perform(h);
   curl_slist_free_all(headers);
+  if (rc != CURLE_OK && transfer.empty_partial && response.status == 206) {
+    impl_->Release(h, /*healthy=*/false);  // the connection holds an unread byte
+    response.body.clear();
+    return response;
+  }
   if (rc != CURLE_OK) {
     impl_->Release(h, /*healthy=*/false);
     std::string context = request.method + " " + request.url;

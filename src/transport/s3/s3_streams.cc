@@ -99,6 +99,7 @@ std::string S3ReadStream::impl_key() const { return t_->impl_->FullKey(key_); }
 
 Result<std::unique_ptr<ReadStream>> S3Transport::OpenRead(const Key& key,
                                                           const ReadOptions& options) {
+  RETURN_NOT_OK(ValidateKey("open read", key));
   ReadOptions first = options;
   uint64_t start = options.range ? options.range->offset : 0;
   uint64_t chunk = impl_->options.read_chunk_size;
@@ -259,6 +260,7 @@ class S3WriteStream final : public WriteStream {
 
 Result<std::unique_ptr<WriteStream>> S3Transport::OpenWrite(const Key& key,
                                                             const WriteOptions& options) {
+  RETURN_NOT_OK(ValidateKey("open write", key));
   RETURN_NOT_OK(CheckConditionalSupport(options.mode, key));
   if (options.mode == PutMode::kUpdate && options.if_match.empty()) {
     return Status::InvalidArgument(impl_->Context("PUT", key) + ": kUpdate needs an ETag");

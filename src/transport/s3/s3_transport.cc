@@ -10,6 +10,7 @@
 #include "transport/s3/credentials.h"
 #include "transport/s3/s3_internal.h"
 #include "transport/s3/s3_xml.h"
+#include "transport/transport_util.h"
 
 namespace worm {
 
@@ -164,7 +165,12 @@ Result<s3::HttpResponse> S3Transport::Send(S3Call& call) {
   return im.http->Perform(request);
 }
 
+Status S3Transport::ValidateKey(std::string_view op, const Key& key) const {
+  return transport_internal::ValidateKey(op, key, 1024 - impl_->key_prefix.size());
+}
+
 Result<ObjectMeta> S3Transport::Head(const Key& key, const ReadOptions& options) {
+  RETURN_NOT_OK(ValidateKey("head", key));
   S3Call call{"HEAD", impl_->FullKey(key)};
   call.deadline_ms = options.deadline_ms;
   ReadOptions conditions = options;
@@ -179,6 +185,7 @@ Result<ObjectMeta> S3Transport::Head(const Key& key, const ReadOptions& options)
 }
 
 Result<Object> S3Transport::Get(const Key& key, const ReadOptions& options) {
+  RETURN_NOT_OK(ValidateKey("get", key));
   std::string context = impl_->Context("GET", key);
   if (options.range && options.range->length == 0) {  // nothing to fetch; S3 has no empty range
     ASSIGN_OR_RETURN(ObjectMeta meta, Head(key, options));
@@ -221,6 +228,7 @@ Status S3Transport::CheckConditionalSupport(PutMode mode, const Key& key) const 
 }
 
 Result<PutResult> S3Transport::Put(const Key& key, ByteView data, const WriteOptions& options) {
+  RETURN_NOT_OK(ValidateKey("put", key));
   RETURN_NOT_OK(CheckConditionalSupport(options.mode, key));
   return PutUnchecked(key, data, options);
 }
@@ -272,6 +280,7 @@ Result<PutResult> S3Transport::PutUnchecked(const Key& key, ByteView data,
 }
 
 Status S3Transport::Delete(const Key& key, const DeleteOptions& options) {
+  RETURN_NOT_OK(ValidateKey("delete", key));
   std::string context = impl_->Context("DELETE", key);
   S3Call call{"DELETE", impl_->FullKey(key)};
   if (!options.if_match.empty()) {
@@ -354,6 +363,8 @@ Result<ListPage> S3Transport::List(const ListRequest& request) {
 }
 
 Result<PutResult> S3Transport::Copy(const Key& from, const Key& to, const WriteOptions& options) {
+  RETURN_NOT_OK(ValidateKey("copy", from));
+  RETURN_NOT_OK(ValidateKey("copy", to));
   if (options.mode != PutMode::kOverwrite) {
     RETURN_NOT_OK(CheckConditionalSupport(options.mode, to));
     ASSIGN_OR_RETURN(auto reader, OpenRead(from, {}));

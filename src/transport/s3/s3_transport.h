@@ -155,6 +155,7 @@ class S3Transport final : public Transport,
   explicit S3Transport(std::unique_ptr<Impl> impl);
   Result<PutResult> PutUnchecked(const Key& key, ByteView data, const WriteOptions& options);
   Status CheckConditionalSupport(PutMode mode, const Key& key) const;
+  Status ValidateKey(std::string_view op, const Key& key) const;
 
   friend class S3WriteStream;
   friend class S3ReadStream;

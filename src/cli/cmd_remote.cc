@@ -1,0 +1,249 @@
+// Remote commands: worm remote add|list|remove (editing .worm/config.json,
+// keeping its other keys), worm url (presigned URL), worm doctor (what the
+// remote supports).
+#include <CLI/CLI.hpp>
+#include <cctype>
+#include <cstdint>
+#include <filesystem>
+
+#include "cli/cli.h"
+#include "sync/remote.h"
+#include "sync/state_db.h"
+#include "worm/clock.h"
+
+#ifdef WORM_HAVE_S3
+#include "transport/s3/s3_transport.h"
+#endif
+
+namespace worm::cli {
+
+namespace {
+
+struct RemoteArgs {
+  std::string name, url, endpoint, region, profile;
+  bool path_style = false;
+};
+
+Status RunRemoteAdd(Cli& cli, const RemoteArgs& a) {
+  ASSIGN_OR_RETURN(ProjectDir p, cli.Project());
+  std::string path = p.config_path().string();
+  ASSIGN_OR_RETURN(Json config, sync::LoadConfig(path));
+  sync::RemoteConfig r;
+  r.name = a.name;
+  r.url = a.url;
+  r.endpoint = a.endpoint;
+  r.region = a.region;
+  r.profile = a.profile;
+  if (a.path_style) r.path_style = true;
+  RETURN_NOT_OK(sync::AddRemote(&config, r));
+  RETURN_NOT_OK(sync::SaveConfig(path, config));
+  if (cli.json) {
+    Json j = r.ToJson();
+    j["name"] = r.name;
+    cli.PrintJson(j);
+  } else {
+    cli.Print("added remote " + r.name + " -> " + r.url +
+              (r.endpoint.empty() ? "" : " (" + r.endpoint + ")"));
+  }
+  return Status::OK();
+}
+
+Status RunRemoteList(Cli& cli) {
+  ASSIGN_OR_RETURN(ProjectDir p, cli.Project());
+  ASSIGN_OR_RETURN(Json config, sync::LoadConfig(p.config_path().string()));
+  ASSIGN_OR_RETURN(std::vector<sync::RemoteConfig> all, sync::ListRemotes(config));
+  if (cli.json) {
+    Json list = Json::array();
+    for (const auto& r : all) {
+      Json j = r.ToJson();
+      j["name"] = r.name;
+      list.push_back(std::move(j));
+    }
+    cli.PrintJson(list);
+    return Status::OK();
+  }
+  if (all.empty()) {
+    cli.Print("no remotes (add one with `worm remote add origin s3://bucket/prefix`)");
+    return Status::OK();
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : all) {
+    rows.push_back({r.name, r.url, r.endpoint.empty() ? "(aws)" : r.endpoint,
+                    r.region.empty() ? "-" : r.region});
+  }
+  cli.Print(RenderTable({"NAME", "URL", "ENDPOINT", "REGION"}, rows));
+  return Status::OK();
+}
+
+Status RunRemoteRemove(Cli& cli, const std::string& name) {
+  ASSIGN_OR_RETURN(ProjectDir p, cli.Project());
+  std::string path = p.config_path().string();
+  ASSIGN_OR_RETURN(Json config, sync::LoadConfig(path));
+  RETURN_NOT_OK(sync::RemoveRemote(&config, name));
+  RETURN_NOT_OK(sync::SaveConfig(path, config));
+  if (std::filesystem::exists(p.state_db())) {
+    ASSIGN_OR_RETURN(auto state, sync::StateDb::Open(p.state_db().string()));
+    RETURN_NOT_OK(state->DropRemote(name));
+  }
+  if (cli.json) {
+    cli.PrintJson({{"removed", name}});
+  } else {
+    cli.Print("removed remote " + name);
+  }
+  return Status::OK();
+}
+
+Result<sync::OpenedRemote> OpenNamedRemote(const Cli& cli, const std::string& name) {
+  ASSIGN_OR_RETURN(ProjectDir p, cli.Project());
+  ASSIGN_OR_RETURN(Json config, sync::LoadConfig(p.config_path().string()));
+  ASSIGN_OR_RETURN(sync::RemoteConfig r, sync::SelectRemote(config, name));
+  return sync::OpenRemote(config, r);
+}
+
+// "90", "90s", "15m", "12h", "7d" -> seconds.
+Result<int64_t> ParseDuration(const std::string& text) {
+  if (text.empty()) return Status::InvalidArgument("--expires: empty duration");
+  int64_t unit = 1;
+  std::string digits = text;
+  switch (text.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: break;
+  }
+  if (!std::isdigit(static_cast<unsigned char>(text.back()))) digits.pop_back();
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::InvalidArgument("--expires " + text + ": expected e.g. 3600, 15m, 12h or 7d");
+  }
+  return std::stoll(digits) * unit;
+}
+
+struct UrlArgs {
+  std::string key, remote, expires = "1h";
+  bool put = false;
+};
+
+Status RunUrl(Cli& cli, const UrlArgs& a) {
+  ASSIGN_OR_RETURN(int64_t seconds, ParseDuration(a.expires));
+  ASSIGN_OR_RETURN(sync::OpenedRemote r, OpenNamedRemote(cli, a.remote));
+#ifdef WORM_HAVE_S3
+  if (!r.s3) {
+    return Status::InvalidArgument("remote " + r.config.name +
+                                   ": presigned URLs need an s3:// remote");
+  }
+  std::string method = a.put ? "PUT" : "GET";
+  ASSIGN_OR_RETURN(std::string url, r.s3->PresignUrl(method, a.key, seconds));
+  if (cli.json) {
+    cli.PrintJson({{"url", url}, {"method", method}, {"key", a.key},
+                   {"expiresAt", FormatTimestamp(Clock::Default()->NowMillis() + seconds * 1000)}});
+  } else {
+    cli.Print(url);
+  }
+  return Status::OK();
+#else
+  return Status::Unimplemented("worm url: this build has no S3 transport");
+#endif
+}
+
+Json CapabilitiesJson(const Capabilities& c) {
+  return {{"conditionalCreate", c.conditional_create},
+          {"conditionalUpdate", c.conditional_update},
+          {"listAfterWrite", c.list_after_write},
+          {"objectLock", c.object_lock}};
+}
+
+std::string YesNo(bool b) { return b ? "yes" : "no"; }
+
+Status RunDoctor(Cli& cli, const std::string& remote) {
+  ASSIGN_OR_RETURN(sync::OpenedRemote r, OpenNamedRemote(cli, remote));
+  Json doc = {{"remote", r.config.name}, {"url", r.config.url}};
+  ListRequest probe_list;
+  probe_list.max_keys = 1;
+  auto listed = r.transport->List(probe_list);
+  StatusCode code = listed.status().code();
+  bool auth_failed = code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied;
+  doc["reachable"] = listed.ok() || auth_failed;
+  doc["auth"] = listed.ok();
+  std::string human = "remote " + r.config.name + " (" + r.config.url + ")\n";
+  human += "  reachable            " + YesNo(doc["reachable"]) + "\n";
+  human += "  authenticated        " + YesNo(listed.ok()) +
+           (listed.ok() ? "" : "  (" + listed.status().ToString() + ")") + "\n";
+  Capabilities caps;
+  if (listed.ok()) caps = r.transport->capabilities();
+  std::string details;
+#ifdef WORM_HAVE_S3
+  if (r.s3 && listed.ok()) {
+    auto probe = r.s3->Probe();
+    if (probe.ok()) {
+      caps.conditional_create = probe->conditional_create;
+      caps.conditional_update = probe->conditional_update;
+      caps.list_after_write = probe->list_after_write;
+      details = probe->summary;
+    } else {
+      details = "probe failed: " + probe.status().ToString() + "\n";
+    }
+  }
+#endif
+  doc.update(CapabilitiesJson(caps));
+  if (listed.ok()) {
+    human += "  conditional create   " + YesNo(caps.conditional_create) + "\n";
+    human += "  conditional update   " + YesNo(caps.conditional_update) + "\n";
+    human += "  list after write     " + YesNo(caps.list_after_write) + "\n";
+    human += "  object lock          " + YesNo(caps.object_lock) + "\n";
+    if (!caps.conditional_create || !caps.conditional_update) {
+      human += "  note: without conditional writes, push HEAD-compares before updates\n";
+    }
+  }
+  doc["details"] = details;
+  if (!listed.ok()) doc["error"] = listed.status().ToString();
+  if (cli.json) {
+    cli.PrintJson(doc);
+  } else {
+    cli.Print(human + details);
+  }
+  if (!listed.ok()) cli.exit_code = ExitCodeFor(listed.status());
+  return Status::OK();
+}
+
+}  // namespace
+
+void RegisterRemoteCommands(CLI::App& app, Cli& cli) {
+  auto* remote = app.add_subcommand("remote", "Manage remotes in .worm/config.json");
+  remote->require_subcommand(1);
+
+  auto add = std::make_shared<RemoteArgs>();
+  auto* add_cmd = remote->add_subcommand("add", "Add a remote: worm remote add NAME s3://bucket/prefix");
+  add_cmd->add_option("name", add->name, "Remote name, e.g. origin")->required();
+  add_cmd->add_option("url", add->url, "s3://bucket[/prefix] (or file:///abs/path)")->required();
+  add_cmd->add_option("--endpoint", add->endpoint, "S3 endpoint, e.g. http://127.0.0.1:9000");
+  add_cmd->add_option("--region", add->region, "Region (default us-east-1)");
+  add_cmd->add_flag("--path-style", add->path_style, "Path-style addressing (host/bucket/key)");
+  add_cmd->add_option("--profile", add->profile, "AWS credentials profile");
+  add_cmd->callback([&cli, add] { cli.Finish(RunRemoteAdd(cli, *add)); });
+
+  auto* list_cmd = remote->add_subcommand("list", "List remotes");
+  list_cmd->callback([&cli] { cli.Finish(RunRemoteList(cli)); });
+
+  auto name = std::make_shared<std::string>();
+  auto* rm_cmd = remote->add_subcommand("remove", "Remove a remote (and its sync base)");
+  rm_cmd->add_option("name", *name, "Remote name")->required();
+  rm_cmd->callback([&cli, name] { cli.Finish(RunRemoteRemove(cli, *name)); });
+
+  auto url = std::make_shared<UrlArgs>();
+  auto* url_cmd = app.add_subcommand("url", "Presigned URL to GET (or --put) a key of a remote");
+  url_cmd->add_option("key", url->key, "Object key")->required();
+  url_cmd->add_flag("--put", url->put, "A URL for uploading instead of downloading");
+  url_cmd->add_option("--expires", url->expires, "Validity: 3600, 15m, 12h, 7d (default 1h)");
+  url_cmd->add_option("--remote", url->remote, "Remote name (default: origin, or the only one)");
+  url_cmd->callback([&cli, url] { cli.Finish(RunUrl(cli, *url)); });
+
+  auto doctor_remote = std::make_shared<std::string>();
+  auto* doctor = app.add_subcommand(
+      "doctor", "Probe a remote: reachability, auth, conditional writes, list-after-write, lock");
+  doctor->add_option("--remote", *doctor_remote, "Remote name (default: origin, or the only one)");
+  doctor->callback([&cli, doctor_remote] { cli.Finish(RunDoctor(cli, *doctor_remote)); });
+}
+
+}  // namespace worm::cli

@@ -141,7 +141,9 @@ Result<Projection> CompileProjection(const Json& select, const std::vector<std::
                                      "one form");
     }
     p.mode = mode;
-    if (exclude) ASSIGN_OR_RETURN(lp.path, ParseFieldPath(lp.path.text.substr(1), lp.location));
+    if (exclude) {
+      ASSIGN_OR_RETURN(lp.path, ParseFieldPath(lp.path.text.substr(1), lp.location));
+    }
     RETURN_NOT_OK(CheckSelectPath(lp.path, lp.location, exclude, id_fields));
     AddToTrie(&p.root, lp.path);
     p.paths.push_back(std::move(lp));

@@ -342,7 +342,7 @@ TEST(LintTest, ConstraintProblems) {
 TEST(LintTest, InvalidSymbols) {
   ExpectDiag(R"j({"symbols": {"dynamic": «"(("}, "models": {}})j", "invalid-symbols");
   ExpectDiag(R"j({"symbols": {"requiredFile": «"["}, "models": {}})j", "invalid-symbols");
-  ExpectDiag(R"j({"symbols": «{"namespace": "@"}, "models": {}})j", "invalid-symbols");
+  ExpectDiag(R"j({"symbols": {"namespace": «"@"}, "models": {}})j", "invalid-symbols");
 }
 
 TEST(LintTest, PathWithoutPrefix) {

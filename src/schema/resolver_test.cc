@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "schema/ids.h"
 #include "schema/resolver.h"
 #include "testing/test_util.h"
 

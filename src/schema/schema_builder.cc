@@ -280,15 +280,20 @@ void SchemaBuilder::LoadSymbols() {
                 CheckSymbol(*obj, "/symbols", "dynamic", true, &s.dynamic_open, &s.dynamic_close) &
                 CheckSymbol(*obj, "/symbols", "requiredFile", true, &s.file_open, &s.file_close);
   if (!symbols_ok_) return;
-  std::vector<std::string> all = {s.namespace_symbol, s.collection_symbol, s.dynamic_open,
-                                  s.dynamic_close,    s.file_open,         s.file_close};
-  for (size_t i = 0; i < all.size(); ++i) {
-    for (size_t j = i + 1; j < all.size(); ++j) {
-      if (all[i] == all[j] && symbols_ok_) {
-        Error("invalid-symbols", "/symbols",
-              "symbol '" + all[i] + "' is used twice: give each symbol its own characters");
-        symbols_ok_ = false;
-      }
+  const std::string all[] = {s.namespace_symbol, s.collection_symbol, s.dynamic_open,
+                             s.dynamic_close,    s.file_open,         s.file_close};
+  const char* keys[] = {"namespace", "collection", "dynamic", "dynamic", "requiredFile",
+                        "requiredFile"};
+  for (size_t j = 1; j < 6 && symbols_ok_; ++j) {
+    for (size_t i = 0; i < j && symbols_ok_; ++i) {
+      if (all[i] != all[j]) continue;
+      // Point at a key the file has: the later one, else the earlier one.
+      const char* key = obj->contains(keys[j]) ? keys[j] : keys[i];
+      Error("invalid-symbols", obj->contains(key) ? JsonPointerAppend("/symbols", key) : "/symbols",
+            "symbol '" + all[i] + "' is used twice (" + keys[i] +
+                (std::string_view(keys[i]) == keys[j] ? "" : std::string(" and ") + keys[j]) +
+                "): give each symbol its own characters");
+      symbols_ok_ = false;
     }
   }
 }

@@ -136,8 +136,8 @@ TEST(LoadSchemaTest, OperatorMustFitIdType) {
   EXPECT_THAT(Load(R"j({"models": {"A": {"path": "@a/(id:int)/[d].json", "idOperator": "auto"}}})j"),
               StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(Load(R"j({"models": {"A": {"path": "@a/(id:uuid)/[d].json", "idOperator": "nope"}}})j"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "unknown")
-                  );
+              StatusIsWithMessage(StatusCode::kInvalidArgument,
+                                  "models.A.idOperator: idOperator 'nope' is not defined"));
 }
 
 TEST(LoadSchemaTest, MisnamedOperatorKeyIsRefused) {

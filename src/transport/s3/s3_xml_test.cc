@@ -1,1 +1,120 @@
+#include "transport/s3/s3_xml.h"
+
 #include "testing/test_util.h"
+#include "transport/s3/s3_errors.h"
+
+namespace worm::s3 {
+namespace {
+
+using ::worm::testing::StatusIs;
+
+TEST(S3XmlTest, ParsesListObjectsV2WithUrlEncoding) {
+  const char* xml = R"(<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Name>b</Name><Prefix>p%2F</Prefix><KeyCount>2</KeyCount><MaxKeys>2</MaxKeys>
+  <EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>
+  <NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=</NextContinuationToken>
+  <Contents><Key>p%2Fa+b%20c</Key><LastModified>2009-10-12T17:50:30.123Z</LastModified>
+    <ETag>&quot;fba9dede5f27731c9771645a39863328&quot;</ETag><Size>434234</Size></Contents>
+  <Contents><Key>p%2F%C3%A9</Key><LastModified>2009-10-12T17:50:30Z</LastModified>
+    <ETag>"abc-2"</ETag><Size>0</Size></Contents>
+  <CommonPrefixes><Prefix>p%2Fdir%2F</Prefix></CommonPrefixes>
+</ListBucketResult>)";
+  ASSERT_OK_AND_ASSIGN(ListObjectsV2Result r, ParseListObjectsV2(xml));
+  EXPECT_TRUE(r.is_truncated);
+  EXPECT_EQ(r.next_continuation_token, "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
+  ASSERT_EQ(r.objects.size(), 2u);
+  EXPECT_EQ(r.objects[0].key, "p/a+b c");
+  EXPECT_EQ(r.objects[0].etag, "fba9dede5f27731c9771645a39863328");
+  EXPECT_EQ(r.objects[0].size, 434234u);
+  EXPECT_EQ(r.objects[0].last_modified_ms, 1255369830123);
+  EXPECT_EQ(r.objects[1].key, "p/\xc3\xa9");
+  EXPECT_EQ(r.objects[1].etag, "abc-2");
+  EXPECT_EQ(r.common_prefixes, std::vector<std::string>{"p/dir/"});
+}
+
+TEST(S3XmlTest, RawKeysWhenTheServerIgnoresEncodingType) {
+  const char* xml = "<ListBucketResult><IsTruncated>false</IsTruncated>"
+                    "<Contents><Key>a%20b+c</Key><Size>1</Size></Contents></ListBucketResult>";
+  ASSERT_OK_AND_ASSIGN(ListObjectsV2Result r, ParseListObjectsV2(xml));
+  EXPECT_EQ(r.objects.at(0).key, "a%20b+c");
+  EXPECT_FALSE(r.is_truncated);
+  EXPECT_THAT(ParseListObjectsV2("<Error/>"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseListObjectsV2("not xml"), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(S3XmlTest, MultipartDocuments) {
+  ASSERT_OK_AND_ASSIGN(std::string id, ParseInitiateMultipartUpload(
+      "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
+      "<UploadId>VXBsb2FkIElE</UploadId></InitiateMultipartUploadResult>"));
+  EXPECT_EQ(id, "VXBsb2FkIElE");
+  EXPECT_EQ(BuildCompleteMultipartUpload({"a", "b"}),
+            "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            "<Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag></Part>"
+            "<Part><PartNumber>2</PartNumber><ETag>\"b\"</ETag></Part></CompleteMultipartUpload>");
+  ASSERT_OK_AND_ASSIGN(std::string etag,
+                       ParseResultEtag("<CopyObjectResult><ETag>\"x\"</ETag></CopyObjectResult>",
+                                       "CopyObjectResult"));
+  EXPECT_EQ(etag, "x");
+}
+
+TEST(S3XmlTest, FormatsAndQuotes) {
+  EXPECT_EQ(StripEtagQuotes("\"abc\""), "abc");
+  EXPECT_EQ(StripEtagQuotes("W/\"abc\""), "abc");
+  EXPECT_EQ(StripEtagQuotes("abc"), "abc");
+  ASSERT_OK_AND_ASSIGN(int64_t ms, ParseHttpDateMillis("Wed, 12 Oct 2009 17:50:00 GMT"));
+  EXPECT_EQ(ms, 1255369800000);
+}
+
+struct ErrorCase {
+  S3Op op;
+  int http;
+  const char* code;
+  StatusCode want;
+  bool retryable;
+};
+
+TEST(S3ErrorsTest, MapsS3ErrorsToStatus) {
+  const ErrorCase cases[] = {
+      {S3Op::kRead, 404, "NoSuchKey", StatusCode::kNotFound, false},
+      {S3Op::kRead, 404, "", StatusCode::kNotFound, false},
+      {S3Op::kRead, 412, "PreconditionFailed", StatusCode::kFailedPrecondition, false},
+      {S3Op::kRead, 304, "", StatusCode::kFailedPrecondition, false},
+      {S3Op::kCreate, 412, "PreconditionFailed", StatusCode::kAlreadyExists, false},
+      {S3Op::kCreate, 409, "ConditionalRequestConflict", StatusCode::kAlreadyExists, false},
+      {S3Op::kUpdate, 412, "PreconditionFailed", StatusCode::kFailedPrecondition, false},
+      {S3Op::kUpdate, 409, "ConditionalRequestConflict", StatusCode::kAborted, false},
+      {S3Op::kRead, 403, "AccessDenied", StatusCode::kPermissionDenied, false},
+      {S3Op::kRead, 403, "SignatureDoesNotMatch", StatusCode::kUnauthenticated, false},
+      {S3Op::kRead, 403, "InvalidAccessKeyId", StatusCode::kUnauthenticated, false},
+      {S3Op::kWrite, 503, "SlowDown", StatusCode::kUnavailable, true},
+      {S3Op::kWrite, 500, "InternalError", StatusCode::kUnavailable, true},
+      {S3Op::kWrite, 400, "RequestTimeout", StatusCode::kUnavailable, true},
+      {S3Op::kWrite, 502, "", StatusCode::kUnavailable, true},
+      {S3Op::kRead, 416, "InvalidRange", StatusCode::kOutOfRange, false},
+      {S3Op::kWrite, 501, "NotImplemented", StatusCode::kUnimplemented, false},
+      {S3Op::kWrite, 400, "EntityTooSmall", StatusCode::kInvalidArgument, false},
+  };
+  for (const ErrorCase& c : cases) {
+    std::string body = *c.code ? std::string("<Error><Code>") + c.code +
+                                     "</Code><Message>m</Message><RequestId>RID</RequestId></Error>"
+                               : "";
+    Status st = S3ResponseToStatus(c.op, "GET b/k", c.http, body, "HDRID");
+    EXPECT_EQ(st.code(), c.want) << c.http << " " << c.code << " -> " << st;
+    ASSERT_NE(st.detail(), nullptr);
+    EXPECT_EQ(st.detail()->http_status, c.http);
+    EXPECT_EQ(st.retryable(), c.retryable) << c.code;
+    EXPECT_EQ(st.detail()->request_id, *c.code ? "RID" : "HDRID");
+    EXPECT_NE(st.message().find("GET b/k"), std::string::npos);
+  }
+}
+
+TEST(S3ErrorsTest, NetworkFailuresAreRetryable) {
+  Status st = CurlErrorToStatus("GET x", 7, "Couldn't connect to server", false);
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(st.retryable());
+  EXPECT_EQ(CurlErrorToStatus("GET x", 28, "timeout", true).code(), StatusCode::kDeadlineExceeded);
+}
+
+}  // namespace
+}  // namespace worm::s3

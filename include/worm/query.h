@@ -305,7 +305,7 @@ class Query {
   explicit Query(Json json) : json_(std::move(json)) {}
 
   Field Where(std::string path) { return Field(this, std::move(path)); }
-  Query& Where(const Json& filter);  // ANDed with what is there
+  Query& And(const Json& filter);  // a raw where object, ANDed with what is there
   // ANDs {"$or": [each alternative's where]}.
   Query& Or(const std::vector<Query>& alternatives);
   Query& Not(const Query& negated);  // ANDs {"$not": negated's where}

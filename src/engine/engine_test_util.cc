@@ -64,6 +64,10 @@ Json TestSchemaJson(const std::string& layout) {
       "path": "#app/@lcounters/(id:slug)", "file": "[c].json", "oplog": true, "softDelete": true,
       "fields": {"n": {"type": "integer", "required": true}}
     },
+    "SoftCounter": {
+      "path": "#app/@scounters/(id:slug)", "file": "[c].json", "softDelete": true,
+      "fields": {"n": {"type": "integer", "required": true}}
+    },
     "Post": {
       "path": "#blog/@posts/(id:uuid)", "file": "[post].json",
       "fields": {"title": {"type": "string", "required": true}},

@@ -1,4 +1,5 @@
 // Oplog, repair, snapshots, entity links, typed layer.
+#include "engine/engine_internal.h"
 #include "engine/engine_test_util.h"
 
 namespace worm::engine::testing {

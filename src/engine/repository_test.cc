@@ -16,6 +16,9 @@ struct Param {
   Backend backend;
   std::string layout;
 };
+void PrintTo(const Param& p, std::ostream* os) {
+  *os << (p.backend == Backend::kMemory ? "memory/" : "local/") << p.layout;
+}
 
 class RepositoryTest : public ::testing::TestWithParam<Param> {
  protected:
@@ -58,7 +61,8 @@ TEST_P(RepositoryTest, CallerGivenIdsAndForgedFields) {
   EXPECT_THAT(R("Customer")->Patch({id}, {{"id", "22222222-2222-4333-8444-555555555555"}}),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "cannot be changed"));
   // Unsafe ids.
-  for (std::string bad : {"..", ".hidden", "a/b", std::string("x\x01y"), std::string(2000, 'a')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"..", ".hidden", "a/b", "x\x01y", std::string(2000, 'a')}) {
     CreateOptions b;
     b.ids = {bad};
     EXPECT_THAT(R("Tag")->Create({{"label", "x"}}, b), StatusIs(StatusCode::kInvalidArgument))
@@ -252,9 +256,9 @@ TEST_P(RepositoryTest, NestedCollectionsTakeCompositeIds) {
   EXPECT_EQ(t.document["deptId"], "eng");
   EXPECT_EQ(t.document["teamId"], "core");
   co.ids = {"eng", "web"};
-  ASSERT_OK(R("Team")->Create({}, co));
+  ASSERT_OK(R("Team")->Create(Json::object(), co));
   co.ids = {"ops", "sre"};
-  ASSERT_OK(R("Team")->Create({}, co));
+  ASSERT_OK(R("Team")->Create(Json::object(), co));
   ASSERT_OK_AND_ASSIGN(auto all, R("Team")->List());
   EXPECT_EQ(all.size(), 3u);
   ListOptions lo;
@@ -269,7 +273,7 @@ TEST_P(RepositoryTest, NestedCollectionsTakeCompositeIds) {
   ASSERT_OK(R("Team")->Restore({"eng", "core"}));
   // Create with parent ids only needs an operator: slug has none.
   co.ids = {"eng"};
-  EXPECT_THAT(R("Team")->Create({}, co), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(R("Team")->Create(Json::object(), co), StatusIs(StatusCode::kInvalidArgument));
 }
 
 TEST_P(RepositoryTest, ListPagesAndSkipsSystemEntries) {

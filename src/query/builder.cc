@@ -36,7 +36,7 @@ Query& Query::Field::Add(const char* op, Json value) {
     (*it)[opname] = std::move(value);
     return *query_;
   }
-  return query_->Where(Json{{path_, Json{{opname, std::move(value)}}}});
+  return query_->And(Json{{path_, Json{{opname, std::move(value)}}}});
 }
 
 Query& Query::Field::Eq(Json value) { return Add("$eq", std::move(value)); }
@@ -61,10 +61,10 @@ Query& Query::Field::Regex(std::string pattern, std::string options) {
     where[path_] = std::move(cond);
     return *query_;
   }
-  return query_->Where(Json{{path_, std::move(cond)}});
+  return query_->And(Json{{path_, std::move(cond)}});
 }
 
-Query& Query::Where(const Json& filter) {
+Query& Query::And(const Json& filter) {
   json_["where"] = AndWhere(json_.contains("where") ? json_["where"] : Json(nullptr), filter);
   return *this;
 }
@@ -72,11 +72,11 @@ Query& Query::Where(const Json& filter) {
 Query& Query::Or(const std::vector<Query>& alternatives) {
   Json list = Json::array();
   for (const Query& q : alternatives) list.push_back(q.json_.value("where", Json::object()));
-  return Where(Json{{"$or", std::move(list)}});
+  return And(Json{{"$or", std::move(list)}});
 }
 
 Query& Query::Not(const Query& negated) {
-  return Where(Json{{"$not", negated.json_.value("where", Json::object())}});
+  return And(Json{{"$not", negated.json_.value("where", Json::object())}});
 }
 
 Query& Query::Sort(std::string_view spec) {

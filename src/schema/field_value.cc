@@ -129,23 +129,23 @@ ValueCheck CheckBounds(const Field& f, const Json& v) {
   if (v.is_number()) {
     double d = v.get<double>();
     if (f.minimum && d < *f.minimum) {
-      return Issue(ValueIssue::kConstraint, Brief(v) + " is below the minimum " + Brief(*f.minimum));
+      return Issue(ValueIssue::kConstraint,
+                   Brief(v) + " is below the minimum " + Brief(*f.minimum));
     }
     if (f.maximum && d > *f.maximum) {
-      return Issue(ValueIssue::kConstraint, Brief(v) + " is above the maximum " + Brief(*f.maximum));
+      return Issue(ValueIssue::kConstraint,
+                   Brief(v) + " is above the maximum " + Brief(*f.maximum));
     }
   }
-  size_t len = v.is_string() ? CodePoints(v.get_ref<const std::string&>())
+  size_t len = v.is_string()  ? CodePoints(v.get_ref<const std::string&>())
                : v.is_array() ? v.size()
                               : 0;
   if ((v.is_string() || v.is_array()) && f.min_length && len < *f.min_length) {
-    return Issue(ValueIssue::kConstraint, "length " + std::to_string(len) +
-                                              " is below minLength " +
+    return Issue(ValueIssue::kConstraint, "length " + std::to_string(len) + " is below minLength " +
                                               std::to_string(*f.min_length));
   }
   if ((v.is_string() || v.is_array()) && f.max_length && len > *f.max_length) {
-    return Issue(ValueIssue::kConstraint, "length " + std::to_string(len) +
-                                              " is above maxLength " +
+    return Issue(ValueIssue::kConstraint, "length " + std::to_string(len) + " is above maxLength " +
                                               std::to_string(*f.max_length));
   }
   if (v.is_string() && f.compiled_pattern &&

@@ -1,12 +1,13 @@
 // Replays the fuzz seed corpora and a deterministic batch of mutations
 // through the fuzz entry points, so ctest catches crashes and broken
 // invariants without libFuzzer.
+#include "schema/fuzz.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <random>
 
-#include "schema/fuzz.h"
 #include "testing/test_util.h"
 
 namespace worm::schema {
@@ -63,7 +64,8 @@ TEST(FuzzReplayTest, PathDslCorpusAndMutations) {
   std::vector<std::string> seeds = Corpus("path_dsl");
   ASSERT_GE(seeds.size(), 5u);
   for (const std::string& s : seeds) (void)Feed(FuzzPathDsl, s);
-  for (const std::string& s : Mutations(seeds, ::testing::UnitTest::GetInstance()->random_seed(), 3000)) {
+  for (const std::string& s :
+       Mutations(seeds, ::testing::UnitTest::GetInstance()->random_seed(), 3000)) {
     (void)Feed(FuzzPathDsl, s);
   }
   // The corpus holds valid paths: they parse.
@@ -75,7 +77,8 @@ TEST(FuzzReplayTest, SchemaLintCorpusAndMutations) {
   std::vector<std::string> seeds = Corpus("schema_lint");
   ASSERT_GE(seeds.size(), 5u);
   for (const std::string& s : seeds) (void)Feed(FuzzSchemaLint, s);
-  for (const std::string& s : Mutations(seeds, ::testing::UnitTest::GetInstance()->random_seed(), 600)) {
+  for (const std::string& s :
+       Mutations(seeds, ::testing::UnitTest::GetInstance()->random_seed(), 600)) {
     (void)Feed(FuzzSchemaLint, s);
   }
 }
@@ -93,7 +96,8 @@ TEST(FuzzReplayTest, HostileInputs) {
               s += "{\"type\": \"string\"}";
               for (int i = 0; i < 40; ++i) s += "}";
               return s;
-            }() + "}}}}}",
+            }() +
+            "}}}}}",
         std::string("\"\\ud800\""), std::string("\xEF\xBB\xBF{}"), std::string(),
         std::string(1, '\0')}) {
     (void)Feed(FuzzSchemaLint, s);

@@ -33,7 +33,9 @@ Schema LoadOrDie(const std::string& text) {
 // uuid regex refuses; this relaxed uuid lets the tables resolve as printed.
 constexpr char kRelaxedUuid[] = R"j("uuid": {"regex": "^[A-Za-z0-9-]+$"})j";
 
-std::string Or(const Result<std::string>& r) { return r.ok() ? *r : "ERROR " + r.status().message(); }
+std::string Or(const Result<std::string>& r) {
+  return r.ok() ? *r : "ERROR " + r.status().message();
+}
 
 std::string FoldersText(const SystemFolders& f, const std::string& indent) {
   return indent + f.oplog + "\n" + indent + f.snapshots + "\n" + indent + f.trash + "\n";
@@ -47,8 +49,8 @@ class KeyTree {
     size_t start = 0;
     while (true) {
       size_t slash = key.find('/', start);
-      std::string part(key.substr(start, slash == std::string_view::npos ? std::string_view::npos
-                                                                          : slash - start));
+      std::string part(key.substr(
+          start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
       auto& child = n->children[part];
       if (!child) child = std::make_unique<Node>();
       n = child.get();
@@ -98,7 +100,8 @@ TEST(SeedGoldenTest, EntityKeyTable) {
       "OrgSettings": {"path": "#org/@settings", "file": "[config].json", "singleton": true},
       "Invoice": {"path": "#billing/@invoices/(id:uuid)", "file": "[data].json"}})j";
   Schema strict = LoadOrDie("{" + models + "}");
-  Schema relaxed = LoadOrDie(std::string("{\"dynamicTypes\": {") + kRelaxedUuid + "}, " + models + "}");
+  Schema relaxed =
+      LoadOrDie(std::string("{\"dynamicTypes\": {") + kRelaxedUuid + "}, " + models + "}");
   struct Row {
     const char* model;
     EntityIds ids;
@@ -112,14 +115,16 @@ TEST(SeedGoldenTest, EntityKeyTable) {
     for (const Row& row : rows) {
       const Model& m = *s->FindModel(row.model);
       out += "path: " + PrintPath(m.path, s->symbols) + ", file: " + PrintPath(m.file) +
-             (m.singleton ? ", singleton" : "") + " | " +
-             (row.ids.empty() ? "N/A" : row.ids[0]) + " -> " + Or(r.EntityKey(m, row.ids)) + "\n";
+             (m.singleton ? ", singleton" : "") + " | " + (row.ids.empty() ? "N/A" : row.ids[0]) +
+             " -> " + Or(r.EntityKey(m, row.ids)) + "\n";
     }
   }
   StorageResolver r(strict);
   out += "\n## with real uuids\n";
-  out += std::string(kCustomerA) + " -> " + Or(r.EntityKey(*strict.FindModel("Customer"), {kCustomerA})) + "\n";
-  out += std::string(kInvoice) + " -> " + Or(r.EntityKey(*strict.FindModel("Invoice"), {kInvoice})) + "\n";
+  out += std::string(kCustomerA) + " -> " +
+         Or(r.EntityKey(*strict.FindModel("Customer"), {kCustomerA})) + "\n";
+  out += std::string(kInvoice) + " -> " +
+         Or(r.EntityKey(*strict.FindModel("Invoice"), {kInvoice})) + "\n";
   ExpectGolden("schema/seed_tables/entity_keys.txt", out);
 }
 
@@ -147,7 +152,8 @@ TEST(SeedGoldenTest, SystemDirectoryResolution) {
     Result<SystemFolders> f = r.SystemFoldersFor(*s.FindModel("Customer"), {"abc-123"});
     ASSERT_OK(f.status());
     out += "Customer abc-123 (the seed's rows):\n" + FoldersText(*f, "  ");
-    out += "OrgSettings (singleton):\n" + FoldersText(r.SystemFolderTemplates(*s.FindModel("OrgSettings")), "  ");
+    out += "OrgSettings (singleton):\n" +
+           FoldersText(r.SystemFolderTemplates(*s.FindModel("OrgSettings")), "  ");
     out += "Team (nested):\n" + FoldersText(r.SystemFolderTemplates(*s.FindModel("Team")), "  ");
   }
   ExpectGolden("schema/seed_tables/system_folders.txt", out);
@@ -169,9 +175,9 @@ std::string DescribeExample(const std::string& schema_text,
       out += "    col " + std::to_string(seg.column) + " " + kKinds[static_cast<int>(seg.kind)] +
              " " + seg.name + (seg.type.empty() ? "" : " : " + seg.type) + seg.extension + "\n";
     }
-    out += "  singleton: " + std::string(m.singleton ? "yes" : "no") + ", idType: " +
-           (m.id_type.empty() ? "-" : m.id_type) + ", idOperator: " +
-           (m.id_operator.empty() ? "-" : m.id_operator) + "\n";
+    out += "  singleton: " + std::string(m.singleton ? "yes" : "no") +
+           ", idType: " + (m.id_type.empty() ? "-" : m.id_type) +
+           ", idOperator: " + (m.id_operator.empty() ? "-" : m.id_operator) + "\n";
     out += "  base path: " + r.BasePath(m) + "\n  collection prefix: " + r.CollectionPrefix(m) +
            "\n  key template: " + r.KeyTemplate(m) + "\n";
     std::string joined;
@@ -195,10 +201,9 @@ std::string DescribeExample(const std::string& schema_text,
 }
 
 TEST(SeedGoldenTest, ExampleBasicCollection) {
-  ExpectGolden("schema/examples/basic.txt",
-               DescribeExample(R"j({"models": {"Customer": {
+  ExpectGolden("schema/examples/basic.txt", DescribeExample(R"j({"models": {"Customer": {
                    "path": "#org/@customers/(id:uuid)/[profile].json"}}})j",
-                               {{"Customer", {kCustomerA}}}));
+                                                            {{"Customer", {kCustomerA}}}));
 }
 
 TEST(SeedGoldenTest, ExampleMultipleFilesPerEntity) {
@@ -212,10 +217,9 @@ TEST(SeedGoldenTest, ExampleMultipleFilesPerEntity) {
 }
 
 TEST(SeedGoldenTest, ExampleSingleton) {
-  ExpectGolden("schema/examples/singleton.txt",
-               DescribeExample(R"j({"models": {"OrgSettings": {
+  ExpectGolden("schema/examples/singleton.txt", DescribeExample(R"j({"models": {"OrgSettings": {
                    "path": "#org/@settings/[config].json", "singleton": true}}})j",
-                               {{"OrgSettings", {}}}));
+                                                                {{"OrgSettings", {}}}));
 }
 
 TEST(SeedGoldenTest, ExampleEvmAddressCollection) {
@@ -226,10 +230,9 @@ TEST(SeedGoldenTest, ExampleEvmAddressCollection) {
 }
 
 TEST(SeedGoldenTest, ExampleNestedCollections) {
-  ExpectGolden("schema/examples/nested.txt",
-               DescribeExample(R"j({"models": {"Team": {
+  ExpectGolden("schema/examples/nested.txt", DescribeExample(R"j({"models": {"Team": {
                    "path": "#org/@departments/(deptId:uuid)/@teams/(teamId:uuid)/[roster].json"}}})j",
-                               {{"Team", {kCustomerA, kCustomerB}}}));
+                                                             {{"Team", {kCustomerA, kCustomerB}}}));
 }
 
 TEST(SeedGoldenTest, ExampleDatePartitionedLogs) {
@@ -281,8 +284,9 @@ TEST(SeedGoldenTest, FullExamplePathsAndLint) {
   std::string out;
   for (const Model& m : s.models) {
     SystemFolders f = r.SystemFolderTemplates(m);
-    out += m.name + "\n  base path: " + r.BasePath(m) + "\n  collection prefix: " +
-           r.CollectionPrefix(m) + "\n  key template: " + r.KeyTemplate(m) +
+    out += m.name + "\n  base path: " + r.BasePath(m) +
+           "\n  collection prefix: " + r.CollectionPrefix(m) +
+           "\n  key template: " + r.KeyTemplate(m) +
            "\n  layout: " + std::string(LayoutName(s.LayoutOf(m))) + "\n  oplog: " + f.oplog +
            "\n  snapshots: " + f.snapshots + "\n  trash: " + f.trash + "\n";
   }

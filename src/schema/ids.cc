@@ -45,8 +45,9 @@ Status ValidateIdSegment(std::string_view id, std::string_view what) {
     if (id == "." || id == "..") {
       why = "is a relative path segment; ids cannot be '.' or '..'";
     } else if (id.front() == '.') {
-      why = "starts with '.', which marks system entries (.oplog, .worm); use another first "
-            "character";
+      why =
+          "starts with '.', which marks system entries (.oplog, .worm); use another first "
+          "character";
     } else if (id.find('/') != std::string_view::npos) {
       why = "contains '/'; an id is one key segment";
     } else if (id.find('\\') != std::string_view::npos) {

@@ -1,6 +1,7 @@
+#include "schema/ids.h"
+
 #include <gtest/gtest.h>
 
-#include "schema/ids.h"
 #include "testing/test_util.h"
 
 namespace worm::schema {
@@ -33,8 +34,7 @@ TEST(ValidateIdSegmentTest, RefusesDotsAndLeadingDot) {
 TEST(ValidateIdSegmentTest, RefusesSlashes) {
   EXPECT_THAT(ValidateIdSegment("a/b"), StatusIsWithMessage(StatusCode::kInvalidArgument, "'/'"));
   EXPECT_THAT(ValidateIdSegment("../etc"), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(ValidateIdSegment("a\\b"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "'\\'"));
+  EXPECT_THAT(ValidateIdSegment("a\\b"), StatusIsWithMessage(StatusCode::kInvalidArgument, "'\\'"));
 }
 
 TEST(ValidateIdSegmentTest, RefusesControlCharacters) {
@@ -42,7 +42,8 @@ TEST(ValidateIdSegmentTest, RefusesControlCharacters) {
               StatusIsWithMessage(StatusCode::kInvalidArgument, "control character U+000A"));
   EXPECT_THAT(ValidateIdSegment(std::string("a\0b", 3)),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "U+0000"));
-  EXPECT_THAT(ValidateIdSegment("a\x7f"), StatusIsWithMessage(StatusCode::kInvalidArgument, "U+007F"));
+  EXPECT_THAT(ValidateIdSegment("a\x7f"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "U+007F"));
   EXPECT_THAT(ValidateIdSegment("a\xc2\x85"),  // NEL, a C1 control
               StatusIsWithMessage(StatusCode::kInvalidArgument, "U+0085"));
 }
@@ -58,7 +59,8 @@ TEST(ValidateIdSegmentTest, RefusesInvalidUtf8) {
 TEST(ValidateIdSegmentTest, LengthLimitIs1024Bytes) {
   EXPECT_OK(ValidateIdSegment(std::string(kMaxKeyBytes, 'a')));
   Status st = ValidateIdSegment(std::string(kMaxKeyBytes + 1, 'a'));
-  EXPECT_THAT(st, StatusIsWithMessage(StatusCode::kInvalidArgument, "1025 bytes; the limit is 1024"));
+  EXPECT_THAT(st,
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "1025 bytes; the limit is 1024"));
   // The id shown in the message is cut short.
   EXPECT_LT(st.message().size(), 200u);
 }
@@ -69,25 +71,30 @@ TEST(ValidateIdSegmentTest, MessageNamesWhatAndEscapes) {
 }
 
 TEST(ValidateKeyTest, AcceptsKeys) {
-  for (const char* key : {"org/customers/abc/profile.json", ".worm", ".oplog/org/x/0001.json",
-                          "a", "a..b/c"}) {
+  for (const char* key :
+       {"org/customers/abc/profile.json", ".worm", ".oplog/org/x/0001.json", "a", "a..b/c"}) {
     EXPECT_OK(ValidateKey(key));
   }
 }
 
 TEST(ValidateKeyTest, RefusesBadKeys) {
   EXPECT_THAT(ValidateKey(""), StatusIsWithMessage(StatusCode::kInvalidArgument, "is empty"));
-  EXPECT_THAT(ValidateKey("/org/x"), StatusIsWithMessage(StatusCode::kInvalidArgument, "starts with '/'"));
-  EXPECT_THAT(ValidateKey("org//x"), StatusIsWithMessage(StatusCode::kInvalidArgument, "empty segment"));
-  EXPECT_THAT(ValidateKey("org/x/"), StatusIsWithMessage(StatusCode::kInvalidArgument, "ends with '/'"));
-  EXPECT_THAT(ValidateKey("org/../x"), StatusIsWithMessage(StatusCode::kInvalidArgument, "'..' segment"));
+  EXPECT_THAT(ValidateKey("/org/x"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "starts with '/'"));
+  EXPECT_THAT(ValidateKey("org//x"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "empty segment"));
+  EXPECT_THAT(ValidateKey("org/x/"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "ends with '/'"));
+  EXPECT_THAT(ValidateKey("org/../x"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "'..' segment"));
   EXPECT_THAT(ValidateKey("./x"), StatusIsWithMessage(StatusCode::kInvalidArgument, "'.' segment"));
   EXPECT_THAT(ValidateKey("org/x\r"), StatusIsWithMessage(StatusCode::kInvalidArgument, "control"));
   EXPECT_THAT(ValidateKey("org/\xfe"), StatusIsWithMessage(StatusCode::kInvalidArgument, "UTF-8"));
   EXPECT_OK(ValidateKey(std::string(kMaxKeyBytes, 'k')));
   EXPECT_THAT(ValidateKey(std::string(kMaxKeyBytes + 1, 'k')),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "limit is 1024"));
-  EXPECT_EQ(ValidateKey("a/../b").message(), "key 'a/../b': has a '..' segment; keys cannot climb folders");
+  EXPECT_EQ(ValidateKey("a/../b").message(),
+            "key 'a/../b': has a '..' segment; keys cannot climb folders");
 }
 
 TEST(IsSystemKeyTest, AnySegmentStartingWithDot) {

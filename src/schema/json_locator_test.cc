@@ -43,8 +43,8 @@ TEST(JsonLocatorTest, LocateFallsBackToNearestAncestor) {
   ASSERT_OK_AND_ASSIGN(JsonLocator loc, JsonLocator::Build("{\"m\": {\"x\": 1}}"));
   TextPosition p = loc.Locate("/m/missing/deeper", true);
   EXPECT_EQ(p.line, 1);
-  EXPECT_EQ(p.column, 7);  // the value of /m
-  EXPECT_EQ(loc.Locate("/m/x", true).column, 8);   // key
+  EXPECT_EQ(p.column, 7);                           // the value of /m
+  EXPECT_EQ(loc.Locate("/m/x", true).column, 8);    // key
   EXPECT_EQ(loc.Locate("/m/x", false).column, 13);  // value
   EXPECT_EQ(loc.Locate("/nothing", true).column, 1);
 }
@@ -99,29 +99,27 @@ TEST_P(JsonLocatorErrorTest, ReportsPosition) {
 
 INSTANTIATE_TEST_SUITE_P(
     Errors, JsonLocatorErrorTest,
-    ::testing::Values(BadJson{"", 1, 1, "empty"}, BadJson{"   \n ", 2, 2, "empty"},
-                      BadJson{"{\"a\": 1,}", 1, 9, "trailing comma"},
-                      BadJson{"[1, 2,]", 1, 7, "trailing comma"},
-                      BadJson{"{\"a\" 1}", 1, 6, "expected ':'"},
-                      BadJson{"{\"a\": 1\n \"b\": 2}", 2, 2, "a missing comma?"},
-                      BadJson{"[1 2]", 1, 4, "expected ',' or ']'"},
-                      BadJson{"{'a': 1}", 1, 2, "member name in double quotes"},
-                      BadJson{"{\"a\": 'x'}", 1, 7, "double quotes"},
-                      BadJson{"{\"a\": tru}", 1, 7, "did you mean true?"},
-                      BadJson{"{\"a\": 01}", 1, 8, "leading zeros"},
-                      BadJson{"{\"a\": 1.}", 1, 9, "after '.'"},
-                      BadJson{"{\"a\": -}", 1, 8, "expected a digit"},
-                      BadJson{"{\"a\": \"x\ny\"}", 1, 9, "control character"},
-                      BadJson{"{\"a\": \"\\q\"}", 1, 8, "invalid escape"},
-                      BadJson{"{\"a\": \"\\u12\"}", 1, 8, "four hex digits"},
-                      BadJson{"{\"a\": \"\\udc00\"}", 1, 14, "lone low surrogate"},
-                      BadJson{"{\"a\": \"\\ud800x\"}", 1, 14, "low surrogate"},
-                      BadJson{"{\"a\": \"\xff\"}", 1, 8, "invalid UTF-8"},
-                      BadJson{"{\"a\": \"abc", 1, 11, "not closed"},
-                      BadJson{"{\"a\": [1, 2", 1, 12, "array is not closed"},
-                      BadJson{"{\"a\": 1", 1, 8, "object is not closed"},
-                      BadJson{"{} x", 1, 4, "after the end"},
-                      BadJson{"{\"a\": }", 1, 7, "expected a value"}));
+    ::testing::Values(
+        BadJson{"", 1, 1, "empty"}, BadJson{"   \n ", 2, 2, "empty"},
+        BadJson{"{\"a\": 1,}", 1, 9, "trailing comma"}, BadJson{"[1, 2,]", 1, 7, "trailing comma"},
+        BadJson{"{\"a\" 1}", 1, 6, "expected ':'"},
+        BadJson{"{\"a\": 1\n \"b\": 2}", 2, 2, "a missing comma?"},
+        BadJson{"[1 2]", 1, 4, "expected ',' or ']'"},
+        BadJson{"{'a': 1}", 1, 2, "member name in double quotes"},
+        BadJson{"{\"a\": 'x'}", 1, 7, "double quotes"},
+        BadJson{"{\"a\": tru}", 1, 7, "did you mean true?"},
+        BadJson{"{\"a\": 01}", 1, 8, "leading zeros"}, BadJson{"{\"a\": 1.}", 1, 9, "after '.'"},
+        BadJson{"{\"a\": -}", 1, 8, "expected a digit"},
+        BadJson{"{\"a\": \"x\ny\"}", 1, 9, "control character"},
+        BadJson{"{\"a\": \"\\q\"}", 1, 8, "invalid escape"},
+        BadJson{"{\"a\": \"\\u12\"}", 1, 8, "four hex digits"},
+        BadJson{"{\"a\": \"\\udc00\"}", 1, 14, "lone low surrogate"},
+        BadJson{"{\"a\": \"\\ud800x\"}", 1, 14, "low surrogate"},
+        BadJson{"{\"a\": \"\xff\"}", 1, 8, "invalid UTF-8"},
+        BadJson{"{\"a\": \"abc", 1, 11, "not closed"},
+        BadJson{"{\"a\": [1, 2", 1, 12, "array is not closed"},
+        BadJson{"{\"a\": 1", 1, 8, "object is not closed"}, BadJson{"{} x", 1, 4, "after the end"},
+        BadJson{"{\"a\": }", 1, 7, "expected a value"}));
 
 TEST(JsonLocatorTest, CapsNesting) {
   std::string deep(100000, '[');

@@ -43,8 +43,7 @@ std::vector<Diagnostic> LintSchemaText(std::string_view text) {
   JsonSyntaxError error;
   Result<JsonLocator> locator = JsonLocator::Build(text, &error);
   if (!locator.ok()) {
-    return {Make(Severity::kError, error.too_deep ? "too-deep" : "invalid-json", "",
-                 error.position,
+    return {Make(Severity::kError, error.too_deep ? "too-deep" : "invalid-json", "", error.position,
                  error.too_deep ? "JSON " + error.message + ": a schema needs only a few levels"
                                 : "invalid JSON: " + error.message)};
   }
@@ -60,8 +59,9 @@ std::vector<Diagnostic> LintSchemaText(std::string_view text) {
   for (const std::string& ptr : locator->duplicate_keys()) {
     std::string key = ptr.substr(ptr.rfind('/') + 1);
     diags.push_back(Make(Severity::kWarning, "duplicate-key", ptr, locator->Locate(ptr, true),
-                         "member '" + key + "' appears twice in one object and JSON keeps only "
-                         "the last: remove or rename one"));
+                         "member '" + key +
+                             "' appears twice in one object and JSON keeps only "
+                             "the last: remove or rename one"));
   }
   std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);

@@ -18,7 +18,7 @@ struct Diagnostic {
   std::string json_path;  // "/models/Customer/fields/status/default" (JSON Pointer)
   int line = 0;           // 1-based, of the value at json_path (0 when unknown)
   int column = 0;
-  std::string message;    // what is wrong and what to do
+  std::string message;  // what is wrong and what to do
 };
 
 // Lints the text of a schema.json. Invalid JSON yields one "invalid-json"
@@ -48,7 +48,7 @@ std::string FormatDiagnostic(const Diagnostic& d, std::string_view file);
 //   ref-to-singleton, on-delete-without-ref, unknown-on-delete,
 //   set-null-required, enum-type-mismatch, duplicate-enum-value (warning),
 //   default-type-mismatch, default-not-in-enum, default-violates-constraint,
-//   no-models (warning), duplicate-key (warning).
+//   shared-entity-folder (warning), no-models (warning), duplicate-key (warning).
 // LoadSchema refuses a schema exactly when lint reports an error (other than
 // duplicate-key, which only the text shows and is a warning).
 

@@ -66,8 +66,9 @@ bool Contains(const std::string& s, const std::string& sub) {
 }
 
 TEST(LintTest, InvalidJson) {
-  Diagnostic d = ExpectDiag("{\n  \"models\": {\n    \"A\": {\"path\": \"@a/(id:uuid)\"\n    «\"file\": 1}}}",
-                            "invalid-json");
+  Diagnostic d =
+      ExpectDiag("{\n  \"models\": {\n    \"A\": {\"path\": \"@a/(id:uuid)\"\n    «\"file\": 1}}}",
+                 "invalid-json");
   EXPECT_TRUE(Contains(d.message, "missing comma")) << d.message;
   EXPECT_EQ(LintSchemaText("{\"models\": {}").size(), 1u);
 }
@@ -80,11 +81,14 @@ TEST(LintTest, TooDeep) {
 }
 
 TEST(LintTest, UnknownDynamicTypeInModelPath) {
-  Diagnostic d = ExpectDiag(R"j({"models": {"A": {"path": «"@a/(id:uuidd)", "file": "[d].json"}}})j",
-                            "unknown-dynamic-type");
+  Diagnostic d =
+      ExpectDiag(R"j({"models": {"A": {"path": «"@a/(id:uuidd)", "file": "[d].json"}}})j",
+                 "unknown-dynamic-type");
   EXPECT_EQ(d.json_path, "/models/A/path");
-  EXPECT_TRUE(Contains(d.message, "dynamic type 'uuidd' in (id:uuidd) is not defined (did you mean "
-                                  "'uuid'?)")) << d.message;
+  EXPECT_TRUE(Contains(d.message,
+                       "dynamic type 'uuidd' in (id:uuidd) is not defined (did you mean "
+                       "'uuid'?)"))
+      << d.message;
   EXPECT_TRUE(Contains(d.message, "declare it under \"dynamicTypes\"")) << d.message;
 }
 
@@ -138,6 +142,14 @@ TEST(LintTest, LiteralThatMatchesADynamicTypeConflicts) {
   EXPECT_TRUE(l.diags.empty()) << Dump(l.diags);
 }
 
+TEST(LintTest, ModelsSharingAnEntityFolderWithOplogs) {
+  Diagnostic d = ExpectDiag(R"j({"models": {
+  "A": {"path": "#org/@customers/(id:uuid)/[profile].json", "oplog": true},
+  "B": {"path": «"#org/@customers/(id:uuid)/[invoices].json", "oplog": true}}})j",
+                            "shared-entity-folder", Severity::kWarning);
+  EXPECT_TRUE(Contains(d.message, "share the entity folder org/customers/{id}")) << d.message;
+}
+
 TEST(LintTest, SingletonWithDynamicSegment) {
   Diagnostic d = ExpectDiag(R"j({"models": {"S": {"path": «"#org/@settings/(id:uuid)",
   "file": "[config].json", "singleton": true}}})j",
@@ -146,8 +158,9 @@ TEST(LintTest, SingletonWithDynamicSegment) {
 }
 
 TEST(LintTest, NonSingletonWithoutDynamicSegment) {
-  Diagnostic d = ExpectDiag(R"j({"models": {"S": {"path": «"#org/@settings", "file": "[config].json"}}})j",
-                            "missing-id-segment");
+  Diagnostic d =
+      ExpectDiag(R"j({"models": {"S": {"path": «"#org/@settings", "file": "[config].json"}}})j",
+                 "missing-id-segment");
   EXPECT_TRUE(Contains(d.message, "or set \"singleton\": true")) << d.message;
 }
 
@@ -218,8 +231,8 @@ TEST(LintTest, InvalidRegexInFieldPattern) {
 }
 
 TEST(LintTest, FileWithoutBrackets) {
-  Diagnostic d = ExpectDiag(R"j({"models": {"C": {"path": "@c/(id:uuid)", "file": «"profile.json"}}})j",
-                            "invalid-file");
+  Diagnostic d = ExpectDiag(
+      R"j({"models": {"C": {"path": "@c/(id:uuid)", "file": «"profile.json"}}})j", "invalid-file");
   EXPECT_TRUE(Contains(d.message, "write \"[profile].json\"")) << d.message;
 }
 
@@ -249,11 +262,12 @@ TEST(LintTest, IdTypeDisagreesWithPath) {
 }
 
 TEST(LintTest, UnknownStorageLayout) {
-  Diagnostic d = ExpectDiag(R"j({"storage": {"layout": «"colection"}, "models": {}})j",
-                            "unknown-layout");
+  Diagnostic d =
+      ExpectDiag(R"j({"storage": {"layout": «"colection"}, "models": {}})j", "unknown-layout");
   EXPECT_TRUE(Contains(d.message, "(did you mean 'collection'?)")) << d.message;
-  ExpectDiag(R"j({"models": {"C": {"path": "@c/(id:uuid)", "file": "[d].json", "layout": «"flat"}}})j",
-             "unknown-layout");
+  ExpectDiag(
+      R"j({"models": {"C": {"path": "@c/(id:uuid)", "file": "[d].json", "layout": «"flat"}}})j",
+      "unknown-layout");
 }
 
 TEST(LintTest, UnknownTopLevelKeyIsAWarning) {
@@ -272,9 +286,10 @@ TEST(LintTest, UnknownModelKeyCatchesTypos) {
 }
 
 TEST(LintTest, DuplicateKey) {
-  ExpectDiag("{\"models\": {\"C\": {\"path\": \"@c/(id:uuid)\", \"file\": \"[d].json\",\n"
-             "  \"oplog\": true, «\"oplog\": false}}}",
-             "duplicate-key", Severity::kWarning);
+  ExpectDiag(
+      "{\"models\": {\"C\": {\"path\": \"@c/(id:uuid)\", \"file\": \"[d].json\",\n"
+      "  \"oplog\": true, «\"oplog\": false}}}",
+      "duplicate-key", Severity::kWarning);
 }
 
 TEST(LintTest, WrongJsonType) {
@@ -294,8 +309,9 @@ TEST(LintTest, MissingKeys) {
 }
 
 TEST(LintTest, InvalidPathCarriesParserColumn) {
-  Diagnostic d = ExpectDiag(R"j({"models": {"C": {"path": «"#org/customers/(id:uuid)", "file": "[d].json"}}})j",
-                            "invalid-path");
+  Diagnostic d = ExpectDiag(
+      R"j({"models": {"C": {"path": «"#org/customers/(id:uuid)", "file": "[d].json"}}})j",
+      "invalid-path");
   EXPECT_TRUE(Contains(d.message, "column 6: segment 'customers' has no symbol")) << d.message;
 }
 
@@ -306,7 +322,8 @@ TEST(LintTest, OperatorProblems) {
              "unknown-operator");
   ExpectDiag(R"j({"models": {"A": {"path": "@a/(id:int)/[d].json", «"operator": "seq"}}})j",
              "misnamed-key");
-  ExpectDiag(R"j({"operators": {"x": {"strategy": «"random"}}, "models": {}})j", "unknown-strategy");
+  ExpectDiag(R"j({"operators": {"x": {"strategy": «"random"}}, "models": {}})j",
+             "unknown-strategy");
   ExpectDiag(R"j({"operators": {"x": {"strategy": "increment", "step": «0}}, "models": {}})j",
              "invalid-value");
   // A custom uuid type that refuses lowercase makes "auto" unusable.
@@ -384,9 +401,9 @@ TEST(LintTest, ReportsEveryProblemSortedByPosition) {
   std::vector<Diagnostic> diags = LintSchemaText(text);
   std::vector<std::string> codes;
   for (const Diagnostic& d : diags) codes.push_back(d.code);
-  EXPECT_EQ(codes, (std::vector<std::string>{"unknown-layout", "unknown-dynamic-type",
-                                             "unknown-key", "invalid-file", "unknown-field-type",
-                                             "unknown-ref"}))
+  EXPECT_EQ(codes,
+            (std::vector<std::string>{"unknown-layout", "unknown-dynamic-type", "unknown-key",
+                                      "invalid-file", "unknown-field-type", "unknown-ref"}))
       << Dump(diags);
   for (size_t i = 1; i < diags.size(); ++i) {
     EXPECT_LE(std::tie(diags[i - 1].line, diags[i - 1].column),
@@ -402,8 +419,7 @@ TEST(LintTest, JsonAndTextForms) {
   d.line = 4;
   d.column = 9;
   d.message = "m";
-  EXPECT_EQ(DiagnosticToJson(d),
-            Json::parse(R"j({"severity": "warning", "code": "unknown-key",
+  EXPECT_EQ(DiagnosticToJson(d), Json::parse(R"j({"severity": "warning", "code": "unknown-key",
                             "path": "/models/A/sofDelete", "line": 4, "column": 9, "message": "m"})j"));
   EXPECT_EQ(FormatDiagnostic(d, ".worm/schema.json"),
             ".worm/schema.json:4:9: warning: m [unknown-key]");

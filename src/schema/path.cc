@@ -14,8 +14,8 @@ using internal::ColumnOf;
 using internal::DecodeUtf8;
 
 bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_' || c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
 }
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -87,8 +87,8 @@ class PathParser {
     out->column = ColumnOf(text_, offset);
     if (seg.empty()) {
       return Fail(offset, offset == text_.size() ? "empty segment: remove the trailing '/'"
-                                                 : offset == 0 ? "empty segment: remove the leading '/'"
-                                                               : "empty segment: remove the extra '/'");
+                          : offset == 0          ? "empty segment: remove the leading '/'"
+                                                 : "empty segment: remove the extra '/'");
     }
     // Longest symbol first, so a symbol may extend another one.
     struct Candidate {
@@ -99,10 +99,9 @@ class PathParser {
                               {sym_.collection_symbol, SegmentKind::kCollection},
                               {sym_.dynamic_open, SegmentKind::kDynamic},
                               {sym_.file_open, SegmentKind::kFile}};
-    std::stable_sort(std::begin(candidates), std::end(candidates),
-                     [](const Candidate& a, const Candidate& b) {
-                       return a.symbol.size() > b.symbol.size();
-                     });
+    std::stable_sort(
+        std::begin(candidates), std::end(candidates),
+        [](const Candidate& a, const Candidate& b) { return a.symbol.size() > b.symbol.size(); });
     for (const Candidate& c : candidates) {
       if (!StartsWith(seg, c.symbol)) continue;
       out->kind = c.kind;
@@ -122,8 +121,8 @@ class PathParser {
   }
 
   Status NoSymbol(std::string_view seg, size_t offset) const {
-    for (std::string_view close : {std::string_view(sym_.dynamic_close),
-                                   std::string_view(sym_.file_close)}) {
+    for (std::string_view close :
+         {std::string_view(sym_.dynamic_close), std::string_view(sym_.file_close)}) {
       size_t at = seg.find(close);
       if (!close.empty() && at != std::string_view::npos) {
         std::string_view open = close == sym_.dynamic_close ? sym_.dynamic_open : sym_.file_open;
@@ -132,9 +131,8 @@ class PathParser {
       }
     }
     if (IsNameChar(seg[0])) {
-      return Fail(offset, "segment '" + internal::Printable(seg) +
-                              "' has no symbol: write " + sym_.namespace_symbol +
-                              std::string(seg) + " for a namespace or " +
+      return Fail(offset, "segment '" + internal::Printable(seg) + "' has no symbol: write " +
+                              sym_.namespace_symbol + std::string(seg) + " for a namespace or " +
                               sym_.collection_symbol + std::string(seg) + " for a collection");
     }
     return Fail(offset, "unknown symbol '" + internal::Printable(FirstChar(seg)) + "': use " +
@@ -169,10 +167,9 @@ class PathParser {
     }
     RETURN_NOT_OK(CheckName(out->name, offset + open, "dynamic segment"));
     if (out->type.empty()) {
-      return Fail(offset + open + colon + 1, "dynamic segment '" + out->name +
-                                                 "' has no type after ':': write " +
-                                                 sym_.dynamic_open + out->name + ":uuid" +
-                                                 sym_.dynamic_close);
+      return Fail(offset + open + colon + 1,
+                  "dynamic segment '" + out->name + "' has no type after ':': write " +
+                      sym_.dynamic_open + out->name + ":uuid" + sym_.dynamic_close);
     }
     return CheckName(out->type, offset + open + colon + 1, "dynamic type");
   }

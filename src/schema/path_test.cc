@@ -78,8 +78,7 @@ TEST(PathTest, CustomSymbols) {
   EXPECT_EQ(PrintPath(p, s), text);
   EXPECT_EQ(PrintPath(p), "#org/@customers/(id:uuid)/[profile].json");
   // Default symbols mean nothing under custom ones.
-  EXPECT_THAT(ParsePath("#org/@x/(id:uuid)/[a].json", s),
-              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParsePath("#org/@x/(id:uuid)/[a].json", s), StatusIs(StatusCode::kInvalidArgument));
 }
 
 TEST(PathTest, PrintRoundTrips) {
@@ -107,7 +106,8 @@ TEST_P(PathErrorTest, ReportsColumnAndReason) {
   Result<PathPattern> r = ParsePath(c.text);
   ASSERT_FALSE(r.ok()) << c.text;
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  const std::string& msg = r.status().message();
+  const Status st = r.status();
+  const std::string& msg = st.message();
   std::string want_col = "column " + std::to_string(c.column) + ": ";
   EXPECT_NE(msg.find(want_col), std::string::npos) << msg;
   EXPECT_NE(msg.find(c.message), std::string::npos) << msg;
@@ -116,35 +116,35 @@ TEST_P(PathErrorTest, ReportsColumnAndReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     Errors, PathErrorTest,
-    ::testing::Values(
-        BadPath{"", 1, "path is empty"},
-        BadPath{"#org//@x", 6, "empty segment: remove the extra '/'"},
-        BadPath{"/#org", 1, "remove the leading '/'"},
-        BadPath{"#org/", 6, "remove the trailing '/'"},
-        BadPath{"#org/customers", 6, "has no symbol: write #customers"},
-        BadPath{"#org/$x", 6, "unknown symbol '$'"},
-        BadPath{"#org/@x/(id:uuid", 9, "unbalanced '(': add ')'"},
-        BadPath{"#org/@x/id:uuid)", 16, "unbalanced ')'"},
-        BadPath{"#org/@x/[profile.json", 9, "unbalanced '['"},
-        BadPath{"#org/@x/profile].json", 16, "unbalanced ']'"},
-        BadPath{"#org/@x/(id)", 9, "has no type: write (id:uuid)"},
-        BadPath{"#org/@x/(id:)", 13, "has no type after ':'"},
-        BadPath{"#org/@x/(:uuid)", 10, "has no name"},
-        BadPath{"#org/@x/(id:uuid)x", 18, "unexpected text after ')'"},
-        BadPath{"#", 2, "namespace has no name"},
-        BadPath{"#org/@", 7, "collection has no name"},
-        BadPath{"#or g", 4, "invalid character ' ' in namespace"},
-        BadPath{"#.hidden", 2, "starts with '.'"},
-        BadPath{"#org/@cust\xc3\xa9/x", 11, "invalid character"},
-        BadPath{"#org/@x/(a b:uuid)", 11, "invalid character ' ' in dynamic segment"},
-        BadPath{"#org/@x/(id:uu id)", 15, "invalid character ' ' in dynamic type"},
-        BadPath{"#org/@x/[].json", 9, "empty file name"},
-        BadPath{"#org/@x/[a]json", 12, "extension must start with '.'"},
-        BadPath{"#org/@x/[a].", 13, "file extension has no name"},
-        BadPath{"#org/@x/[a]..json", 13, "starts with '.'"},
-        BadPath{"#org/[a].json/@x", 6, "file segment must be last"},
-        BadPath{"#org/[a].json/[b].json", 15, "two file segments"},
-        BadPath{"#org/@a/(id:uuid)/@b/(id:uuid)", 22, "duplicate dynamic name 'id'"}));
+    ::testing::Values(BadPath{"", 1, "path is empty"},
+                      BadPath{"#org//@x", 6, "empty segment: remove the extra '/'"},
+                      BadPath{"/#org", 1, "remove the leading '/'"},
+                      BadPath{"#org/", 6, "remove the trailing '/'"},
+                      BadPath{"#org/customers", 6, "has no symbol: write #customers"},
+                      BadPath{"#org/$x", 6, "unknown symbol '$'"},
+                      BadPath{"#org/@x/(id:uuid", 9, "unbalanced '(': add ')'"},
+                      BadPath{"#org/@x/id:uuid)", 16, "unbalanced ')'"},
+                      BadPath{"#org/@x/[profile.json", 9, "unbalanced '['"},
+                      BadPath{"#org/@x/profile].json", 16, "unbalanced ']'"},
+                      BadPath{"#org/@x/(id)", 9, "has no type: write (id:uuid)"},
+                      BadPath{"#org/@x/(id:)", 13, "has no type after ':'"},
+                      BadPath{"#org/@x/(:uuid)", 10, "has no name"},
+                      BadPath{"#org/@x/(id:uuid)x", 18, "unexpected text after ')'"},
+                      BadPath{"#", 2, "namespace has no name"},
+                      BadPath{"#org/@", 7, "collection has no name"},
+                      BadPath{"#or g", 4, "invalid character ' ' in namespace"},
+                      BadPath{"#.hidden", 2, "starts with '.'"},
+                      BadPath{"#org/@cust\xc3\xa9/x", 11, "invalid character"},
+                      BadPath{"#org/@x/(a b:uuid)", 11, "invalid character ' ' in dynamic segment"},
+                      BadPath{"#org/@x/(id:uu id)", 15, "invalid character ' ' in dynamic type"},
+                      BadPath{"#org/@x/[].json", 9, "empty file name"},
+                      BadPath{"#org/@x/[a]json", 12, "extension must start with '.'"},
+                      BadPath{"#org/@x/[a].", 13, "file extension has no name"},
+                      BadPath{"#org/@x/[a]..json", 13, "starts with '.'"},
+                      BadPath{"#org/[a].json/@x", 6, "file segment must be last"},
+                      BadPath{"#org/[a].json/[b].json", 15, "two file segments"},
+                      BadPath{"#org/@a/(id:uuid)/@b/(id:uuid)", 22,
+                              "duplicate dynamic name 'id'"}));
 
 TEST(PathTest, ColumnsCountCodePoints) {
   // "é" is two bytes but one column.

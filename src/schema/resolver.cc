@@ -65,8 +65,8 @@ SystemFolders FoldersFor(const Rendered& r, Layout layout) {
     } else {
       auto at = static_cast<size_t>(r.last_dynamic);
       std::string head = Join(r.parts, 0, at);
-      folder[i] = (head.empty() ? "" : head + "/") + sys + "/" + Join(r.parts, at, r.parts.size()) +
-                  "/";
+      folder[i] =
+          (head.empty() ? "" : head + "/") + sys + "/" + Join(r.parts, at, r.parts.size()) + "/";
     }
   }
   return SystemFolders{folder[0], folder[1], folder[2]};
@@ -214,8 +214,8 @@ Result<EntityIds> StorageResolver::ParseEntityKey(const Model& model, std::strin
     if (last) return ids;
     start = end + 1;
   }
-  return Status::NotFound("key '" + internal::Printable(key) + "': not a " + model.name +
-                          " key (" + KeyTemplate(model) + ")");
+  return Status::NotFound("key '" + internal::Printable(key) + "': not a " + model.name + " key (" +
+                          KeyTemplate(model) + ")");
 }
 
 Result<std::pair<const Model*, EntityIds>> StorageResolver::Classify(std::string_view key) const {
@@ -245,16 +245,15 @@ Result<EntityIds> StorageResolver::IdsFromNamed(const Model& model,
   for (const std::string& n : names) {
     auto it = named.find(n);
     if (it == named.end()) {
-      return Status::InvalidArgument(model.name + ": missing id '" + n + "' (ids: " +
-                                     NameList(names) + ")");
+      return Status::InvalidArgument(model.name + ": missing id '" + n +
+                                     "' (ids: " + NameList(names) + ")");
     }
     ids.push_back(it->second);
   }
   for (const auto& [n, v] : named) {
     if (std::find(names.begin(), names.end(), n) == names.end()) {
       return Status::InvalidArgument(model.name + ": unknown id name '" + internal::Printable(n) +
-                                     "' (ids: " + (names.empty() ? "none" : NameList(names)) +
-                                     ")");
+                                     "' (ids: " + (names.empty() ? "none" : NameList(names)) + ")");
     }
   }
   return ids;

@@ -1,7 +1,8 @@
+#include "schema/resolver.h"
+
 #include <gtest/gtest.h>
 
 #include "schema/ids.h"
-#include "schema/resolver.h"
 #include "testing/test_util.h"
 
 namespace worm::schema {
@@ -77,9 +78,9 @@ TEST_F(ResolverTest, EntityKeyRefusesBadIds) {
   EXPECT_THAT(r.EntityKey(M("Customer"), {".."}),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "Customer: id '..': "));
   EXPECT_THAT(r.EntityKey(M("Customer"), {"a/b"}), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(r.EntityKey(M("Customer"), {}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument,
-                                  "Customer: expected 1 id (id), got 0"));
+  EXPECT_THAT(
+      r.EntityKey(M("Customer"), {}),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "Customer: expected 1 id (id), got 0"));
   EXPECT_THAT(r.EntityKey(M("Team"), {kUuid1}),
               StatusIsWithMessage(StatusCode::kInvalidArgument,
                                   "Team: expected 2 ids (deptId, teamId), got 1"));
@@ -133,7 +134,8 @@ TEST_F(ResolverTest, ParseEntityKeyAndClassify) {
   ASSERT_OK_AND_ASSIGN(auto owner, r.Classify(key));
   EXPECT_EQ(owner.first->name, "Customer");
 
-  ASSERT_OK_AND_ASSIGN(auto inv, r.Classify(std::string("org/customers/") + kUuid1 + "/invoices.json"));
+  ASSERT_OK_AND_ASSIGN(auto inv,
+                       r.Classify(std::string("org/customers/") + kUuid1 + "/invoices.json"));
   EXPECT_EQ(inv.first->name, "CustomerInvoices");
   ASSERT_OK_AND_ASSIGN(auto settings, r.Classify("org/settings/config.json"));
   EXPECT_EQ(settings.first->name, "OrgSettings");
@@ -154,7 +156,8 @@ TEST_F(ResolverTest, ClassifyRefusesSystemAndForeignKeys) {
         ".worm.trash/org/customers/" + id + "/profile.json",
         "org/customers/" + id + "/.oplog/0001.json", std::string("org/customers/.x/profile.json"),
         "org/customers/" + id + "/other.json", "org/customers/" + id,
-        "org/customers/" + id + "/profile.json/x", std::string("org/customers/abc-123/profile.json"),
+        "org/customers/" + id + "/profile.json/x",
+        std::string("org/customers/abc-123/profile.json"),
         std::string("org/settings/config.json.bak"), std::string(""),
         std::string("app/v2/tickets/x/t.json")}) {
     EXPECT_THAT(r.Classify(key), StatusIs(StatusCode::kNotFound)) << key;
@@ -168,8 +171,10 @@ TEST_F(ResolverTest, ClassifyRefusesSystemAndForeignKeys) {
 TEST_F(ResolverTest, KeysRoundTripForEveryModel) {
   StorageResolver r(schema_);
   std::map<std::string, std::string> sample = {
-      {"uuid", kUuid1}, {"evm", "0x742d35Cc6634C0532925a3b844Bc9e7595f2bD18"},
-      {"date", "2026-02-24"}, {"int", "12"}};
+      {"uuid", kUuid1},
+      {"evm", "0x742d35Cc6634C0532925a3b844Bc9e7595f2bD18"},
+      {"date", "2026-02-24"},
+      {"int", "12"}};
   for (const Model& m : schema_.models) {
     EntityIds ids;
     for (const Segment* s : m.full.dynamic_segments()) ids.push_back(sample.at(s->type));
@@ -183,13 +188,14 @@ TEST_F(ResolverTest, KeysRoundTripForEveryModel) {
 TEST_F(ResolverTest, NamedIds) {
   EXPECT_EQ(StorageResolver::IdNames(M("Team")), (std::vector<std::string>{"deptId", "teamId"}));
   EXPECT_TRUE(StorageResolver::IdNames(M("OrgSettings")).empty());
-  ASSERT_OK_AND_ASSIGN(EntityIds ids,
-                       StorageResolver::IdsFromNamed(M("Team"), {{"teamId", "t"}, {"deptId", "d"}}));
+  ASSERT_OK_AND_ASSIGN(
+      EntityIds ids, StorageResolver::IdsFromNamed(M("Team"), {{"teamId", "t"}, {"deptId", "d"}}));
   EXPECT_EQ(ids, (EntityIds{"d", "t"}));
   EXPECT_THAT(StorageResolver::IdsFromNamed(M("Team"), {{"teamId", "t"}}),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "missing id 'deptId'"));
-  EXPECT_THAT(StorageResolver::IdsFromNamed(M("Team"), {{"teamId", "t"}, {"deptId", "d"}, {"x", "1"}}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "unknown id name 'x'"));
+  EXPECT_THAT(
+      StorageResolver::IdsFromNamed(M("Team"), {{"teamId", "t"}, {"deptId", "d"}, {"x", "1"}}),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "unknown id name 'x'"));
 }
 
 }  // namespace

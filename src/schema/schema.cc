@@ -1,10 +1,11 @@
 // LoadSchema and LoadSchemaFile: the schema layer's entry points.
+#include "schema/schema.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "schema/lint.h"
-#include "schema/schema.h"
 #include "schema/schema_builder.h"
 
 namespace worm::schema {

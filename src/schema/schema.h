@@ -117,7 +117,7 @@ struct Field {
   bool allow_unknown = false;            // kObject: accept members not listed
   std::optional<double> minimum, maximum;
   std::optional<size_t> min_length, max_length;
-  std::string pattern;                   // strings: RE2 the value must fully match
+  std::string pattern;                               // strings: RE2 the value must fully match
   std::shared_ptr<const re2::RE2> compiled_pattern;  // `pattern` compiled; null when empty
 };
 // minLength/maxLength apply to strings (in code points) and arrays (items).
@@ -142,11 +142,11 @@ enum class Mode { kReadWrite, kReadOnly, kAppendOnly };
 // ("#org/@customers/(id:uuid)/[profile].json") instead of a "file" key.
 struct Model {
   std::string name;
-  PathPattern path;           // "#org/@customers/(id:uuid)"
-  PathPattern file;           // "[profile].json" parsed as a one-segment path
-  PathPattern full;           // path + "/" + file
-  std::string id_type;        // dynamic type of the (last) id segment
-  std::string id_operator;    // "auto" | "seq" | custom operator name | ""
+  PathPattern path;         // "#org/@customers/(id:uuid)"
+  PathPattern file;         // "[profile].json" parsed as a one-segment path
+  PathPattern full;         // path + "/" + file
+  std::string id_type;      // dynamic type of the (last) id segment
+  std::string id_operator;  // "auto" | "seq" | custom operator name | ""
   bool singleton = false;
   Mode mode = Mode::kReadWrite;
   bool oplog = false;

@@ -14,10 +14,9 @@ namespace worm::schema::internal {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"$schema", "schemaVersion", "sourceOfTruth",
-                                           "symbols",  "dynamicTypes",  "operators",
-                                           "storage",  "paths",         "models",
-                                           "description"};
+const std::vector<std::string> kTopKeys = {
+    "$schema",   "schemaVersion", "sourceOfTruth", "symbols", "dynamicTypes",
+    "operators", "storage",       "paths",         "models",  "description"};
 
 std::string KindName(const Json& v) {
   switch (v.type()) {
@@ -109,8 +108,8 @@ BuildOutput BuildSchema(const Json& doc) {
 BuildOutput SchemaBuilder::Run() {
   BuildOutput out;
   if (!doc_.is_object()) {
-    Error("wrong-type", "", "a schema is a JSON object, not " + KindName(doc_) +
-                                ": start from {\"models\": {}}");
+    Error("wrong-type", "",
+          "a schema is a JSON object, not " + KindName(doc_) + ": start from {\"models\": {}}");
   } else {
     CheckKeys(doc_, "", kTopKeys, "top-level key");
     LoadHeader();
@@ -128,8 +127,7 @@ BuildOutput SchemaBuilder::Run() {
   return out;
 }
 
-void SchemaBuilder::Error(std::string code, std::string pointer, std::string message,
-                          bool at_key) {
+void SchemaBuilder::Error(std::string code, std::string pointer, std::string message, bool at_key) {
   problems_.push_back(
       {Severity::kError, std::move(code), std::move(pointer), at_key, std::move(message)});
 }
@@ -236,8 +234,8 @@ void SchemaBuilder::LoadHeader() {
   }
 }
 
-bool SchemaBuilder::CheckSymbol(const Json& obj, const std::string& ptr, const char* key,
-                                bool pair, std::string* a, std::string* b) {
+bool SchemaBuilder::CheckSymbol(const Json& obj, const std::string& ptr, const char* key, bool pair,
+                                std::string* a, std::string* b) {
   auto v = String(obj, ptr, key);
   if (!v) return !obj.contains(key);
   std::string at = JsonPointerAppend(ptr, key);
@@ -282,8 +280,8 @@ void SchemaBuilder::LoadSymbols() {
   if (!symbols_ok_) return;
   const std::string all[] = {s.namespace_symbol, s.collection_symbol, s.dynamic_open,
                              s.dynamic_close,    s.file_open,         s.file_close};
-  const char* keys[] = {"namespace", "collection", "dynamic", "dynamic", "requiredFile",
-                        "requiredFile"};
+  const char* keys[] = {"namespace", "collection",   "dynamic",
+                        "dynamic",   "requiredFile", "requiredFile"};
   for (size_t j = 1; j < 6 && symbols_ok_; ++j) {
     for (size_t i = 0; i < j && symbols_ok_; ++i) {
       if (all[i] != all[j]) continue;
@@ -312,8 +310,10 @@ void SchemaBuilder::LoadDynamicTypes() {
       continue;
     }
     if (!it->is_object()) {
-      Error("wrong-type", ptr, "dynamic type '" + name + "' must be an object like {\"regex\": "
-                                                         "\"^[a-z0-9-]+$\"}");
+      Error("wrong-type", ptr,
+            "dynamic type '" + name +
+                "' must be an object like {\"regex\": "
+                "\"^[a-z0-9-]+$\"}");
       continue;
     }
     CheckKeys(*it, ptr, {"regex", "description", "example"}, "dynamic type key");
@@ -321,8 +321,8 @@ void SchemaBuilder::LoadDynamicTypes() {
     auto regex = String(*it, ptr, "regex");
     if (!regex) {
       if (!it->contains("regex")) {
-        Error("missing-key", ptr, "dynamic type '" + name +
-                                      "' needs a \"regex\", e.g. \"^[a-z0-9-]+$\"");
+        Error("missing-key", ptr,
+              "dynamic type '" + name + "' needs a \"regex\", e.g. \"^[a-z0-9-]+$\"");
       }
       continue;
     }
@@ -350,13 +350,13 @@ void SchemaBuilder::LoadOperators() {
   for (auto it = obj->begin(); it != obj->end(); ++it) {
     std::string ptr = JsonPointerAppend("/operators", it.key());
     if (!IsIdentifier(it.key())) {
-      Error("invalid-name", ptr, "operator name '" + Printable(it.key()) +
-                                     "' must use letters, digits and '_'", true);
+      Error("invalid-name", ptr,
+            "operator name '" + Printable(it.key()) + "' must use letters, digits and '_'", true);
       continue;
     }
     if (!it->is_object()) {
-      Error("wrong-type", ptr, "operator '" + it.key() +
-                                   "' must be an object like {\"strategy\": \"uuid\"}");
+      Error("wrong-type", ptr,
+            "operator '" + it.key() + "' must be an object like {\"strategy\": \"uuid\"}");
       continue;
     }
     CheckKeys(*it, ptr, {"strategy", "startAt", "step", "description"}, "operator key");
@@ -380,9 +380,10 @@ void SchemaBuilder::LoadOperators() {
       if (op.strategy != IdStrategy::kIncrement) {
         Warn("ignored-key", at, std::string("\"") + key + "\" only applies to \"increment\"");
       } else if (std::string_view(key) == "step" ? *v <= 0 : *v < 0) {
-        Error("invalid-value", at, std::string("\"") + key + "\" must be " +
-                                       (std::string_view(key) == "step" ? "positive" : "0 or more") +
-                                       ", not " + std::to_string(*v));
+        Error("invalid-value", at,
+              std::string("\"") + key + "\" must be " +
+                  (std::string_view(key) == "step" ? "positive" : "0 or more") + ", not " +
+                  std::to_string(*v));
       }
       (std::string_view(key) == "step" ? op.step : op.start_at) = *v;
     }
@@ -432,8 +433,10 @@ void SchemaBuilder::LoadPaths() {
     std::string ptr = JsonPointerAppend("/paths", i);
     const Json& v = (*arr)[i];
     if (!v.is_string()) {
-      Error("wrong-type", ptr, "a \"paths\" entry must be a string like "
-                               "\"#org/@customers/(id:uuid)/[profile].json\", not " + KindName(v));
+      Error("wrong-type", ptr,
+            "a \"paths\" entry must be a string like "
+            "\"#org/@customers/(id:uuid)/[profile].json\", not " +
+                KindName(v));
       continue;
     }
     if (!symbols_ok_) continue;
@@ -496,11 +499,26 @@ void SchemaBuilder::CheckConflicts() {
   for (size_t j = 0; j < schema_.models.size(); ++j) {
     for (size_t i = 0; i < j && model_path_ok_[j]; ++i) {
       if (!model_path_ok_[i]) continue;
-      const auto& a = schema_.models[i].full.segments;
-      const auto& b = schema_.models[j].full.segments;
+      const Model& ma = schema_.models[i];
+      const Model& mb = schema_.models[j];
+      const auto& a = ma.full.segments;
+      const auto& b = mb.full.segments;
       if (a.size() != b.size()) continue;
       bool overlap = true;
-      for (size_t k = 0; k < a.size() && overlap; ++k) overlap = compatible(a[k], b[k]);
+      for (size_t k = 0; k + 1 < a.size() && overlap; ++k) overlap = compatible(a[k], b[k]);
+      if (overlap && !compatible(a.back(), b.back())) {
+        // Same entity folder, different files: fine, unless both keep an
+        // oplog or a trash, whose per-entity folders they would then share.
+        if ((ma.oplog && mb.oplog) || (ma.soft_delete && mb.soft_delete)) {
+          Warn("shared-entity-folder", model_ptrs_[j],
+               "models '" + ma.name + "' and '" + mb.name + "' share the entity folder " +
+                   TemplateOf(mb.path) + " and both keep " +
+                   (ma.oplog && mb.oplog ? "an oplog" : "a trash") +
+                   " for it, so their entries would mix: turn \"oplog\"/\"softDelete\" off on "
+                   "one of them");
+        }
+        continue;
+      }
       if (!overlap) continue;
       Error("conflicting-paths", model_ptrs_[j],
             "models '" + schema_.models[i].name + "' and '" + schema_.models[j].name +

@@ -11,18 +11,18 @@ namespace worm::schema::internal {
 namespace {
 
 const std::vector<std::string> kModelKeys = {
-    "path",     "file", "idType",     "idOperator", "singleton", "mode",  "oplog",
-    "softDelete", "layout", "allowUnknownFields", "links", "fields", "description",
+    "path", "file", "idType", "idOperator", "singleton", "mode", "oplog", "softDelete", "layout",
+    "allowUnknownFields", "links", "fields", "description",
     // Refused with a hint (see LoadModel), listed so they are not also "unknown".
     "operator", "idStrategy"};
 
 const std::vector<std::string> kFieldKeys = {
-    "type",      "required", "enum",      "default",   "ref",       "onDelete",
-    "items",     "properties", "allowUnknownFields", "minimum", "maximum", "minLength",
-    "maxLength", "pattern",  "description"};
+    "type",       "required",           "enum",    "default", "ref",       "onDelete",  "items",
+    "properties", "allowUnknownFields", "minimum", "maximum", "minLength", "maxLength", "pattern",
+    "description"};
 
-const std::vector<std::string> kFieldTypes = {"string", "number", "integer", "boolean",
-                                              "date",   "datetime", "array", "object"};
+const std::vector<std::string> kFieldTypes = {"string", "number",   "integer", "boolean",
+                                              "date",   "datetime", "array",   "object"};
 
 // Ids look like these per strategy; an id type must accept them.
 std::string SampleId(const Operator& op) {
@@ -111,15 +111,18 @@ void SchemaBuilder::LoadModel(const std::string& name, const Json& j, const std:
     for (auto it = fields->begin(); it != fields->end(); ++it) {
       std::string fptr = JsonPointerAppend(ptr + "/fields", it.key());
       if (!IsFieldName(it.key())) {
-        Error("invalid-name", fptr, "field name '" + Printable(it.key()) +
-                                        "' may not be empty, contain '.' or start with '$'",
+        Error("invalid-name", fptr,
+              "field name '" + Printable(it.key()) +
+                  "' may not be empty, contain '.' or start with '$'",
               true);
         continue;
       }
       if (reserved.count(it.key())) {
         Warn("reserved-field-name", fptr,
-             "S3WORM sets '" + it.key() + "' on every document (id, createdAt, updatedAt and "
-             "one per dynamic segment): remove the field or rename it", true);
+             "S3WORM sets '" + it.key() +
+                 "' on every document (id, createdAt, updatedAt and "
+                 "one per dynamic segment): remove the field or rename it",
+             true);
       }
       if (auto f = LoadField(it.key(), *it, fptr, 0)) m.fields.push_back(std::move(*f));
     }
@@ -146,9 +149,10 @@ bool SchemaBuilder::CheckFileText(const std::string& text, const std::string& pt
     return false;
   }
   if (p->segments.size() != 1) {
-    Error("invalid-file", ptr, "file '" + Printable(text) +
-                                   "' must be one segment like [profile].json; put folders in "
-                                   "\"path\"");
+    Error("invalid-file", ptr,
+          "file '" + Printable(text) +
+              "' must be one segment like [profile].json; put folders in "
+              "\"path\"");
     return false;
   }
   return true;
@@ -160,8 +164,8 @@ bool SchemaBuilder::LoadModelPath(const Json& j, const std::string& ptr, Model* 
   m->singleton = Bool(j, ptr, "singleton").value_or(false);
   if (!path) {
     if (!j.contains("path")) {
-      Error("missing-key", ptr, "model '" + m->name +
-                                    "' needs a \"path\", e.g. \"#org/@customers/(id:uuid)\"");
+      Error("missing-key", ptr,
+            "model '" + m->name + "' needs a \"path\", e.g. \"#org/@customers/(id:uuid)\"");
     }
     return false;
   }
@@ -207,8 +211,8 @@ bool SchemaBuilder::LoadModelPath(const Json& j, const std::string& ptr, Model* 
   if (first != SegmentKind::kNamespace && first != SegmentKind::kCollection) {
     Error("missing-prefix", pptr,
           "path '" + Printable(*path) + "' must start with a namespace or collection (" +
-              schema_.symbols.namespace_symbol + "org/... or " +
-              schema_.symbols.collection_symbol + "items/...) so the model has a base folder");
+              schema_.symbols.namespace_symbol + "org/... or " + schema_.symbols.collection_symbol +
+              "items/...) so the model has a base folder");
     return false;
   }
   auto dyn = m->full.dynamic_segments();
@@ -234,7 +238,8 @@ void SchemaBuilder::LoadModelId(const Json& j, const std::string& ptr, Model* m)
   auto op = String(j, ptr, "idOperator");
   if (m->singleton) {
     if (id_type) Warn("ignored-key", ptr + "/idType", "a singleton has no id: remove \"idType\"");
-    if (op) Warn("ignored-key", ptr + "/idOperator", "a singleton has no id: remove \"idOperator\"");
+    if (op)
+      Warn("ignored-key", ptr + "/idOperator", "a singleton has no id: remove \"idOperator\"");
     return;
   }
   const Segment* last = m->full.dynamic_segments().back();
@@ -242,7 +247,8 @@ void SchemaBuilder::LoadModelId(const Json& j, const std::string& ptr, Model* m)
   if (id_type && *id_type != m->id_type) {
     Error("id-type-mismatch", ptr + "/idType",
           "idType '" + Printable(*id_type) + "' disagrees with the path's id segment " +
-              PrintSegment(*last, schema_.symbols) + ": make them the same, or remove \"idType\" "
+              PrintSegment(*last, schema_.symbols) +
+              ": make them the same, or remove \"idType\" "
               "(it defaults to the path's type)");
     return;
   }
@@ -269,12 +275,13 @@ void SchemaBuilder::CheckOperatorFits(const Model& m, const std::string& ptr) {
   if (op == schema_.operators.end() || type == schema_.dynamic_types.end()) return;
   std::string sample = SampleId(op->second);
   if (sample.empty() || type->second.Matches(sample)) return;
-  Error("operator-type-mismatch", ptr,
-        "id operator '" + m.id_operator + "' makes ids like '" + sample + "', which id type '" +
-            m.id_type + "' (" + type->second.regex + ") refuses: use " +
-            (op->second.strategy == IdStrategy::kIncrement ? "an int id segment such as (id:int)"
-                                                           : "a uuid id segment such as (id:uuid)") +
-            " or another \"idOperator\"");
+  Error(
+      "operator-type-mismatch", ptr,
+      "id operator '" + m.id_operator + "' makes ids like '" + sample + "', which id type '" +
+          m.id_type + "' (" + type->second.regex + ") refuses: use " +
+          (op->second.strategy == IdStrategy::kIncrement ? "an int id segment such as (id:int)"
+                                                         : "a uuid id segment such as (id:uuid)") +
+          " or another \"idOperator\"");
 }
 
 void SchemaBuilder::LoadModelOptions(const Json& j, const std::string& ptr, Model* m) {
@@ -283,8 +290,9 @@ void SchemaBuilder::LoadModelOptions(const Json& j, const std::string& ptr, Mode
       m->mode = *parsed;
     } else {
       Error("unknown-mode", ptr + "/mode",
-            "unknown mode '" + Printable(*mode) + "': use \"readwrite\", \"readonly\" or "
-                                                  "\"appendonly\"");
+            "unknown mode '" + Printable(*mode) +
+                "': use \"readwrite\", \"readonly\" or "
+                "\"appendonly\"");
     }
   }
   m->oplog = Bool(j, ptr, "oplog").value_or(false);
@@ -295,9 +303,10 @@ void SchemaBuilder::LoadModelOptions(const Json& j, const std::string& ptr, Mode
     if (auto parsed = ParseLayout(*layout)) {
       m->layout = *parsed;
     } else {
-      Error("unknown-layout", ptr + "/layout",
-            "unknown layout '" + Printable(*layout) +
-                "': use \"root\", \"collection\" or \"inline\", or remove it to use storage.layout");
+      Error(
+          "unknown-layout", ptr + "/layout",
+          "unknown layout '" + Printable(*layout) +
+              "': use \"root\", \"collection\" or \"inline\", or remove it to use storage.layout");
     }
   }
 }
@@ -309,8 +318,8 @@ void SchemaBuilder::LoadLinks(const Json& j, const std::string& ptr, Model* m) {
   for (auto it = links->begin(); it != links->end(); ++it) {
     std::string lptr = JsonPointerAppend(ptr + "/links", it.key());
     if (!it->is_object()) {
-      Error("wrong-type", lptr, "link '" + Printable(it.key()) +
-                                    "' must be an object like {\"through\": \"PostTag\"}");
+      Error("wrong-type", lptr,
+            "link '" + Printable(it.key()) + "' must be an object like {\"through\": \"PostTag\"}");
       continue;
     }
     auto through = String(*it, lptr, "through");
@@ -326,29 +335,32 @@ void SchemaBuilder::LoadLinks(const Json& j, const std::string& ptr, Model* m) {
 std::optional<Field> SchemaBuilder::LoadField(const std::string& name, const Json& j,
                                               const std::string& ptr, int depth) {
   if (depth > kMaxFieldDepth) {
-    Error("too-deep", ptr, "fields nest deeper than " + std::to_string(kMaxFieldDepth) +
-                               " levels: flatten the declaration");
+    Error("too-deep", ptr,
+          "fields nest deeper than " + std::to_string(kMaxFieldDepth) +
+              " levels: flatten the declaration");
     return std::nullopt;
   }
   if (!j.is_object()) {
-    Error("wrong-type", ptr, "field '" + Printable(name) +
-                                 "' must be an object like {\"type\": \"string\"}");
+    Error("wrong-type", ptr,
+          "field '" + Printable(name) + "' must be an object like {\"type\": \"string\"}");
     return std::nullopt;
   }
   CheckKeys(j, ptr, kFieldKeys, "field key");
   auto type = String(j, ptr, "type");
   if (!type) {
     if (!j.contains("type")) {
-      Error("missing-key", ptr, "field '" + Printable(name) +
-                                    "' needs a \"type\": string, number, integer, boolean, "
-                                    "date, datetime, array or object");
+      Error("missing-key", ptr,
+            "field '" + Printable(name) +
+                "' needs a \"type\": string, number, integer, boolean, "
+                "date, datetime, array or object");
     }
     return std::nullopt;
   }
   auto parsed = ParseFieldType(*type);
   if (!parsed) {
     Error("unknown-field-type", ptr + "/type",
-          "unknown field type '" + Printable(*type) + "'" + DidYouMean(Suggest(*type, kFieldTypes)) +
+          "unknown field type '" + Printable(*type) + "'" +
+              DidYouMean(Suggest(*type, kFieldTypes)) +
               ": use string, number, integer, boolean, date, datetime, array or object");
     return std::nullopt;
   }
@@ -376,8 +388,8 @@ void SchemaBuilder::LoadFieldConstraints(const Json& j, const std::string& ptr, 
   if ((f->minimum || f->maximum) && !IsNumeric(f->type)) {
     not_applicable(f->minimum ? "minimum" : "maximum", "number and integer");
   } else if (f->minimum && f->maximum && *f->minimum > *f->maximum) {
-    Error("invalid-constraint", ptr + "/maximum", "maximum " + Brief(*f->maximum) +
-                                                      " is below minimum " + Brief(*f->minimum));
+    Error("invalid-constraint", ptr + "/maximum",
+          "maximum " + Brief(*f->maximum) + " is below minimum " + Brief(*f->minimum));
   }
   for (const char* key : {"minLength", "maxLength"}) {
     auto v = Integer(j, ptr, key);
@@ -426,8 +438,9 @@ void SchemaBuilder::LoadFieldNesting(const Json& j, const std::string& ptr, int 
     for (auto it = props->begin(); it != props->end(); ++it) {
       std::string pptr = JsonPointerAppend(ptr + "/properties", it.key());
       if (!IsFieldName(it.key())) {
-        Error("invalid-name", pptr, "property name '" + Printable(it.key()) +
-                                        "' may not be empty, contain '.' or start with '$'",
+        Error("invalid-name", pptr,
+              "property name '" + Printable(it.key()) +
+                  "' may not be empty, contain '.' or start with '$'",
               true);
       } else if (auto p = LoadField(it.key(), *it, pptr, depth + 1)) {
         f->properties.push_back(std::move(*p));
@@ -450,7 +463,8 @@ void SchemaBuilder::LoadFieldRef(const Json& j, const std::string& ptr, Field* f
     if (f->type != FieldType::kString && f->type != FieldType::kInteger) {
       Error("constraint-not-applicable", ptr + "/ref",
             "\"ref\" holds the referenced entity's id, so the field must be a string (or "
-            "integer for seq ids), not " + std::string(FieldTypeName(f->type)) +
+            "integer for seq ids), not " +
+                std::string(FieldTypeName(f->type)) +
                 "; for many refs use an array whose \"items\" has the ref");
     } else if (!model_names_.count(*ref)) {
       Error("unknown-ref", ptr + "/ref",
@@ -466,8 +480,9 @@ void SchemaBuilder::LoadFieldRef(const Json& j, const std::string& ptr, Field* f
   if (auto on_delete = String(j, ptr, "onDelete")) {
     auto parsed = ParseOnDelete(*on_delete);
     if (f->ref.empty()) {
-      Error("on-delete-without-ref", ptr + "/onDelete",
-            "\"onDelete\" needs a \"ref\" on the same field: add \"ref\": \"<Model>\" or remove it");
+      Error(
+          "on-delete-without-ref", ptr + "/onDelete",
+          "\"onDelete\" needs a \"ref\" on the same field: add \"ref\": \"<Model>\" or remove it");
     } else if (!parsed) {
       Error("unknown-on-delete", ptr + "/onDelete",
             "unknown onDelete '" + Printable(*on_delete) +
@@ -484,8 +499,9 @@ void SchemaBuilder::LoadFieldRef(const Json& j, const std::string& ptr, Field* f
 void SchemaBuilder::LoadFieldValues(const Json& j, const std::string& ptr, Field* f) {
   if (const Json* values = Member(j, ptr, "enum", Kind::kArray)) {
     if (values->empty()) {
-      Error("invalid-value", ptr + "/enum", "\"enum\" is empty: list the allowed values or "
-                                            "remove it");
+      Error("invalid-value", ptr + "/enum",
+            "\"enum\" is empty: list the allowed values or "
+            "remove it");
     }
     for (size_t i = 0; i < values->size(); ++i) {
       const Json& v = (*values)[i];
@@ -497,7 +513,8 @@ void SchemaBuilder::LoadFieldValues(const Json& j, const std::string& ptr, Field
       }
       bool duplicate = false;
       for (const Json& e : f->enum_values) duplicate = duplicate || e == v;
-      if (duplicate) Warn("duplicate-enum-value", eptr, "enum value " + Brief(v) + " is listed twice");
+      if (duplicate)
+        Warn("duplicate-enum-value", eptr, "enum value " + Brief(v) + " is listed twice");
       if (!duplicate) f->enum_values.push_back(v);
     }
   }
@@ -519,8 +536,8 @@ void SchemaBuilder::LoadFieldValues(const Json& j, const std::string& ptr, Field
       return;
     case ValueIssue::kConstraint:
       Error("default-violates-constraint", dptr,
-            "default " + Brief(*it) + " breaks a constraint of field '" + f->name + "': " +
-                c.message);
+            "default " + Brief(*it) + " breaks a constraint of field '" + f->name +
+                "': " + c.message);
       return;
   }
 }

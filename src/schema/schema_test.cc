@@ -1,8 +1,9 @@
 // LoadSchema / LoadSchemaFile: every field of the seed's full example, model
 // options, fields, dynamic types and operators.
+#include "schema/schema.h"
+
 #include <gtest/gtest.h>
 
-#include "schema/schema.h"
 #include "testing/test_util.h"
 
 namespace worm::schema {
@@ -93,8 +94,9 @@ TEST(LoadSchemaTest, PathMayIncludeTheFile) {
 }
 
 TEST(LoadSchemaTest, FileGivenTwiceIsRefused) {
-  EXPECT_THAT(Load(R"j({"models": {"C": {"path": "#o/@c/(id:uuid)/[p].json", "file": "[p].json"}}})j"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "models.C.file: the path already"));
+  EXPECT_THAT(
+      Load(R"j({"models": {"C": {"path": "#o/@c/(id:uuid)/[p].json", "file": "[p].json"}}})j"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "models.C.file: the path already"));
 }
 
 TEST(LoadSchemaTest, DefaultOperatorPerIdType) {
@@ -130,20 +132,22 @@ TEST(LoadSchemaTest, CustomOperatorsAndTypes) {
 }
 
 TEST(LoadSchemaTest, OperatorMustFitIdType) {
-  EXPECT_THAT(Load(R"j({"models": {"A": {"path": "@a/(id:uuid)/[d].json", "idOperator": "seq"}}})j"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument,
-                                  "models.A.idOperator: id operator 'seq' makes ids like '1'"));
-  EXPECT_THAT(Load(R"j({"models": {"A": {"path": "@a/(id:int)/[d].json", "idOperator": "auto"}}})j"),
-              StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(Load(R"j({"models": {"A": {"path": "@a/(id:uuid)/[d].json", "idOperator": "nope"}}})j"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument,
-                                  "models.A.idOperator: idOperator 'nope' is not defined"));
+  EXPECT_THAT(
+      Load(R"j({"models": {"A": {"path": "@a/(id:uuid)/[d].json", "idOperator": "seq"}}})j"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument,
+                          "models.A.idOperator: id operator 'seq' makes ids like '1'"));
+  EXPECT_THAT(
+      Load(R"j({"models": {"A": {"path": "@a/(id:int)/[d].json", "idOperator": "auto"}}})j"),
+      StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      Load(R"j({"models": {"A": {"path": "@a/(id:uuid)/[d].json", "idOperator": "nope"}}})j"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument,
+                          "models.A.idOperator: idOperator 'nope' is not defined"));
 }
 
 TEST(LoadSchemaTest, MisnamedOperatorKeyIsRefused) {
   EXPECT_THAT(Load(R"j({"models": {"A": {"path": "@a/(id:int)/[d].json", "operator": "seq"}}})j"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument,
-                                  "write \"idOperator\": \"seq\""));
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "write \"idOperator\": \"seq\""));
 }
 
 TEST(LoadSchemaTest, ModelOptions) {
@@ -207,7 +211,8 @@ TEST(LoadSchemaTest, FieldTypesAndConstraints) {
 }
 
 TEST(LoadSchemaTest, IdTypeDefaultsToLastDynamicSegment) {
-  ASSERT_OK_AND_ASSIGN(Schema s, Load(R"j({"dynamicTypes": {"date": {"regex": "^\\d{4}-\\d{2}-\\d{2}$"}},
+  ASSERT_OK_AND_ASSIGN(Schema s,
+                       Load(R"j({"dynamicTypes": {"date": {"regex": "^\\d{4}-\\d{2}-\\d{2}$"}},
       "models": {"E": {"path": "#data/@logs/(date:date)/@entries/(id:uuid)/[event].json"}}})j"));
   EXPECT_EQ(s.models[0].id_type, "uuid");
   EXPECT_THAT(Load(R"j({"models": {"W": {"path": "@w/(addr:evm)/[b].json", "idType": "uuid"}}})j"),
@@ -242,8 +247,8 @@ TEST(LoadSchemaTest, StopsAtFirstErrorNamingTheJsonPath) {
                                      "is not one of \"active\", \"inactive\""));
   EXPECT_THAT(Load(R"j({"paths": [1], "models": {}})j"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "paths[0]: "));
-  EXPECT_THAT(LoadSchema(Json::array()),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "schema: a schema is a JSON object"));
+  EXPECT_THAT(LoadSchema(Json::array()), StatusIsWithMessage(StatusCode::kInvalidArgument,
+                                                             "schema: a schema is a JSON object"));
 }
 
 TEST(LoadSchemaTest, WarningsDoNotRefuse) {
@@ -253,13 +258,14 @@ TEST(LoadSchemaTest, WarningsDoNotRefuse) {
 TEST(LoadSchemaFileTest, ReadsAndReportsLineColumn) {
   ::worm::testing::ScratchDir dir;
   auto path = (dir.path() / "schema.json").string();
-  ::worm::testing::WriteFileOrDie(path, "{\n  \"models\": {\n    \"C\": {\"path\": \"@c/(id:uuidd)\","
-                                        " \"file\": \"[d].json\"}\n  }\n}\n");
+  ::worm::testing::WriteFileOrDie(path,
+                                  "{\n  \"models\": {\n    \"C\": {\"path\": \"@c/(id:uuidd)\","
+                                  " \"file\": \"[d].json\"}\n  }\n}\n");
   Result<Schema> r = LoadSchemaFile(path);
   EXPECT_THAT(r, StatusIsWithMessage(StatusCode::kInvalidArgument, path + ":3:19: error: "));
   EXPECT_THAT(r, StatusIsWithMessage(StatusCode::kInvalidArgument, "[unknown-dynamic-type]"));
-  ::worm::testing::WriteFileOrDie(path, ReadFileOrDie(SourceDir() /
-                                                      "tests/golden/schema/full_example/schema.json"));
+  ::worm::testing::WriteFileOrDie(
+      path, ReadFileOrDie(SourceDir() / "tests/golden/schema/full_example/schema.json"));
   ASSERT_OK_AND_ASSIGN(Schema s, LoadSchemaFile(path));
   EXPECT_EQ(s.models.size(), 3u);
   EXPECT_THAT(LoadSchemaFile((dir.path() / "missing.json").string()),
@@ -281,8 +287,9 @@ TEST(BuiltinTypesTest, Patterns) {
   EXPECT_TRUE(t.at("int").Matches("0042"));
   EXPECT_FALSE(t.at("int").Matches("-1"));
   EXPECT_FALSE(t.at("int").Matches(""));
-  EXPECT_THAT(MakeDynamicType("bad", "(").status(),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "dynamic type 'bad': invalid regex"));
+  EXPECT_THAT(
+      MakeDynamicType("bad", "(").status(),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "dynamic type 'bad': invalid regex"));
 }
 
 TEST(FieldValueTest, ChecksTypesAndConstraints) {
@@ -297,19 +304,27 @@ TEST(FieldValueTest, ChecksTypesAndConstraints) {
   EXPECT_OK(CheckFieldValue(*m.FindField("n"), 5.0, "n"));
   EXPECT_THAT(CheckFieldValue(*m.FindField("n"), 5.5, "M.n"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "M.n: expected an integer"));
-  EXPECT_THAT(CheckFieldValue(*m.FindField("n"), 11, "n"), StatusIsWithMessage(StatusCode::kInvalidArgument, "above the maximum"));
-  EXPECT_THAT(CheckFieldValue(*m.FindField("n"), nullptr, "n"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckFieldValue(*m.FindField("n"), 11, "n"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "above the maximum"));
+  EXPECT_THAT(CheckFieldValue(*m.FindField("n"), nullptr, "n"),
+              StatusIs(StatusCode::kInvalidArgument));
   EXPECT_OK(CheckFieldValue(*m.FindField("s"), nullptr, "s"));
   EXPECT_OK(CheckFieldValue(*m.FindField("s"), "abc", "s"));
-  EXPECT_THAT(CheckFieldValue(*m.FindField("s"), "abcd", "s"), StatusIsWithMessage(StatusCode::kInvalidArgument, "maxLength"));
-  EXPECT_THAT(CheckFieldValue(*m.FindField("s"), "AB", "s"), StatusIsWithMessage(StatusCode::kInvalidArgument, "pattern"));
+  EXPECT_THAT(CheckFieldValue(*m.FindField("s"), "abcd", "s"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "maxLength"));
+  EXPECT_THAT(CheckFieldValue(*m.FindField("s"), "AB", "s"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "pattern"));
   EXPECT_OK(CheckFieldValue(*m.FindField("d"), "2024-02-29", "d"));
-  EXPECT_THAT(CheckFieldValue(*m.FindField("d"), "2023-02-29", "d"), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(CheckFieldValue(*m.FindField("d"), "2023-13-01", "d"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckFieldValue(*m.FindField("d"), "2023-02-29", "d"),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckFieldValue(*m.FindField("d"), "2023-13-01", "d"),
+              StatusIs(StatusCode::kInvalidArgument));
   EXPECT_OK(CheckFieldValue(*m.FindField("t"), "2026-02-24T10:00:00Z", "t"));
   EXPECT_OK(CheckFieldValue(*m.FindField("t"), "2026-02-24T10:00:00.5+02:00", "t"));
-  EXPECT_THAT(CheckFieldValue(*m.FindField("t"), "2026-02-24T10:00:00", "t"), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(CheckFieldValue(*m.FindField("t"), "2026-02-24T25:00:00Z", "t"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckFieldValue(*m.FindField("t"), "2026-02-24T10:00:00", "t"),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckFieldValue(*m.FindField("t"), "2026-02-24T25:00:00Z", "t"),
+              StatusIs(StatusCode::kInvalidArgument));
   EXPECT_OK(CheckFieldValue(*m.FindField("a"), Json::array({1, 2}), "a"));
   EXPECT_THAT(CheckFieldValue(*m.FindField("a"), Json::array({1, "x"}), "a"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "item 1: expected an integer"));
@@ -323,14 +338,16 @@ TEST(FieldValueTest, ChecksTypesAndConstraints) {
 TEST(ValidateDocumentTest, RequiredUnknownAndSystemFields) {
   ASSERT_OK_AND_ASSIGN(Schema s, LoadSchema(FullExample()));
   const Model& c = *s.FindModel("Customer");
-  EXPECT_OK(ValidateDocument(c, Json{{"name", "A"}, {"email", "a@x"}, {"id", "x"},
-                                     {"createdAt", "t"}, {"updatedAt", "t"}}));
+  EXPECT_OK(ValidateDocument(
+      c,
+      Json{{"name", "A"}, {"email", "a@x"}, {"id", "x"}, {"createdAt", "t"}, {"updatedAt", "t"}}));
   EXPECT_THAT(ValidateDocument(c, Json{{"name", "A"}}),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "Customer.email: is required"));
   EXPECT_THAT(ValidateDocument(c, Json{{"name", "A"}, {"email", "e"}, {"nick", "n"}}),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "Customer.nick: not a declared"));
-  EXPECT_THAT(ValidateDocument(c, Json{{"name", "A"}, {"email", "e"}, {"status", "gone"}}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "Customer.status: \"gone\" is not one of"));
+  EXPECT_THAT(
+      ValidateDocument(c, Json{{"name", "A"}, {"email", "e"}, {"status", "gone"}}),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "Customer.status: \"gone\" is not one of"));
   EXPECT_THAT(ValidateDocument(c, Json::array()), StatusIs(StatusCode::kInvalidArgument));
 }
 

@@ -24,9 +24,9 @@ bool FullMatch(const re2::RE2& re, std::string_view value) {
 }
 
 std::optional<FieldType> ParseFieldType(std::string_view name) {
-  for (FieldType t : {FieldType::kString, FieldType::kNumber, FieldType::kInteger,
-                      FieldType::kBoolean, FieldType::kDate, FieldType::kDateTime,
-                      FieldType::kArray, FieldType::kObject}) {
+  for (FieldType t :
+       {FieldType::kString, FieldType::kNumber, FieldType::kInteger, FieldType::kBoolean,
+        FieldType::kDate, FieldType::kDateTime, FieldType::kArray, FieldType::kObject}) {
     if (FieldTypeName(t) == name) return t;
   }
   return std::nullopt;

@@ -5,6 +5,7 @@
 //   <uploadId>/c-00001       "<ALGORITHM>:<base64>" when the part had a checksum
 // Everything is on disk, so an upload interrupted by a restart can still be
 // completed or aborted. Complete streams the parts into one object write.
+#include <algorithm>
 #include <cstdio>
 
 #include "core/hash.h"

@@ -112,7 +112,11 @@ Status NoSuchKey(const std::string& key) {
 // Opens the object's file and reads its metadata, making sure both describe
 // the same file (a concurrent overwrite renames a new inode into place).
 Result<OpenedObject> OpenObject(Bucket& bucket, const std::string& key) {
-  if (!SafeRelativeKey(key)) return KeyError(bucket.objects->Head(key, {}).status());
+  if (!SafeRelativeKey(key)) {
+    Status st = bucket.objects->Head(key, {}).status();
+    return KeyError(st.ok() ? Status::InvalidArgument("get " + key + ": not a plain relative key")
+                            : st);
+  }
   const std::string path = LocalObjectPath(bucket.root, key);
   for (int attempt = 0; attempt < 5; ++attempt) {
     OpenedObject out;

@@ -112,7 +112,8 @@ Result<ResolvedCredentials> ResolveCredentials(const std::string& profile, const
   }
   return Status::Unauthenticated(
       "S3 credentials: none found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
-      "profile '" + name + "' to " + cred_path + " or " + config_path);
+      "profile '" +
+      name + "' to " + cred_path + " or " + config_path);
 }
 
 }  // namespace worm::s3

@@ -21,9 +21,9 @@ EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
 
 TEST(CredentialsTest, EnvironmentVariablesComeFirst) {
   ASSERT_OK_AND_ASSIGN(auto r, ResolveCredentials("p", FakeEnv({{"AWS_ACCESS_KEY_ID", "AK"},
-                                                                 {"AWS_SECRET_ACCESS_KEY", "SK"},
-                                                                 {"AWS_SESSION_TOKEN", "TOK"},
-                                                                 {"HOME", "/nonexistent"}})));
+                                                                {"AWS_SECRET_ACCESS_KEY", "SK"},
+                                                                {"AWS_SESSION_TOKEN", "TOK"},
+                                                                {"HOME", "/nonexistent"}})));
   EXPECT_EQ(r.credentials.access_key_id, "AK");
   EXPECT_EQ(r.credentials.secret_access_key, "SK");
   EXPECT_EQ(r.credentials.session_token, "TOK");
@@ -38,8 +38,9 @@ TEST(CredentialsTest, ProfilesFromSharedFiles) {
                  "[default]\naws_access_key_id = DEF\naws_secret_access_key = DEFSECRET\n"
                  "# comment\n[work]\r\naws_access_key_id=WORK\r\naws_secret_access_key = W/S+\r\n"
                  "aws_session_token = WT\n");
-  WriteFileOrDie(config, "[default]\nregion = eu-west-1\n[profile cfg]\nregion = ap-south-1\n"
-                         "aws_access_key_id = CFG\naws_secret_access_key = CFGS\n");
+  WriteFileOrDie(config,
+                 "[default]\nregion = eu-west-1\n[profile cfg]\nregion = ap-south-1\n"
+                 "aws_access_key_id = CFG\naws_secret_access_key = CFGS\n");
   std::map<std::string, std::string> env = {{"AWS_SHARED_CREDENTIALS_FILE", creds.string()},
                                             {"AWS_CONFIG_FILE", config.string()}};
   ASSERT_OK_AND_ASSIGN(auto def, ResolveCredentials("", FakeEnv(env)));

@@ -89,7 +89,8 @@ size_t HeaderLine(char* buf, size_t size, size_t nitems, void* userdata) {
   std::string name(line.substr(0, colon));
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string value = Trim(line.substr(colon + 1));
-  if (name == "content-range" && value.size() > 2 && value.compare(value.size() - 2, 2, "/0") == 0) {
+  if (name == "content-range" && value.size() > 2 &&
+      value.compare(value.size() - 2, 2, "/0") == 0) {
     t->empty_partial = true;
   }
   if (name == "content-length" && !t->streaming && t->request->method != "HEAD") {

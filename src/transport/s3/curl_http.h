@@ -32,10 +32,10 @@ struct HttpClientOptions {
 };
 
 struct HttpRequest {
-  std::string method;  // GET HEAD PUT POST DELETE
-  std::string url;     // already percent-encoded
-  HeaderList headers;  // sent as given (include Host when signing)
-  std::string_view body;  // request body; not copied, must outlive Perform
+  std::string method;       // GET HEAD PUT POST DELETE
+  std::string url;          // already percent-encoded
+  HeaderList headers;       // sent as given (include Host when signing)
+  std::string_view body;    // request body; not copied, must outlive Perform
   int64_t deadline_ms = 0;  // absolute Unix ms; 0: none
   // When set, response body bytes are handed here instead of being kept in
   // HttpResponse::body (only for 2xx responses; errors are always kept).

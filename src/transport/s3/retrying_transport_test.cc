@@ -43,8 +43,25 @@ class FlakyTransport : public TransportWrapper {
   }
   Result<std::unique_ptr<ReadStream>> OpenRead(const Key& k, const ReadOptions& o) override {
     if (Fail()) return failure;
-    return target_->OpenRead(k, o);
+    ASSIGN_OR_RETURN(auto inner, target_->OpenRead(k, o));
+    return std::unique_ptr<ReadStream>(std::make_unique<FlakyStream>(this, std::move(inner)));
   }
+  std::atomic<int> fail_reads{0};  // mid-stream Read failures to inject
+
+ private:
+  class FlakyStream : public ReadStream {
+   public:
+    FlakyStream(FlakyTransport* t, std::unique_ptr<ReadStream> s) : t_(t), s_(std::move(s)) {}
+    const ObjectMeta& meta() const override { return s_->meta(); }
+    Result<size_t> Read(char* buf, size_t n) override {
+      if (t_->fail_reads.fetch_sub(1) > 0) return Transient();
+      return s_->Read(buf, n);
+    }
+
+   private:
+    FlakyTransport* t_;
+    std::unique_ptr<ReadStream> s_;
+  };
 
  private:
   bool Fail() {
@@ -122,16 +139,16 @@ TEST(RetryingTransportTest, StreamsResumeAtTheirOffset) {
   char buf[3000];
   ASSERT_OK_AND_ASSIGN(size_t n, r->Read(buf, sizeof(buf)));
   std::string got(buf, n);
-  // Force the next read through a reopen that first fails once.
+  // The next Read fails mid-stream, then the first reopen fails too.
+  f.flaky->fail_reads = 1;
   f.flaky->fail_next = 1;
-  struct Breaker {};
-  (void)Breaker{};
   for (;;) {
     ASSERT_OK_AND_ASSIGN(size_t k, r->Read(buf, sizeof(buf)));
     if (k == 0) break;
     got.append(buf, k);
   }
   EXPECT_EQ(got, data);
+  EXPECT_EQ(f.sleeps.size(), 2u);
 }
 
 TEST(RetryingTransportTest, RetryableDetectsDetailAndCode) {

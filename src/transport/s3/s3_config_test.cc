@@ -29,7 +29,8 @@ TEST(S3ConfigTest, DefaultsAndErrors) {
   EXPECT_EQ(o.prefix, "");
   EXPECT_EQ(o.region, "us-east-1");
   EXPECT_FALSE(o.path_style.has_value());
-  EXPECT_THAT(S3OptionsFromConfig(config, "zzz"), StatusIsWithMessage(StatusCode::kNotFound, "a, bad"));
+  EXPECT_THAT(S3OptionsFromConfig(config, "zzz"),
+              StatusIsWithMessage(StatusCode::kNotFound, "a, bad"));
   EXPECT_THAT(S3OptionsFromConfig(config, "bad"), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(S3OptionsFromConfig(config, "leaky"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "never live in config.json"));

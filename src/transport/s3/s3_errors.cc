@@ -31,8 +31,8 @@ bool MapByCode(S3Op op, std::string_view code, Mapped* out) {
             false};
   } else if (IsAny(code, {"ConditionalRequestConflict", "OperationAborted"})) {
     *out = {op == S3Op::kCreate ? StatusCode::kAlreadyExists : StatusCode::kAborted, false};
-  } else if (IsAny(code, {"AccessDenied", "AllAccessDisabled", "AccountProblem",
-                          "InvalidObjectState"})) {
+  } else if (IsAny(code,
+                   {"AccessDenied", "AllAccessDisabled", "AccountProblem", "InvalidObjectState"})) {
     *out = {StatusCode::kPermissionDenied, false};
   } else if (IsAny(code, {"SignatureDoesNotMatch", "InvalidAccessKeyId", "ExpiredToken",
                           "InvalidToken", "TokenRefreshRequired", "RequestTimeTooSkewed",
@@ -46,8 +46,8 @@ bool MapByCode(S3Op op, std::string_view code, Mapped* out) {
   } else if (code == "NotImplemented") {
     *out = {StatusCode::kUnimplemented, false};
   } else if (IsAny(code, {"EntityTooSmall", "EntityTooLarge", "InvalidPart", "InvalidPartOrder",
-                          "KeyTooLongError", "InvalidArgument", "InvalidRequest",
-                          "MalformedXML", "InvalidDigest", "BadDigest"})) {
+                          "KeyTooLongError", "InvalidArgument", "InvalidRequest", "MalformedXML",
+                          "InvalidDigest", "BadDigest"})) {
     *out = {StatusCode::kInvalidArgument, false};
   } else {
     return false;
@@ -106,8 +106,8 @@ std::string_view DefaultCodeName(int http_status) {
 
 }  // namespace
 
-Status S3ResponseToStatus(S3Op op, std::string_view context, int http_status,
-                          std::string_view body, std::string_view request_id) {
+Status S3ResponseToStatus(S3Op op, std::string_view context, int http_status, std::string_view body,
+                          std::string_view request_id) {
   S3ErrorBody err;
   ParseS3Error(body, &err);
   if (err.code.empty()) err.code = std::string(DefaultCodeName(http_status));
@@ -115,12 +115,13 @@ Status S3ResponseToStatus(S3Op op, std::string_view context, int http_status,
   Mapped m;
   if (!MapByCode(op, err.code, &m)) m = MapByHttpStatus(op, http_status);
 
-  std::string msg = std::string(context) + ": " + (err.code.empty() ? "HTTP" : err.code) + " (HTTP " +
-                    std::to_string(http_status) + ")";
+  std::string msg = std::string(context) + ": " + (err.code.empty() ? "HTTP" : err.code) +
+                    " (HTTP " + std::to_string(http_status) + ")";
   if (!err.message.empty()) msg += ": " + err.message;
   if (!err.request_id.empty()) msg += " [request id " + err.request_id + "]";
   if (m.code == StatusCode::kUnauthenticated) {
-    msg += "; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_PROFILE, the region and the clock";
+    msg +=
+        "; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_PROFILE, the region and the clock";
   }
   StatusDetail detail{http_status, err.code, err.request_id, m.retryable};
   return Status(m.code, std::move(msg)).WithDetail(std::move(detail));

@@ -25,8 +25,8 @@ enum class S3Op {
 // Maps a non-2xx S3 response, or a 2xx whose body is an <Error> document.
 // `context` reads like "GET bucket/key". `request_id` is the
 // x-amz-request-id header, used when the body has none.
-Status S3ResponseToStatus(S3Op op, std::string_view context, int http_status,
-                          std::string_view body, std::string_view request_id);
+Status S3ResponseToStatus(S3Op op, std::string_view context, int http_status, std::string_view body,
+                          std::string_view request_id);
 
 // Maps a libcurl failure (a CURLcode) on the way to or from the server.
 // Connection, timeout and transfer errors are Unavailable and retryable;

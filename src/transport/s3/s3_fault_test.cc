@@ -20,8 +20,8 @@
 namespace worm {
 namespace {
 
-using ::worm::testing::StatusIs;
 using s3::testing::S3rver;
+using ::worm::testing::StatusIs;
 
 // Relays loopback TCP connections to `target_port`, after failing the first
 // `failures` connections: with an S3 503 SlowDown, or by closing them.
@@ -72,9 +72,10 @@ class FaultProxy {
       static const std::string body =
           "<?xml version=\"1.0\"?><Error><Code>SlowDown</Code><Message>Please reduce your "
           "request rate.</Message><RequestId>PROXY503</RequestId></Error>";
-      std::string resp = "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\n"
-                         "Connection: close\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\n\r\n" + body;
+      std::string resp =
+          "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\n"
+          "Connection: close\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body;
       (void)!write(c, resp.data(), resp.size());
     }
     close(c);

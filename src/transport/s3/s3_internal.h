@@ -60,7 +60,7 @@ struct S3Transport::Impl {
   std::unique_ptr<s3::HttpClient> http;
   Clock* clock = nullptr;
 
-  std::mutex probe_run_mu;  // one probe at a time
+  std::mutex probe_run_mu;      // one probe at a time
   mutable std::mutex probe_mu;  // guards `probe`
   mutable std::optional<S3ProbeResult> probe;
 

@@ -128,7 +128,8 @@ Result<S3ProbeResult> S3Transport::Probe() {
     return create.status();
   }
 
-  auto update = PutUnchecked(key, "probe-3", WriteOptions::Update("0123456789abcdef0123456789abcdef"));
+  auto update =
+      PutUnchecked(key, "probe-3", WriteOptions::Update("0123456789abcdef0123456789abcdef"));
   r.conditional_update = update.status().IsFailedPrecondition();
   summary << "PUT If-Match:<wrong etag>: "
           << (update.ok() ? "overwrote it (unsupported)" : update.status().ToString()) << "\n";
@@ -165,8 +166,8 @@ Status S3Transport::CreateBucket() {
   }
   call.body = body;
   ASSIGN_OR_RETURN(HttpResponse response, Send(call));
-  Status st = s3::CheckResponse(s3::S3Op::kWrite, "S3 create bucket " + impl_->address.bucket,
-                                response);
+  Status st =
+      s3::CheckResponse(s3::S3Op::kWrite, "S3 create bucket " + impl_->address.bucket, response);
   if (st.detail() && st.detail()->remote_code == "BucketAlreadyOwnedByYou") return Status::OK();
   return st;
 }

@@ -178,7 +178,8 @@ class S3WriteStream final : public WriteStream {
       call.headers.emplace_back("x-amz-meta-" + name, value);
     }
     ASSIGN_OR_RETURN(HttpResponse response, t_->Send(call));
-    RETURN_NOT_OK(s3::CheckResponse(S3Op::kWrite, Context() + " (create multipart upload)", response));
+    RETURN_NOT_OK(
+        s3::CheckResponse(S3Op::kWrite, Context() + " (create multipart upload)", response));
     ASSIGN_OR_RETURN(upload_id_, s3::ParseInitiateMultipartUpload(response.body));
     return Status::OK();
   }
@@ -200,8 +201,8 @@ class S3WriteStream final : public WriteStream {
 
   Result<std::string> UploadPart(int part, const std::string& body) {
     S3Call call{"PUT", t_->impl_->FullKey(key_)};
-    call.query = "partNumber=" + std::to_string(part) +
-                 "&uploadId=" + s3::UriEncode(upload_id_, false);
+    call.query =
+        "partNumber=" + std::to_string(part) + "&uploadId=" + s3::UriEncode(upload_id_, false);
     call.body = body;
     ASSIGN_OR_RETURN(HttpResponse response, t_->Send(call));
     RETURN_NOT_OK(s3::CheckResponse(S3Op::kWrite,

@@ -14,9 +14,9 @@
 
 namespace worm {
 
+using s3::HeaderList;
 using s3::HttpResponse;
 using s3::S3Call;
-using s3::HeaderList;
 using s3::S3Op;
 
 namespace s3 {
@@ -54,11 +54,13 @@ Result<S3Address> MakeS3Address(const S3Options& options) {
   }
   a.scheme = std::string(ep.substr(0, sep));
   if (a.scheme != "http" && a.scheme != "https") {
-    return Status::InvalidArgument("S3 endpoint '" + options.endpoint + "': scheme must be http or https");
+    return Status::InvalidArgument("S3 endpoint '" + options.endpoint +
+                                   "': scheme must be http or https");
   }
   std::string_view rest = ep.substr(sep + 3);
   a.host = std::string(rest.substr(0, rest.find('/')));
-  if (a.host.empty()) return Status::InvalidArgument("S3 endpoint '" + options.endpoint + "': no host");
+  if (a.host.empty())
+    return Status::InvalidArgument("S3 endpoint '" + options.endpoint + "': no host");
   a.path_style = options.path_style.value_or(true);
   return a;
 }
@@ -97,8 +99,8 @@ Status CheckReadConditions(const ReadOptions& options, const ObjectMeta& meta,
   if (!options.if_none_match.empty() &&
       (options.if_none_match == "*" || StripEtagQuotes(options.if_none_match) == meta.etag)) {
     return Status::FailedPrecondition(std::string(context) + ": If-None-Match " +
-                                      options.if_none_match + " failed, the object exists with ETag " +
-                                      meta.etag);
+                                      options.if_none_match +
+                                      " failed, the object exists with ETag " + meta.etag);
   }
   return Status::OK();
 }
@@ -150,8 +152,8 @@ Result<s3::HttpResponse> S3Transport::Send(S3Call& call) {
   parts.headers = std::move(call.headers);
   parts.headers.emplace_back("Host", im.address.HostHeader());
   if (!im.options.anonymous) {
-    std::string payload_hash = im.options.sign_payload ? Sha256Hex(call.body)
-                                                       : std::string(s3::kUnsignedPayload);
+    std::string payload_hash =
+        im.options.sign_payload ? Sha256Hex(call.body) : std::string(s3::kUnsignedPayload);
     s3::SigningScope scope{im.options.region, "s3", im.clock->NowMicros() / 1'000'000};
     s3::SignRequest(&parts, im.credentials, scope, payload_hash);
   }
@@ -313,10 +315,36 @@ void AddQuery(std::string* q, std::string_view key, std::string_view value) {
   *q += s3::UriEncode(key, false) + "=" + s3::UriEncode(value, false);
 }
 
+// Some servers (s3rver) ignore max-keys for common prefixes. Keeps the
+// first `max_keys` entries in key order and continues after the last one;
+// a common prefix is skipped whole by starting after its largest possible
+// key. True when the page was cut.
+bool TruncateToMaxKeys(int max_keys, ListPage* page, const std::string& key_prefix) {
+  size_t n = page->objects.size() + page->common_prefixes.size();
+  if (n <= static_cast<size_t>(max_keys)) return false;
+  size_t o = 0, p = 0;
+  std::string last;
+  bool last_is_prefix = false;
+  for (int taken = 0; taken < max_keys; ++taken) {
+    bool take_prefix =
+        o == page->objects.size() ||
+        (p < page->common_prefixes.size() && page->common_prefixes[p] < page->objects[o].key);
+    last_is_prefix = take_prefix;
+    last = take_prefix ? page->common_prefixes[p++] : page->objects[o++].key;
+  }
+  page->objects.resize(o);
+  page->common_prefixes.resize(p);
+  // U+10FFFF, the largest UTF-8 code point, sorts after any key in the prefix.
+  page->next_token = std::string(kStartAfterToken) + key_prefix + last +
+                     (last_is_prefix ? "\xF4\x8F\xBF\xBF" : "");
+  return true;
+}
+
 }  // namespace
 
 Result<ListPage> S3Transport::List(const ListRequest& request) {
-  std::string context = "S3 LIST s3://" + impl_->address.bucket + "/" + impl_->FullKey(request.prefix);
+  std::string context =
+      "S3 LIST s3://" + impl_->address.bucket + "/" + impl_->FullKey(request.prefix);
   if (request.max_keys < 1 || request.max_keys > 1000) {
     return Status::InvalidArgument(context + ": max_keys must be 1..1000, got " +
                                    std::to_string(request.max_keys));
@@ -350,6 +378,7 @@ Result<ListPage> S3Transport::List(const ListRequest& request) {
   for (std::string& p : parsed.common_prefixes) {
     if (p.compare(0, kp.size(), kp) == 0) page.common_prefixes.push_back(p.substr(kp.size()));
   }
+  if (TruncateToMaxKeys(request.max_keys, &page, kp)) return page;
   if (parsed.is_truncated) {
     if (!parsed.next_continuation_token.empty()) {
       page.next_token = parsed.next_continuation_token;
@@ -383,9 +412,9 @@ Result<PutResult> S3Transport::Copy(const Key& from, const Key& to, const WriteO
     return writer->Commit();
   }
   S3Call call{"PUT", impl_->FullKey(to)};
-  call.headers.emplace_back("x-amz-copy-source",
-                            "/" + impl_->address.bucket + "/" +
-                                s3::UriEncode(impl_->FullKey(from), /*keep_slash=*/true));
+  call.headers.emplace_back(
+      "x-amz-copy-source",
+      "/" + impl_->address.bucket + "/" + s3::UriEncode(impl_->FullKey(from), /*keep_slash=*/true));
   if (!options.content_type.empty() || !options.user_metadata.empty()) {
     call.headers.emplace_back("x-amz-metadata-directive", "REPLACE");
     AddWriteHeaders(options, &call.headers);

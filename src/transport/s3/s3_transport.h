@@ -106,8 +106,7 @@ struct S3ProbeResult {
   std::string summary;              // one line per finding, for `worm doctor`
 };
 
-class S3Transport final : public Transport,
-                          public std::enable_shared_from_this<S3Transport> {
+class S3Transport final : public Transport, public std::enable_shared_from_this<S3Transport> {
  public:
   // Resolves credentials (unless given or anonymous) and validates options;
   // makes no request. InvalidArgument for bad options, Unauthenticated when

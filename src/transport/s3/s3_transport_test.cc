@@ -14,10 +14,10 @@
 namespace worm {
 namespace {
 
+using s3::testing::S3rver;
 using ::testing::HasSubstr;
 using ::worm::testing::StatusIs;
 using ::worm::testing::StatusIsWithMessage;
-using s3::testing::S3rver;
 
 class S3TransportTest : public ::testing::Test {
  protected:
@@ -337,8 +337,9 @@ TEST_F(S3TransportTest, S3rverLacksConditionalWritesSoTheyAreRefused) {
   EXPECT_FALSE(caps.conditional_update);
 
   ASSERT_OK_AND_ASSIGN(PutResult put, t_->Put("cas", "v1", {}));
-  EXPECT_THAT(t_->Put("cas", "v2", WriteOptions::Create()),
-              StatusIsWithMessage(StatusCode::kUnimplemented, "does not honour conditional writes"));
+  EXPECT_THAT(
+      t_->Put("cas", "v2", WriteOptions::Create()),
+      StatusIsWithMessage(StatusCode::kUnimplemented, "does not honour conditional writes"));
   EXPECT_THAT(t_->Put("cas", "v2", WriteOptions::Update(put.etag)),
               StatusIs(StatusCode::kUnimplemented));
   EXPECT_THAT(t_->OpenWrite("cas", WriteOptions::Create()), StatusIs(StatusCode::kUnimplemented));

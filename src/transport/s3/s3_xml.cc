@@ -1,9 +1,8 @@
 #include "transport/s3/s3_xml.h"
 
-#include <pugixml.hpp>
-
 #include <cstdlib>
 #include <ctime>
+#include <pugixml.hpp>
 
 #include "transport/s3/sigv4.h"
 
@@ -79,8 +78,8 @@ Result<std::string> ParseResultEtag(std::string_view xml, std::string_view root)
 std::string BuildCompleteMultipartUpload(const std::vector<std::string>& part_etags) {
   std::string out = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
   for (size_t i = 0; i < part_etags.size(); ++i) {
-    out += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>\"" +
-           part_etags[i] + "\"</ETag></Part>";
+    out += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>\"" + part_etags[i] +
+           "\"</ETag></Part>";
   }
   out += "</CompleteMultipartUpload>";
   return out;

@@ -34,8 +34,9 @@ TEST(S3XmlTest, ParsesListObjectsV2WithUrlEncoding) {
 }
 
 TEST(S3XmlTest, RawKeysWhenTheServerIgnoresEncodingType) {
-  const char* xml = "<ListBucketResult><IsTruncated>false</IsTruncated>"
-                    "<Contents><Key>a%20b+c</Key><Size>1</Size></Contents></ListBucketResult>";
+  const char* xml =
+      "<ListBucketResult><IsTruncated>false</IsTruncated>"
+      "<Contents><Key>a%20b+c</Key><Size>1</Size></Contents></ListBucketResult>";
   ASSERT_OK_AND_ASSIGN(ListObjectsV2Result r, ParseListObjectsV2(xml));
   EXPECT_EQ(r.objects.at(0).key, "a%20b+c");
   EXPECT_FALSE(r.is_truncated);
@@ -44,9 +45,10 @@ TEST(S3XmlTest, RawKeysWhenTheServerIgnoresEncodingType) {
 }
 
 TEST(S3XmlTest, MultipartDocuments) {
-  ASSERT_OK_AND_ASSIGN(std::string id, ParseInitiateMultipartUpload(
-      "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
-      "<UploadId>VXBsb2FkIElE</UploadId></InitiateMultipartUploadResult>"));
+  ASSERT_OK_AND_ASSIGN(std::string id,
+                       ParseInitiateMultipartUpload(
+                           "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
+                           "<UploadId>VXBsb2FkIElE</UploadId></InitiateMultipartUploadResult>"));
   EXPECT_EQ(id, "VXBsb2FkIElE");
   EXPECT_EQ(BuildCompleteMultipartUpload({"a", "b"}),
             "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"

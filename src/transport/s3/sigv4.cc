@@ -35,8 +35,9 @@ std::tm UtcTime(int64_t unix_seconds) {
 }
 
 bool IsUnsignedHeader(std::string_view lower_name) {
-  static constexpr std::string_view kSkip[] = {"authorization", "user-agent",        "expect",
-                                               "connection",    "transfer-encoding", "x-amzn-trace-id"};
+  static constexpr std::string_view kSkip[] = {
+      "authorization", "user-agent",        "expect",
+      "connection",    "transfer-encoding", "x-amzn-trace-id"};
   return std::find(std::begin(kSkip), std::end(kSkip), lower_name) != std::end(kSkip);
 }
 
@@ -59,9 +60,9 @@ SigningResult Sign(const HttpRequestParts& request, const SigningCredentials& cr
                    std::string_view exclude_query_key) {
   SigningResult r;
   CanonicalHeaders headers = CanonicalizeHeaders(request.headers);
-  r.canonical_request = BuildCanonicalRequest(request.method, CanonicalUri(request.path),
-                                              CanonicalQueryString(request.query, exclude_query_key),
-                                              headers, payload_hash);
+  r.canonical_request = BuildCanonicalRequest(
+      request.method, CanonicalUri(request.path),
+      CanonicalQueryString(request.query, exclude_query_key), headers, payload_hash);
   std::string cred_scope = CredentialScope(scope.unix_seconds, scope.region, scope.service);
   r.string_to_sign = BuildStringToSign(scope.unix_seconds, cred_scope, r.canonical_request);
   std::string key = DeriveSigningKey(credentials.secret_access_key, scope.unix_seconds,
@@ -124,12 +125,14 @@ std::string FormatAmzDate(int64_t unix_seconds) {
   return buf;
 }
 
-std::string FormatDateStamp(int64_t unix_seconds) { return FormatAmzDate(unix_seconds).substr(0, 8); }
+std::string FormatDateStamp(int64_t unix_seconds) {
+  return FormatAmzDate(unix_seconds).substr(0, 8);
+}
 
 Result<int64_t> ParseAmzDate(std::string_view s) {
   if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') {
-    return Status::InvalidArgument("x-amz-date: expected YYYYMMDDTHHMMSSZ, got '" +
-                                   std::string(s) + "'");
+    return Status::InvalidArgument("x-amz-date: expected YYYYMMDDTHHMMSSZ, got '" + std::string(s) +
+                                   "'");
   }
   std::tm tm{};
   std::string str(s);
@@ -188,7 +191,8 @@ std::string CanonicalHeaderValue(std::string_view value) {
   return out;
 }
 
-CanonicalHeaders CanonicalizeHeaders(const HeaderList& headers, const std::vector<std::string>& only) {
+CanonicalHeaders CanonicalizeHeaders(const HeaderList& headers,
+                                     const std::vector<std::string>& only) {
   std::map<std::string, std::string> merged;
   for (const auto& [name, value] : headers) {
     std::string lower = ToLower(name);
@@ -209,8 +213,8 @@ CanonicalHeaders CanonicalizeHeaders(const HeaderList& headers, const std::vecto
 }
 
 std::string BuildCanonicalRequest(std::string_view method, std::string_view canonical_uri,
-                                  std::string_view canonical_query,
-                                  const CanonicalHeaders& headers, std::string_view payload_hash) {
+                                  std::string_view canonical_query, const CanonicalHeaders& headers,
+                                  std::string_view payload_hash) {
   std::string out;
   out.reserve(256 + headers.canonical.size());
   out.append(method).append("\n");
@@ -234,8 +238,8 @@ std::string BuildStringToSign(int64_t unix_seconds, std::string_view scope,
          std::string(scope) + "\n" + Sha256Hex(canonical_request);
 }
 
-std::string DeriveSigningKey(std::string_view secret, int64_t unix_seconds,
-                             std::string_view region, std::string_view service) {
+std::string DeriveSigningKey(std::string_view secret, int64_t unix_seconds, std::string_view region,
+                             std::string_view service) {
   std::string k = HmacSha256Raw("AWS4" + std::string(secret), FormatDateStamp(unix_seconds));
   k = HmacSha256Raw(k, region);
   k = HmacSha256Raw(k, service);

@@ -44,10 +44,10 @@ struct SigningScope {
 
 // An HTTP request as it goes on the wire, without its body.
 struct HttpRequestParts {
-  std::string method;   // "GET", "PUT", ...
-  std::string path;     // percent-encoded wire path, e.g. "/bucket/a%20b"
-  std::string query;    // wire query string without '?', e.g. "list-type=2"
-  HeaderList headers;   // names in any case; must include Host
+  std::string method;  // "GET", "PUT", ...
+  std::string path;    // percent-encoded wire path, e.g. "/bucket/a%20b"
+  std::string query;   // wire query string without '?', e.g. "list-type=2"
+  HeaderList headers;  // names in any case; must include Host
 };
 
 // The intermediate and final values of one signature, for tests and for
@@ -97,16 +97,16 @@ CanonicalHeaders CanonicalizeHeaders(const HeaderList& headers,
                                      const std::vector<std::string>& only = {});
 
 std::string BuildCanonicalRequest(std::string_view method, std::string_view canonical_uri,
-                                  std::string_view canonical_query,
-                                  const CanonicalHeaders& headers, std::string_view payload_hash);
+                                  std::string_view canonical_query, const CanonicalHeaders& headers,
+                                  std::string_view payload_hash);
 // "20130524/us-east-1/s3/aws4_request".
 std::string CredentialScope(int64_t unix_seconds, std::string_view region,
                             std::string_view service);
 std::string BuildStringToSign(int64_t unix_seconds, std::string_view scope,
                               std::string_view canonical_request);
 // The raw (binary) signing key: HMAC chain over date, region, service.
-std::string DeriveSigningKey(std::string_view secret, int64_t unix_seconds,
-                             std::string_view region, std::string_view service);
+std::string DeriveSigningKey(std::string_view secret, int64_t unix_seconds, std::string_view region,
+                             std::string_view service);
 // Lowercase hex HMAC-SHA256 of the string to sign.
 std::string ComputeSignature(std::string_view signing_key, std::string_view string_to_sign);
 

@@ -76,8 +76,8 @@ TEST_P(SigV4GoldenTest, MatchesGoldenFiles) {
 
   SigningResult result;
   if (ctx.contains("presign_expires")) {
-    ASSERT_OK_AND_ASSIGN(result,
-                         PresignRequest(&req.parts, creds, scope, ctx["presign_expires"].get<int64_t>()));
+    ASSERT_OK_AND_ASSIGN(
+        result, PresignRequest(&req.parts, creds, scope, ctx["presign_expires"].get<int64_t>()));
     std::string host;
     for (const auto& [k, v] : req.parts.headers) {
       if (k == "Host") host = CanonicalHeaderValue(v);
@@ -85,8 +85,8 @@ TEST_P(SigV4GoldenTest, MatchesGoldenFiles) {
     ExpectGolden(dir + "presigned-url.txt",
                  "https://" + host + req.parts.path + "?" + req.parts.query + "\n");
   } else {
-    std::string payload = ctx["payload"] == "sha256" ? Sha256Hex(req.body)
-                                                      : ctx["payload"].get<std::string>();
+    std::string payload =
+        ctx["payload"] == "sha256" ? Sha256Hex(req.body) : ctx["payload"].get<std::string>();
     result = SignRequest(&req.parts, creds, scope, payload);
     ExpectGolden(dir + "authorization.txt", result.authorization + "\n");
   }
@@ -141,8 +141,11 @@ TEST(SigV4Test, CanonicalQuerySortsEncodedPairs) {
 
 TEST(SigV4Test, CanonicalHeadersTrimCollapseAndMerge) {
   EXPECT_EQ(CanonicalHeaderValue("  a   b  c "), "a b c");
-  HeaderList h = {{"Host", "x"}, {"X-Amz-Meta-A", " 1 "}, {"x-amz-meta-a", "2"},
-                  {"User-Agent", "u"}, {"Authorization", "z"}};
+  HeaderList h = {{"Host", "x"},
+                  {"X-Amz-Meta-A", " 1 "},
+                  {"x-amz-meta-a", "2"},
+                  {"User-Agent", "u"},
+                  {"Authorization", "z"}};
   CanonicalHeaders c = CanonicalizeHeaders(h);
   EXPECT_EQ(c.canonical, "host:x\nx-amz-meta-a:1,2\n");
   EXPECT_EQ(c.signed_headers, "host;x-amz-meta-a");
@@ -172,8 +175,8 @@ TEST(SigV4Test, PresignS3UrlMatchesAwsPublishedExample) {
   a.bucket = "examplebucket";
   a.path_style = false;
   SigningCredentials creds{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
-  ASSERT_OK_AND_ASSIGN(std::string url,
-                       PresignS3Url(a, creds, {"us-east-1", "s3", 1369353600}, "GET", "test.txt", 86400));
+  ASSERT_OK_AND_ASSIGN(std::string url, PresignS3Url(a, creds, {"us-east-1", "s3", 1369353600},
+                                                     "GET", "test.txt", 86400));
   EXPECT_EQ(url,
             "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
             "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"

@@ -66,10 +66,10 @@ Status S3rver::Launch(int port) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Status::Internal("s3rver: pipe failed");
   std::string node = FindOnPath("node");
-  std::vector<std::string> args = {node,      ScriptPath().string(),  "--directory",
-                                   dir_.string(), "--address",          "127.0.0.1",
-                                   "--port",  std::to_string(port),    "--silent",
-                                   "--configure-bucket", bucket_};
+  std::vector<std::string> args = {
+      node,        ScriptPath().string(), "--directory", dir_.string(),
+      "--address", "127.0.0.1",           "--port",      std::to_string(port),
+      "--silent",  "--configure-bucket",  bucket_};
   pid_t pid = fork();
   if (pid == 0) {
     dup2(pipe_fds[1], STDOUT_FILENO);

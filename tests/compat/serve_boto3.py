@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""boto3 (Debian's 1.26) against `worm serve`: buckets, objects, metadata,
+paginated listings, batch delete, copy, ranges, conditional GET, presigned
+URLs, managed multipart transfers, and S3 error codes."""
+import hashlib
+import os
+import sys
+import tempfile
+import unittest
+import urllib.request
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_util import ACCESS_KEY, SECRET_KEY, WormServe  # noqa: E402
+
+SERVER = None
+
+
+def client():
+    return boto3.client(
+        "s3", endpoint_url=SERVER.url, aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+
+
+def error_code(fn):
+    try:
+        fn()
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    return None
+
+
+class Boto3Test(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = client()
+        cls.s3.create_bucket(Bucket="boto")
+
+    def test_put_get_head_metadata(self):
+        r = self.s3.put_object(Bucket="boto", Key="a/b.json", Body=b'{"x":1}',
+                               ContentType="application/json", Metadata={"color": "blue"})
+        self.assertEqual(r["ETag"], '"%s"' % hashlib.md5(b'{"x":1}').hexdigest())
+        g = self.s3.get_object(Bucket="boto", Key="a/b.json")
+        self.assertEqual(g["Body"].read(), b'{"x":1}')
+        self.assertEqual(g["ContentType"], "application/json")
+        self.assertEqual(g["Metadata"], {"color": "blue"})
+        h = self.s3.head_object(Bucket="boto", Key="a/b.json")
+        self.assertEqual(h["ContentLength"], 7)
+
+    def test_errors(self):
+        self.assertEqual(error_code(lambda: self.s3.get_object(Bucket="boto", Key="none")),
+                         "NoSuchKey")
+        self.assertEqual(error_code(lambda: self.s3.head_object(Bucket="boto", Key="none")), "404")
+        self.assertEqual(error_code(lambda: self.s3.list_objects_v2(Bucket="missing-bucket")),
+                         "NoSuchBucket")
+        bad = boto3.client("s3", endpoint_url=SERVER.url, aws_access_key_id=ACCESS_KEY,
+                           aws_secret_access_key="wrong", region_name="us-east-1",
+                           config=Config(s3={"addressing_style": "path"}))
+        self.assertEqual(error_code(lambda: bad.list_buckets()), "SignatureDoesNotMatch")
+
+    def test_paginated_listing_and_batch_delete(self):
+        keys = ["p/%04d" % i for i in range(1100)]
+        for k in keys:
+            self.s3.put_object(Bucket="boto", Key=k, Body=b"x")
+        seen = []
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket="boto", Prefix="p/"):
+            seen += [o["Key"] for o in page.get("Contents", [])]
+        self.assertEqual(seen, keys)
+        v1 = []
+        for page in self.s3.get_paginator("list_objects").paginate(Bucket="boto", Prefix="p/",
+                                                                    PaginationConfig={"PageSize": 300}):
+            v1 += [o["Key"] for o in page.get("Contents", [])]
+        self.assertEqual(v1, keys)
+        d = self.s3.list_objects_v2(Bucket="boto", Prefix="p/", Delimiter="/", MaxKeys=5)
+        self.assertEqual(d["KeyCount"], 5)
+        for i in range(0, 1100, 1000):
+            r = self.s3.delete_objects(Bucket="boto", Delete={
+                "Objects": [{"Key": k} for k in keys[i:i + 1000]], "Quiet": True})
+            self.assertEqual(r.get("Errors", []), [])
+        self.assertEqual(self.s3.list_objects_v2(Bucket="boto", Prefix="p/")["KeyCount"], 0)
+
+    def test_copy_range_conditional(self):
+        self.s3.put_object(Bucket="boto", Key="src", Body=b"0123456789", Metadata={"a": "1"})
+        self.s3.copy_object(Bucket="boto", Key="dst", CopySource={"Bucket": "boto", "Key": "src"})
+        self.assertEqual(self.s3.head_object(Bucket="boto", Key="dst")["Metadata"], {"a": "1"})
+        self.s3.copy_object(Bucket="boto", Key="dst2", CopySource="boto/src",
+                            MetadataDirective="REPLACE", Metadata={"b": "2"})
+        self.assertEqual(self.s3.head_object(Bucket="boto", Key="dst2")["Metadata"], {"b": "2"})
+        r = self.s3.get_object(Bucket="boto", Key="src", Range="bytes=2-5")
+        self.assertEqual(r["Body"].read(), b"2345")
+        self.assertEqual(r["ContentRange"], "bytes 2-5/10")
+        etag = self.s3.head_object(Bucket="boto", Key="src")["ETag"]
+        self.assertEqual(error_code(lambda: self.s3.get_object(Bucket="boto", Key="src",
+                                                               IfNoneMatch=etag)), "304")
+        self.assertEqual(error_code(lambda: self.s3.get_object(Bucket="boto", Key="src",
+                                                               IfMatch='"nope"')),
+                         "PreconditionFailed")
+        self.assertEqual(error_code(lambda: self.s3.get_object(Bucket="boto", Key="src",
+                                                               Range="bytes=100-200")),
+                         "InvalidRange")
+        r = self.s3.get_object(Bucket="boto", Key="src", ResponseContentType="text/x-test")
+        self.assertEqual(r["ContentType"], "text/x-test")
+
+    def test_presigned_urls(self):
+        self.s3.put_object(Bucket="boto", Key="pre", Body=b"presigned")
+        url = self.s3.generate_presigned_url("get_object", Params={"Bucket": "boto", "Key": "pre"},
+                                             ExpiresIn=60)
+        self.assertEqual(urllib.request.urlopen(url).read(), b"presigned")
+        put = self.s3.generate_presigned_url("put_object",
+                                             Params={"Bucket": "boto", "Key": "pre2"}, ExpiresIn=60)
+        req = urllib.request.Request(put, data=b"via url", method="PUT")
+        urllib.request.urlopen(req).read()
+        self.assertEqual(self.s3.get_object(Bucket="boto", Key="pre2")["Body"].read(), b"via url")
+
+    def test_managed_multipart_transfer(self):
+        data = os.urandom(12 * 1024 * 1024 + 123)
+        cfg = TransferConfig(multipart_threshold=5 * 1024 * 1024,
+                             multipart_chunksize=5 * 1024 * 1024)
+        with tempfile.TemporaryDirectory() as d:
+            src, dst = os.path.join(d, "in"), os.path.join(d, "out")
+            with open(src, "wb") as f:
+                f.write(data)
+            self.s3.upload_file(src, "boto", "big/file.bin", Config=cfg)
+            head = self.s3.head_object(Bucket="boto", Key="big/file.bin")
+            self.assertTrue(head["ETag"].endswith('-3"'), head["ETag"])
+            self.s3.download_file("boto", "big/file.bin", dst, Config=cfg)
+            with open(dst, "rb") as f:
+                self.assertEqual(hashlib.sha256(f.read()).digest(), hashlib.sha256(data).digest())
+
+    def test_low_level_multipart_and_abort(self):
+        up = self.s3.create_multipart_upload(Bucket="boto", Key="mp")
+        uid = up["UploadId"]
+        p1 = self.s3.upload_part(Bucket="boto", Key="mp", UploadId=uid, PartNumber=1,
+                                 Body=b"a" * (5 * 1024 * 1024))
+        self.s3.put_object(Bucket="boto", Key="copysrc", Body=b"copied part")
+        p2 = self.s3.upload_part_copy(Bucket="boto", Key="mp", UploadId=uid, PartNumber=2,
+                                      CopySource="boto/copysrc", CopySourceRange="bytes=0-5")
+        parts = self.s3.list_parts(Bucket="boto", Key="mp", UploadId=uid)["Parts"]
+        self.assertEqual([p["PartNumber"] for p in parts], [1, 2])
+        uploads = self.s3.list_multipart_uploads(Bucket="boto")["Uploads"]
+        self.assertIn(uid, [u["UploadId"] for u in uploads])
+        self.s3.complete_multipart_upload(Bucket="boto", Key="mp", UploadId=uid, MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": p1["ETag"]},
+                      {"PartNumber": 2, "ETag": p2["CopyPartResult"]["ETag"]}]})
+        body = self.s3.get_object(Bucket="boto", Key="mp")["Body"].read()
+        self.assertEqual(body, b"a" * (5 * 1024 * 1024) + b"copied")
+        up2 = self.s3.create_multipart_upload(Bucket="boto", Key="mp2")
+        self.s3.abort_multipart_upload(Bucket="boto", Key="mp2", UploadId=up2["UploadId"])
+        self.assertEqual(error_code(lambda: self.s3.list_parts(
+            Bucket="boto", Key="mp2", UploadId=up2["UploadId"])), "NoSuchUpload")
+
+    def test_bucket_lifecycle(self):
+        self.s3.create_bucket(Bucket="tmp-bucket")
+        names = [b["Name"] for b in self.s3.list_buckets()["Buckets"]]
+        self.assertIn("tmp-bucket", names)
+        self.s3.head_bucket(Bucket="tmp-bucket")
+        self.s3.put_object(Bucket="tmp-bucket", Key="k", Body=b"v")
+        self.assertEqual(error_code(lambda: self.s3.delete_bucket(Bucket="tmp-bucket")),
+                         "BucketNotEmpty")
+        self.s3.delete_object(Bucket="tmp-bucket", Key="k")
+        self.s3.delete_bucket(Bucket="tmp-bucket")
+        self.assertEqual(error_code(lambda: self.s3.create_bucket(Bucket="Bad_Bucket")),
+                         "InvalidBucketName")
+
+
+if __name__ == "__main__":
+    SERVER = WormServe(extra=["--no-fsync"]).start()
+    try:
+        result = unittest.main(exit=False, verbosity=2).result
+    finally:
+        SERVER.close()
+    sys.exit(0 if result.wasSuccessful() else 1)

@@ -202,6 +202,9 @@ class ModelStore {
   };
   Result<TrashKeys> TrashKeysOf(const EntityIds& ids) const;
   Status PurgeTrash(const EntityIds& ids);
+  Status FinishSoftDelete(const EntityIds& ids, const TrashKeys& k, const Stored& tomb,
+                          const std::optional<Stored>& copy, const std::optional<Stored>& live,
+                          std::vector<std::string>* actions);
   Result<Entity> CreateOnce(const Json& input, const EntityIds& ids, const std::string& actor);
   Result<Entity> CommitLive(const EntityIds& ids, const std::string& key, const std::string& op,
                             const Json& after, const std::optional<Stored>& current,

@@ -2,18 +2,21 @@
 // hard) and Restore, each ordered so that a crash at any step leaves a state
 // that RepairTrash completes or undoes:
 //
-//   soft delete: (0) drop an old tombstone, (1) copy the document to the
-//                trash, (2) write the tombstone (state "deleted": the commit
-//                point without an oplog), (3) delete the live object.
-//   restore:     (0) mark the tombstone "restoring" (commit point), (1) create
-//                the live object, (2) delete the tombstone, (3) the copy.
+//   soft delete: (1) tombstone {state "deleting", etag of the live object}
+//                (the commit point without an oplog), (2) copy the document
+//                to the trash, (3) delete the live object (If-Match),
+//                (4) tombstone state "deleted".
+//   restore:     (1) tombstone state "restoring" (commit point), (2) create
+//                the live object, (3) delete the tombstone, (4) the copy.
 //
-// States RepairTrash meets and what it does:
-//   copy, no tombstone, live present        -> drop the copy (undo / finish)
-//   tombstone "deleted", live == copy       -> delete the live object
-//   tombstone "restoring"                   -> create live if missing (no
-//                                              oplog) then drop tombstone+copy
-//   tombstone without a copy                -> drop the tombstone
+// RepairTrash:
+//   tombstone "deleting"   -> finish: copy, delete live, mark "deleted" (or
+//                             undo when the live object changed meanwhile)
+//   tombstone "restoring"  -> finish: create live if missing (with an oplog
+//                             and no restore entry: undo), drop tombstone+copy
+//   tombstone "deleted"    -> consistent (a live object with the same id is a
+//                             new entity); without a copy: drop the tombstone
+//   copy, no tombstone, live present -> drop the copy (restore leftovers)
 // With an oplog the log decides first (RollForward), then these rules tidy.
 #include "core/hash.h"
 #include "engine/engine_internal.h"
@@ -33,21 +36,24 @@ Status ModelStore::MaterializeSoftDelete(const EntityIds& ids, const Stored& liv
                                          bool undo_on_race) {
   ASSIGN_OR_RETURN(TrashKeys k, TrashKeysOf(ids));
   Transport* t = transport();
-  RETURN_NOT_OK(t->Delete(k.tomb, {}).WithContext(Describe(ids) + ": soft delete"));
-  RETURN_NOT_OK(t->Put(k.doc, live.bytes, {}).status().WithContext(Describe(ids) + ": to trash"));
+  const std::string who = Describe(ids) + ": soft delete";
   Json tomb = {{"deletedAt", project_->Now()}, {"actor", actor},    {"reason", reason},
-               {"originalKey", k.live},         {"etag", live.etag}, {"state", "deleted"}};
-  RETURN_NOT_OK(t->Put(k.tomb, Serialize(tomb), {}).status().WithContext(Describe(ids)));
+               {"originalKey", k.live},         {"etag", live.etag}, {"state", "deleting"}};
+  RETURN_NOT_OK(t->Put(k.tomb, Serialize(tomb), {}).status().WithContext(who));
+  RETURN_NOT_OK(t->Put(k.doc, live.bytes, {}).status().WithContext(who));
   Status st = t->Delete(k.live, DeleteOptions{live.etag});
-  if (st.ok()) return st;
-  if (!st.IsFailedPrecondition()) return st.WithContext(Describe(ids) + ": soft delete");
-  if (!undo_on_race) return Status::OK();
-  auto now = t->Head(k.live, {});
-  if (now.status().IsNotFound()) return Status::OK();  // deleted concurrently: done
-  // Changed concurrently: take the trash copy back and let the caller retry.
-  RETURN_NOT_OK(t->Delete(k.tomb, {}));
-  RETURN_NOT_OK(t->Delete(k.doc, {}));
-  return LostRace(Describe(ids) + ": changed while being deleted");
+  if (!st.ok() && !st.IsFailedPrecondition()) return st.WithContext(who);
+  if (st.IsFailedPrecondition() && undo_on_race) {
+    auto now = t->Head(k.live, {});
+    if (now.ok()) {
+      // Changed concurrently: take the trash entry back and let the caller retry.
+      RETURN_NOT_OK(t->Delete(k.tomb, {}));
+      RETURN_NOT_OK(t->Delete(k.doc, {}));
+      return LostRace(Describe(ids) + ": changed while being deleted");
+    }
+  }
+  tomb["state"] = "deleted";
+  return t->Put(k.tomb, Serialize(tomb), {}).status().WithContext(who);
 }
 
 Status ModelStore::PurgeTrash(const EntityIds& ids) {
@@ -143,6 +149,11 @@ Result<Entity> ModelStore::RestoreOnce(const EntityIds& ids, const std::string& 
   ASSIGN_OR_RETURN(std::optional<Stored> tomb, Read(k.tomb));
   ASSIGN_OR_RETURN(std::optional<Stored> copy, Read(k.doc));
   if (!tomb || !copy) return Status::NotFound(Describe(ids) + ": not in the trash");
+  if (tomb->doc.value("state", std::string()) == "deleting") {
+    std::vector<std::string> ignored;
+    RETURN_NOT_OK(RepairTrash(ids, &ignored));
+    return LostRace(Describe(ids) + ": finished an interrupted delete first");
+  }
   ASSIGN_OR_RETURN(std::optional<Stored> live, Read(k.live));
   OplogHead head;
   if (model_->oplog) {
@@ -198,40 +209,63 @@ Status ModelStore::RepairTrash(const EntityIds& ids, std::vector<std::string>* a
   if (!tomb) {
     if (copy && live) {
       RETURN_NOT_OK(t->Delete(k.doc, {}));
-      actions->push_back(who + "removed a trash copy left by an interrupted delete or restore");
+      actions->push_back(who + "removed a trash copy left by an interrupted restore");
     }
     return Status::OK();
   }
+  const std::string state = tomb->doc.value("state", std::string("deleted"));
+  if (state == "deleting") return FinishSoftDelete(ids, k, *tomb, copy, live, actions);
   if (!copy) {
     RETURN_NOT_OK(t->Delete(k.tomb, {}));
     actions->push_back(who + "removed a tombstone without a trash copy");
     return Status::OK();
   }
-  if (tomb->doc.value("state", std::string()) == "restoring") {
-    if (!live && model_->oplog) {
-      // The restore never reached the oplog: undo it.
-      Json back = tomb->doc;
-      back["state"] = "deleted";
-      RETURN_NOT_OK(t->Put(k.tomb, Serialize(back), WriteOptions::Update(tomb->etag)).status());
-      actions->push_back(who + "undid an interrupted restore");
-      return Status::OK();
-    }
-    if (!live) {
-      Json doc = copy->doc;
-      doc["updatedAt"] = project_->Now();
-      auto put = t->Put(k.live, Serialize(doc), WriteOptions::Create());
-      if (!put.ok() && !put.status().IsAlreadyExists()) return put.status();
-    }
-    RETURN_NOT_OK(t->Delete(k.tomb, {}));
-    RETURN_NOT_OK(t->Delete(k.doc, {}));
-    actions->push_back(who + "completed an interrupted restore");
+  if (state != "restoring") return Status::OK();
+  if (!live && model_->oplog) {
+    // The restore never reached the oplog: undo it.
+    Json back = tomb->doc;
+    back["state"] = "deleted";
+    RETURN_NOT_OK(t->Put(k.tomb, Serialize(back), WriteOptions::Update(tomb->etag)).status());
+    actions->push_back(who + "undid an interrupted restore");
     return Status::OK();
   }
-  if (live && live->etag == copy->etag) {
+  if (!live) {
+    Json doc = copy->doc;
+    doc["updatedAt"] = project_->Now();
+    auto put = t->Put(k.live, Serialize(doc), WriteOptions::Create());
+    if (!put.ok() && !put.status().IsAlreadyExists()) return put.status();
+  }
+  RETURN_NOT_OK(t->Delete(k.tomb, {}));
+  RETURN_NOT_OK(t->Delete(k.doc, {}));
+  actions->push_back(who + "completed an interrupted restore");
+  return Status::OK();
+}
+
+Status ModelStore::FinishSoftDelete(const EntityIds& ids, const TrashKeys& k, const Stored& tomb,
+                                    const std::optional<Stored>& copy,
+                                    const std::optional<Stored>& live,
+                                    std::vector<std::string>* actions) {
+  Transport* t = transport();
+  const std::string etag = tomb.doc.value("etag", std::string());
+  std::string who = Describe(ids) + ": ";
+  if (live && live->etag != etag) {
+    // The live entity changed after the tombstone: the delete lost; undo it.
+    RETURN_NOT_OK(t->Delete(k.tomb, {}));
+    if (copy && copy->etag == etag) RETURN_NOT_OK(t->Delete(k.doc, {}));
+    actions->push_back(who + "undid a soft delete that lost to a concurrent update");
+    return Status::OK();
+  }
+  if (live) {
+    if (!copy || copy->etag != etag) RETURN_NOT_OK(t->Put(k.doc, live->bytes, {}).status());
     Status st = t->Delete(k.live, DeleteOptions{live->etag});
     if (!st.ok() && !st.IsFailedPrecondition()) return st;
-    actions->push_back(who + "completed an interrupted soft delete");
+  } else if (!copy || copy->etag != etag) {
+    return Status::DataLoss(k.tomb + ": interrupted soft delete lost the document copy");
   }
+  Json done = tomb.doc;
+  done["state"] = "deleted";
+  RETURN_NOT_OK(t->Put(k.tomb, Serialize(done), WriteOptions::Update(tomb.etag)).status());
+  actions->push_back(who + "completed an interrupted soft delete");
   return Status::OK();
 }
 

@@ -36,7 +36,7 @@ std::vector<std::string> Keys(const QueryResult& r) {
   return out;
 }
 
-QueryResult Run(const Json& query, const Docs& docs, EvaluatorOptions options = {}) {
+QueryResult Exec(const Json& query, const Docs& docs, EvaluatorOptions options = {}) {
   auto q = CompiledQuery::Compile(query);
   EXPECT_TRUE(q.ok()) << q.status().ToString();
   if (!q.ok()) return {};
@@ -50,60 +50,60 @@ using V = std::vector<std::string>;
 TEST(EvaluatorTest, UnsortedResultsAreInKeyOrder) {
   Docs docs = Sample();
   std::reverse(docs.begin(), docs.end());
-  EXPECT_EQ(Keys(Run({{"where", {{"status", "active"}}}}, docs)), (V{"a", "c", "d", "f"}));
+  EXPECT_EQ(Keys(Exec({{"where", {{"status", "active"}}}}, docs)), (V{"a", "c", "d", "f"}));
 }
 
 TEST(EvaluatorTest, SortAscendingMissingAndNullFirst) {
-  EXPECT_EQ(Keys(Run({{"sort", {"amount"}}}, Sample())), (V{"d", "e", "f", "b", "a", "c"}));
+  EXPECT_EQ(Keys(Exec({{"sort", {"amount"}}}, Sample())), (V{"d", "e", "f", "b", "a", "c"}));
 }
 
 TEST(EvaluatorTest, SortDescendingTiesBrokenByKeyAscending) {
-  EXPECT_EQ(Keys(Run({{"sort", "-amount"}}, Sample())), (V{"a", "c", "b", "f", "e", "d"}));
+  EXPECT_EQ(Keys(Exec({{"sort", "-amount"}}, Sample())), (V{"a", "c", "b", "f", "e", "d"}));
 }
 
 TEST(EvaluatorTest, MultiKeySort) {
-  EXPECT_EQ(Keys(Run({{"sort", {"status", "-createdAt"}}}, Sample())),
+  EXPECT_EQ(Keys(Exec({{"sort", {"status", "-createdAt"}}}, Sample())),
             (V{"f", "d", "a", "c", "b", "e"}));
 }
 
 TEST(EvaluatorTest, StringSortIsByteOrder) {
-  EXPECT_EQ(Keys(Run({{"sort", {"name"}}}, Sample())), (V{"a", "c", "f", "b", "d", "e"}));
+  EXPECT_EQ(Keys(Exec({{"sort", {"name"}}}, Sample())), (V{"a", "c", "f", "b", "d", "e"}));
 }
 
 TEST(EvaluatorTest, LimitAndOffset) {
-  EXPECT_EQ(Keys(Run({{"sort", {"createdAt"}}, {"limit", 2}}, Sample())), (V{"b", "c"}));
-  EXPECT_EQ(Keys(Run({{"sort", {"createdAt"}}, {"limit", 2}, {"offset", 2}}, Sample())),
+  EXPECT_EQ(Keys(Exec({{"sort", {"createdAt"}}, {"limit", 2}}, Sample())), (V{"b", "c"}));
+  EXPECT_EQ(Keys(Exec({{"sort", {"createdAt"}}, {"limit", 2}, {"offset", 2}}, Sample())),
             (V{"a", "e"}));
-  EXPECT_EQ(Keys(Run({{"sort", {"createdAt"}}, {"offset", 5}}, Sample())), (V{"f"}));
-  EXPECT_EQ(Keys(Run({{"sort", {"createdAt"}}, {"offset", 50}}, Sample())), (V{}));
-  EXPECT_EQ(Keys(Run({{"limit", 0}}, Sample())), (V{}));
-  QueryResult r = Run({{"limit", 0}}, Sample());
+  EXPECT_EQ(Keys(Exec({{"sort", {"createdAt"}}, {"offset", 5}}, Sample())), (V{"f"}));
+  EXPECT_EQ(Keys(Exec({{"sort", {"createdAt"}}, {"offset", 50}}, Sample())), (V{}));
+  EXPECT_EQ(Keys(Exec({{"limit", 0}}, Sample())), (V{}));
+  QueryResult r = Exec({{"limit", 0}}, Sample());
   EXPECT_EQ(r.matched, 6u);
   EXPECT_TRUE(r.next_cursor.empty());
 }
 
 TEST(EvaluatorTest, HugeLimitAndOffsetDoNotOverflow) {
-  EXPECT_EQ(Keys(Run(Json::parse(R"({"limit":18446744073709551615,"offset":1})"), Sample())).size(),
+  EXPECT_EQ(Keys(Exec(Json::parse(R"({"limit":18446744073709551615,"offset":1})"), Sample())).size(),
             5u);
-  EXPECT_EQ(Keys(Run(Json::parse(R"({"limit":9223372036854775807,"offset":18446744073709551615})"),
+  EXPECT_EQ(Keys(Exec(Json::parse(R"({"limit":9223372036854775807,"offset":18446744073709551615})"),
                      Sample()))
                 .size(),
             0u);
 }
 
 TEST(EvaluatorTest, ToJsonShapes) {
-  QueryResult r = Run({{"sort", {"createdAt"}}, {"limit", 1}, {"select", {"name"}}}, Sample());
+  QueryResult r = Exec({{"sort", {"createdAt"}}, {"limit", 1}, {"select", {"name"}}}, Sample());
   Json j = r.ToJson();
   EXPECT_EQ(j["items"], Json::parse(R"([{"id":"b","name":"bob"}])"));
   EXPECT_TRUE(j["next"].is_string());
-  QueryResult last = Run({{"sort", {"createdAt"}}, {"select", {"name"}}}, Sample());
+  QueryResult last = Exec({{"sort", {"createdAt"}}, {"select", {"name"}}}, Sample());
   EXPECT_TRUE(last.ToJson()["next"].is_null());
 }
 
 TEST(EvaluatorTest, NextIsNullExactlyWhenNothingFollows) {
-  EXPECT_FALSE(Run({{"limit", 5}}, Sample()).next_cursor.empty());
-  EXPECT_TRUE(Run({{"limit", 6}}, Sample()).next_cursor.empty());
-  EXPECT_TRUE(Run({{"limit", 7}}, Sample()).next_cursor.empty());
+  EXPECT_FALSE(Exec({{"limit", 5}}, Sample()).next_cursor.empty());
+  EXPECT_TRUE(Exec({{"limit", 6}}, Sample()).next_cursor.empty());
+  EXPECT_TRUE(Exec({{"limit", 7}}, Sample()).next_cursor.empty());
 }
 
 // Walks every page with `limit`, returning keys in order.
@@ -111,7 +111,7 @@ V Paginate(Json query, const Docs& docs, int limit, int* pages = nullptr) {
   V out;
   query["limit"] = limit;
   for (int page = 0; page < 100; ++page) {
-    QueryResult r = Run(query, docs);
+    QueryResult r = Exec(query, docs);
     for (const auto& k : Keys(r)) out.push_back(k);
     if (pages) *pages = page + 1;
     if (r.next_cursor.empty()) break;
@@ -124,7 +124,7 @@ TEST(EvaluatorTest, CursorPagesEqualOneBigQuery) {
   for (const Json& sort : {Json(nullptr), Json("-amount"), Json({"status", "-createdAt"}),
                            Json({"name"})}) {
     Json q = {{"sort", sort}};
-    V all = Keys(Run(q, Sample()));
+    V all = Keys(Exec(q, Sample()));
     for (int limit = 1; limit <= 7; ++limit) {
       int pages = 0;
       EXPECT_EQ(Paginate(q, Sample(), limit, &pages), all) << sort << " limit " << limit;
@@ -134,7 +134,7 @@ TEST(EvaluatorTest, CursorPagesEqualOneBigQuery) {
 }
 
 TEST(EvaluatorTest, CursorRefusedForAnotherQuery) {
-  QueryResult r = Run({{"sort", {"name"}}, {"limit", 2}}, Sample());
+  QueryResult r = Exec({{"sort", {"name"}}, {"limit", 2}}, Sample());
   ASSERT_FALSE(r.next_cursor.empty());
   EXPECT_THAT(CompiledQuery::Compile({{"sort", {"-name"}}, {"cursor", r.next_cursor}}),
               StatusIsWithMessage(StatusCode::kInvalidArgument,
@@ -185,7 +185,7 @@ TEST(EvaluatorTest, CursorStableUnderConcurrentInsertsAndDeletes) {
     for (int page = 0; page < 100; ++page) {
       Docs docs(live.begin(), live.end());
       std::shuffle(docs.begin(), docs.end(), rng);  // arrival order must not matter
-      QueryResult r = Run(query, docs);
+      QueryResult r = Exec(query, docs);
       for (const auto& item : r.items) {
         seen.push_back(item.key);
         seen_docs.push_back(item.document);
@@ -210,7 +210,7 @@ TEST(EvaluatorTest, CursorStableUnderConcurrentInsertsAndDeletes) {
     Docs seen_pairs;
     for (size_t i = 0; i < seen.size(); ++i) seen_pairs.emplace_back(seen[i], seen_docs[i]);
     Json all = {{"sort", *sort ? Json(sort) : Json(nullptr)}};
-    EXPECT_EQ(Keys(Run(all, seen_pairs)), seen) << sort;
+    EXPECT_EQ(Keys(Exec(all, seen_pairs)), seen) << sort;
   }
 }
 
@@ -220,7 +220,7 @@ TEST(EvaluatorTest, TopKKeepsOnlyWhatItNeeds) {
   for (int i = 0; i < 10000; ++i) {
     docs.emplace_back("k" + std::to_string(i), Json{{"v", (i * 7919) % 10007}});
   }
-  QueryResult r = Run({{"sort", "-v"}, {"limit", 3}}, docs);
+  QueryResult r = Exec({{"sort", "-v"}, {"limit", 3}}, docs);
   ASSERT_EQ(r.items.size(), 3u);
   EXPECT_EQ(r.items[0].document["v"], 10006);
   EXPECT_EQ(r.items[1].document["v"], 10005);
@@ -294,9 +294,9 @@ TEST(EvaluatorTest, SortByArrayPathUsesTheArrayOfValues) {
                {"y", Json::parse(R"({"items":[{"p":1},{"p":5}]})")},
                {"z", Json::parse(R"({"items":[]})")}};
   // [] < [1,5] < [2,1]
-  EXPECT_EQ(Keys(Run({{"sort", "items.p"}}, docs)), (V{"z", "y", "x"}));
-  EXPECT_EQ(Keys(Run({{"sort", "items.0.p"}}, docs)), (V{"z", "y", "x"}));
-  EXPECT_EQ(Keys(Run({{"sort", "items.1.p"}}, docs)), (V{"z", "x", "y"}));
+  EXPECT_EQ(Keys(Exec({{"sort", "items.p"}}, docs)), (V{"z", "y", "x"}));
+  EXPECT_EQ(Keys(Exec({{"sort", "items.0.p"}}, docs)), (V{"z", "y", "x"}));
+  EXPECT_EQ(Keys(Exec({{"sort", "items.1.p"}}, docs)), (V{"z", "x", "y"}));
 }
 
 TEST(EvaluatorTest, QueryLevelErrors) {

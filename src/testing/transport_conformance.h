@@ -23,6 +23,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "testing/test_util.h"
@@ -45,6 +46,9 @@ class TransportConformanceTest : public ::testing::TestWithParam<TransportFactor
   std::shared_ptr<Transport> transport_;
   Capabilities caps_;
 };
+
+// How gtest prints a parameter (its name, not its bytes).
+inline void PrintTo(const TransportFactory& factory, std::ostream* os) { *os << factory.name; }
 
 // The parameter's name, for gtest.
 std::string TransportFactoryName(const ::testing::TestParamInfo<TransportFactory>& info);

@@ -18,6 +18,7 @@ namespace worm::s3 {
 
 // One S3 request before addressing and signing.
 struct S3Call {
+  S3Call(std::string m, std::string k) : method(std::move(m)), full_key(std::move(k)) {}
   std::string method;
   std::string full_key;  // stored key (prefix included); empty: the bucket
   std::string query;     // wire query, already encoded

@@ -308,7 +308,7 @@ class Query {
   Query& And(const Json& filter);  // a raw where object, ANDed with what is there
   // ANDs {"$or": [each alternative's where]}.
   Query& Or(const std::vector<Query>& alternatives);
-  Query& Not(const Query& negated);  // ANDs {"$not": negated's where}
+  Query& Not(const Query& negated);    // ANDs {"$not": negated's where}
   Query& Sort(std::string_view spec);  // "-createdAt" or "a,-b"; appends
   Query& Limit(int64_t n);
   Query& Offset(int64_t n);

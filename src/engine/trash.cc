@@ -181,17 +181,19 @@ Result<Entity> ModelStore::RestoreOnce(const EntityIds& ids, const std::string& 
   if (model_->oplog) {
     auto appended = AppendOplog(head, "restore", &doc, actor);
     if (!appended.ok()) {
-      unmark();
+      // Only a lost race is certain not to be ours; any other failure may
+      // have been applied, so the "restoring" mark stays for Repair.
+      if (appended.status().IsAborted()) unmark();
       return appended.status();
     }
   }
   auto put = t->Put(k.live, bytes, WriteOptions::Create());
   if (!put.ok() && !(model_->oplog && put.status().IsAlreadyExists())) {
-    if (!model_->oplog) unmark();
     if (put.status().IsAlreadyExists()) {
+      unmark();
       return Status::AlreadyExists(Describe(ids) + ": a live entity appeared with this id");
     }
-    return put.status().WithContext(Describe(ids) + ": restore");
+    return put.status().WithContext(Describe(ids) + ": restore (`worm repair` completes it)");
   }
   RETURN_NOT_OK(t->Delete(k.tomb, {}).WithContext(Describe(ids) + ": restore cleanup"));
   RETURN_NOT_OK(t->Delete(k.doc, {}).WithContext(Describe(ids) + ": restore cleanup"));

@@ -78,11 +78,13 @@ Json NumericSum::Average() const {
 
 Result<AggregateSpec> CompileAggregate(const Json& agg, const std::string& location) {
   if (!agg.is_object()) {
-    return Invalid(location, "expects an object such as {\"groupBy\": [\"status\"], \"count\": "
-                             "true}, got " + std::string(DescribeType(agg)));
+    return Invalid(location,
+                   "expects an object such as {\"groupBy\": [\"status\"], \"count\": "
+                   "true}, got " +
+                       std::string(DescribeType(agg)));
   }
-  static const char* const kMembers[] = {"groupBy", "count", "sum", "avg", "min", "max",
-                                         "distinct"};
+  static const char* const kMembers[] = {"groupBy", "count", "sum",     "avg",
+                                         "min",     "max",   "distinct"};
   for (auto it = agg.begin(); it != agg.end(); ++it) {
     bool known = false;
     for (const char* m : kMembers) known = known || it.key() == m;
@@ -95,8 +97,8 @@ Result<AggregateSpec> CompileAggregate(const Json& agg, const std::string& locat
   AggregateSpec spec;
   if (auto it = agg.find("count"); it != agg.end()) {
     if (!it->is_boolean()) {
-      return Invalid(ChildPath(location, "count"), "expects true or false, got " +
-                                                      std::string(DescribeType(*it)));
+      return Invalid(ChildPath(location, "count"),
+                     "expects true or false, got " + std::string(DescribeType(*it)));
     }
     spec.count = it->get<bool>();
   }
@@ -108,14 +110,14 @@ Result<AggregateSpec> CompileAggregate(const Json& agg, const std::string& locat
   ASSIGN_OR_RETURN(spec.distinct, PathsOf(agg, "distinct", location));
   if (!spec.count && spec.group_by.empty() && spec.sum.empty() && spec.avg.empty() &&
       spec.min.empty() && spec.max.empty() && spec.distinct.empty()) {
-    return Invalid(location, "nothing to compute: give groupBy, count, sum, avg, min, max or "
-                             "distinct");
+    return Invalid(location,
+                   "nothing to compute: give groupBy, count, sum, avg, min, max or "
+                   "distinct");
   }
   return spec;
 }
 
-bool Aggregator::KeyLess::operator()(const std::vector<Json>& a,
-                                     const std::vector<Json>& b) const {
+bool Aggregator::KeyLess::operator()(const std::vector<Json>& a, const std::vector<Json>& b) const {
   for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
     if (int c = CompareValues(a[i], b[i]); c != 0) return c < 0;
   }
@@ -148,8 +150,7 @@ void Aggregator::Accumulate(const Json& doc, Group* g) const {
     ForEachUnwound(doc, spec_->min[i].path, [&](const Json& v) { KeepMin(v, &g->mins[i], true); });
   }
   for (size_t i = 0; i < spec_->max.size(); ++i) {
-    ForEachUnwound(doc, spec_->max[i].path,
-                   [&](const Json& v) { KeepMin(v, &g->maxs[i], false); });
+    ForEachUnwound(doc, spec_->max[i].path, [&](const Json& v) { KeepMin(v, &g->maxs[i], false); });
   }
   for (size_t i = 0; i < spec_->distinct.size(); ++i) {
     ForEachUnwound(doc, spec_->distinct[i].path, [&](const Json& v) {
@@ -176,7 +177,8 @@ Json Aggregator::GroupJson(const std::vector<Json>& key, const Group& g) const {
   auto sums = [](const std::vector<LocatedPath>& paths, const std::vector<NumericSum>& s,
                  bool avg) {
     Json o = Json::object();
-    for (size_t i = 0; i < paths.size(); ++i) o[paths[i].path.text] = avg ? s[i].Average() : s[i].Sum();
+    for (size_t i = 0; i < paths.size(); ++i)
+      o[paths[i].path.text] = avg ? s[i].Average() : s[i].Sum();
     return o;
   };
   if (!spec_->sum.empty()) out["sum"] = sums(spec_->sum, g.sums, false);

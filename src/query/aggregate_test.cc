@@ -38,12 +38,14 @@ Json Groups(const std::string& query, const Docs& docs = Orders()) {
 }
 
 TEST(AggregateTest, CountWithoutGroupByIsOneGroup) {
-  EXPECT_EQ(Groups(R"({"aggregate":{"count":true}})"),
-            Json::parse(R"([{"key":{},"count":6}])"));
+  EXPECT_EQ(Groups(R"({"aggregate":{"count":true}})"), Json::parse(R"([{"key":{},"count":6}])"));
   EXPECT_EQ(Groups(R"({"where":{"status":"active"},"aggregate":{"count":true}})"),
             Json::parse(R"([{"key":{},"count":3}])"));
-  EXPECT_EQ(Groups(R"({"where":{"status":"none"},"aggregate":{"count":true,"sum":["amount"],"avg":["amount"],"min":["amount"],"distinct":["region"]}})"),
-            Json::parse(R"([{"key":{},"count":0,"sum":{"amount":0},"avg":{"amount":null},"min":{"amount":null},"distinct":{"region":[]}}])"));
+  EXPECT_EQ(
+      Groups(
+          R"({"where":{"status":"none"},"aggregate":{"count":true,"sum":["amount"],"avg":["amount"],"min":["amount"],"distinct":["region"]}})"),
+      Json::parse(
+          R"([{"key":{},"count":0,"sum":{"amount":0},"avg":{"amount":null},"min":{"amount":null},"distinct":{"region":[]}}])"));
 }
 
 TEST(AggregateTest, GroupByWithEveryAggregate) {
@@ -73,8 +75,9 @@ TEST(AggregateTest, MultiFieldGroupBy) {
 }
 
 TEST(AggregateTest, GroupByAloneListsCombinations) {
-  EXPECT_EQ(Groups(R"({"aggregate":{"groupBy":"region"}})"),
-            Json::parse(R"([{"key":{"region":null}},{"key":{"region":"eu"}},{"key":{"region":"us"}}])"));
+  EXPECT_EQ(
+      Groups(R"({"aggregate":{"groupBy":"region"}})"),
+      Json::parse(R"([{"key":{"region":null}},{"key":{"region":"eu"}},{"key":{"region":"us"}}])"));
 }
 
 TEST(AggregateTest, LimitAndOffsetPageGroups) {
@@ -85,7 +88,10 @@ TEST(AggregateTest, LimitAndOffsetPageGroups) {
 
 TEST(AggregateTest, ArraysAreUnwoundForInputs) {
   Json g = Groups(R"({"aggregate":{"sum":["items.price"],"distinct":["tags"],"max":["tags"]}})");
-  EXPECT_EQ(g, Json::parse(R"([{"key":{},"sum":{"items.price":5.5},"distinct":{"tags":["a","b"]},"max":{"tags":"b"}}])"))
+  EXPECT_EQ(
+      g,
+      Json::parse(
+          R"([{"key":{},"sum":{"items.price":5.5},"distinct":{"tags":["a","b"]},"max":{"tags":"b"}}])"))
       << g.dump();
 }
 
@@ -126,7 +132,7 @@ TEST(AggregateTest, HugeDoublesAndMinMaxAcrossTypes) {
   Json g = Groups(R"({"aggregate":{"sum":["n"],"min":["n"],"max":["n"],"avg":["n"]}})", docs)[0];
   EXPECT_TRUE(g["sum"]["n"].is_number_float());
   EXPECT_TRUE(std::isinf(g["sum"]["n"].get<double>()));  // overflow is an honest inf
-  EXPECT_EQ(g["min"]["n"], true);                          // booleans sort below numbers; null skipped
+  EXPECT_EQ(g["min"]["n"], true);  // booleans sort below numbers; null skipped
   EXPECT_EQ(g["max"]["n"], 1e308);
 }
 
@@ -148,15 +154,18 @@ TEST(AggregateTest, Errors) {
                                   "aggregate.median: unknown aggregate 'median'"));
   EXPECT_THAT(CompiledQuery::Parse(R"({"aggregate":{"count":1}})"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "aggregate.count: expects true"));
-  EXPECT_THAT(CompiledQuery::Parse(R"({"aggregate":{"sum":[1]}})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "aggregate.sum[0]: expects a field"));
-  EXPECT_THAT(CompiledQuery::Parse(R"({"aggregate":{"groupBy":{}}})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "aggregate.groupBy: expects an array"));
-  EXPECT_THAT(CompiledQuery::Parse(R"({"aggregate":[]})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "query: aggregate: expects an object"));
-  EXPECT_THAT(CompiledQuery::Parse(R"({"aggregate":{"count":true},"sort":["a"]})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument,
-                                  "sort: cannot be combined with aggregate"));
+  EXPECT_THAT(
+      CompiledQuery::Parse(R"({"aggregate":{"sum":[1]}})"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "aggregate.sum[0]: expects a field"));
+  EXPECT_THAT(
+      CompiledQuery::Parse(R"({"aggregate":{"groupBy":{}}})"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "aggregate.groupBy: expects an array"));
+  EXPECT_THAT(
+      CompiledQuery::Parse(R"({"aggregate":[]})"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "query: aggregate: expects an object"));
+  EXPECT_THAT(
+      CompiledQuery::Parse(R"({"aggregate":{"count":true},"sort":["a"]})"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "sort: cannot be combined with aggregate"));
   EXPECT_THAT(CompiledQuery::Parse(R"({"aggregate":{"count":true},"select":["a"]})"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "select: cannot be combined"));
 }

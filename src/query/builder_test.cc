@@ -7,14 +7,17 @@ namespace {
 
 TEST(BuilderTest, ExampleFromTheIssue) {
   Query q = Query().Where("amount").Gte(100).Sort("-createdAt").Limit(10);
-  EXPECT_EQ(q.json(), Json::parse(R"({"where":{"amount":{"$gte":100}},"sort":["-createdAt"],"limit":10})"));
+  EXPECT_EQ(q.json(),
+            Json::parse(R"({"where":{"amount":{"$gte":100}},"sort":["-createdAt"],"limit":10})"));
   ASSERT_OK(q.Compile().status());
 }
 
 TEST(BuilderTest, DesignDocExample) {
   Query q = Query()
-                .Where("status").Eq("active")
-                .Where("amount").Gte(100)
+                .Where("status")
+                .Eq("active")
+                .Where("amount")
+                .Gte(100)
                 .Or({Query().Where("name").StartsWith("A"), Query().Where("tags").Contains("vip")})
                 .Sort("-createdAt,name")
                 .Limit(50)
@@ -35,8 +38,9 @@ TEST(BuilderTest, ConditionsOnOneFieldShareItsOperatorObject) {
   EXPECT_EQ(Query().Where("a").Eq(1).Where("a").Ne(2).json(),
             Json::parse(R"({"where":{"a":{"$eq":1,"$ne":2}}})"));
   // A repeated operator goes to $and.
-  EXPECT_EQ(Query().Where("tags").Contains("x").Where("tags").Contains("y").json(),
-            Json::parse(R"({"where":{"$and":[{"tags":{"$contains":"x"}},{"tags":{"$contains":"y"}}]}})"));
+  EXPECT_EQ(
+      Query().Where("tags").Contains("x").Where("tags").Contains("y").json(),
+      Json::parse(R"({"where":{"$and":[{"tags":{"$contains":"x"}},{"tags":{"$contains":"y"}}]}})"));
   // Equality to an object is spelled with $eq (it could hold "$" members).
   EXPECT_EQ(Query().Where("meta").Eq(Json{{"$x", 1}}).json(),
             Json::parse(R"({"where":{"meta":{"$eq":{"$x":1}}}})"));
@@ -44,16 +48,26 @@ TEST(BuilderTest, ConditionsOnOneFieldShareItsOperatorObject) {
 
 TEST(BuilderTest, EveryOperator) {
   Query q = Query()
-                .Where("a").Eq(1)
-                .Where("b").Ne(nullptr)
-                .Where("c").Gt(1)
-                .Where("d").Lte("z")
-                .Where("e").In(Json::array({1, 2}))
-                .Where("f").Nin(Json::array({"x"}))
-                .Where("g").Exists(false)
-                .Where("h").EndsWith(".com")
-                .Where("i").Regex("^a", "i")
-                .Where("j").Lt(3);
+                .Where("a")
+                .Eq(1)
+                .Where("b")
+                .Ne(nullptr)
+                .Where("c")
+                .Gt(1)
+                .Where("d")
+                .Lte("z")
+                .Where("e")
+                .In(Json::array({1, 2}))
+                .Where("f")
+                .Nin(Json::array({"x"}))
+                .Where("g")
+                .Exists(false)
+                .Where("h")
+                .EndsWith(".com")
+                .Where("i")
+                .Regex("^a", "i")
+                .Where("j")
+                .Lt(3);
   EXPECT_EQ(q.json()["where"], Json::parse(R"({"a":1,"b":{"$ne":null},"c":{"$gt":1},
       "d":{"$lte":"z"},"e":{"$in":[1,2]},"f":{"$nin":["x"]},"g":{"$exists":false},
       "h":{"$endsWith":".com"},"i":{"$regex":"^a","$options":"i"},"j":{"$lt":3}})"));
@@ -67,7 +81,14 @@ TEST(BuilderTest, NotOffsetCursorAndFlags) {
 }
 
 TEST(BuilderTest, Aggregates) {
-  Query q = Query().GroupBy({"status"}).Count().Sum("amount").Avg("amount").Min("a").Max("b").Distinct("c");
+  Query q = Query()
+                .GroupBy({"status"})
+                .Count()
+                .Sum("amount")
+                .Avg("amount")
+                .Min("a")
+                .Max("b")
+                .Distinct("c");
   EXPECT_EQ(q.json(), Json::parse(R"({"aggregate":{"groupBy":["status"],"count":true,
       "sum":["amount"],"avg":["amount"],"min":["a"],"max":["b"],"distinct":["c"]}})"));
   ASSERT_OK_AND_ASSIGN(CompiledQuery c, q.Compile());
@@ -77,11 +98,18 @@ TEST(BuilderTest, Aggregates) {
 TEST(BuilderTest, BuiltAndHandWrittenQueriesEvaluateAlike) {
   std::vector<std::pair<std::string, Json>> docs;
   for (int i = 0; i < 20; ++i) {
-    docs.emplace_back("k" + std::to_string(100 + i),
-                      Json{{"amount", i * 10}, {"createdAt", 20 - i}, {"tags", {i % 3 ? "x" : "vip"}}});
+    docs.emplace_back(
+        "k" + std::to_string(100 + i),
+        Json{{"amount", i * 10}, {"createdAt", 20 - i}, {"tags", {i % 3 ? "x" : "vip"}}});
   }
-  ASSERT_OK_AND_ASSIGN(CompiledQuery built,
-                       Query().Where("amount").Gte(50).Where("tags").Contains("vip").Sort("-createdAt").Limit(3).Compile());
+  ASSERT_OK_AND_ASSIGN(CompiledQuery built, Query()
+                                                .Where("amount")
+                                                .Gte(50)
+                                                .Where("tags")
+                                                .Contains("vip")
+                                                .Sort("-createdAt")
+                                                .Limit(3)
+                                                .Compile());
   ASSERT_OK_AND_ASSIGN(CompiledQuery hand, CompiledQuery::Parse(R"({"where":{"amount":{"$gte":50},
       "tags":{"$contains":"vip"}},"sort":["-createdAt"],"limit":3})"));
   ASSERT_OK_AND_ASSIGN(QueryResult a, RunQuery(built, docs));

@@ -17,9 +17,8 @@ Status Invalid(const std::string& location, const std::string& why) {
 }
 
 Status CheckMembers(const Json& q) {
-  static const char* const kMembers[] = {"where",  "sort",     "limit",       "offset",
-                                         "cursor", "select",   "populate",    "withDeleted",
-                                         "aggregate"};
+  static const char* const kMembers[] = {"where",  "sort",     "limit",       "offset",   "cursor",
+                                         "select", "populate", "withDeleted", "aggregate"};
   for (auto it = q.begin(); it != q.end(); ++it) {
     bool known = false;
     for (const char* m : kMembers) known = known || it.key() == m;
@@ -60,8 +59,10 @@ Status ParseSort(const Json& sort, Plan* plan) {
       items.push_back(sort[i].get<std::string>());
     }
   } else if (!sort.is_null()) {
-    return Invalid("sort", "expects an array of field paths such as [\"-createdAt\", \"name\"], "
-                           "got " + std::string(DescribeType(sort)));
+    return Invalid("sort",
+                   "expects an array of field paths such as [\"-createdAt\", \"name\"], "
+                   "got " +
+                       std::string(DescribeType(sort)));
   }
   for (size_t i = 0; i < items.size(); ++i) {
     SortKey k;

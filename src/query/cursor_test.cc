@@ -9,7 +9,8 @@ using ::worm::testing::StatusIs;
 
 TEST(CursorTest, Base64UrlRoundTrip) {
   using namespace std::string_literals;
-  for (std::string s : {""s, "f"s, "fo"s, "foo"s, "foob"s, "fooba"s, "foobar"s, "\xff\xfe\x00\x01"s}) {
+  for (std::string s :
+       {""s, "f"s, "fo"s, "foo"s, "foob"s, "fooba"s, "foobar"s, "\xff\xfe\x00\x01"s}) {
     std::string enc = Base64UrlEncode(s);
     EXPECT_EQ(enc.find_first_of("+/="), std::string::npos);
     ASSERT_OK_AND_ASSIGN(std::string dec, Base64UrlDecode(enc));
@@ -23,9 +24,12 @@ TEST(CursorTest, Base64UrlRoundTrip) {
 }
 
 TEST(CursorTest, RoundTripKeepsMissingNullAndBigNumbers) {
-  std::vector<Json> values = {Json(Json::value_t::discarded), nullptr,
-                              Json(uint64_t{18446744073709551615ull}), Json(1e308),
-                              Json("日本"), Json::parse(R"({"a":[1]})")};
+  std::vector<Json> values = {Json(Json::value_t::discarded),
+                              nullptr,
+                              Json(uint64_t{18446744073709551615ull}),
+                              Json(1e308),
+                              Json("日本"),
+                              Json::parse(R"({"a":[1]})")};
   std::string c = EncodeCursor("0123456789abcdef", values, "org/@c/k1");
   ASSERT_OK_AND_ASSIGN(CursorPosition pos, DecodeCursor(c, "0123456789abcdef", values.size()));
   ASSERT_EQ(pos.values.size(), values.size());
@@ -43,9 +47,9 @@ TEST(CursorTest, RefusesOtherQueriesAndGarbage) {
   std::string c = EncodeCursor("0123456789abcdef", {Json(1)}, "k");
   EXPECT_THAT(DecodeCursor(c, "fedcba9876543210", 1), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(DecodeCursor(c, "0123456789abcdef", 2), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(DecodeCursor(Base64UrlEncode("[2,\"0123456789abcdef\",[[1]],\"k\"]"),
-                           "0123456789abcdef", 1),
-              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      DecodeCursor(Base64UrlEncode("[2,\"0123456789abcdef\",[[1]],\"k\"]"), "0123456789abcdef", 1),
+      StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(DecodeCursor(Base64UrlEncode("[1,\"0123456789abcdef\",[[1,2]],\"k\"]"),
                            "0123456789abcdef", 1),
               StatusIs(StatusCode::kInvalidArgument));

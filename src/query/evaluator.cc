@@ -45,7 +45,7 @@ class Evaluation {
   CompiledQuery query_;  // keeps *plan_ alive
   const Plan* plan_;
   EvaluatorOptions options_;
-  uint64_t capacity_;  // offset + limit, saturating; max = unlimited
+  uint64_t capacity_;        // offset + limit, saturating; max = unlimited
   std::vector<Entry> heap_;  // max-heap by query order: front = worst kept
   std::vector<const Json*> values_;
   std::vector<Json> scratch_;

@@ -83,10 +83,10 @@ TEST(EvaluatorTest, LimitAndOffset) {
 }
 
 TEST(EvaluatorTest, HugeLimitAndOffsetDoNotOverflow) {
-  EXPECT_EQ(Keys(Exec(Json::parse(R"({"limit":18446744073709551615,"offset":1})"), Sample())).size(),
-            5u);
+  EXPECT_EQ(
+      Keys(Exec(Json::parse(R"({"limit":18446744073709551615,"offset":1})"), Sample())).size(), 5u);
   EXPECT_EQ(Keys(Exec(Json::parse(R"({"limit":9223372036854775807,"offset":18446744073709551615})"),
-                     Sample()))
+                      Sample()))
                 .size(),
             0u);
 }
@@ -121,8 +121,8 @@ V Paginate(Json query, const Docs& docs, int limit, int* pages = nullptr) {
 }
 
 TEST(EvaluatorTest, CursorPagesEqualOneBigQuery) {
-  for (const Json& sort : {Json(nullptr), Json("-amount"), Json({"status", "-createdAt"}),
-                           Json({"name"})}) {
+  for (const Json& sort :
+       {Json(nullptr), Json("-amount"), Json({"status", "-createdAt"}), Json({"name"})}) {
     Json q = {{"sort", sort}};
     V all = Keys(Exec(q, Sample()));
     for (int limit = 1; limit <= 7; ++limit) {
@@ -145,9 +145,9 @@ TEST(EvaluatorTest, CursorRefusedForAnotherQuery) {
   // Limit and select may change between pages.
   EXPECT_OK(CompiledQuery::Compile(
       {{"sort", {"name"}}, {"limit", 10}, {"select", {"name"}}, {"cursor", r.next_cursor}}));
-  EXPECT_THAT(CompiledQuery::Compile({{"sort", {"name"}}, {"offset", 1}, {"cursor", r.next_cursor}}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument,
-                                  "cursor: cannot be combined with offset"));
+  EXPECT_THAT(
+      CompiledQuery::Compile({{"sort", {"name"}}, {"offset", 1}, {"cursor", r.next_cursor}}),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "cursor: cannot be combined with offset"));
   EXPECT_THAT(CompiledQuery::Compile({{"cursor", "!!!"}}),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "cursor: not base64url"));
   EXPECT_THAT(CompiledQuery::Compile({{"cursor", "e30"}}),  // "{}"
@@ -300,23 +300,29 @@ TEST(EvaluatorTest, SortByArrayPathUsesTheArrayOfValues) {
 }
 
 TEST(EvaluatorTest, QueryLevelErrors) {
-  EXPECT_THAT(CompiledQuery::Compile({{"limit", -1}}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "query: limit: must not be negative"));
-  EXPECT_THAT(CompiledQuery::Compile({{"offset", -3}}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "query: offset: must not be negative"));
-  EXPECT_THAT(CompiledQuery::Compile({{"limit", 1.5}}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "limit: expects a non-negative integer"));
+  EXPECT_THAT(
+      CompiledQuery::Compile({{"limit", -1}}),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "query: limit: must not be negative"));
+  EXPECT_THAT(
+      CompiledQuery::Compile({{"offset", -3}}),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "query: offset: must not be negative"));
+  EXPECT_THAT(
+      CompiledQuery::Compile({{"limit", 1.5}}),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "limit: expects a non-negative integer"));
   EXPECT_THAT(CompiledQuery::Compile({{"limit", "10"}}), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(CompiledQuery::Compile({{"filter", {}}}),
               StatusIsWithMessage(StatusCode::kInvalidArgument,
                                   "query: filter: unknown query member 'filter'"));
-  EXPECT_THAT(CompiledQuery::Compile({{"sort", {"name", 3}}}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "query: sort[1]: expects a field path"));
+  EXPECT_THAT(
+      CompiledQuery::Compile({{"sort", {"name", 3}}}),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "query: sort[1]: expects a field path"));
   EXPECT_THAT(CompiledQuery::Compile({{"sort", {"-"}}}),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "sort[0]: empty field path"));
-  EXPECT_THAT(CompiledQuery::Compile({{"sort", {{"a", 1}}}}), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(CompiledQuery::Compile({{"withDeleted", "yes"}}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "withDeleted: expects true or false"));
+  EXPECT_THAT(CompiledQuery::Compile({{"sort", {{"a", 1}}}}),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      CompiledQuery::Compile({{"withDeleted", "yes"}}),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "withDeleted: expects true or false"));
   EXPECT_THAT(CompiledQuery::Compile(Json::array()),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "query: query: expects an object"));
   EXPECT_THAT(CompiledQuery::Parse("{\"where\": "),
@@ -326,7 +332,8 @@ TEST(EvaluatorTest, QueryLevelErrors) {
 TEST(EvaluatorTest, AccessorsReflectTheQuery) {
   ASSERT_OK_AND_ASSIGN(
       CompiledQuery q,
-      CompiledQuery::Parse(R"({"sort":"a","limit":3,"offset":1,"populate":["c"],"withDeleted":true})"));
+      CompiledQuery::Parse(
+          R"({"sort":"a","limit":3,"offset":1,"populate":["c"],"withDeleted":true})"));
   EXPECT_TRUE(q.has_sort());
   EXPECT_EQ(q.limit(), 3u);
   EXPECT_EQ(q.offset(), 1u);

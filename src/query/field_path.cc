@@ -58,8 +58,8 @@ Result<FieldPath> ParseFieldPath(std::string_view text, const std::string& where
     size_t dot = text.find('.', start);
     std::string_view seg = text.substr(start, dot == std::string_view::npos ? dot : dot - start);
     if (seg.empty()) {
-      return Status::InvalidArgument(where + ": empty segment in field path '" +
-                                     std::string(text) + "'");
+      return Status::InvalidArgument(where + ": empty segment in field path '" + std::string(text) +
+                                     "'");
     }
     if (seg[0] == '$') {
       return Status::InvalidArgument(where + ": field path '" + std::string(text) +

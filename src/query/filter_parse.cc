@@ -69,8 +69,8 @@ Status CompileSet(const Json& operand, Condition* c) {
 
 Status CompileRegex(const Json& operand, const Json* options, Condition* c) {
   if (!operand.is_string()) {
-    return Invalid(c->location, "$regex expects a pattern string, got " +
-                                    std::string(DescribeType(operand)));
+    return Invalid(c->location,
+                   "$regex expects a pattern string, got " + std::string(DescribeType(operand)));
   }
   std::string flags;
   if (options != nullptr) {
@@ -114,8 +114,8 @@ Status CompileOperand(const Json& operand, const Json& siblings, int depth, Cond
       return CompileSet(operand, c);
     case OpKind::kExists:
       if (!operand.is_boolean()) {
-        return Invalid(c->location, "$exists expects true or false, got " +
-                                        std::string(DescribeType(operand)));
+        return Invalid(c->location,
+                       "$exists expects true or false, got " + std::string(DescribeType(operand)));
       }
       c->exists = operand.get<bool>();
       break;

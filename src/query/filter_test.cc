@@ -17,9 +17,7 @@ bool Matches(const std::string& where, const std::string& doc) {
   return q->Matches(Json::parse(doc));
 }
 
-Status CompileError(const std::string& query) {
-  return CompiledQuery::Parse(query).status();
-}
+Status CompileError(const std::string& query) { return CompiledQuery::Parse(query).status(); }
 
 TEST(FilterTest, EmptyWhereMatchesEverything) {
   EXPECT_TRUE(Matches("{}", "{}"));
@@ -83,7 +81,8 @@ TEST(FilterTest, RangeOperatorsAreTypeBracketed) {
 }
 
 TEST(FilterTest, VeryLargeNumbers) {
-  const char* doc = R"({"i":9223372036854775807,"u":18446744073709551615,"d":1e308,"n":-9223372036854775808})";
+  const char* doc =
+      R"({"i":9223372036854775807,"u":18446744073709551615,"d":1e308,"n":-9223372036854775808})";
   EXPECT_TRUE(Matches(R"({"i":9223372036854775807})", doc));
   EXPECT_FALSE(Matches(R"({"i":9223372036854775806})", doc));
   EXPECT_TRUE(Matches(R"({"i":{"$lt":9223372036854775808}})", doc));
@@ -175,8 +174,8 @@ TEST(FilterTest, LogicalOperators) {
   // Nested $not / $or.
   EXPECT_TRUE(Matches(R"({"$not":{"$or":[{"a":5},{"$not":{"b":2}}]}})", doc));
   EXPECT_FALSE(Matches(R"({"$not":{"$or":[{"a":1},{"$not":{"b":2}}]}})", doc));
-  EXPECT_TRUE(Matches(R"({"$or":[{"$and":[{"a":1},{"$not":{"b":{"$gt":5}}}]}],"a":{"$lt":2}})",
-                      doc));
+  EXPECT_TRUE(
+      Matches(R"({"$or":[{"$and":[{"a":1},{"$not":{"b":{"$gt":5}}}]}],"a":{"$lt":2}})", doc));
 }
 
 TEST(FilterTest, FieldLevelNot) {
@@ -203,7 +202,7 @@ TEST(FilterTest, DottedPathsAndArrays) {
   EXPECT_FALSE(Matches(R"({"items.0.sku":"y"})", doc));
   EXPECT_TRUE(Matches(R"({"items.1.price":2.5})", doc));
   EXPECT_FALSE(Matches(R"({"items.5.sku":{"$exists":true}})", doc));
-  EXPECT_TRUE(Matches(R"({"items.tags":"c"})", doc));  // reached arrays are searched too
+  EXPECT_TRUE(Matches(R"({"items.tags":"c"})", doc));        // reached arrays are searched too
   EXPECT_TRUE(Matches(R"({"items.tags":["b","c"]})", doc));  // or equal as a whole
   EXPECT_TRUE(Matches(R"({"tags":"vip"})", doc));
   EXPECT_TRUE(Matches(R"({"tags":["vip","new"]})", doc));
@@ -239,8 +238,9 @@ TEST(FilterTest, InvalidUtf8InDocumentsDoesNotBreakMatching) {
 // ---- errors ----------------------------------------------------------------
 
 TEST(FilterErrorTest, UnknownOperatorNamesItsPath) {
-  EXPECT_THAT(CompileError(R"({"where":{"a":{"$foo":1}}})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "query: where.a.$foo: unknown operator"));
+  EXPECT_THAT(
+      CompileError(R"({"where":{"a":{"$foo":1}}})"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "query: where.a.$foo: unknown operator"));
   EXPECT_THAT(CompileError(R"({"where":{"$nor":[{"a":1}]}})"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "where.$nor: unknown operator"));
   EXPECT_THAT(CompileError(R"({"where":{"$or":[{"a":1},{"b":{"$gt":1,"$bad":2}}]}})"),
@@ -257,8 +257,9 @@ TEST(FilterErrorTest, RangeOnObjectOrArray) {
 }
 
 TEST(FilterErrorTest, OperandShapes) {
-  EXPECT_THAT(CompileError(R"({"where":{"a":{"$in":5}}})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "where.a.$in: $in expects an array"));
+  EXPECT_THAT(
+      CompileError(R"({"where":{"a":{"$in":5}}})"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "where.a.$in: $in expects an array"));
   EXPECT_THAT(CompileError(R"({"where":{"a":{"$nin":"x"}}})"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "$nin expects an array"));
   EXPECT_THAT(CompileError(R"({"where":{"a":{"$exists":1}}})"),
@@ -296,8 +297,9 @@ TEST(FilterErrorTest, LogicalShapes) {
               StatusIsWithMessage(StatusCode::kInvalidArgument, "got an empty array"));
   EXPECT_THAT(CompileError(R"({"where":{"$or":[{"a":1},3]}})"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "where.$or[1]: expects a filter"));
-  EXPECT_THAT(CompileError(R"({"where":{"$not":[{"a":1}]}})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "where.$not: $not expects a filter"));
+  EXPECT_THAT(
+      CompileError(R"({"where":{"$not":[{"a":1}]}})"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "where.$not: $not expects a filter"));
   EXPECT_THAT(CompileError(R"({"where":[]})"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "query: where: expects a filter"));
 }

@@ -101,10 +101,10 @@ Result<Resolved> Checker::Top(const PathSegment& seg, const FieldPath& path,
     if (seg.name == id) return Resolved{&SystemField(FieldType::kString)};
   }
   if (!model_.strict) return Resolved{};
-  return Status::InvalidArgument(at + ": model '" + model_.name + "' has no field '" + seg.name +
-                                 "'" + (path.segments.size() > 1 ? " (in '" + path.text + "')" : "") +
-                                 "; its fields: " + Names(model_.fields) +
-                                 ", and always createdAt, updatedAt");
+  return Status::InvalidArgument(
+      at + ": model '" + model_.name + "' has no field '" + seg.name + "'" +
+      (path.segments.size() > 1 ? " (in '" + path.text + "')" : "") +
+      "; its fields: " + Names(model_.fields) + ", and always createdAt, updatedAt");
 }
 
 Result<Resolved> Checker::Resolve(const FieldPath& path, const std::string& at) const {
@@ -254,7 +254,8 @@ Status Checker::CheckPopulate(const std::vector<LocatedPath>& paths) const {
     const auto& segs = p.path.segments;
     const Field* f = FindIn(model_.fields, segs[0].name);
     for (size_t i = 1;; ++i) {
-      const Field* e = f != nullptr && f->type == FieldType::kArray && f->items ? f->items.get() : f;
+      const Field* e =
+          f != nullptr && f->type == FieldType::kArray && f->items ? f->items.get() : f;
       if (e != nullptr && !e->ref.empty()) break;
       if (e == nullptr || i == segs.size()) {
         return Status::InvalidArgument(p.location + ": model '" + model_.name + "': '" +

@@ -83,7 +83,8 @@ TEST(ModelCheckTest, DeclaredSystemAndIdFieldsPass) {
 
 TEST(ModelCheckTest, IdentityFieldsComeFromDynamicSegments) {
   static const schema::Model* const kModel = new schema::Model(OrderModel());
-  ASSERT_OK_AND_ASSIGN(CompiledQuery q, CompiledQuery::Parse(R"({"select":["status"]})", {.model = kModel}));
+  ASSERT_OK_AND_ASSIGN(CompiledQuery q,
+                       CompiledQuery::Parse(R"({"select":["status"]})", {.model = kModel}));
   EXPECT_EQ(q.id_fields(), (std::vector<std::string>{"shopId", "id"}));
   EXPECT_EQ(q.Project(Json::parse(R"({"shopId":"s","id":"i","status":"x","amount":1})")),
             Json::parse(R"({"shopId":"s","id":"i","status":"x"})"));
@@ -99,14 +100,17 @@ TEST(ModelCheckTest, UnknownFieldsAreNamed) {
                                   "where.$or[1].customer.adress.city: model 'Order': object field "
                                   "'customer' has no member 'adress'; its members: name, address"));
   EXPECT_THAT(Check(R"({"where":{"lines.qty":1}})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "object field 'lines' has no member 'qty'"));
+              StatusIsWithMessage(StatusCode::kInvalidArgument,
+                                  "object field 'lines' has no member 'qty'"));
   EXPECT_THAT(Check(R"({"where":{"amount.value":1}})"),
               StatusIsWithMessage(StatusCode::kInvalidArgument,
                                   "field 'amount' is a number and has no member 'value'"));
   EXPECT_THAT(Check(R"({"sort":["-nope"]})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "query: sort[0]: model 'Order' has no field 'nope'"));
-  EXPECT_THAT(Check(R"({"select":["status","nope"]})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "select[1]: model 'Order' has no field"));
+              StatusIsWithMessage(StatusCode::kInvalidArgument,
+                                  "query: sort[0]: model 'Order' has no field 'nope'"));
+  EXPECT_THAT(
+      Check(R"({"select":["status","nope"]})"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "select[1]: model 'Order' has no field"));
   EXPECT_THAT(Check(R"({"aggregate":{"groupBy":["nope"]}})"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "aggregate.groupBy[0]: model"));
 }
@@ -117,7 +121,8 @@ TEST(ModelCheckTest, OperandTypesMustFit) {
                                   "where.amount.$gt: model 'Order': $gt on a number field: the "
                                   "operand is a string"));
   EXPECT_THAT(Check(R"({"where":{"status":5}})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "where.status: model 'Order': $eq on a string field"));
+              StatusIsWithMessage(StatusCode::kInvalidArgument,
+                                  "where.status: model 'Order': $eq on a string field"));
   EXPECT_THAT(Check(R"({"where":{"count":{"$in":[1,"2"]}}})"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "a value is a string"));
   EXPECT_THAT(Check(R"({"where":{"amount":{"$regex":"1"}}})"),
@@ -128,18 +133,20 @@ TEST(ModelCheckTest, OperandTypesMustFit) {
               StatusIsWithMessage(StatusCode::kInvalidArgument, "$contains on an array field"));
   EXPECT_THAT(Check(R"({"where":{"amount":{"$not":{"$startsWith":"1"}}}})"),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "where.amount.$not.$startsWith"));
-  EXPECT_THAT(Check(R"({"aggregate":{"sum":["status"]}})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument,
-                                  "aggregate.sum[0]: model 'Order': sum of 'status', a string field"));
+  EXPECT_THAT(
+      Check(R"({"aggregate":{"sum":["status"]}})"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument,
+                          "aggregate.sum[0]: model 'Order': sum of 'status', a string field"));
   // Null fits any field; arrays take elements or whole arrays.
   EXPECT_OK(Check(R"({"where":{"amount":null,"tags":["a"],"customer":{"$ne":null}}})"));
   EXPECT_OK(Check(R"({"where":{"customerId":{"$contains":"c"},"tags":{"$in":["a",["b"]]}}})"));
 }
 
 TEST(ModelCheckTest, PopulateNeedsRefFields) {
-  EXPECT_THAT(Check(R"({"populate":["status"]})"),
-              StatusIsWithMessage(StatusCode::kInvalidArgument,
-                                  "query: populate[0]: model 'Order': 'status' is not a ref field"));
+  EXPECT_THAT(
+      Check(R"({"populate":["status"]})"),
+      StatusIsWithMessage(StatusCode::kInvalidArgument,
+                          "query: populate[0]: model 'Order': 'status' is not a ref field"));
   EXPECT_THAT(Check(R"({"populate":["nope"]})", /*strict=*/false),
               StatusIsWithMessage(StatusCode::kInvalidArgument, "'nope' is not a ref field"));
   EXPECT_OK(Check(R"({"populate":"customerId.ownerId"})"));  // beyond the ref: the engine's

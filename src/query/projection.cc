@@ -106,8 +106,8 @@ Result<std::vector<LocatedPath>> ParsePathList(const Json& list, const std::stri
   } else if (list.is_array()) {
     for (size_t i = 0; i < list.size(); ++i) {
       if (!list[i].is_string()) {
-        return Status::InvalidArgument(IndexPath(location, i) + ": expects a field path string, got " +
-                                       DescribeType(list[i]));
+        return Status::InvalidArgument(
+            IndexPath(location, i) + ": expects a field path string, got " + DescribeType(list[i]));
       }
       items.push_back(list[i].get<std::string>());
     }

@@ -1,5 +1,5 @@
 // Runs the query scripts in tests/golden/query/*.test (DuckDB's sqllogictest
-// style) and replays the fuzz corpus in tests/golden/query/fuzz/.
+// style) and replays the fuzz corpus in fuzz/corpus/query/.
 //
 // Script format: statements separated by blank lines; '#' lines are comments.
 //   load                 one JSON document per line; the key is its "id"
@@ -29,6 +29,7 @@
 #include <filesystem>
 #include <map>
 
+#include "core/json_util.h"
 #include "query/fuzz.h"
 #include "testing/test_util.h"
 #include "worm/query.h"
@@ -53,9 +54,7 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return lines;
 }
 
-bool Blank(const std::string& line) {
-  return line.find_first_not_of(" \t\r") == std::string::npos;
-}
+bool Blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
 
 class ScriptRunner {
  public:
@@ -156,7 +155,8 @@ std::vector<std::string> ScriptRunner::Evaluate(const CompiledQuery& q, bool for
   std::vector<std::string> lines;
   Json j = r->ToJson();
   const Json& list = j.contains("groups") ? j["groups"] : j["items"];
-  for (const Json& e : list) lines.push_back(e.dump(-1, ' ', false, Json::error_handler_t::replace));
+  for (const Json& e : list)
+    lines.push_back(e.dump(-1, ' ', false, Json::error_handler_t::replace));
   if (!r->next_cursor.empty()) lines.push_back("(more)");
   *next = r->next_cursor;
   return lines;
@@ -221,7 +221,7 @@ TEST(QueryScriptTest, ScriptsArePresent) { EXPECT_GE(ScriptNames().size(), 3u); 
 // The fuzz corpus (and past crashers) replayed by the GCC build: errors are
 // fine, crashes are not.
 TEST(QueryFuzzReplayTest, Corpus) {
-  auto files = FilesIn(GoldenDir() / "fuzz", "");
+  auto files = FilesIn(SourceDir() / "fuzz" / "corpus" / "query", "");
   EXPECT_FALSE(files.empty());
   for (const fs::path& p : files) {
     std::string data = ReadFileOrDie(p);

@@ -38,7 +38,8 @@ Json ShorthandValue(std::string_view text) {
   if (text == "true") return true;
   if (text == "false") return false;
   if (text == "null") return nullptr;
-  if (LooksLikeJsonNumber(text) || (text.size() >= 2 && text.front() == '"' && text.back() == '"')) {
+  if (LooksLikeJsonNumber(text) ||
+      (text.size() >= 2 && text.front() == '"' && text.back() == '"')) {
     Json v = Json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!v.is_discarded()) return v;
   }
@@ -61,8 +62,9 @@ Result<Json> ParseFilterShorthand(std::string_view expr) {
   };
   size_t pos = expr.find_first_of("=!<>~");
   if (pos == std::string_view::npos) {
-    return fail("no operator; write path=value, path!=value, path>=value, path<value, "
-                "path~value (contains) ...");
+    return fail(
+        "no operator; write path=value, path!=value, path>=value, path<value, "
+        "path~value (contains) ...");
   }
   const ShorthandOp* found = nullptr;
   for (const ShorthandOp& op : kOps) {

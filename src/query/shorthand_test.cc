@@ -54,8 +54,8 @@ TEST(ShorthandTest, Errors) {
 TEST(ShorthandTest, CombiningWithWhere) {
   ASSERT_OK_AND_ASSIGN(Json w, WhereWithFilters(nullptr, {"status=active", "amount>=100"}));
   EXPECT_EQ(w, Json::parse(R"({"status":"active","amount":{"$gte":100}})"));
-  ASSERT_OK_AND_ASSIGN(Json w2, WhereWithFilters(Json::parse(R"({"amount":{"$lt":500}})"),
-                                                 {"amount>=100"}));
+  ASSERT_OK_AND_ASSIGN(Json w2,
+                       WhereWithFilters(Json::parse(R"({"amount":{"$lt":500}})"), {"amount>=100"}));
   EXPECT_EQ(w2, Json::parse(R"({"$and":[{"amount":{"$lt":500}},{"amount":{"$gte":100}}]})"));
   ASSERT_OK_AND_ASSIGN(Json w3, WhereWithFilters(Json::object(), {}));
   EXPECT_EQ(w3, Json::object());

@@ -18,7 +18,7 @@ int Sign(bool less, bool greater) { return less ? -1 : (greater ? 1 : 0); }
 int CompareDoubles(double a, double b) {
   bool an = std::isnan(a), bn = std::isnan(b);
   if (an || bn) return Sign(an && !bn, bn && !an);
-  return Sign(a < b, a > b);
+  return Sign(a<b, a> b);
 }
 
 // The sign of (fraction of d), i.e. d - trunc(d), seen from the integer side.
@@ -33,7 +33,7 @@ int CompareIntDouble(int64_t i, double d) {
   if (d < -kTwo63) return 1;
   double t = std::trunc(d);
   auto ti = static_cast<int64_t>(t);
-  if (i != ti) return Sign(i < ti, i > ti);
+  if (i != ti) return Sign(i<ti, i> ti);
   return FractionSign(d, t);
 }
 
@@ -43,19 +43,19 @@ int CompareUintDouble(uint64_t u, double d) {
   if (d >= kTwo64) return -1;
   double t = std::trunc(d);
   auto tu = static_cast<uint64_t>(t);
-  if (u != tu) return Sign(u < tu, u > tu);
+  if (u != tu) return Sign(u<tu, u> tu);
   return FractionSign(d, t);
 }
 
 int CompareIntUint(int64_t i, uint64_t u) {
   if (i < 0) return -1;
   auto iu = static_cast<uint64_t>(i);
-  return Sign(iu < u, iu > u);
+  return Sign(iu<u, iu> u);
 }
 
 int CompareStrings(const std::string& a, const std::string& b) {
   int c = a.compare(b);  // char_traits<char>::compare is memcmp: unsigned bytes
-  return Sign(c < 0, c > 0);
+  return Sign(c<0, c> 0);
 }
 
 int CompareArrays(const Json& a, const Json& b) {
@@ -131,11 +131,11 @@ int CompareNumbers(const Json& a, const Json& b) {
   }
   if (ta == T::number_integer && tb == T::number_integer) {
     auto x = a.get<int64_t>(), y = b.get<int64_t>();
-    return Sign(x < y, x > y);
+    return Sign(x<y, x> y);
   }
   if (ta == T::number_unsigned && tb == T::number_unsigned) {
     auto x = a.get<uint64_t>(), y = b.get<uint64_t>();
-    return Sign(x < y, x > y);
+    return Sign(x<y, x> y);
   }
   if (ta == T::number_integer) return CompareIntUint(a.get<int64_t>(), b.get<uint64_t>());
   return -CompareIntUint(b.get<int64_t>(), a.get<uint64_t>());
@@ -143,7 +143,7 @@ int CompareNumbers(const Json& a, const Json& b) {
 
 int CompareValues(const Json& a, const Json& b) {
   TypeRank ra = RankOf(a), rb = RankOf(b);
-  if (ra != rb) return Sign(ra < rb, ra > rb);
+  if (ra != rb) return Sign(ra<rb, ra> rb);
   switch (ra) {
     case TypeRank::kMissing:
     case TypeRank::kNull:

@@ -14,9 +14,9 @@ Json J(const char* text) { return Json::parse(text); }
 int Cmp(const Json& a, const Json& b) { return CompareValues(a, b); }
 
 TEST(ValueOrderTest, TypeClassesInOrder) {
-  std::vector<Json> ordered = {MissingValue(), nullptr,       false, true, -1,
-                               0,              1.5,           "",    "a",  Json::array(),
-                               J("[0]"),       Json::object(), J(R"({"a":1})")};
+  std::vector<Json> ordered = {
+      MissingValue(), nullptr,  false,          true,           -1, 0, 1.5, "", "a",
+      Json::array(),  J("[0]"), Json::object(), J(R"({"a":1})")};
   for (size_t i = 0; i < ordered.size(); ++i) {
     for (size_t j = 0; j < ordered.size(); ++j) {
       int want = i < j ? -1 : (i > j ? 1 : 0);
@@ -69,7 +69,7 @@ TEST(ValueOrderTest, NanSortsBelowEveryNumber) {
 TEST(ValueOrderTest, StringsCompareByUtf8BytesWhichIsCodePointOrder) {
   EXPECT_LT(Cmp(Json("Z"), Json("a")), 0);
   EXPECT_LT(Cmp(Json("a"), Json("ab")), 0);
-  EXPECT_LT(Cmp(Json("z"), Json("é")), 0);           // U+00E9 > U+007A
+  EXPECT_LT(Cmp(Json("z"), Json("é")), 0);       // U+00E9 > U+007A
   EXPECT_LT(Cmp(Json("\uFFFF"), Json("😀")), 0);  // BMP < supplementary (UTF-16 would differ)
   EXPECT_LT(Cmp(Json("☃"), Json("😀")), 0);
 }

@@ -277,7 +277,11 @@ Status ConditionalWrite(Bucket& bucket, const RequestContext& ctx, WriteOptions*
     }
     Result<ObjectMeta> current = bucket.objects->Head(ctx.key, {});
     if (!current.ok() && !current.status().IsNotFound()) return KeyError(current.status());
-    if (!current.ok()) return S3Error(S3Code::kNoSuchKey, "The specified key does not exist: '" + ctx.key + "'");
+    if (!current.ok()) {
+      return S3Error(S3Code::kPreconditionFailed,
+                     "At least one of the pre-conditions you specified did not hold (If-Match: "
+                     "the object '" + ctx.key + "' does not exist)");
+    }
     RETURN_NOT_OK(CheckConditions(*current, match, "", "", ""));
     o->mode = PutMode::kUpdate;
     o->if_match = current->etag;

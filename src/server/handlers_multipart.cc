@@ -349,15 +349,15 @@ struct CheckedPart {
 Result<std::vector<CheckedPart>> CheckParts(Bucket& b, const Upload& u,
                                             const std::vector<CompletePart>& parts) {
   std::vector<CheckedPart> out;
-  int prev = 0;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const CompletePart& p = parts[i];
-    if (p.number <= prev) {
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].number <= parts[i - 1].number) {
       return S3Error(S3Code::kInvalidPartOrder,
                      "The list of parts was not in ascending order. Parts must be ordered by "
                      "part number.");
     }
-    prev = p.number;
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const CompletePart& p = parts[i];
     Result<ObjectMeta> meta = b.uploads->Head(PartKey(u.id, p.number), {});
     if (!meta.ok() || meta->etag != p.etag) {
       return S3Error(S3Code::kInvalidPart,

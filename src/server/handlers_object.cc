@@ -247,7 +247,9 @@ class PutConsumer final : public BodyConsumer {
       stream_->Abort();
       return ErrorFor(*ctx_, status);
     }
-    if (body.checksum) o_.user_metadata[ChecksumMetaName(*body.checksum)] = body.checksum_b64;
+    if (staged_ && body.checksum) {
+      o_.user_metadata[ChecksumMetaName(*body.checksum)] = body.checksum_b64;
+    }
     Result<PutResult> put = staged_ ? CommitStaged() : stream_->Commit();
     if (!put.ok()) return ErrorFor(*ctx_, CommitError(put.status()));
     HttpResponse r = Empty(*ctx_, 200);
@@ -304,6 +306,11 @@ Dispatch PutObject(ServiceEnv& env, const Ctx& ctx) {
   WriteOptions o;
   if (Status st = MetadataFromRequest(*ctx, &o); !st.ok()) return Fail(*ctx, st);
   if (Status st = ConditionalWrite(**bucket, *ctx, &o); !st.ok()) return Fail(*ctx, st);
+  // A checksum sent as a header is known now (and verified before Commit);
+  // one sent in a trailer is known only at the end, so that body is staged.
+  if (expect->checksum && !expect->checksum_in_trailer) {
+    o.user_metadata[ChecksumMetaName(*expect->checksum)] = expect->checksum_b64;
+  }
   bool staged = expect->checksum_in_trailer;
   auto consumer = std::make_unique<PutConsumer>(ctx, *bucket, std::move(o), staged);
   if (Status st = consumer->Open(); !st.ok()) return Fail(*ctx, st);

@@ -54,10 +54,10 @@ class ServerTest : public ::testing::Test {
   }
 
   RawResponse Put(const std::string& key, const std::string& body, s3::HeaderList h = {}) {
-    return Do({"PUT", "/bkt/" + key, "", std::move(h), body});
+    return Do({"PUT", "/bkt/" + s3::UriEncode(key, true), "", std::move(h), body});
   }
   RawResponse Get(const std::string& key, s3::HeaderList h = {}, std::string query = "") {
-    return Do({"GET", "/bkt/" + key, std::move(query), std::move(h), ""});
+    return Do({"GET", "/bkt/" + s3::UriEncode(key, true), std::move(query), std::move(h), ""});
   }
 
   static std::string Code(const RawResponse& r) {

@@ -1,0 +1,132 @@
+#include "query/doc_cache.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "core/hash.h"
+
+namespace worm::query {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Waiting for another process holding the write lock, in milliseconds.
+constexpr int kBusyTimeoutMs = 5000;
+
+Status SqliteError(sqlite3* db, const std::string& what) {
+  return Status::Unavailable("query cache: " + what + ": " +
+                             (db != nullptr ? sqlite3_errmsg(db) : "cannot open"));
+}
+
+}  // namespace
+
+bool IsMd5Etag(const std::string& etag) {
+  if (etag.size() != 32) return false;
+  for (char c : etag) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+Status DocCache::Exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "?";
+    sqlite3_free(err);
+    return Status::Unavailable(std::string("query cache: ") + msg);
+  }
+  return Status::OK();
+}
+
+Status DocCache::Init(const std::string& path) {
+  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) return SqliteError(db_, "open " + path);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  RETURN_NOT_OK(Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
+  RETURN_NOT_OK(
+      Exec("CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, etag TEXT NOT NULL, "
+           "bytes BLOB NOT NULL) WITHOUT ROWID;"));
+  const char* kLookup = "SELECT bytes FROM docs WHERE key = ?1 AND etag = ?2";
+  const char* kUpsert = "INSERT OR REPLACE INTO docs (key, etag, bytes) VALUES (?1, ?2, ?3)";
+  const char* kErase = "DELETE FROM docs WHERE key = ?1";
+  if (sqlite3_prepare_v2(db_, kLookup, -1, &lookup_, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db_, kUpsert, -1, &upsert_, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db_, kErase, -1, &erase_, nullptr) != SQLITE_OK) {
+    return SqliteError(db_, "prepare");
+  }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<DocCache>> DocCache::Open(const std::string& path) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  std::unique_ptr<DocCache> cache(new DocCache);
+  Status st = cache->Init(path);
+  if (st.ok()) return cache;
+  // Unreadable or corrupt: it is only a cache. Start over once.
+  cache.reset(new DocCache);
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix, ec);
+  RETURN_NOT_OK(cache->Init(path));
+  return cache;
+}
+
+DocCache::~DocCache() {
+  sqlite3_finalize(lookup_);
+  sqlite3_finalize(upsert_);
+  sqlite3_finalize(erase_);
+  sqlite3_close(db_);
+}
+
+bool CachedBytesMatch(const std::string& bytes, const std::string& etag) {
+  return !IsMd5Etag(etag) || Md5Hex(bytes) == etag;
+}
+
+std::optional<std::string> DocCache::Lookup(const std::string& key, const std::string& etag,
+                                            bool verify) {
+  sqlite3_reset(lookup_);
+  sqlite3_bind_text(lookup_, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+  sqlite3_bind_text(lookup_, 2, etag.data(), static_cast<int>(etag.size()), SQLITE_STATIC);
+  std::optional<std::string> out;
+  if (sqlite3_step(lookup_) == SQLITE_ROW) {
+    const void* data = sqlite3_column_blob(lookup_, 0);
+    int n = sqlite3_column_bytes(lookup_, 0);
+    out.emplace(static_cast<const char*>(data), static_cast<size_t>(n));
+  }
+  sqlite3_reset(lookup_);
+  if (out && verify && !CachedBytesMatch(*out, etag)) return std::nullopt;  // torn or tampered
+  return out;
+}
+
+Status DocCache::Store(const std::vector<Row>& rows) {
+  if (rows.empty()) return Status::OK();
+  RETURN_NOT_OK(Exec("BEGIN IMMEDIATE"));
+  for (const Row& r : rows) {
+    sqlite3_reset(upsert_);
+    sqlite3_bind_text(upsert_, 1, r.key.data(), static_cast<int>(r.key.size()), SQLITE_STATIC);
+    sqlite3_bind_text(upsert_, 2, r.etag.data(), static_cast<int>(r.etag.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(upsert_, 3, r.bytes.data(), static_cast<int>(r.bytes.size()), SQLITE_STATIC);
+    if (sqlite3_step(upsert_) != SQLITE_DONE) {
+      Status st = SqliteError(db_, "write");
+      sqlite3_reset(upsert_);
+      (void)Exec("ROLLBACK");
+      return st;
+    }
+  }
+  sqlite3_reset(upsert_);
+  return Exec("COMMIT");
+}
+
+Status DocCache::Erase(const std::vector<std::string>& keys) {
+  if (keys.empty()) return Status::OK();
+  RETURN_NOT_OK(Exec("BEGIN IMMEDIATE"));
+  for (const std::string& k : keys) {
+    sqlite3_reset(erase_);
+    sqlite3_bind_text(erase_, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
+    (void)sqlite3_step(erase_);
+  }
+  sqlite3_reset(erase_);
+  return Exec("COMMIT");
+}
+
+}  // namespace worm::query

@@ -1,0 +1,69 @@
+// DocCache: a local cache of stored documents keyed by object key, so a query
+// over a remote bucket fetches only what changed since the last run. One
+// SQLite file per model (".worm/cache/<model>/docs.sqlite"), rows
+// {key, etag, bytes}.
+//
+// Never trusted blindly: a row is used only when its ETag equals the one the
+// listing just returned AND, for a plain-MD5 ETag, the cached bytes hash to it
+// (a torn or tampered row is a miss, then overwritten). Safe to delete at any
+// time: a missing, unreadable or corrupt file is recreated empty. Rows of
+// entities deleted from the bucket stay until the file is deleted (they are
+// never listed, so never used).
+//
+// Thread-safety: one DocCache per thread; several processes may share a file
+// (SQLite WAL and a busy timeout).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "worm/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace worm::query {
+
+class DocCache {
+ public:
+  struct Row {
+    std::string key;
+    std::string etag;
+    std::string bytes;
+  };
+
+  // Opens or creates the cache at `path` (parent folders created).
+  static Result<std::unique_ptr<DocCache>> Open(const std::string& path);
+  ~DocCache();
+  DocCache(const DocCache&) = delete;
+  DocCache& operator=(const DocCache&) = delete;
+
+  // The cached bytes of `key` when they are those of `etag`; nullopt otherwise.
+  // `verify` false skips the MD5 check: the caller then MUST call
+  // CachedBytesMatch (the runner does, on its worker threads).
+  std::optional<std::string> Lookup(const std::string& key, const std::string& etag,
+                                    bool verify = true);
+  // Inserts or replaces rows in one transaction.
+  Status Store(const std::vector<Row>& rows);
+  Status Erase(const std::vector<std::string>& keys);
+
+ private:
+  DocCache() = default;
+  Status Init(const std::string& path);
+  Status Exec(const char* sql);
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* lookup_ = nullptr;
+  sqlite3_stmt* upsert_ = nullptr;
+  sqlite3_stmt* erase_ = nullptr;
+};
+
+// True when `etag` is a plain hex MD5 (single-part object), which the cached
+// bytes can be checked against.
+bool IsMd5Etag(const std::string& etag);
+// Whether cached `bytes` may stand for an object with `etag`.
+bool CachedBytesMatch(const std::string& bytes, const std::string& etag);
+
+}  // namespace worm::query

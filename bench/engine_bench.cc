@@ -103,9 +103,7 @@ void RunOnExisting(benchmark::State& state, Op op) {
 }
 
 void BM_Get(benchmark::State& state) {
-  RunOnExisting(state, [](Repository& r, const EntityIds& id, int) {
-    return r.Get(id).status();
-  });
+  RunOnExisting(state, [](Repository& r, const EntityIds& id, int) { return r.Get(id).status(); });
 }
 
 void BM_Replace(benchmark::State& state) {

@@ -14,7 +14,8 @@
 //   ASSIGN_OR_RETURN(QueryResult r, ev.Finish());
 //   print(r.ToJson());   // {"items": [...], "next": "<cursor>"|null} or {"groups": [...]}
 //
-// This layer is pure: no I/O. The engine (phase 2) lists, fetches and feeds.
+// The language and evaluator are pure (no I/O). RunQuery(Project&, ...) at the
+// end runs a query over a model's entities in a bucket, with a local cache.
 //
 // ---- where ----------------------------------------------------------------
 // An object; its members are ANDed. A member is either a logical operator
@@ -134,11 +135,14 @@
 #include <utility>
 #include <vector>
 
+#include "worm/options.h"
 #include "worm/result.h"
 
 namespace worm {
 
 using Json = nlohmann::json;
+
+class Project;
 
 namespace schema {
 struct Model;
@@ -256,6 +260,48 @@ class QueryEvaluator {
 Result<QueryResult> RunQuery(const CompiledQuery& query,
                              const std::vector<std::pair<std::string, Json>>& documents,
                              EvaluatorOptions options = {});
+
+// ---- running over a bucket ---------------------------------------------------
+
+struct QueryRunOptions {
+  // Root of the document cache; a model's cache is <cache_dir>/<model>/docs.sqlite.
+  // Empty: "<project root>/.worm/cache" for a project on disk, else no cache.
+  std::string cache_dir;
+  bool use_cache = true;
+  // Documents fetched (GET) in parallel. 16 hides S3's ~20-50 ms per GET
+  // without approaching its per-prefix request-rate limits.
+  int concurrency = 16;
+  // Nested collections: only the children of these parent ids (e.g. {deptId}).
+  EntityIds parent_ids;
+};
+
+struct QueryRunStats {
+  uint64_t listed = 0;      // entities listed
+  uint64_t cache_hits = 0;  // documents taken from the cache (no GET)
+  uint64_t fetched = 0;     // documents fetched
+  uint64_t populated = 0;   // referenced documents fetched for populate
+  bool stopped_early = false;  // the listing stopped once the page was certain
+  bool cache_used = false;
+};
+
+// Runs `query` over the entities of `model` in `project`:
+//  1. compiles it against the model (every error before any I/O);
+//  2. lists the collection (and its trash with "withDeleted") 1000 keys at a
+//     time; ETags come with the listing;
+//  3. takes each document from the cache when its ETag is unchanged (bytes
+//     re-verified against the ETag), else GETs it, `concurrency` at a time,
+//     and refreshes the cache;
+//  4. evaluates locally, stopping the listing early for unsorted queries whose
+//     page is complete;
+//  5. populates ref fields of the page (each referenced entity fetched once)
+//     and applies select.
+// Memory: one listing page of documents plus the evaluator's (see above).
+// Errors: as CompiledQuery::Compile, NotFound for an unknown model, DataLoss
+// naming the key of a stored document that is not JSON, and the transport's.
+// A cache that cannot be opened or written is skipped, never an error.
+// Thread-safety: as the Project (safe to call concurrently).
+Result<QueryResult> RunQuery(Project& project, std::string_view model, const Json& query,
+                             const QueryRunOptions& options = {}, QueryRunStats* stats = nullptr);
 
 // CLI shorthand filters. One expression "<path><op><value>" with op one of
 //   =  ==  !=  >  >=  <  <=  ~ (contains)

@@ -315,8 +315,8 @@ class TypedRepository {
     try {
       return doc.get<T>();
     } catch (const std::exception& e) {
-      return Status::InvalidArgument(repo_->name() + ": stored document does not fit the C++ type: " +
-                                     e.what());
+      return Status::InvalidArgument(repo_->name() +
+                                     ": stored document does not fit the C++ type: " + e.what());
     }
   }
   // Id fields a default-constructed struct leaves "" mean "generate one".

@@ -7,11 +7,10 @@
 // named by "serve": {"bucket": ..., "port": ...} in .worm/config.json. The
 // first line on stdout is "listening on http://HOST:PORT" (with --port 0 the
 // kernel picks a free port). SIGINT / SIGTERM shut down gracefully.
-#include <CLI/CLI.hpp>
-
 #include <pthread.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
 
@@ -66,7 +65,8 @@ Result<server::ServerOptions> BuildOptions(const Cli& cli, const ServeFlags& f) 
     o.service.store.root = std::filesystem::absolute(f.root).string();
     std::error_code ec;
     std::filesystem::create_directories(o.service.store.root, ec);
-    if (ec) return Status::InvalidArgument("serve: cannot create --root " + f.root + ": " + ec.message());
+    if (ec)
+      return Status::InvalidArgument("serve: cannot create --root " + f.root + ": " + ec.message());
   } else {
     RETURN_NOT_OK(ConfigureProject(cli, f, &o));
   }
@@ -102,9 +102,12 @@ Status RunServe(Cli& cli, const ServeFlags& f) {
   std::string root = options.service.store.root;
   bool root_mode = options.service.store.root_mode;
   std::string bucket = options.service.store.project_bucket;
-  ASSIGN_OR_RETURN(std::unique_ptr<server::Server> server, server::Server::Start(std::move(options)));
+  ASSIGN_OR_RETURN(std::unique_ptr<server::Server> server,
+                   server::Server::Start(std::move(options)));
   if (cli.json) {
-    cli.PrintJson({{"url", server->url()}, {"port", server->port()}, {"root", root},
+    cli.PrintJson({{"url", server->url()},
+                   {"port", server->port()},
+                   {"root", root},
                    {"bucket", root_mode ? Json(nullptr) : Json(bucket)}});
   } else {
     cli.Print("listening on " + server->url());
@@ -126,7 +129,8 @@ void RegisterServeCommand(CLI::App& app, Cli& cli) {
   auto* cmd = app.add_subcommand("serve", "Serve a folder as an S3-compatible endpoint");
   cmd->add_option("--root", flags->root, "Serve every sub-folder of DIR as a bucket");
   cmd->add_option("--bind", flags->bind, "Address to listen on (default 127.0.0.1)");
-  cmd->add_option("--port", flags->port, "Port (default: serve.port in config.json, else 9000; 0 picks one)");
+  cmd->add_option("--port", flags->port,
+                  "Port (default: serve.port in config.json, else 9000; 0 picks one)");
   cmd->add_flag("--anonymous", flags->anonymous, "Accept unsigned requests");
   cmd->add_option("--access-key", flags->access_key, "Access key id (or WORM_ACCESS_KEY_ID)");
   cmd->add_option("--secret-key", flags->secret_key, "Secret key (or WORM_SECRET_ACCESS_KEY)");

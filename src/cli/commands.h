@@ -9,6 +9,8 @@ namespace worm::cli {
 
 void RegisterServeCommand(CLI::App& app, Cli& cli);  // cmd_serve.cc (src/server)
 
+void RegisterDataCommands(CLI::App& app, Cli& cli);  // cmd_data.cc (src/engine)
+
 using RegisterFn = void (*)(CLI::App&, Cli&);
 
 inline std::vector<RegisterFn> AllCommands() {
@@ -16,6 +18,7 @@ inline std::vector<RegisterFn> AllCommands() {
       &RegisterInitCommand,
       &RegisterSchemaCommands,
       &RegisterVersionCommand,
+      &RegisterDataCommands,
       &RegisterSyncCommands,
       &RegisterRemoteCommands,
       &RegisterImportCommand,

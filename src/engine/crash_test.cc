@@ -45,21 +45,38 @@ std::vector<Scenario> Scenarios(bool soft) {
   hard.hard = true;
   std::vector<Scenario> out = {
       {"create", none, create, {}, {1, nullptr, false}},
-      {"patch", create, [](Repository& r) { return r.Patch({"x"}, {{"n", 2}}).status(); },
-       {1, nullptr, false}, {2, nullptr, false}},
-      {"delete", create, [](Repository& r) { return r.Delete({"x"}); }, {1, nullptr, false},
+      {"patch",
+       create,
+       [](Repository& r) {
+         return r.Patch({"x"}, {{"n", 2}}).status();
+       },
+       {1, nullptr, false},
+       {2, nullptr, false}},
+      {"delete",
+       create,
+       [](Repository& r) { return r.Delete({"x"}); },
+       {1, nullptr, false},
        soft ? Fingerprint{nullptr, 1, true} : Fingerprint{}},
-      {"hard_delete", create, [=](Repository& r) { return r.Delete({"x"}, hard); },
-       {1, nullptr, false}, {}},
+      {"hard_delete",
+       create,
+       [=](Repository& r) { return r.Delete({"x"}, hard); },
+       {1, nullptr, false},
+       {}},
   };
   if (soft) {
-    out.push_back({"restore", create_delete, [](Repository& r) { return r.Restore({"x"}).status(); },
-                   {nullptr, 1, true}, {1, nullptr, false}});
-    out.push_back({"delete_again", [=](Repository& r) {
+    out.push_back({"restore",
+                   create_delete,
+                   [](Repository& r) { return r.Restore({"x"}).status(); },
+                   {nullptr, 1, true},
+                   {1, nullptr, false}});
+    out.push_back({"delete_again",
+                   [=](Repository& r) {
                      RETURN_NOT_OK(create_delete(r));
                      return r.Create({{"id", "x"}, {"n", 2}}).status();
                    },
-                   [](Repository& r) { return r.Delete({"x"}); }, {2, 1, true}, {nullptr, 2, true}});
+                   [](Repository& r) { return r.Delete({"x"}); },
+                   {2, 1, true},
+                   {nullptr, 2, true}});
   }
   return out;
 }
@@ -82,7 +99,7 @@ class CrashTest : public ::testing::TestWithParam<std::tuple<std::string, FaultK
 TEST_P(CrashTest, EveryWriteFailureLeavesOldOrNewStateAfterRepair) {
   const auto [model, kind] = GetParam();
   const bool soft = model != "Counter";
-  const std::string base = model == "Counter"        ? "app/counters"
+  const std::string base = model == "Counter"       ? "app/counters"
                            : model == "SoftCounter" ? "app/scounters"
                                                     : "app/lcounters";
   for (const Scenario& sc : Scenarios(soft)) {

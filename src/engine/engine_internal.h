@@ -139,8 +139,8 @@ class ModelStore {
   // True when the live object agrees with the last entry.
   static bool HeadAgrees(const OplogHead& head, const std::optional<Stored>& live);
   // Makes the live object (and trash) agree with the head entry.
-  Status RollForward(const EntityIds& ids, const OplogHead& head,
-                     const std::optional<Stored>& live, std::vector<std::string>* actions);
+  Status RollForward(const EntityIds& ids, const OplogHead& head, const std::optional<Stored>& live,
+                     std::vector<std::string>* actions);
   Result<std::vector<OplogEntry>> History(const EntityIds& ids);
 
   // ---- trash (trash.cc)

@@ -61,9 +61,13 @@ TEST_F(FeatureTest, WriteAheadEntryIsRolledForward) {
   ASSERT_OK_AND_ASSIGN(auto h, R("LoggedCounter")->History(e.ids));
   Json after = e.document;
   after["n"] = 2;
-  Json entry = {{"seq", 2},          {"op", "update"},         {"at", "x"},
-                {"actor", "crash"},  {"prevHash", HashDoc(h[0].raw)},
-                {"after", after},    {"afterHash", HashDoc(after)}};
+  Json entry = {{"seq", 2},
+                {"op", "update"},
+                {"at", "x"},
+                {"actor", "crash"},
+                {"prevHash", HashDoc(h[0].raw)},
+                {"after", after},
+                {"afterHash", HashDoc(after)}};
   const std::string folder = ".oplog/app/lcounters/w/";
   ASSERT_OK(tp_.transport->Put(folder + "0002.json", entry.dump(), {}).status());
   EXPECT_EQ(tp_.Raw(e.key)["n"], 1);
@@ -75,9 +79,13 @@ TEST_F(FeatureTest, WriteAheadEntryIsRolledForward) {
   EXPECT_TRUE(rep.actions.empty());  // idempotent
   // A writer meeting a pending entry also rolls it forward before its own write.
   after["n"] = 3;
-  entry = {{"seq", 3},         {"op", "update"},       {"at", "x"},
-           {"actor", "crash"}, {"prevHash", HashDoc(tp_.Raw(folder + "0002.json"))},
-           {"after", after},   {"afterHash", HashDoc(after)}};
+  entry = {{"seq", 3},
+           {"op", "update"},
+           {"at", "x"},
+           {"actor", "crash"},
+           {"prevHash", HashDoc(tp_.Raw(folder + "0002.json"))},
+           {"after", after},
+           {"afterHash", HashDoc(after)}};
   ASSERT_OK(tp_.transport->Put(folder + "0003.json", entry.dump(), {}).status());
   ASSERT_OK_AND_ASSIGN(Entity m, R("LoggedCounter")->Mutate(e.ids, [](Json& d) -> Status {
     d["n"] = d["n"].get<int>() * 10;
@@ -137,9 +145,9 @@ TEST_F(FeatureTest, Snapshots) {
 }
 
 TEST_F(FeatureTest, RefsValidatedAndPopulated) {
-  EXPECT_THAT(R("Invoice")->Create({{"customerId", "00000000-0000-4000-8000-000000000000"},
-                                    {"amount", 5}}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "does not exist"));
+  EXPECT_THAT(
+      R("Invoice")->Create({{"customerId", "00000000-0000-4000-8000-000000000000"}, {"amount", 5}}),
+      StatusIsWithMessage(StatusCode::kInvalidArgument, "does not exist"));
   EXPECT_THAT(R("Invoice")->Create({{"customerId", "../x"}, {"amount", 5}}),
               StatusIs(StatusCode::kInvalidArgument));
   ASSERT_OK_AND_ASSIGN(Entity c, R("Customer")->Create({{"name", "Ada"}}));
@@ -220,7 +228,8 @@ TEST_F(FeatureTest, OpenFindsProjectUpwards) {
   EXPECT_EQ(std::filesystem::path(project->root()), root);
   ASSERT_OK_AND_ASSIGN(Repository * counters, project->Get("Counter"));
   ASSERT_OK(counters->Create({{"id", "x"}, {"n", 1}}));
-  EXPECT_TRUE(std::filesystem::exists(root / ".worm" / "data" / "app" / "counters" / "x" / "c.json"));
+  EXPECT_TRUE(
+      std::filesystem::exists(root / ".worm" / "data" / "app" / "counters" / "x" / "c.json"));
   worm::testing::ScratchDir empty;
   EXPECT_THAT(Project::Open(empty.path().string()), StatusIs(StatusCode::kNotFound));
 }

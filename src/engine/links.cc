@@ -57,8 +57,8 @@ Status ModelStore::ApplyOnDelete(const EntityIds& ids, const RemoveOptions& opti
     for (const Field& f : store->model().fields) {
       bool ref_here = f.ref == model_->name || (f.items && f.items->ref == model_->name);
       schema::OnDelete rule = f.ref == model_->name ? f.on_delete
-                              : f.items            ? f.items->on_delete
-                                                   : schema::OnDelete::kNone;
+                              : f.items             ? f.items->on_delete
+                                                    : schema::OnDelete::kNone;
       if (!ref_here || rule == schema::OnDelete::kNone) continue;
       if (check_only != (rule == schema::OnDelete::kRestrict)) continue;
       ListOptions lo;
@@ -216,7 +216,8 @@ Status ModelStore::Unlink(const EntityIds& ids, const std::string& link, const E
       hits.push_back(e.ids);
     return Status::OK();
   }));
-  if (hits.empty()) return Status::NotFound(Describe(ids) + ": not linked to " + to + " via " + link);
+  if (hits.empty())
+    return Status::NotFound(Describe(ids) + ": not linked to " + to + " via " + link);
   RemoveOptions ro;
   ro.actor = ctx.actor;
   ro.hard = true;

@@ -20,8 +20,8 @@ TEST_P(ModelTest, RandomOperationsMatchAMap) {
   const bool soft = model == "LoggedCounter";
   unsigned seed = ::testing::UnitTest::GetInstance()->random_seed();
   std::mt19937 rng(seed);
-  SCOPED_TRACE("seed " + std::to_string(seed) + " (rerun with --gtest_random_seed=" +
-               std::to_string(seed) + ")");
+  SCOPED_TRACE("seed " + std::to_string(seed) +
+               " (rerun with --gtest_random_seed=" + std::to_string(seed) + ")");
   std::map<std::string, int> live, trash;
   const std::vector<std::string> ids = {"a", "b", "c", "d", "e", "f"};
   for (int step = 0; step < 600; ++step) {

@@ -20,8 +20,10 @@ int IncrementInChild(const std::string& root, const std::string& model, int time
       d["n"] = d["n"].get<int>() + 1;
       return Status::OK();
     });
-    if (r.ok()) ++acked;
-    else if (!r.status().IsAborted()) return 254;
+    if (r.ok())
+      ++acked;
+    else if (!r.status().IsAborted())
+      return 254;
   }
   return acked;
 }

@@ -199,8 +199,7 @@ Result<std::unique_ptr<Project>> Project::OpenAt(const std::string& project_dir,
   ASSIGN_OR_RETURN(schema::Schema schema, schema::LoadSchemaFile(worm_dir + "/schema.json"));
   LocalTransportOptions lo;
   lo.sync = options.sync;
-  ASSIGN_OR_RETURN(std::shared_ptr<Transport> transport,
-                   NewLocalTransport(worm_dir + "/data", lo));
+  ASSIGN_OR_RETURN(std::shared_ptr<Transport> transport, NewLocalTransport(worm_dir + "/data", lo));
   auto state = std::make_unique<engine::ProjectState>(std::move(schema), std::move(transport),
                                                       nullptr, options, project_dir);
   return std::unique_ptr<Project>(new Project(std::move(state)));

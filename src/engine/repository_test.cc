@@ -93,7 +93,9 @@ TEST_P(RepositoryTest, ValidationNamesModelIdFieldAndRule) {
       {{{"name", "A"}, {"born", "2026-02-30"}}, "born", "not a date"},
       {{{"name", "A"}, {"seenAt", "2026-02-24 10:00"}}, "seenAt", "RFC 3339"},
       {{{"name", "A"}, {"tags", {"a", 2}}}, "tags[1]", "expected string"},
-      {{{"name", "A"}, {"address", {{"zip", 12345}}}}, "address.zip", "expected string, got integer"},
+      {{{"name", "A"}, {"address", {{"zip", 12345}}}},
+       "address.zip",
+       "expected string, got integer"},
       {{{"name", "A"}, {"address", {{"planet", "x"}}}}, "address.planet", "unknown field"},
       {{{"name", "A"}, {"nickname", "x"}}, "nickname", "unknown field"},
   };
@@ -104,12 +106,13 @@ TEST_P(RepositoryTest, ValidationNamesModelIdFieldAndRule) {
     EXPECT_THAT(r, StatusIsWithMessage(StatusCode::kInvalidArgument, c.rule)) << c.doc.dump();
     EXPECT_THAT(r, StatusIsWithMessage(StatusCode::kInvalidArgument, "Customer ")) << c.doc.dump();
   }
-  EXPECT_OK(R("Customer")->Create({{"name", "A"},
-                                   {"born", "2024-02-29"},
-                                   {"seenAt", "2026-02-24T10:11:12.5+01:00"},
-                                   {"age", 3.0},
-                                   {"tags", {"x"}},
-                                   {"address", {{"zip", "1"}}}}));
+  EXPECT_OK(R("Customer")
+                ->Create({{"name", "A"},
+                          {"born", "2024-02-29"},
+                          {"seenAt", "2026-02-24T10:11:12.5+01:00"},
+                          {"age", 3.0},
+                          {"tags", {"x"}},
+                          {"address", {{"zip", "1"}}}}));
   EXPECT_THAT(R("Customer")->Create(Json::array()), StatusIs(StatusCode::kInvalidArgument));
   ASSERT_OK_AND_ASSIGN(auto list, R("Customer")->List());
   EXPECT_EQ(list.size(), 1u);  // nothing half-written
@@ -373,8 +376,10 @@ TEST_P(RepositoryTest, ConcurrentIncrementsLoseNothing) {
             d["n"] = d["n"].get<int>() + 1;
             return Status::OK();
           });
-          if (r.ok()) ++acked;
-          else EXPECT_THAT(r, StatusIs(StatusCode::kAborted));
+          if (r.ok())
+            ++acked;
+          else
+            EXPECT_THAT(r, StatusIs(StatusCode::kAborted));
         }
       });
     }
@@ -389,17 +394,15 @@ TEST_P(RepositoryTest, ConcurrentIncrementsLoseNothing) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, RepositoryTest,
-                         ::testing::Values(Param{Backend::kMemory, "root"},
-                                           Param{Backend::kMemory, "collection"},
-                                           Param{Backend::kMemory, "inline"},
-                                           Param{Backend::kLocal, "root"},
-                                           Param{Backend::kLocal, "inline"}),
-                         [](const auto& info) {
-                           return std::string(info.param.backend == Backend::kMemory ? "Memory"
-                                                                                     : "Local") +
-                                  "_" + info.param.layout;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    All, RepositoryTest,
+    ::testing::Values(Param{Backend::kMemory, "root"}, Param{Backend::kMemory, "collection"},
+                      Param{Backend::kMemory, "inline"}, Param{Backend::kLocal, "root"},
+                      Param{Backend::kLocal, "inline"}),
+    [](const auto& info) {
+      return std::string(info.param.backend == Backend::kMemory ? "Memory" : "Local") + "_" +
+             info.param.layout;
+    });
 
 }  // namespace
 }  // namespace worm::engine::testing

@@ -13,8 +13,7 @@ namespace {
 
 std::string CompactTimestamp(int64_t millis) {
   std::string s = FormatTimestamp(millis);
-  s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '-' || c == ':'; }),
-          s.end());
+  s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '-' || c == ':'; }), s.end());
   return s;
 }
 

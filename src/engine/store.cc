@@ -113,8 +113,8 @@ Result<ModelStore*> ProjectState::Store(std::string_view model) const {
   if (it != stores_.end()) return it->second.get();
   std::string known;
   for (const auto& [name, _] : stores_) known += (known.empty() ? "" : ", ") + name;
-  return Status::NotFound("model '" + std::string(model) + "': not in the schema (known: " +
-                          (known.empty() ? "none" : known) + ")");
+  return Status::NotFound("model '" + std::string(model) +
+                          "': not in the schema (known: " + (known.empty() ? "none" : known) + ")");
 }
 
 Status ProjectState::EnsureSentinel(const std::string& key, const Json& content) {
@@ -210,8 +210,8 @@ Status ModelStore::RunBefore(HookEvent& event) const {
     Status st = (*h)(event);
     if (!st.ok()) {
       return Status(st.code(), Describe(event.ids) + ": before-" +
-                                   std::string(HookOpName(event.op)) + " hook refused: " +
-                                   st.message());
+                                   std::string(HookOpName(event.op)) +
+                                   " hook refused: " + st.message());
     }
   }
   return Status::OK();
@@ -268,8 +268,8 @@ Status CheckWritable(const schema::Model& m, bool create) {
 
 // ---- create -------------------------------------------------------------------
 
-Result<EntityIds> ModelStore::ResolveCreateIds(const Json& document,
-                                               const CreateOptions& options, bool* generated) {
+Result<EntityIds> ModelStore::ResolveCreateIds(const Json& document, const CreateOptions& options,
+                                               bool* generated) {
   *generated = false;
   std::vector<std::string> names = IdFieldNames();
   EntityIds ids = options.ids;
@@ -282,10 +282,9 @@ Result<EntityIds> ModelStore::ResolveCreateIds(const Json& document,
   }
   if (ids.size() == names.size()) return ids;
   if (ids.size() + 1 != names.size()) {
-    return Status::InvalidArgument(model_->name + ": create needs the parent ids (" +
-                                   std::to_string(names.size() - 1) + " of " +
-                                   std::to_string(names.size()) + "), got " +
-                                   std::to_string(ids.size()));
+    return Status::InvalidArgument(
+        model_->name + ": create needs the parent ids (" + std::to_string(names.size() - 1) +
+        " of " + std::to_string(names.size()) + "), got " + std::to_string(ids.size()));
   }
   for (size_t i = 0; i < ids.size(); ++i)
     RETURN_NOT_OK(schema::ValidateIdSegment(ids[i], model_->name + " " + names[i]));
@@ -313,7 +312,8 @@ Result<EntityIds> ModelStore::ResolveCreateIds(const Json& document,
     case schema::IdStrategy::kNone:
       break;
   }
-  return Status::InvalidArgument(model_->name + ": no id given and the model has no id operator ('" +
+  return Status::InvalidArgument(model_->name +
+                                 ": no id given and the model has no id operator ('" +
                                  model_->id_operator + "'); pass an id");
 }
 
@@ -392,7 +392,8 @@ Result<Entity> ModelStore::CommitLive(const EntityIds& ids, const std::string& k
     // The oplog entry is the commit point: someone else (a helper or Repair)
     // applied it, or later entries superseded it. Either way it happened.
     if (lost) return Entity{ids, key, Md5Hex(bytes), after};
-    return st.WithContext(Describe(ids) + ": committed to the oplog but not applied (`worm repair` "
+    return st.WithContext(Describe(ids) +
+                          ": committed to the oplog but not applied (`worm repair` "
                           "completes it)");
   }
   if (st.IsAlreadyExists()) return Status::AlreadyExists(Describe(ids) + ": already exists");

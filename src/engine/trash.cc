@@ -38,7 +38,7 @@ Status ModelStore::MaterializeSoftDelete(const EntityIds& ids, const Stored& liv
   Transport* t = transport();
   const std::string who = Describe(ids) + ": soft delete";
   Json tomb = {{"deletedAt", project_->Now()}, {"actor", actor},    {"reason", reason},
-               {"originalKey", k.live},         {"etag", live.etag}, {"state", "deleting"}};
+               {"originalKey", k.live},        {"etag", live.etag}, {"state", "deleting"}};
   RETURN_NOT_OK(t->Put(k.tomb, Serialize(tomb), {}).status().WithContext(who));
   RETURN_NOT_OK(t->Put(k.doc, live.bytes, {}).status().WithContext(who));
   Status st = t->Delete(k.live, DeleteOptions{live.etag});

@@ -236,15 +236,14 @@ Status ModelStore::CheckRefs(const EntityIds& ids, const std::vector<RefUse>& re
     EntityIds target_ids = SplitIds(ref.value);
     auto key = target->KeyOf(target_ids);
     if (!key.ok()) {
-      return Status::InvalidArgument(Describe(ids) + ": field \"" + ref.path + "\": '" +
-                                     ref.value + "' is not a valid " + ref.model +
+      return Status::InvalidArgument(Describe(ids) + ": field \"" + ref.path + "\": '" + ref.value +
+                                     "' is not a valid " + ref.model +
                                      " id: " + key.status().message());
     }
     auto head = transport()->Head(*key, {});
     if (head.status().IsNotFound()) {
-      return Status::InvalidArgument(Describe(ids) + ": field \"" + ref.path +
-                                     "\": references " + ref.model + " " + ref.value +
-                                     ", which does not exist (ref)");
+      return Status::InvalidArgument(Describe(ids) + ": field \"" + ref.path + "\": references " +
+                                     ref.model + " " + ref.value + ", which does not exist (ref)");
     }
     if (!head.ok()) return head.status().WithContext(Describe(ids) + ": checking ref " + ref.path);
   }

@@ -53,10 +53,12 @@ struct Credential {
 Result<Credential> ParseCredential(std::string_view text) {
   std::vector<std::string> parts = Split(text, '/');
   if (parts.size() != 5 || parts[4] != "aws4_request" || parts[0].empty()) {
-    return Malformed("the Credential '" + std::string(text) +
-                     "' is malformed; expected \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"");
+    return Malformed(
+        "the Credential '" + std::string(text) +
+        "' is malformed; expected \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"");
   }
-  if (parts[3] != "s3") return Malformed("the credential scope names service '" + parts[3] + "', not 's3'");
+  if (parts[3] != "s3")
+    return Malformed("the credential scope names service '" + parts[3] + "', not 's3'");
   Credential c{parts[0], parts[1], parts[2], parts[3], ""};
   c.scope = c.date + "/" + c.region + "/" + c.service + "/aws4_request";
   return c;
@@ -101,8 +103,8 @@ std::string ExpectedSignature(const HttpRequest& req, const SignatureInput& in,
   std::string canonical = s3::BuildCanonicalRequest(
       req.method, s3::CanonicalUri(req.path), s3::CanonicalQueryString(req.query, in.exclude_query),
       ch, in.payload_hash);
-  std::string string_to_sign =
-      std::string(kPrefix) + "\n" + in.amz_date + "\n" + in.cred.scope + "\n" + Sha256Hex(canonical);
+  std::string string_to_sign = std::string(kPrefix) + "\n" + in.amz_date + "\n" + in.cred.scope +
+                               "\n" + Sha256Hex(canonical);
   int64_t day = s3::ParseAmzDate(in.cred.date + "T000000Z").ValueOr(0);
   *signing_key = s3::DeriveSigningKey(secret, day, in.cred.region, in.cred.service);
   return s3::ComputeSignature(*signing_key, string_to_sign);
@@ -119,14 +121,16 @@ Status SignatureMismatch() {
 Result<PayloadMode> ParsePayloadMode(std::string_view v) {
   if (v.empty() || v == "UNSIGNED-PAYLOAD") return PayloadMode::kUnsigned;
   if (v == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD") return PayloadMode::kStreamingSigned;
-  if (v == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER") return PayloadMode::kStreamingSignedTrailer;
+  if (v == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER")
+    return PayloadMode::kStreamingSignedTrailer;
   if (v == "STREAMING-UNSIGNED-PAYLOAD-TRAILER") return PayloadMode::kStreamingUnsignedTrailer;
   if (v.size() == 64 && v.find_first_not_of("0123456789abcdef") == std::string_view::npos) {
     return PayloadMode::kSha256;
   }
   return S3Error(S3Code::kInvalidArgument,
                  "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-*, or a hex SHA-256 "
-                 "(got '" + std::string(v) + "')");
+                 "(got '" +
+                     std::string(v) + "')");
 }
 
 Result<AuthResult> Authenticator::Authenticate(const HttpRequest& req, int64_t now) const {
@@ -173,7 +177,8 @@ Result<AuthResult> Authenticator::VerifyHeader(const HttpRequest& req, int64_t n
   for (const std::string& part : Split(auth.substr(kPrefix.size() + 1), ',')) {
     std::string_view p = Trim(part);
     size_t eq = p.find('=');
-    if (eq == std::string_view::npos) return Malformed("bad Authorization field '" + std::string(p) + "'");
+    if (eq == std::string_view::npos)
+      return Malformed("bad Authorization field '" + std::string(p) + "'");
     fields[std::string(Trim(p.substr(0, eq)))] = std::string(Trim(p.substr(eq + 1)));
   }
   if (!fields.count("Credential") || !fields.count("SignedHeaders") || !fields.count("Signature")) {
@@ -185,7 +190,8 @@ Result<AuthResult> Authenticator::VerifyHeader(const HttpRequest& req, int64_t n
   ASSIGN_OR_RETURN(in.amz_date, RequestAmzDate(req));
   ASSIGN_OR_RETURN(int64_t t, s3::ParseAmzDate(in.amz_date));
   if (in.amz_date.substr(0, 8) != in.cred.date) {
-    return Malformed("the credential date " + in.cred.date + " does not match x-amz-date " + in.amz_date);
+    return Malformed("the credential date " + in.cred.date + " does not match x-amz-date " +
+                     in.amz_date);
   }
   RETURN_NOT_OK(CheckSkew(t, now, options_.max_skew_seconds));
   in.signed_headers = Split(fields["SignedHeaders"], ';');
@@ -229,7 +235,8 @@ Result<AuthResult> Authenticator::VerifyPresigned(const HttpRequest& req, int64_
   const std::string& expires_text = q["X-Amz-Expires"];
   if (expires_text.empty() || expires_text.size() > 7 ||
       expires_text.find_first_not_of("0123456789") != std::string::npos) {
-    return S3Error(S3Code::kAuthorizationHeaderMalformed, "X-Amz-Expires must be a number of seconds");
+    return S3Error(S3Code::kAuthorizationHeaderMalformed,
+                   "X-Amz-Expires must be a number of seconds");
   }
   int64_t expires = std::stoll(expires_text);
   if (expires > s3::kMaxPresignSeconds) {
@@ -242,7 +249,8 @@ Result<AuthResult> Authenticator::VerifyPresigned(const HttpRequest& req, int64_
   }
   if (now > t + expires) return S3Error(S3Code::kAccessDenied, "Request has expired");
   in.signed_headers = Split(q["X-Amz-SignedHeaders"], ';');
-  in.payload_hash = q.count("X-Amz-Content-Sha256") ? q["X-Amz-Content-Sha256"] : "UNSIGNED-PAYLOAD";
+  in.payload_hash =
+      q.count("X-Amz-Content-Sha256") ? q["X-Amz-Content-Sha256"] : "UNSIGNED-PAYLOAD";
   in.exclude_query = "X-Amz-Signature";
   std::string signing_key;
   std::string expected = ExpectedSignature(req, in, secret, &signing_key);

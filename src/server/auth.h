@@ -20,10 +20,10 @@ namespace worm::server {
 
 // How the request body is framed and protected, from x-amz-content-sha256.
 enum class PayloadMode {
-  kUnsigned,                // UNSIGNED-PAYLOAD, or no header (anonymous)
-  kSha256,                  // hex SHA-256 of the body: verify it
-  kStreamingSigned,         // STREAMING-AWS4-HMAC-SHA256-PAYLOAD
-  kStreamingSignedTrailer,  // STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
+  kUnsigned,                  // UNSIGNED-PAYLOAD, or no header (anonymous)
+  kSha256,                    // hex SHA-256 of the body: verify it
+  kStreamingSigned,           // STREAMING-AWS4-HMAC-SHA256-PAYLOAD
+  kStreamingSignedTrailer,    // STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
   kStreamingUnsignedTrailer,  // STREAMING-UNSIGNED-PAYLOAD-TRAILER
 };
 
@@ -45,7 +45,7 @@ struct AuthResult {
   bool anonymous = true;
   std::string access_key;
   PayloadMode payload = PayloadMode::kUnsigned;
-  std::string payload_sha256;                   // kSha256: expected hex digest
+  std::string payload_sha256;                    // kSha256: expected hex digest
   std::optional<ChunkSigningContext> chunk_ctx;  // signed streaming modes when verified
 };
 

@@ -121,8 +121,8 @@ Status AwsChunkedDecoder::EndChunk() {
     if (expected != chunk_signature_) {
       return S3Error(S3Code::kSignatureDoesNotMatch,
                      "The chunk signature we calculated does not match the signature you "
-                     "provided (chunk ending at decoded byte " + std::to_string(decoded_size_) +
-                         ")");
+                     "provided (chunk ending at decoded byte " +
+                         std::to_string(decoded_size_) + ")");
     }
   }
   state_ = last_chunk_ ? State::kTrailer : State::kSizeLine;

@@ -76,12 +76,14 @@ class VerifyingSink final : public BodySink {
     if (e_.decoded_length && *e_.decoded_length != size_) {
       return S3Error(S3Code::kIncompleteBody,
                      "You did not provide the number of bytes specified by the Content-Length "
-                     "HTTP header (expected " + std::to_string(*e_.decoded_length) + ", got " +
-                         std::to_string(size_) + ")");
+                     "HTTP header (expected " +
+                         std::to_string(*e_.decoded_length) + ", got " + std::to_string(size_) +
+                         ")");
     }
     if (sha256_ && sha256_->FinishHex() != e_.sha256_hex) {
-      return S3Error(S3Code::kXAmzContentSHA256Mismatch,
-                     "The provided 'x-amz-content-sha256' header does not match what was computed.");
+      return S3Error(
+          S3Code::kXAmzContentSHA256Mismatch,
+          "The provided 'x-amz-content-sha256' header does not match what was computed.");
     }
     if (md5_ && md5_->FinishRaw() != e_.content_md5) {
       return S3Error(S3Code::kBadDigest,
@@ -99,9 +101,9 @@ class VerifyingSink final : public BodySink {
         if (name == header) expected = value;
       }
       if (expected.empty()) {
-        return S3Error(S3Code::kInvalidRequest,
-                       "The x-amz-trailer header names " + std::string(header) +
-                           " but the body has no such trailer");
+        return S3Error(S3Code::kInvalidRequest, "The x-amz-trailer header names " +
+                                                    std::string(header) +
+                                                    " but the body has no such trailer");
       }
     }
     std::string actual = Base64Encode(checksum_->FinishRaw());
@@ -169,7 +171,8 @@ Result<BodyExpectations> ParseBodyExpectations(const HttpRequest& req, const Aut
                      "uploads.");
     }
     if (!decoded.empty()) {
-      if (decoded.find_first_not_of("0123456789") != std::string_view::npos || decoded.size() > 19) {
+      if (decoded.find_first_not_of("0123456789") != std::string_view::npos ||
+          decoded.size() > 19) {
         return S3Error(S3Code::kInvalidArgument, "x-amz-decoded-content-length is not a number");
       }
       e.decoded_length = std::stoull(std::string(decoded));

@@ -23,8 +23,8 @@ namespace worm::server {
 struct BodyExpectations {
   PayloadMode mode = PayloadMode::kUnsigned;
   std::optional<ChunkSigningContext> chunk_ctx;
-  std::string sha256_hex;    // kSha256: the promised digest
-  std::string content_md5;   // raw 16 bytes, empty when not sent
+  std::string sha256_hex;                     // kSha256: the promised digest
+  std::string content_md5;                    // raw 16 bytes, empty when not sent
   std::optional<ChecksumAlgorithm> checksum;  // to compute
   std::string checksum_b64;  // expected value from a header; empty: from the trailer
   bool checksum_in_trailer = false;

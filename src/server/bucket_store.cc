@@ -29,18 +29,20 @@ Status ValidateBucketName(const std::string& name) {
   };
   if (name.size() < 3 || name.size() > 63) return bad("must be 3 to 63 characters long");
   for (char c : name) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-' || c == '.')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.')) {
       return bad("may hold only lowercase letters, digits, '.' and '-'");
     }
   }
   auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
-  if (!alnum(name.front()) || !alnum(name.back())) return bad("must start and end with a letter or digit");
+  if (!alnum(name.front()) || !alnum(name.back()))
+    return bad("must start and end with a letter or digit");
   if (name.find("..") != std::string::npos || name.find(".-") != std::string::npos ||
       name.find("-.") != std::string::npos) {
     return bad("must not hold '..', '.-' or '-.'");
   }
-  if (name.find_first_not_of("0123456789.") == std::string::npos) return bad("must not look like an IP address");
+  if (name.find_first_not_of("0123456789.") == std::string::npos)
+    return bad("must not look like an IP address");
   return Status::OK();
 }
 
@@ -109,18 +111,20 @@ Status BucketStore::Create(const std::string& name) {
     if (name == options_.project_bucket) {
       return S3Error(S3Code::kBucketAlreadyOwnedByYou,
                      "Your previous request to create the named bucket succeeded and you "
-                     "already own it: '" + name + "'");
+                     "already own it: '" +
+                         name + "'");
     }
-    return S3Error(S3Code::kAccessDenied,
-                   "worm serve (project mode) serves only bucket '" + options_.project_bucket +
-                       "'; start it with --root DIR to create buckets");
+    return S3Error(S3Code::kAccessDenied, "worm serve (project mode) serves only bucket '" +
+                                              options_.project_bucket +
+                                              "'; start it with --root DIR to create buckets");
   }
   ASSIGN_OR_RETURN(std::string root, RootOf(name));
   if (::mkdir(root.c_str(), 0777) != 0) {
     if (errno == EEXIST) {
       return S3Error(S3Code::kBucketAlreadyOwnedByYou,
                      "Your previous request to create the named bucket succeeded and you "
-                     "already own it: '" + name + "'");
+                     "already own it: '" +
+                         name + "'");
     }
     return Status::Internal("create bucket folder " + root + ": " + std::strerror(errno));
   }

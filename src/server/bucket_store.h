@@ -36,18 +36,18 @@ std::string UploadsDir(const std::string& bucket_root);
 
 struct Bucket {
   std::string name;
-  std::string root;                     // folder of the bucket's objects
-  std::shared_ptr<Transport> objects;   // local transport over `root`
-  std::shared_ptr<Transport> uploads;   // local transport over UploadsDir(root)
+  std::string root;                    // folder of the bucket's objects
+  std::shared_ptr<Transport> objects;  // local transport over `root`
+  std::shared_ptr<Transport> uploads;  // local transport over UploadsDir(root)
   int64_t created_ms = 0;
 };
 
 struct BucketStoreOptions {
-  std::string root;            // project: .worm/data; root mode: the folder of buckets
-  bool root_mode = false;      // true with --root
+  std::string root;                      // project: .worm/data; root mode: the folder of buckets
+  bool root_mode = false;                // true with --root
   std::string project_bucket = "local";  // project mode only
-  bool sync = true;            // fsync before acknowledging writes
-  Clock* clock = nullptr;      // for the transports' mtimes; null: the filesystem's
+  bool sync = true;                      // fsync before acknowledging writes
+  Clock* clock = nullptr;                // for the transports' mtimes; null: the filesystem's
 };
 
 struct BucketInfo {

@@ -88,7 +88,9 @@ Crc64Tables MakeCrc64Tables() {
 class Crc32Checksummer final : public Checksummer {
  public:
   explicit Crc32Checksummer(bool castagnoli) : castagnoli_(castagnoli) {}
-  void Update(std::string_view d) override { crc_ = castagnoli_ ? Crc32c(crc_, d) : Crc32(crc_, d); }
+  void Update(std::string_view d) override {
+    crc_ = castagnoli_ ? Crc32c(crc_, d) : Crc32(crc_, d);
+  }
   std::string FinishRaw() override {
     std::string out(4, '\0');
     for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(crc_ >> (24 - 8 * i));
@@ -164,11 +166,16 @@ std::optional<ChecksumAlgorithm> ParseChecksumHeader(std::string_view header) {
 
 std::unique_ptr<Checksummer> Checksummer::New(ChecksumAlgorithm a) {
   switch (a) {
-    case ChecksumAlgorithm::kCrc32: return std::make_unique<Crc32Checksummer>(false);
-    case ChecksumAlgorithm::kCrc32c: return std::make_unique<Crc32Checksummer>(true);
-    case ChecksumAlgorithm::kCrc64Nvme: return std::make_unique<Crc64Checksummer>();
-    case ChecksumAlgorithm::kSha1: return std::make_unique<EvpChecksummer>(EVP_sha1());
-    case ChecksumAlgorithm::kSha256: return std::make_unique<EvpChecksummer>(EVP_sha256());
+    case ChecksumAlgorithm::kCrc32:
+      return std::make_unique<Crc32Checksummer>(false);
+    case ChecksumAlgorithm::kCrc32c:
+      return std::make_unique<Crc32Checksummer>(true);
+    case ChecksumAlgorithm::kCrc64Nvme:
+      return std::make_unique<Crc64Checksummer>();
+    case ChecksumAlgorithm::kSha1:
+      return std::make_unique<EvpChecksummer>(EVP_sha1());
+    case ChecksumAlgorithm::kSha256:
+      return std::make_unique<EvpChecksummer>(EVP_sha256());
   }
   return nullptr;
 }
@@ -210,9 +217,8 @@ uint64_t Crc64Nvme(uint64_t crc, std::string_view data) {
     uint64_t v;
     std::memcpy(&v, p, 8);  // little-endian host (x86-64)
     c ^= v;
-    c = t[7][c & 0xff] ^ t[6][(c >> 8) & 0xff] ^ t[5][(c >> 16) & 0xff] ^
-        t[4][(c >> 24) & 0xff] ^ t[3][(c >> 32) & 0xff] ^ t[2][(c >> 40) & 0xff] ^
-        t[1][(c >> 48) & 0xff] ^ t[0][c >> 56];
+    c = t[7][c & 0xff] ^ t[6][(c >> 8) & 0xff] ^ t[5][(c >> 16) & 0xff] ^ t[4][(c >> 24) & 0xff] ^
+        t[3][(c >> 32) & 0xff] ^ t[2][(c >> 40) & 0xff] ^ t[1][(c >> 48) & 0xff] ^ t[0][c >> 56];
     p += 8;
     n -= 8;
   }

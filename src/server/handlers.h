@@ -34,8 +34,8 @@ struct ServiceEnv {
 
 struct RequestContext {
   HttpRequest http;
-  std::string bucket;  // decoded; empty for service-level requests
-  std::string key;     // decoded; empty for bucket-level requests
+  std::string bucket;                        // decoded; empty for service-level requests
+  std::string key;                           // decoded; empty for bucket-level requests
   std::map<std::string, std::string> query;  // decoded parameters
   AuthResult auth;
   bool head = false;

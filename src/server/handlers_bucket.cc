@@ -111,8 +111,9 @@ Result<ListParams> ParseListParams(const RequestContext& ctx) {
   if (ctx.Has("max-keys")) {
     std::string m = ctx.Q("max-keys");
     if (m.empty() || m.size() > 9 || m.find_first_not_of("0123456789") != std::string::npos) {
-      return S3Error(S3Code::kInvalidArgument, "Provided max-keys not an integer or within "
-                                               "integer range");
+      return S3Error(S3Code::kInvalidArgument,
+                     "Provided max-keys not an integer or within "
+                     "integer range");
     }
     p.max_keys = std::min(1000, std::stoi(m));
   }
@@ -226,15 +227,15 @@ Dispatch ListObjects(ServiceEnv& env, const Ctx& ctx) {
   if (p->v2 && !p->token.empty()) {
     Result<std::string> decoded = Base64Decode(p->token);
     if (!decoded.ok() || decoded->empty()) {
-      return Fail(*ctx, S3Error(S3Code::kInvalidArgument,
-                                "The continuation token provided is incorrect"));
+      return Fail(
+          *ctx, S3Error(S3Code::kInvalidArgument, "The continuation token provided is incorrect"));
     }
     token = *decoded;
   }
   Listing l;
   if (p->max_keys > 0) {
-    Result<Listing> got = Collect(*(*bucket)->objects, *p, token,
-                                  p->v2 ? p->start_after : p->marker);
+    Result<Listing> got =
+        Collect(*(*bucket)->objects, *p, token, p->v2 ? p->start_after : p->marker);
     if (!got.ok()) {
       Status st = got.status();
       if (st.IsInvalidArgument()) st = S3Error(S3Code::kInvalidArgument, st.message());

@@ -21,11 +21,13 @@ bool EtagListed(std::string_view list, std::string_view etag) {
   size_t pos = 0;
   while (pos < list.size()) {
     size_t comma = list.find(',', pos);
-    std::string_view item = list.substr(pos, comma == std::string_view::npos ? list.npos : comma - pos);
+    std::string_view item =
+        list.substr(pos, comma == std::string_view::npos ? list.npos : comma - pos);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (item.substr(0, 2) == "W/") item.remove_prefix(2);
-    if (item.size() >= 2 && item.front() == '"' && item.back() == '"') item = item.substr(1, item.size() - 2);
+    if (item.size() >= 2 && item.front() == '"' && item.back() == '"')
+      item = item.substr(1, item.size() - 2);
     if (item == "*" || item == etag) return true;
     if (comma == std::string_view::npos) break;
     pos = comma + 1;
@@ -97,8 +99,7 @@ std::string IsoDate(int64_t unix_ms) { return FormatTimestamp(unix_ms); }
 Status ValidateObjectKey(const std::string& key) {
   if (key.empty()) return S3Error(S3Code::kInvalidArgument, "An object key must not be empty");
   if (key.size() > 1024) {
-    return S3Error(S3Code::kKeyTooLongError, "Your key is too long: " +
-                                                 std::to_string(key.size()) +
+    return S3Error(S3Code::kKeyTooLongError, "Your key is too long: " + std::to_string(key.size()) +
                                                  " bytes (the limit is 1024)");
   }
   return Status::OK();
@@ -108,7 +109,8 @@ Status KeyError(const Status& status) {
   if (status.IsInvalidArgument() && status.message().find("cannot also be") != std::string::npos) {
     return S3Error(S3Code::kKeyConflict, status.message());
   }
-  if (status.IsInvalidArgument() && status.message().find("cannot store this key") != std::string::npos) {
+  if (status.IsInvalidArgument() &&
+      status.message().find("cannot store this key") != std::string::npos) {
     return S3Error(S3Code::kInvalidArgument, status.message());
   }
   return status;
@@ -169,8 +171,7 @@ void AddChecksumHeaders(const ObjectMeta& meta, HttpResponse* r) {
     if (it == meta.user_metadata.end()) continue;
     r->Set(std::string(ChecksumHeader(a)), it->second);
     auto type = meta.user_metadata.find(std::string(kMetaChecksumType));
-    r->Set("x-amz-checksum-type",
-           type == meta.user_metadata.end() ? "FULL_OBJECT" : type->second);
+    r->Set("x-amz-checksum-type", type == meta.user_metadata.end() ? "FULL_OBJECT" : type->second);
   }
 }
 
@@ -179,8 +180,7 @@ Result<std::shared_ptr<Bucket>> BucketOf(ServiceEnv& env, const RequestContext& 
 }
 
 Status CheckConditions(const ObjectMeta& meta, std::string_view if_match,
-                       std::string_view if_none_match, std::string_view ims,
-                       std::string_view ius) {
+                       std::string_view if_none_match, std::string_view ims, std::string_view ius) {
   const std::string etag = S3Etag(meta);
   const int64_t modified_s = meta.last_modified_ms / 1000;
   bool match_ok = false;
@@ -251,10 +251,9 @@ Result<CopySource> OpenCopySource(ServiceEnv& env, const RequestContext& ctx) {
     return KeyError(meta.status());
   }
   out.meta = std::move(*meta);
-  Status cond = CheckConditions(out.meta, ctx.H("x-amz-copy-source-if-match"),
-                                ctx.H("x-amz-copy-source-if-none-match"),
-                                ctx.H("x-amz-copy-source-if-modified-since"),
-                                ctx.H("x-amz-copy-source-if-unmodified-since"));
+  Status cond = CheckConditions(
+      out.meta, ctx.H("x-amz-copy-source-if-match"), ctx.H("x-amz-copy-source-if-none-match"),
+      ctx.H("x-amz-copy-source-if-modified-since"), ctx.H("x-amz-copy-source-if-unmodified-since"));
   if (!cond.ok()) return Precondition();  // copies answer 412 for every failed condition
   return out;
 }
@@ -280,7 +279,8 @@ Status ConditionalWrite(Bucket& bucket, const RequestContext& ctx, WriteOptions*
     if (!current.ok()) {
       return S3Error(S3Code::kPreconditionFailed,
                      "At least one of the pre-conditions you specified did not hold (If-Match: "
-                     "the object '" + ctx.key + "' does not exist)");
+                     "the object '" +
+                         ctx.key + "' does not exist)");
     }
     RETURN_NOT_OK(CheckConditions(*current, match, "", "", ""));
     o->mode = PutMode::kUpdate;
@@ -292,9 +292,9 @@ Status ConditionalWrite(Bucket& bucket, const RequestContext& ctx, WriteOptions*
 // Translates a transport commit failure into S3 terms.
 Status CommitError(const Status& st) {
   if (st.IsAlreadyExists() || st.IsFailedPrecondition()) {
-    return S3Error(S3Code::kPreconditionFailed,
-                   "At least one of the pre-conditions you specified did not hold (" +
-                       st.message() + ")");
+    return S3Error(
+        S3Code::kPreconditionFailed,
+        "At least one of the pre-conditions you specified did not hold (" + st.message() + ")");
   }
   return KeyError(st);
 }

@@ -43,7 +43,8 @@ std::string PartKey(const std::string& id, int n, char kind = 'p') {
 Status NoSuchUpload(const std::string& id) {
   return S3Error(S3Code::kNoSuchUpload,
                  "The specified upload does not exist. The upload ID may be invalid, or the "
-                 "upload may have been aborted or completed: '" + id + "'");
+                 "upload may have been aborted or completed: '" +
+                     id + "'");
 }
 
 Result<Upload> LoadUpload(Bucket& b, const std::string& id, const std::string* key) {
@@ -92,20 +93,25 @@ Dispatch CreateMultipartUpload(ServiceEnv& env, const Ctx& ctx) {
   if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
   WriteOptions o;
   if (Status st = MetadataFromRequest(*ctx, &o); !st.ok()) return Fail(*ctx, st);
-  Json j = {{"key", ctx->key}, {"initiated", env.clock->NowMillis()},
-            {"contentType", o.content_type}, {"metadata", o.user_metadata}};
+  Json j = {{"key", ctx->key},
+            {"initiated", env.clock->NowMillis()},
+            {"contentType", o.content_type},
+            {"metadata", o.user_metadata}};
   std::string_view alg_name = ctx->H("x-amz-checksum-algorithm");
   std::optional<ChecksumAlgorithm> alg = ParseChecksumName(alg_name);
   if (!alg_name.empty() && !alg) {
-    return Fail(*ctx, S3Error(S3Code::kInvalidRequest, "Checksum algorithm provided is unsupported"));
+    return Fail(*ctx,
+                S3Error(S3Code::kInvalidRequest, "Checksum algorithm provided is unsupported"));
   }
   std::string type(ctx->H("x-amz-checksum-type"));
-  if (type.empty() && alg) type = *alg == ChecksumAlgorithm::kCrc64Nvme ? "FULL_OBJECT" : "COMPOSITE";
+  if (type.empty() && alg)
+    type = *alg == ChecksumAlgorithm::kCrc64Nvme ? "FULL_OBJECT" : "COMPOSITE";
   if (alg) j["checksumAlgorithm"] = std::string(ChecksumName(*alg));
   j["checksumType"] = type;
   std::string id = NewUuidV7(env.clock);
   id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
-  Result<PutResult> put = (*bucket)->uploads->Put(id + "/upload.json", j.dump(), WriteOptions::Create());
+  Result<PutResult> put =
+      (*bucket)->uploads->Put(id + "/upload.json", j.dump(), WriteOptions::Create());
   if (!put.ok()) return Fail(*ctx, put.status());
   XmlWriter x;
   x.Open("InitiateMultipartUploadResult", true);
@@ -333,7 +339,6 @@ Dispatch ListMultipartUploads(ServiceEnv& env, const Ctx& ctx) {
   return Respond(XmlOk(*ctx, x.Finish()));
 }
 
-
 // ---- CompleteMultipartUpload ---------------------------------------------------
 
 namespace {
@@ -363,7 +368,8 @@ Result<std::vector<CheckedPart>> CheckParts(Bucket& b, const Upload& u,
       return S3Error(S3Code::kInvalidPart,
                      "One or more of the specified parts could not be found. The part may not "
                      "have been uploaded, or the specified entity tag may not match the part's "
-                     "entity tag (part " + std::to_string(p.number) + ")");
+                     "entity tag (part " +
+                         std::to_string(p.number) + ")");
     }
     if (i + 1 < parts.size() && meta->size < kMinPartSize) {
       return S3Error(S3Code::kEntityTooSmall,
@@ -373,7 +379,8 @@ Result<std::vector<CheckedPart>> CheckParts(Bucket& b, const Upload& u,
     }
     CheckedPart c{p.number, meta->etag, ""};
     Result<Object> sum = b.uploads->Get(PartKey(u.id, p.number, 'c'), {});
-    if (sum.ok() && u.checksum && sum->data.rfind(std::string(ChecksumName(*u.checksum)) + ":", 0) == 0) {
+    if (sum.ok() && u.checksum &&
+        sum->data.rfind(std::string(ChecksumName(*u.checksum)) + ":", 0) == 0) {
       c.checksum = sum->data.substr(sum->data.find(':') + 1);
     }
     for (const auto& [name, value] : p.checksums) {
@@ -419,11 +426,13 @@ struct Assembled {
 
 // Full-object checksum of the parts, in a read-only first pass, so the
 // object can be written once with its complete metadata.
-Result<std::string> FullChecksum(Bucket& b, const Upload& u, const std::vector<CheckedPart>& parts) {
+Result<std::string> FullChecksum(Bucket& b, const Upload& u,
+                                 const std::vector<CheckedPart>& parts) {
   auto sum = Checksummer::New(*u.checksum);
   std::string buf(256 * 1024, '\0');
   for (const CheckedPart& p : parts) {
-    ASSIGN_OR_RETURN(std::unique_ptr<ReadStream> in, b.uploads->OpenRead(PartKey(u.id, p.number), {}));
+    ASSIGN_OR_RETURN(std::unique_ptr<ReadStream> in,
+                     b.uploads->OpenRead(PartKey(u.id, p.number), {}));
     for (;;) {
       ASSIGN_OR_RETURN(size_t n, in->Read(buf.data(), buf.size()));
       if (n == 0) break;
@@ -463,7 +472,8 @@ Result<Assembled> Assemble(Bucket& b, const RequestContext& ctx, const Upload& u
   Result<std::unique_ptr<WriteStream>> w = b.objects->OpenWrite(u.key, o);
   if (!w.ok()) return CommitError(w.status());
   for (const CheckedPart& p : parts) {
-    ASSIGN_OR_RETURN(std::unique_ptr<ReadStream> in, b.uploads->OpenRead(PartKey(u.id, p.number), {}));
+    ASSIGN_OR_RETURN(std::unique_ptr<ReadStream> in,
+                     b.uploads->OpenRead(PartKey(u.id, p.number), {}));
     RETURN_NOT_OK(CopyStream(in.get(), w->get(), nullptr));
   }
   Result<PutResult> put = (*w)->Commit();

@@ -1,8 +1,8 @@
 // Object operations: GetObject / HeadObject (ranges, conditions, sendfile),
 // PutObject (streamed, verified, conditional), CopyObject, DeleteObject.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -41,7 +41,8 @@ bool ParseU64(std::string_view s, uint64_t* out) {
 // Parses "bytes=a-b", "bytes=a-" and "bytes=-n". Unparsable headers are
 // ignored (whole object), as RFC 7233 says; unsatisfiable ones give InvalidRange.
 Result<std::optional<RangeSpec>> ParseRange(std::string_view h, uint64_t size) {
-  if (h.empty() || h.substr(0, 6) != "bytes=" || h.find(',') != h.npos) return std::optional<RangeSpec>();
+  if (h.empty() || h.substr(0, 6) != "bytes=" || h.find(',') != h.npos)
+    return std::optional<RangeSpec>();
   h.remove_prefix(6);
   size_t dash = h.find('-');
   if (dash == h.npos) return std::optional<RangeSpec>();
@@ -195,7 +196,8 @@ Dispatch GetObject(ServiceEnv& env, const Ctx& ctx) {
   }
   HttpResponse r = Empty(*ctx, 200);
   AddObjectHeaders(obj.meta, &r);
-  if (ctx->H("x-amz-checksum-mode") == "ENABLED" && !range->has_value()) AddChecksumHeaders(obj.meta, &r);
+  if (ctx->H("x-amz-checksum-mode") == "ENABLED" && !range->has_value())
+    AddChecksumHeaders(obj.meta, &r);
   ApplyOverrides(*ctx, &r);
   uint64_t first = 0, length = size;
   if (range->has_value()) {
@@ -398,7 +400,8 @@ Dispatch DeleteObject(ServiceEnv& env, const Ctx& ctx) {
   std::string_view match = ctx->H("if-match");
   if (!match.empty()) {
     Result<ObjectMeta> current = (*bucket)->objects->Head(ctx->key, {});
-    if (!current.ok()) return Fail(*ctx, current.status().IsNotFound() ? NoSuchKey(ctx->key) : current.status());
+    if (!current.ok())
+      return Fail(*ctx, current.status().IsNotFound() ? NoSuchKey(ctx->key) : current.status());
     if (Status st = CheckConditions(*current, match, "", "", ""); !st.ok()) return Fail(*ctx, st);
     o.if_match = current->etag;
   }

@@ -25,10 +25,10 @@ namespace worm::server {
 using HeaderPairs = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
-  std::string method;  // "GET", "PUT", ...
-  std::string target;  // as on the wire: "/bucket/key?query"
-  std::string path;    // wire path (percent-encoded), before '?'
-  std::string query;   // wire query without '?'
+  std::string method;   // "GET", "PUT", ...
+  std::string target;   // as on the wire: "/bucket/key?query"
+  std::string path;     // wire path (percent-encoded), before '?'
+  std::string query;    // wire query without '?'
   HeaderPairs headers;  // names lowercased, in arrival order
   std::optional<uint64_t> content_length;
   bool chunked = false;  // Transfer-Encoding: chunked

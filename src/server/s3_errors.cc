@@ -15,36 +15,60 @@ struct CodeInfo {
 CodeInfo InfoOf(S3Code code) {
   using SC = StatusCode;
   switch (code) {
-    case S3Code::kAccessDenied: return {"AccessDenied", 403, SC::kPermissionDenied};
+    case S3Code::kAccessDenied:
+      return {"AccessDenied", 403, SC::kPermissionDenied};
     case S3Code::kAuthorizationHeaderMalformed:
       return {"AuthorizationHeaderMalformed", 400, SC::kInvalidArgument};
-    case S3Code::kBadDigest: return {"BadDigest", 400, SC::kDataLoss};
+    case S3Code::kBadDigest:
+      return {"BadDigest", 400, SC::kDataLoss};
     case S3Code::kBucketAlreadyOwnedByYou:
       return {"BucketAlreadyOwnedByYou", 409, SC::kAlreadyExists};
-    case S3Code::kBucketNotEmpty: return {"BucketNotEmpty", 409, SC::kFailedPrecondition};
-    case S3Code::kEntityTooLarge: return {"EntityTooLarge", 400, SC::kInvalidArgument};
-    case S3Code::kEntityTooSmall: return {"EntityTooSmall", 400, SC::kInvalidArgument};
-    case S3Code::kIncompleteBody: return {"IncompleteBody", 400, SC::kInvalidArgument};
-    case S3Code::kInternalError: return {"InternalError", 500, SC::kInternal};
-    case S3Code::kInvalidAccessKeyId: return {"InvalidAccessKeyId", 403, SC::kUnauthenticated};
-    case S3Code::kInvalidArgument: return {"InvalidArgument", 400, SC::kInvalidArgument};
-    case S3Code::kInvalidBucketName: return {"InvalidBucketName", 400, SC::kInvalidArgument};
-    case S3Code::kInvalidDigest: return {"InvalidDigest", 400, SC::kInvalidArgument};
-    case S3Code::kInvalidPart: return {"InvalidPart", 400, SC::kInvalidArgument};
-    case S3Code::kInvalidPartOrder: return {"InvalidPartOrder", 400, SC::kInvalidArgument};
-    case S3Code::kInvalidRange: return {"InvalidRange", 416, SC::kOutOfRange};
-    case S3Code::kInvalidRequest: return {"InvalidRequest", 400, SC::kInvalidArgument};
-    case S3Code::kKeyConflict: return {"KeyConflict", 409, SC::kAlreadyExists};
-    case S3Code::kKeyTooLongError: return {"KeyTooLongError", 400, SC::kInvalidArgument};
-    case S3Code::kMalformedXML: return {"MalformedXML", 400, SC::kInvalidArgument};
-    case S3Code::kMethodNotAllowed: return {"MethodNotAllowed", 405, SC::kUnimplemented};
+    case S3Code::kBucketNotEmpty:
+      return {"BucketNotEmpty", 409, SC::kFailedPrecondition};
+    case S3Code::kEntityTooLarge:
+      return {"EntityTooLarge", 400, SC::kInvalidArgument};
+    case S3Code::kEntityTooSmall:
+      return {"EntityTooSmall", 400, SC::kInvalidArgument};
+    case S3Code::kIncompleteBody:
+      return {"IncompleteBody", 400, SC::kInvalidArgument};
+    case S3Code::kInternalError:
+      return {"InternalError", 500, SC::kInternal};
+    case S3Code::kInvalidAccessKeyId:
+      return {"InvalidAccessKeyId", 403, SC::kUnauthenticated};
+    case S3Code::kInvalidArgument:
+      return {"InvalidArgument", 400, SC::kInvalidArgument};
+    case S3Code::kInvalidBucketName:
+      return {"InvalidBucketName", 400, SC::kInvalidArgument};
+    case S3Code::kInvalidDigest:
+      return {"InvalidDigest", 400, SC::kInvalidArgument};
+    case S3Code::kInvalidPart:
+      return {"InvalidPart", 400, SC::kInvalidArgument};
+    case S3Code::kInvalidPartOrder:
+      return {"InvalidPartOrder", 400, SC::kInvalidArgument};
+    case S3Code::kInvalidRange:
+      return {"InvalidRange", 416, SC::kOutOfRange};
+    case S3Code::kInvalidRequest:
+      return {"InvalidRequest", 400, SC::kInvalidArgument};
+    case S3Code::kKeyConflict:
+      return {"KeyConflict", 409, SC::kAlreadyExists};
+    case S3Code::kKeyTooLongError:
+      return {"KeyTooLongError", 400, SC::kInvalidArgument};
+    case S3Code::kMalformedXML:
+      return {"MalformedXML", 400, SC::kInvalidArgument};
+    case S3Code::kMethodNotAllowed:
+      return {"MethodNotAllowed", 405, SC::kUnimplemented};
     case S3Code::kMissingContentLength:
       return {"MissingContentLength", 411, SC::kInvalidArgument};
-    case S3Code::kNoSuchBucket: return {"NoSuchBucket", 404, SC::kNotFound};
-    case S3Code::kNoSuchKey: return {"NoSuchKey", 404, SC::kNotFound};
-    case S3Code::kNoSuchUpload: return {"NoSuchUpload", 404, SC::kNotFound};
-    case S3Code::kNotImplemented: return {"NotImplemented", 501, SC::kUnimplemented};
-    case S3Code::kNotModified: return {"NotModified", 304, SC::kFailedPrecondition};
+    case S3Code::kNoSuchBucket:
+      return {"NoSuchBucket", 404, SC::kNotFound};
+    case S3Code::kNoSuchKey:
+      return {"NoSuchKey", 404, SC::kNotFound};
+    case S3Code::kNoSuchUpload:
+      return {"NoSuchUpload", 404, SC::kNotFound};
+    case S3Code::kNotImplemented:
+      return {"NotImplemented", 501, SC::kUnimplemented};
+    case S3Code::kNotModified:
+      return {"NotModified", 304, SC::kFailedPrecondition};
     case S3Code::kPreconditionFailed:
       return {"PreconditionFailed", 412, SC::kFailedPrecondition};
     case S3Code::kRequestTimeTooSkewed:
@@ -64,20 +88,34 @@ CodeInfo InfoOf(S3Code code) {
 // Default mapping when a Status carries no S3 code.
 S3ErrorInfo FromCanonical(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kNotFound: return {404, "NoSuchKey", s.message()};
-    case StatusCode::kAlreadyExists: return {412, "PreconditionFailed", s.message()};
-    case StatusCode::kFailedPrecondition: return {412, "PreconditionFailed", s.message()};
-    case StatusCode::kAborted: return {409, "ConditionalRequestConflict", s.message()};
-    case StatusCode::kOutOfRange: return {416, "InvalidRange", s.message()};
-    case StatusCode::kInvalidArgument: return {400, "InvalidArgument", s.message()};
-    case StatusCode::kPermissionDenied: return {403, "AccessDenied", s.message()};
-    case StatusCode::kUnauthenticated: return {403, "AccessDenied", s.message()};
-    case StatusCode::kUnimplemented: return {501, "NotImplemented", s.message()};
-    case StatusCode::kDataLoss: return {400, "BadDigest", s.message()};
-    case StatusCode::kUnavailable: return {503, "SlowDown", s.message()};
-    case StatusCode::kDeadlineExceeded: return {400, "RequestTimeout", s.message()};
-    case StatusCode::kResourceExhausted: return {503, "SlowDown", s.message()};
-    default: return {500, "InternalError", s.message()};
+    case StatusCode::kNotFound:
+      return {404, "NoSuchKey", s.message()};
+    case StatusCode::kAlreadyExists:
+      return {412, "PreconditionFailed", s.message()};
+    case StatusCode::kFailedPrecondition:
+      return {412, "PreconditionFailed", s.message()};
+    case StatusCode::kAborted:
+      return {409, "ConditionalRequestConflict", s.message()};
+    case StatusCode::kOutOfRange:
+      return {416, "InvalidRange", s.message()};
+    case StatusCode::kInvalidArgument:
+      return {400, "InvalidArgument", s.message()};
+    case StatusCode::kPermissionDenied:
+      return {403, "AccessDenied", s.message()};
+    case StatusCode::kUnauthenticated:
+      return {403, "AccessDenied", s.message()};
+    case StatusCode::kUnimplemented:
+      return {501, "NotImplemented", s.message()};
+    case StatusCode::kDataLoss:
+      return {400, "BadDigest", s.message()};
+    case StatusCode::kUnavailable:
+      return {503, "SlowDown", s.message()};
+    case StatusCode::kDeadlineExceeded:
+      return {400, "RequestTimeout", s.message()};
+    case StatusCode::kResourceExhausted:
+      return {503, "SlowDown", s.message()};
+    default:
+      return {500, "InternalError", s.message()};
   }
 }
 

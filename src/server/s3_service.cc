@@ -13,13 +13,33 @@ namespace {
 
 // Subresources we know but do not implement: answered with NotImplemented
 // rather than mistaken for a plain GET/PUT of the bucket or object.
-constexpr std::string_view kUnsupported[] = {
-    "acl",        "policy",        "cors",         "lifecycle",    "tagging",
-    "object-lock", "encryption",   "website",      "logging",      "notification",
-    "replication", "ownershipControls", "publicAccessBlock", "accelerate",
-    "requestPayment", "retention", "legal-hold",  "torrent",      "restore",
-    "select",     "attributes",    "versions",     "policyStatus", "analytics",
-    "metrics",    "inventory",     "intelligent-tiering"};
+constexpr std::string_view kUnsupported[] = {"acl",
+                                             "policy",
+                                             "cors",
+                                             "lifecycle",
+                                             "tagging",
+                                             "object-lock",
+                                             "encryption",
+                                             "website",
+                                             "logging",
+                                             "notification",
+                                             "replication",
+                                             "ownershipControls",
+                                             "publicAccessBlock",
+                                             "accelerate",
+                                             "requestPayment",
+                                             "retention",
+                                             "legal-hold",
+                                             "torrent",
+                                             "restore",
+                                             "select",
+                                             "attributes",
+                                             "versions",
+                                             "policyStatus",
+                                             "analytics",
+                                             "metrics",
+                                             "inventory",
+                                             "intelligent-tiering"};
 
 std::map<std::string, std::string> ParseQuery(std::string_view q) {
   std::map<std::string, std::string> out;
@@ -41,7 +61,8 @@ std::map<std::string, std::string> ParseQuery(std::string_view q) {
 Dispatch NotImplemented(const RequestContext& ctx, std::string_view what) {
   return Fail(ctx, S3Error(S3Code::kNotImplemented,
                            "A header or query you provided implies functionality that is not "
-                           "implemented: " + std::string(what)));
+                           "implemented: " +
+                               std::string(what)));
 }
 
 Dispatch MethodNotAllowed(const RequestContext& ctx) {

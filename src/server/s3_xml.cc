@@ -11,11 +11,21 @@ std::string XmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
           out += "&#" + std::to_string(static_cast<int>(c)) + ";";
@@ -61,8 +71,8 @@ Status Malformed(std::string_view why) {
 
 Result<pugi::xml_node> ParseRoot(pugi::xml_document* doc, std::string_view xml,
                                  std::string_view root) {
-  pugi::xml_parse_result r = doc->load_buffer(xml.data(), xml.size(), pugi::parse_default,
-                                              pugi::encoding_utf8);
+  pugi::xml_parse_result r =
+      doc->load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!r) return Malformed(r.description());
   pugi::xml_node node = doc->document_element();
   if (std::string_view(node.name()) != root) {
@@ -101,8 +111,7 @@ Result<std::vector<CompletePart>> ParseCompleteRequest(std::string_view xml) {
   for (pugi::xml_node p : root.children("Part")) {
     CompletePart part;
     std::string num = p.child("PartNumber").text().as_string();
-    if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos ||
-        num.size() > 5) {
+    if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos || num.size() > 5) {
       return Malformed("bad <PartNumber>");
     }
     part.number = std::stoi(num);

@@ -51,7 +51,7 @@ Result<DeleteRequest> ParseDeleteRequest(std::string_view xml);
 
 struct CompletePart {
   int number = 0;
-  std::string etag;  // quotes stripped
+  std::string etag;                                            // quotes stripped
   std::vector<std::pair<std::string, std::string>> checksums;  // "ChecksumCRC32" -> b64
 };
 // <CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"x"</ETag></Part>...

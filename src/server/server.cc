@@ -99,7 +99,9 @@ HttpResponse InternalError(const std::string& what) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, ServerState* state)
-      : stream_(std::move(socket)), send_timer_(stream_.get_executor()), state_(state),
+      : stream_(std::move(socket)),
+        send_timer_(stream_.get_executor()),
+        state_(state),
         body_buf_(kBodyBuffer) {}
 
   void Run() {
@@ -136,10 +138,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     idle_ = true;
     stream_.expires_after(std::chrono::seconds(state_->options.timeout_seconds));
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->OnHeader(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -150,9 +151,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (ec) {
-      HttpResponse r = ErrorResponse(
-          S3Error(S3Code::kInvalidRequest, "malformed HTTP request: " + ec.message()), "", "",
-          false);
+      HttpResponse r =
+          ErrorResponse(S3Error(S3Code::kInvalidRequest, "malformed HTTP request: " + ec.message()),
+                        "", "", false);
       r.close = true;
       return Write(std::move(r));
     }
@@ -187,10 +188,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->get().body().data = body_buf_.data();
     parser_->get().body().size = body_buf_.size();
     stream_.expires_after(std::chrono::seconds(state_->options.timeout_seconds));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnBody(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
   }
 
   void OnBody(beast::error_code ec) {
@@ -254,8 +254,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Write(HttpResponse r) {
     response_ = std::move(r);
     close_ = response_.close || !keep_alive_ || state_->stopping;
-    uint64_t length = response_.content_length.value_or(
-        response_.file ? response_.file->length : response_.body.size());
+    uint64_t length = response_.content_length.value_or(response_.file ? response_.file->length
+                                                                       : response_.body.size());
     SerializeHead(response_, length);
     stream_.expires_after(std::chrono::seconds(state_->options.timeout_seconds));
     if (response_.file && !response_.head) {
@@ -382,8 +382,9 @@ struct Server::Impl {
 
 Result<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   auto impl = std::make_unique<Impl>();
-  int threads = options.threads > 0 ? options.threads
-                                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  int threads = options.threads > 0
+                    ? options.threads
+                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   impl->ioc = std::make_unique<net::io_context>(threads);
   beast::error_code ec;
   net::ip::address addr = net::ip::make_address(options.bind, ec);

@@ -45,6 +45,9 @@ std::shared_ptr<Transport> MakeS3AgainstWormServe() {
   o.prefix = "t" + std::to_string(next++);  // a fresh, empty namespace per test
   o.endpoint = s->server->url();
   o.path_style = true;
+  // One PUT per object up to 16 MiB: a multipart upload's ETag is S3's
+  // md5-of-md5s "-N" (on AWS as here), which the suite's MD5 check does not allow.
+  o.part_size = size_t{16} << 20;
   o.credentials = s3::SigningCredentials{"AKIDCONFORMANCE", "conformance-secret", ""};
   Result<std::shared_ptr<Transport>> t = NewS3Transport(o);
   return t.ok() ? *t : nullptr;
@@ -53,6 +56,6 @@ std::shared_ptr<Transport> MakeS3AgainstWormServe() {
 }  // namespace
 }  // namespace worm::server
 
-WORM_INSTANTIATE_TRANSPORT_CONFORMANCE(
-    WormServe, (::worm::testing::TransportFactory{"s3_against_worm_serve",
-                                                   &::worm::server::MakeS3AgainstWormServe}));
+WORM_INSTANTIATE_TRANSPORT_CONFORMANCE(WormServe, (::worm::testing::TransportFactory{
+                                                      "s3_against_worm_serve",
+                                                      &::worm::server::MakeS3AgainstWormServe}));

@@ -48,7 +48,8 @@ class ServerTest : public ::testing::Test {
     if (sign) testing::Sign(&r, port_, kAk, kSk, Now());
     RawHttp c(port_);
     EXPECT_TRUE(c.connected());
-    Result<RawResponse> resp = c.RoundTrip(testing::Serialize(r, port_), head || r.method == "HEAD");
+    Result<RawResponse> resp =
+        c.RoundTrip(testing::Serialize(r, port_), head || r.method == "HEAD");
     EXPECT_TRUE(resp.ok()) << resp.status().ToString();
     return resp.ok() ? *resp : RawResponse{};
   }
@@ -177,7 +178,8 @@ TEST_F(ServerTest, BadSignatureUnknownKeyAndSkew) {
 TEST_F(ServerTest, PresignedUrls) {
   ASSERT_EQ(Put("p.txt", "presigned").status, 200);
   auto presign = [&](int64_t t, int64_t expires) {
-    s3::HttpRequestParts parts{"GET", "/bkt/p.txt", "", {{"Host", "127.0.0.1:" + std::to_string(port_)}}};
+    s3::HttpRequestParts parts{
+        "GET", "/bkt/p.txt", "", {{"Host", "127.0.0.1:" + std::to_string(port_)}}};
     s3::SigningScope scope;
     scope.unix_seconds = t;
     EXPECT_TRUE(s3::PresignRequest(&parts, {kAk, kSk, ""}, scope, expires).ok());
@@ -223,7 +225,8 @@ TEST_F(ServerTest, ConditionalGetAndHead) {
   EXPECT_EQ(Get("c", {{"If-Modified-Since", "Fri, 01 Jan 2100 00:00:00 GMT"}}).status, 304);
   EXPECT_EQ(Get("c", {{"If-Unmodified-Since", "Mon, 01 Jan 2001 00:00:00 GMT"}}).status, 412);
   // If-Match true wins over If-Unmodified-Since false (S3's precedence).
-  EXPECT_EQ(Get("c", {{"If-Match", etag}, {"If-Unmodified-Since", "Mon, 01 Jan 2001 00:00:00 GMT"}}).status,
+  EXPECT_EQ(Get("c", {{"If-Match", etag}, {"If-Unmodified-Since", "Mon, 01 Jan 2001 00:00:00 GMT"}})
+                .status,
             200);
   EXPECT_EQ(Do({"HEAD", "/bkt/c", "", {{"If-None-Match", etag}}, ""}).status, 304);
 }
@@ -280,7 +283,8 @@ TEST_F(ServerTest, UnsignedPayloadWithTrailingChecksum) {
   s3::HeaderList h = {{"Content-Encoding", "aws-chunked"},
                       {"x-amz-decoded-content-length", std::to_string(data.size())},
                       {"x-amz-trailer", "x-amz-checksum-crc32"}};
-  TestRequest r{"PUT", "/bkt/trail", "", h, UnsignedTrailerBody(data, "x-amz-checksum-crc32:" + crc)};
+  TestRequest r{"PUT", "/bkt/trail", "", h,
+                UnsignedTrailerBody(data, "x-amz-checksum-crc32:" + crc)};
   testing::Sign(&r, port_, kAk, kSk, Now(), "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
   RawResponse ok = Do(r, false);
   ASSERT_EQ(ok.status, 200) << ok.body;
@@ -324,7 +328,9 @@ TEST_F(ServerTest, SignedChunkedPayload) {
   for (bool corrupt : {false, true}) {
     int64_t t = Now();
     std::string key = corrupt ? "chunked-bad" : "chunked";
-    TestRequest r{"PUT", "/bkt/" + key, "",
+    TestRequest r{"PUT",
+                  "/bkt/" + key,
+                  "",
                   {{"Content-Encoding", "aws-chunked"},
                    {"x-amz-decoded-content-length", std::to_string(data.size())}},
                   ""};
@@ -332,7 +338,8 @@ TEST_F(ServerTest, SignedChunkedPayload) {
     std::string date = s3::FormatAmzDate(t), scope = s3::CredentialScope(t, "us-east-1", "s3");
     std::string signing_key = s3::DeriveSigningKey(kSk, t, "us-east-1", "s3");
     // Body length depends only on sizes: compute it with a dummy seed first.
-    size_t length = SignedChunks(data, 8192, std::string(64, '0'), signing_key, date, scope, false).size();
+    size_t length =
+        SignedChunks(data, 8192, std::string(64, '0'), signing_key, date, scope, false).size();
     r.headers.emplace_back("Content-Length", std::to_string(length));
     std::string seed = testing::Sign(&r, port_, kAk, kSk, t, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
     r.body = SignedChunks(data, 8192, seed, signing_key, date, scope, corrupt);
@@ -374,7 +381,8 @@ TEST_F(ServerTest, MalformedHttpIsRejected) {
   EXPECT_EQ(r.status, 400);
   EXPECT_TRUE(c.PeerClosed());
   RawHttp c2(port_);
-  std::string huge = "GET /bkt HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(100000, 'a') + "\r\n\r\n";
+  std::string huge =
+      "GET /bkt HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(100000, 'a') + "\r\n\r\n";
   (void)c2.Send(huge);
   Result<RawResponse> r2 = c2.Read();
   ASSERT_TRUE(r2.ok());
@@ -394,7 +402,6 @@ TEST_F(ServerTest, ExpectContinue) {
   EXPECT_EQ(resp.status, 200);
 }
 
-
 // ---- Listing, batch delete, copy, buckets -------------------------------------------
 
 TEST_F(ServerTest, ListObjectsV2AndV1) {
@@ -403,7 +410,8 @@ TEST_F(ServerTest, ListObjectsV2AndV1) {
   EXPECT_EQ(all.status, 200);
   EXPECT_NE(all.body.find("<KeyCount>5</KeyCount>"), std::string::npos) << all.body;
   RawResponse delim = Do({"GET", "/bkt", "delimiter=%2F&list-type=2", {}, ""});
-  EXPECT_NE(delim.body.find("<CommonPrefixes><Prefix>a/</Prefix></CommonPrefixes>"), std::string::npos);
+  EXPECT_NE(delim.body.find("<CommonPrefixes><Prefix>a/</Prefix></CommonPrefixes>"),
+            std::string::npos);
   EXPECT_NE(delim.body.find("<Key>c</Key>"), std::string::npos);
   EXPECT_EQ(delim.body.find("<Key>a/1</Key>"), std::string::npos);
   RawResponse prefix = Do({"GET", "/bkt", "list-type=2&prefix=a%2F", {}, ""});
@@ -445,7 +453,10 @@ TEST_F(ServerTest, DeleteObjectsBatch) {
   EXPECT_NE(r.body.find("<Deleted><Key>x1</Key></Deleted>"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("<Deleted><Key>missing</Key></Deleted>"), std::string::npos);
   EXPECT_EQ(Get("x1").status, 404);
-  RawResponse quiet = Do({"POST", "/bkt", "delete", {},
+  RawResponse quiet = Do({"POST",
+                          "/bkt",
+                          "delete",
+                          {},
                           "<Delete><Quiet>true</Quiet><Object><Key>x3</Key></Object></Delete>"});
   EXPECT_EQ(quiet.body.find("<Deleted>"), std::string::npos);
   EXPECT_EQ(Get("x3").status, 404);
@@ -461,16 +472,17 @@ TEST_F(ServerTest, CopyObject) {
   EXPECT_EQ(got.body, "copy me");
   EXPECT_EQ(got.Header("x-amz-meta-a"), "1");
   EXPECT_EQ(got.Header("content-type"), "text/x");
-  ASSERT_EQ(Put("dst2", "", {{"x-amz-copy-source", "bkt/src"},
-                             {"x-amz-metadata-directive", "REPLACE"},
-                             {"x-amz-meta-b", "2"}})
+  ASSERT_EQ(Put("dst2", "",
+                {{"x-amz-copy-source", "bkt/src"},
+                 {"x-amz-metadata-directive", "REPLACE"},
+                 {"x-amz-meta-b", "2"}})
                 .status,
             200);
   RawResponse r = Get("dst2");
   EXPECT_EQ(r.Header("x-amz-meta-a"), "");
   EXPECT_EQ(r.Header("x-amz-meta-b"), "2");
-  EXPECT_EQ(Put("dst3", "", {{"x-amz-copy-source", "/bkt/src"},
-                             {"x-amz-copy-source-if-match", "\"nope\""}})
+  EXPECT_EQ(Put("dst3", "",
+                {{"x-amz-copy-source", "/bkt/src"}, {"x-amz-copy-source-if-match", "\"nope\""}})
                 .status,
             412);
   EXPECT_EQ(Code(Put("src", "", {{"x-amz-copy-source", "/bkt/src"}})), "InvalidRequest");
@@ -549,7 +561,8 @@ TEST_F(ServerTest, MultipartUpload) {
 }
 
 TEST_F(ServerTest, MultipartAbortAndSmallParts) {
-  std::string id = Between(Do({"POST", "/bkt/ab", "uploads", {}, ""}).body, "<UploadId>", "</UploadId>");
+  std::string id =
+      Between(Do({"POST", "/bkt/ab", "uploads", {}, ""}).body, "<UploadId>", "</UploadId>");
   RawResponse r1 = Do({"PUT", "/bkt/ab", "partNumber=1&uploadId=" + id, {}, "small"});
   RawResponse r2 = Do({"PUT", "/bkt/ab", "partNumber=2&uploadId=" + id, {}, "small"});
   std::string xml = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
@@ -562,7 +575,8 @@ TEST_F(ServerTest, MultipartAbortAndSmallParts) {
 }
 
 TEST_F(ServerTest, MultipartSurvivesRestart) {
-  std::string id = Between(Do({"POST", "/bkt/rs", "uploads", {}, ""}).body, "<UploadId>", "</UploadId>");
+  std::string id =
+      Between(Do({"POST", "/bkt/rs", "uploads", {}, ""}).body, "<UploadId>", "</UploadId>");
   RawResponse r1 = Do({"PUT", "/bkt/rs", "partNumber=1&uploadId=" + id, {}, "only part"});
   server_.reset();  // graceful shutdown; staging is on disk
   ServerOptions o;

@@ -3,10 +3,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <strings.h>
 
 #include <cstring>
 
@@ -90,7 +89,8 @@ Result<RawResponse> RawHttp::Read(bool head) {
     if (r.status != 100) break;
   }
   if (head || r.status == 304 || r.status == 204) return r;
-  size_t length = std::stoull(r.Header("content-length").empty() ? "0" : r.Header("content-length"));
+  size_t length =
+      std::stoull(r.Header("content-length").empty() ? "0" : r.Header("content-length"));
   ASSIGN_OR_RETURN(r.body, ReadN(length));
   return r;
 }
@@ -113,7 +113,8 @@ std::string Serialize(const TestRequest& r, uint16_t port) {
   bool has_length = false;
   for (const auto& [k, v] : r.headers) {
     out += k + ": " + v + "\r\n";
-    if (strcasecmp(k.c_str(), "content-length") == 0 || strcasecmp(k.c_str(), "transfer-encoding") == 0) {
+    if (strcasecmp(k.c_str(), "content-length") == 0 ||
+        strcasecmp(k.c_str(), "transfer-encoding") == 0) {
       has_length = true;
     }
   }

@@ -49,9 +49,9 @@ class RawHttp {
 
 struct TestRequest {
   std::string method = "GET";
-  std::string path = "/";   // wire path (already percent-encoded)
-  std::string query;        // wire query
-  s3::HeaderList headers;   // besides Host, Content-Length
+  std::string path = "/";  // wire path (already percent-encoded)
+  std::string query;       // wire query
+  s3::HeaderList headers;  // besides Host, Content-Length
   std::string body;
 };
 

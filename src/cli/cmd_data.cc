@@ -1,0 +1,339 @@
+// Data commands: worm create | get | update | patch | delete | restore | ls |
+// log | snapshot | repair. Thin: parse, call the engine (worm/repository.h),
+// format. With --json each prints exactly one JSON document on stdout.
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <memory>
+
+#include "cli/cli.h"
+#include "schema/resolver.h"
+#include "schema/schema.h"
+#include "worm/repository.h"
+
+namespace worm::cli {
+namespace {
+
+struct DataArgs {
+  std::string model;
+  std::string id;                      // "a" or composite "a/b"
+  std::vector<std::string> named_ids;  // --id name=value (or a plain id)
+  std::string data, file, source;      // --data JSON | --file F | "-"
+  std::string if_match, reason, populate, parent, restore_snapshot;
+  bool with_meta = false, with_deleted = false, hard = false, list = false;
+};
+
+std::string Actor() {
+  for (const char* var : {"WORM_ACTOR", "USER"})
+    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return v;
+  return "worm";
+}
+
+Result<std::unique_ptr<Project>> OpenProject(const Cli& cli) {
+  ASSIGN_OR_RETURN(ProjectDir dir, cli.Project());
+  ProjectOptions po;
+  po.default_actor = Actor();
+  return Project::OpenAt(dir.root.string(), po);
+}
+
+std::vector<std::string> SplitList(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size() && !s.empty()) {
+    size_t end = s.find(sep, start);
+    std::string part = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!part.empty()) out.push_back(part);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+// Ids from the positional "a/b" and/or --id flags (name=value or plain).
+Result<EntityIds> IdsOf(const Repository& repo, const DataArgs& a) {
+  if (!a.id.empty()) return SplitList(a.id, '/');
+  std::map<std::string, std::string> named;
+  EntityIds plain;
+  for (const std::string& f : a.named_ids) {
+    size_t eq = f.find('=');
+    if (eq == std::string::npos) {
+      plain.push_back(f);
+    } else {
+      named[f.substr(0, eq)] = f.substr(eq + 1);
+    }
+  }
+  if (named.empty()) return plain;
+  if (!plain.empty()) return Status::InvalidArgument("--id: mix of name=value and plain ids");
+  return schema::StorageResolver::IdsFromNamed(repo.model(), named);
+}
+
+Result<Json> InputDocument(const DataArgs& a) {
+  int sources = !a.data.empty() + !a.file.empty() + !a.source.empty();
+  if (sources > 1) return Status::InvalidArgument("give one of --data, --file or -");
+  std::string text = a.data;
+  if (!a.file.empty() || !a.source.empty()) {
+    ASSIGN_OR_RETURN(text, ReadInput(a.file.empty() ? a.source : a.file));
+  }
+  if (sources == 0) return Status::InvalidArgument("no document: give --data JSON, --file F or -");
+  return ParseJson(text, a.file.empty() ? (a.source.empty() ? "--data" : "stdin") : a.file);
+}
+
+Json EntityJson(const Entity& e, bool with_meta) {
+  if (!with_meta) return e.document;
+  Json j = {{"key", e.key}, {"etag", e.etag}, {"document", e.document}};
+  if (e.deleted) j["deleted"] = true;
+  return j;
+}
+
+void PrintEntity(Cli& cli, const Entity& e, bool with_meta) {
+  if (cli.json) {
+    cli.PrintJson(EntityJson(e, with_meta));
+  } else {
+    cli.Print((with_meta ? EntityJson(e, true) : e.document).dump(2));
+  }
+}
+
+template <typename F>
+Status WithRepo(Cli& cli, const DataArgs& a, F&& f) {
+  ASSIGN_OR_RETURN(auto project, OpenProject(cli));
+  ASSIGN_OR_RETURN(Repository * repo, project->Get(a.model));
+  return f(*repo);
+}
+
+Status RunCreate(Cli& cli, const DataArgs& a) {
+  return WithRepo(cli, a, [&](Repository& repo) -> Status {
+    ASSIGN_OR_RETURN(Json doc, InputDocument(a));
+    CreateOptions co;
+    ASSIGN_OR_RETURN(co.ids, IdsOf(repo, a));
+    ASSIGN_OR_RETURN(Entity e, repo.Create(doc, co));
+    PrintEntity(cli, e, a.with_meta);
+    return Status::OK();
+  });
+}
+
+Status RunGet(Cli& cli, const DataArgs& a) {
+  return WithRepo(cli, a, [&](Repository& repo) -> Status {
+    GetOptions go;
+    go.populate = SplitList(a.populate, ',');
+    go.with_deleted = a.with_deleted;
+    ASSIGN_OR_RETURN(EntityIds ids, IdsOf(repo, a));
+    ASSIGN_OR_RETURN(Entity e, repo.Get(ids, go));
+    PrintEntity(cli, e, a.with_meta);
+    return Status::OK();
+  });
+}
+
+Status RunUpdate(Cli& cli, const DataArgs& a, bool patch) {
+  return WithRepo(cli, a, [&](Repository& repo) -> Status {
+    ASSIGN_OR_RETURN(Json doc, InputDocument(a));
+    ASSIGN_OR_RETURN(EntityIds ids, IdsOf(repo, a));
+    UpdateOptions uo;
+    uo.if_match = a.if_match;
+    ASSIGN_OR_RETURN(Entity e, patch ? repo.Patch(ids, doc, uo) : repo.Replace(ids, doc, uo));
+    PrintEntity(cli, e, a.with_meta);
+    return Status::OK();
+  });
+}
+
+Status RunDelete(Cli& cli, const DataArgs& a) {
+  return WithRepo(cli, a, [&](Repository& repo) -> Status {
+    ASSIGN_OR_RETURN(EntityIds ids, IdsOf(repo, a));
+    RemoveOptions ro;
+    ro.hard = a.hard;
+    ro.reason = a.reason;
+    ro.if_match = a.if_match;
+    RETURN_NOT_OK(repo.Delete(ids, ro));
+    bool soft = repo.model().soft_delete && !a.hard;
+    if (cli.json) {
+      cli.PrintJson({{"model", a.model}, {"ids", ids}, {"deleted", true}, {"soft", soft}});
+    } else {
+      cli.Print("deleted " + a.model + " " + (ids.empty() ? "" : ids.back()) +
+                (soft ? " (to trash; `worm restore` brings it back)" : ""));
+    }
+    return Status::OK();
+  });
+}
+
+Status RunRestore(Cli& cli, const DataArgs& a) {
+  return WithRepo(cli, a, [&](Repository& repo) -> Status {
+    ASSIGN_OR_RETURN(EntityIds ids, IdsOf(repo, a));
+    ASSIGN_OR_RETURN(Entity e, repo.Restore(ids));
+    PrintEntity(cli, e, a.with_meta);
+    return Status::OK();
+  });
+}
+
+Status RunList(Cli& cli, const DataArgs& a) {
+  return WithRepo(cli, a, [&](Repository& repo) -> Status {
+    ListOptions lo;
+    lo.with_deleted = a.with_deleted;
+    lo.parent_ids = SplitList(a.parent, '/');
+    Json items = Json::array();
+    std::vector<std::vector<std::string>> rows;
+    RETURN_NOT_OK(repo.Scan(lo, [&](const Entity& e) -> Status {
+      if (cli.json) {
+        items.push_back(a.with_meta ? EntityJson(e, true) : e.document);
+      } else {
+        std::string id;
+        for (const auto& part : e.ids) id += (id.empty() ? "" : "/") + part;
+        rows.push_back({id.empty() ? "(singleton)" : id, e.document.value("updatedAt", ""),
+                        e.deleted ? "deleted" : "", e.key});
+      }
+      return Status::OK();
+    }));
+    if (cli.json) {
+      cli.PrintJson(items);
+    } else {
+      cli.Print(RenderTable({"ID", "UPDATED", "STATE", "KEY"}, rows));
+    }
+    return Status::OK();
+  });
+}
+
+Status RunLog(Cli& cli, const DataArgs& a) {
+  return WithRepo(cli, a, [&](Repository& repo) -> Status {
+    ASSIGN_OR_RETURN(EntityIds ids, IdsOf(repo, a));
+    ASSIGN_OR_RETURN(std::vector<OplogEntry> entries, repo.History(ids));
+    if (cli.json) {
+      Json out = Json::array();
+      for (const auto& e : entries) out.push_back(e.raw);
+      cli.PrintJson(out);
+      return Status::OK();
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& e : entries)
+      rows.push_back({std::to_string(e.seq), e.op, e.at, e.actor, e.after_hash.substr(0, 16)});
+    cli.Print(RenderTable({"SEQ", "OP", "AT", "ACTOR", "AFTER HASH"}, rows));
+    return Status::OK();
+  });
+}
+
+Status RunSnapshot(Cli& cli, const DataArgs& a) {
+  return WithRepo(cli, a, [&](Repository& repo) -> Status {
+    ASSIGN_OR_RETURN(EntityIds ids, IdsOf(repo, a));
+    if (!a.restore_snapshot.empty()) {
+      UpdateOptions uo;
+      uo.if_match = a.if_match;
+      ASSIGN_OR_RETURN(Entity e, repo.RestoreSnapshot(ids, a.restore_snapshot, uo));
+      PrintEntity(cli, e, a.with_meta);
+      return Status::OK();
+    }
+    auto to_json = [](const SnapshotInfo& s) {
+      return Json{{"name", s.name}, {"key", s.key}, {"size", s.size}};
+    };
+    if (a.list) {
+      ASSIGN_OR_RETURN(std::vector<SnapshotInfo> all, repo.ListSnapshots(ids));
+      Json out = Json::array();
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& s : all) {
+        out.push_back(to_json(s));
+        rows.push_back({s.name, std::to_string(s.size), s.key});
+      }
+      cli.json ? cli.PrintJson(out) : cli.Print(RenderTable({"NAME", "SIZE", "KEY"}, rows));
+      return Status::OK();
+    }
+    ASSIGN_OR_RETURN(SnapshotInfo s, repo.Snapshot(ids));
+    cli.json ? cli.PrintJson(to_json(s)) : cli.Print("snapshot " + s.name + " at " + s.key);
+    return Status::OK();
+  });
+}
+
+Status RunRepair(Cli& cli, const std::string& model) {
+  ASSIGN_OR_RETURN(auto project, OpenProject(cli));
+  RepairReport report;
+  if (model.empty()) {
+    ASSIGN_OR_RETURN(report, project->Repair());
+  } else {
+    ASSIGN_OR_RETURN(Repository * repo, project->Get(model));
+    ASSIGN_OR_RETURN(report, repo->Repair());
+  }
+  if (cli.json) {
+    cli.PrintJson(report.ToJson());
+  } else {
+    std::string out;
+    for (const auto& a : report.actions) out += "fixed: " + a + "\n";
+    for (const auto& p : report.problems) out += "problem: " + p + "\n";
+    out += std::to_string(report.entities_checked) + " entities checked, " +
+           std::to_string(report.actions.size()) + " fixed, " +
+           std::to_string(report.problems.size()) + " problem(s)";
+    cli.Print(out);
+  }
+  if (!report.ok()) cli.exit_code = kExitInternal;
+  return Status::OK();
+}
+
+// Adds <Model> [id] and --id to `cmd`.
+void AddTarget(CLI::App* cmd, DataArgs* a, bool id_positional) {
+  cmd->add_option("model", a->model, "Model name")->required();
+  if (id_positional) cmd->add_option("id", a->id, "Entity id (composite ids as a/b)");
+  cmd->add_option("--id", a->named_ids, "Id as name=value (repeatable) or a plain id");
+  cmd->add_flag("--with-meta", a->with_meta, "Print {key, etag, document}");
+}
+
+void AddInput(CLI::App* cmd, DataArgs* a) {
+  cmd->add_option("--data", a->data, "The document as JSON");
+  cmd->add_option("--file", a->file, "Read the document from a file ('-': stdin)");
+  cmd->add_option("input", a->source, "'-': read the document from stdin");
+}
+
+}  // namespace
+
+void RegisterDataCommands(CLI::App& app, Cli& cli) {
+  auto a = std::make_shared<DataArgs>();
+  DataArgs* args = a.get();
+  auto* create = app.add_subcommand("create", "Create an entity; prints it");
+  AddTarget(create, args, false);
+  AddInput(create, args);
+  create->callback([&cli, a] { cli.Finish(RunCreate(cli, *a)); });
+
+  auto* get = app.add_subcommand("get", "Print one entity (no id for a singleton)");
+  AddTarget(get, args, true);
+  get->add_option("--populate", args->populate, "Ref fields to expand: f,g.h");
+  get->add_flag("--with-deleted", args->with_deleted, "Also look in the trash");
+  get->callback([&cli, a] { cli.Finish(RunGet(cli, *a)); });
+
+  for (bool patch : {false, true}) {
+    auto* cmd =
+        app.add_subcommand(patch ? "patch" : "update", patch ? "Apply a JSON merge patch (RFC 7386)"
+                                                             : "Replace an entity's document");
+    AddTarget(cmd, args, true);
+    AddInput(cmd, args);
+    cmd->add_option("--if-match", args->if_match, "Fail (exit 4) unless the ETag matches");
+    cmd->callback([&cli, a, patch] { cli.Finish(RunUpdate(cli, *a, patch)); });
+  }
+
+  auto* del = app.add_subcommand("delete", "Delete an entity (to trash with softDelete)");
+  AddTarget(del, args, true);
+  del->add_flag("--hard", args->hard, "Delete for good (also purges a trashed copy)");
+  del->add_option("--reason", args->reason, "Recorded in the tombstone and oplog");
+  del->add_option("--if-match", args->if_match, "Fail (exit 4) unless the ETag matches");
+  del->callback([&cli, a] { cli.Finish(RunDelete(cli, *a)); });
+
+  auto* restore = app.add_subcommand("restore", "Bring a soft-deleted entity back");
+  AddTarget(restore, args, true);
+  restore->callback([&cli, a] { cli.Finish(RunRestore(cli, *a)); });
+
+  auto* ls = app.add_subcommand("ls", "List entities of a model");
+  ls->add_option("model", args->model, "Model name")->required();
+  ls->add_flag("--with-deleted", args->with_deleted, "Also list the trash");
+  ls->add_flag("--with-meta", args->with_meta, "Items as {key, etag, document}");
+  ls->add_option("--parent", args->parent, "Parent ids of a nested collection (a/b)");
+  ls->callback([&cli, a] { cli.Finish(RunList(cli, *a)); });
+
+  auto* log = app.add_subcommand("log", "Oplog history of an entity (hash chain verified)");
+  AddTarget(log, args, true);
+  log->callback([&cli, a] { cli.Finish(RunLog(cli, *a)); });
+
+  auto* snap = app.add_subcommand("snapshot", "Take, list (--list) or restore (--restore S)");
+  AddTarget(snap, args, true);
+  snap->add_flag("--list", args->list, "List snapshots");
+  snap->add_option("--restore", args->restore_snapshot, "Restore snapshot S (through update)");
+  snap->add_option("--if-match", args->if_match, "With --restore: ETag precondition");
+  snap->callback([&cli, a] { cli.Finish(RunSnapshot(cli, *a)); });
+
+  auto* repair = app.add_subcommand(
+      "repair", "Roll forward the oplog and finish interrupted deletes/restores");
+  repair->add_option("model", args->model, "Only this model");
+  repair->callback([&cli, a] { cli.Finish(RunRepair(cli, a->model)); });
+}
+
+}  // namespace worm::cli

@@ -1,0 +1,230 @@
+// RunQuery over a Project: listing, cache, parallel fetch, withDeleted,
+// populate, early stop, request counts.
+#include <filesystem>
+
+#include "schema/schema.h"
+#include "testing/test_util.h"
+#include "transport/counting_transport.h"
+#include "worm/clock.h"
+#include "worm/query.h"
+#include "worm/repository.h"
+
+namespace worm {
+namespace {
+
+using ::worm::testing::ScratchDir;
+using ::worm::testing::StatusIs;
+using ::worm::testing::StatusIsWithMessage;
+
+constexpr const char* kSchema = R"json({
+  "schemaVersion": "1.0",
+  "storage": {"layout": "root"},
+  "models": {
+    "Customer": {
+      "path": "#org/@customers/(id:uuid)", "file": "[profile].json",
+      "fields": {"name": {"type": "string", "required": true},
+                 "country": {"type": "string"},
+                 "ownerId": {"type": "string", "ref": "Customer"}}
+    },
+    "Order": {
+      "path": "#org/@orders/(id:uuid)", "file": "[data].json", "softDelete": true,
+      "fields": {"customerId": {"type": "string", "ref": "Customer"},
+                 "status": {"type": "string"},
+                 "amount": {"type": "number"},
+                 "tags": {"type": "array", "items": {"type": "string"}}}
+    }
+  }
+})json";
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto schema = schema::LoadSchema(Json::parse(kSchema));
+    ASSERT_OK(schema.status());
+    counting_ = NewCountingTransport(NewMemoryTransport(&clock_));
+    project_ = Project::Create(std::move(schema).value(), counting_, &clock_);
+    ASSERT_OK_AND_ASSIGN(orders_, project_->Get("Order"));
+    ASSERT_OK_AND_ASSIGN(customers_, project_->Get("Customer"));
+  }
+
+  std::string AddCustomer(const std::string& name, const std::string& owner = "") {
+    Json doc = {{"name", name}, {"country", "FR"}};
+    if (!owner.empty()) doc["ownerId"] = owner;
+    auto e = customers_->Create(doc);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e.ok() ? e->ids[0] : "";
+  }
+
+  std::string AddOrder(const Json& doc) {
+    clock_.Advance(1000);
+    auto e = orders_->Create(doc);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e.ok() ? e->ids[0] : "";
+  }
+
+  Result<QueryResult> Query(const std::string& q, QueryRunStats* stats = nullptr,
+                            QueryRunOptions options = {}) {
+    if (options.cache_dir.empty() && options.use_cache) options.cache_dir = cache_dir_.path().string();
+    return RunQuery(*project_, "Order", Json::parse(q), options, stats);
+  }
+
+  ManualClock clock_{1771927872000000};
+  ScratchDir cache_dir_;
+  std::shared_ptr<CountingTransport> counting_;
+  std::unique_ptr<Project> project_;
+  Repository* orders_ = nullptr;
+  Repository* customers_ = nullptr;
+};
+
+TEST_F(RunnerTest, FiltersSortsAndPagesOverTheBucket) {
+  for (int i = 0; i < 30; ++i) {
+    AddOrder({{"status", i % 3 == 0 ? "paid" : "open"}, {"amount", i}});
+  }
+  ASSERT_OK_AND_ASSIGN(QueryResult r,
+                       Query(R"({"where":{"status":"paid"},"sort":["-amount"],"limit":4,
+                                 "select":["amount"]})"));
+  ASSERT_EQ(r.items.size(), 4u);
+  EXPECT_EQ(r.items[0].document["amount"], 27);
+  EXPECT_EQ(r.items[3].document["amount"], 18);
+  EXPECT_TRUE(r.items[0].document.contains("id"));
+  EXPECT_FALSE(r.items[0].document.contains("status"));
+  ASSERT_FALSE(r.next_cursor.empty());
+  Json next = Json::parse(R"({"where":{"status":"paid"},"sort":["-amount"],"limit":10})");
+  next["cursor"] = r.next_cursor;
+  ASSERT_OK_AND_ASSIGN(QueryResult r2, RunQuery(*project_, "Order", next));
+  ASSERT_EQ(r2.items.size(), 6u);
+  EXPECT_EQ(r2.items[0].document["amount"], 15);
+  EXPECT_TRUE(r2.next_cursor.empty());
+}
+
+TEST_F(RunnerTest, ErrorsComeBeforeAnyRequest) {
+  AddOrder({{"status", "open"}});
+  counting_->Reset();
+  EXPECT_THAT(Query(R"({"where":{"stauts":"open"}})"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "model 'Order' has no field 'stauts'"));
+  EXPECT_THAT(Query(R"({"where":{"amount":{"$gt":"1"}}})"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(Query(R"({"populate":["status"]})"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_EQ(counting_->Snapshot().total_requests(), 0u);
+  EXPECT_THAT(RunQuery(*project_, "Nope", Json::object()), StatusIs(StatusCode::kNotFound));
+}
+
+TEST_F(RunnerTest, WarmCacheFetchesOnlyChangedDocuments) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 50; ++i) ids.push_back(AddOrder({{"status", "open"}, {"amount", i}}));
+  const char* q = R"({"where":{"amount":{"$gte":10}},"aggregate":{"count":true,"sum":["amount"]}})";
+  QueryRunStats cold, warm, after;
+  counting_->Reset();
+  ASSERT_OK_AND_ASSIGN(QueryResult r1, Query(q, &cold));
+  TransportCounts cold_counts = counting_->Snapshot();
+  EXPECT_TRUE(cold.cache_used);
+  EXPECT_EQ(cold.listed, 50u);
+  EXPECT_EQ(cold.fetched, 50u);
+  EXPECT_EQ(cold_counts[OpClass::kGet].requests, 50u);
+  counting_->Reset();
+  ASSERT_OK_AND_ASSIGN(QueryResult r2, Query(q, &warm));
+  EXPECT_EQ(warm.cache_hits, 50u);
+  EXPECT_EQ(warm.fetched, 0u);
+  EXPECT_EQ(counting_->Snapshot()[OpClass::kGet].requests, 0u);
+  EXPECT_EQ(r1.ToJson(), r2.ToJson());
+  // Someone changes two documents: exactly those are fetched again.
+  ASSERT_OK(orders_->Patch({ids[3]}, {{"amount", 1000}}).status());
+  ASSERT_OK(orders_->Patch({ids[40]}, {{"amount", -1}}).status());
+  counting_->Reset();
+  ASSERT_OK_AND_ASSIGN(QueryResult r3, Query(q, &after));
+  EXPECT_EQ(after.fetched, 2u);
+  EXPECT_EQ(after.cache_hits, 48u);
+  EXPECT_EQ(counting_->Snapshot()[OpClass::kGet].requests, 2u);
+  int64_t sum = 0;
+  for (int i = 10; i < 50; ++i) sum += i;
+  sum += 1000 - 40;
+  EXPECT_EQ(r3.groups[0]["sum"]["amount"], sum);
+}
+
+TEST_F(RunnerTest, WithoutCacheEveryRunFetches) {
+  for (int i = 0; i < 5; ++i) AddOrder({{"amount", i}});
+  QueryRunOptions options;
+  options.use_cache = false;
+  QueryRunStats stats;
+  ASSERT_OK(Query("{}", &stats, options).status());
+  ASSERT_OK(Query("{}", &stats, options).status());
+  EXPECT_FALSE(stats.cache_used);
+  EXPECT_EQ(stats.fetched, 5u);
+}
+
+TEST_F(RunnerTest, UnsortedQueriesStopListingEarly) {
+  for (int i = 0; i < 2500; ++i) AddOrder({{"amount", i}});
+  QueryRunStats stats;
+  counting_->Reset();
+  ASSERT_OK_AND_ASSIGN(QueryResult r, Query(R"({"limit":5})", &stats));
+  EXPECT_EQ(r.items.size(), 5u);
+  EXPECT_FALSE(r.next_cursor.empty());
+  EXPECT_TRUE(stats.stopped_early);
+  EXPECT_EQ(stats.listed, 1000u);  // one listing page, not three
+  // A sorted query must see everything.
+  ASSERT_OK(Query(R"({"sort":["amount"],"limit":5})", &stats).status());
+  EXPECT_EQ(stats.listed, 2500u);
+  EXPECT_FALSE(stats.stopped_early);
+}
+
+TEST_F(RunnerTest, WithDeletedIncludesTheTrash) {
+  std::string a = AddOrder({{"status", "open"}, {"amount", 1}});
+  std::string b = AddOrder({{"status", "open"}, {"amount", 2}});
+  ASSERT_OK(orders_->Delete({b}));
+  ASSERT_OK_AND_ASSIGN(QueryResult live, Query(R"({"where":{"status":"open"}})"));
+  ASSERT_EQ(live.items.size(), 1u);
+  EXPECT_EQ(live.items[0].document["id"], a);
+  ASSERT_OK_AND_ASSIGN(QueryResult all,
+                       Query(R"({"where":{"status":"open"},"withDeleted":true,"sort":["amount"]})"));
+  ASSERT_EQ(all.items.size(), 2u);
+  EXPECT_EQ(all.items[1].document["id"], b);
+}
+
+TEST_F(RunnerTest, PopulateFetchesEachReferenceOnce) {
+  std::string boss = AddCustomer("Boss");
+  std::string ada = AddCustomer("Ada", boss);
+  for (int i = 0; i < 4; ++i) AddOrder({{"customerId", ada}, {"amount", i}});
+  AddOrder({{"customerId", "00000000-0000-4000-8000-000000000000"}, {"amount", 9}});
+  QueryRunStats stats;
+  ASSERT_OK_AND_ASSIGN(
+      QueryResult r,
+      Query(R"({"sort":["amount"],"populate":["customerId.ownerId"],"select":["customerId"]})",
+            &stats));
+  ASSERT_EQ(r.items.size(), 5u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(r.items[i].document["customerId"]["name"], "Ada");
+    EXPECT_EQ(r.items[i].document["customerId"]["ownerId"]["name"], "Boss");
+  }
+  // A dangling reference keeps its id.
+  EXPECT_EQ(r.items[4].document["customerId"], "00000000-0000-4000-8000-000000000000");
+  EXPECT_EQ(stats.populated, 3u);  // Ada, Boss, and the missing one: once each
+}
+
+TEST_F(RunnerTest, CorruptStoredDocumentIsDataLossNamingTheKey) {
+  std::string id = AddOrder({{"amount", 1}});
+  ASSERT_OK_AND_ASSIGN(Entity e, orders_->Get({id}));
+  ASSERT_OK(counting_->Put(e.key, "{not json", {}).status());
+  EXPECT_THAT(Query("{}"), StatusIsWithMessage(StatusCode::kDataLoss, e.key));
+}
+
+TEST_F(RunnerTest, ProjectOnDiskCachesUnderDotWorm) {
+  ScratchDir dir;
+  std::filesystem::create_directories(dir.path() / ".worm");
+  ::worm::testing::WriteFileOrDie(dir.path() / ".worm" / "schema.json", kSchema);
+  ASSERT_OK_AND_ASSIGN(auto project, Project::Open(dir.path().string()));
+  ASSERT_OK_AND_ASSIGN(Repository * orders, project->Get("Order"));
+  ASSERT_OK(orders->Create({{"amount", 3}}).status());
+  QueryRunStats stats;
+  ASSERT_OK(RunQuery(*project, "Order", Json::object(), {}, &stats).status());
+  EXPECT_TRUE(stats.cache_used);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / ".worm" / "cache" / "Order" / "docs.sqlite"));
+  ASSERT_OK(RunQuery(*project, "Order", Json::object(), {}, &stats).status());
+  EXPECT_EQ(stats.cache_hits, 1u);
+  // Safe to delete.
+  std::filesystem::remove_all(dir.path() / ".worm" / "cache");
+  ASSERT_OK_AND_ASSIGN(QueryResult r, RunQuery(*project, "Order", Json::object(), {}, &stats));
+  EXPECT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(stats.fetched, 1u);
+}
+
+}  // namespace
+}  // namespace worm

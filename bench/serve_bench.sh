@@ -47,6 +47,7 @@ start_nginx() {
   NGINX_PORT="$(free_port)"
   mkdir -p "$WORK/nginx"
   cat >"$WORK/nginx/nginx.conf" <<CONF
+user root;
 worker_processes 2;
 pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log;

@@ -99,9 +99,9 @@
 // apply to groups; sort, select, cursor and populate are refused.
 //
 // ---- populate, withDeleted -----------------------------------------------------
-// Carried for the engine: "populate" names ref fields to replace by the referenced
-// document (checked to be ref fields when a model is given); "withDeleted"
-// includes soft-deleted entities. The evaluator itself does not act on them.
+// "populate" names ref fields to replace by the referenced document;
+// "withDeleted" includes soft-deleted entities. The evaluator only carries
+// them; RunQuery acts on them.
 //
 // ---- validation ----------------------------------------------------------------
 // Compile() refuses, before any I/O, with InvalidArgument "query: <path>: <why>"
@@ -109,10 +109,12 @@
 // unknown top-level member or operator, a range operator on an array/object,
 // $in/$nin without an array, a bad $regex or $options, $and/$or not a non-empty
 // array, a bad path, limit/offset not a non-negative integer, a bad cursor.
-// With QueryOptions::model (and strict, and the model strict): every path in
-// where/sort/select/populate/aggregate must name a declared field (nested object
-// properties too; id/createdAt/updatedAt and dynamic-segment names are always
-// known), and operands must fit the field's type.
+// With QueryOptions::model and strict: every path in where/sort/select/aggregate
+// must name a declared field (nested object properties and array items too;
+// id/createdAt/updatedAt and dynamic-segment names are always known) unless the
+// model (or that object field) allows unknown fields; operands must fit the
+// declared field's type; sum/avg must read numbers. With a model, populate
+// paths must reach ref fields (strict or not).
 //
 // ---- memory --------------------------------------------------------------------
 // The evaluator never holds the collection: a sorted query keeps a bounded heap
@@ -276,10 +278,10 @@ struct QueryRunOptions {
 };
 
 struct QueryRunStats {
-  uint64_t listed = 0;      // entities listed
-  uint64_t cache_hits = 0;  // documents taken from the cache (no GET)
-  uint64_t fetched = 0;     // documents fetched
-  uint64_t populated = 0;   // referenced documents fetched for populate
+  uint64_t listed = 0;         // entities listed
+  uint64_t cache_hits = 0;     // documents taken from the cache (no GET)
+  uint64_t fetched = 0;        // documents fetched
+  uint64_t populated = 0;      // referenced documents fetched for populate
   bool stopped_early = false;  // the listing stopped once the page was certain
   bool cache_used = false;
 };
@@ -289,8 +291,9 @@ struct QueryRunStats {
 //  2. lists the collection (and its trash with "withDeleted") 1000 keys at a
 //     time; ETags come with the listing;
 //  3. takes each document from the cache when its ETag is unchanged (bytes
-//     re-verified against the ETag), else GETs it, `concurrency` at a time,
-//     and refreshes the cache;
+//     re-verified against the ETag; one range read per listing page), else
+//     GETs it, `concurrency` at a time, and refreshes the cache; hashing,
+//     parsing and evaluation run on the calling thread;
 //  4. evaluates locally, stopping the listing early for unsorted queries whose
 //     page is complete;
 //  5. populates ref fields of the page (each referenced entity fetched once)

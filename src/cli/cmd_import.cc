@@ -87,9 +87,8 @@ Status RunImport(Cli& cli, const ImportArgs& a) {
                             std::to_string(keys.size()) + " key(s); nothing to infer");
   }
   auto samples = Sample(*remote.transport, models);
-  Json schema = sync::BuildSchema(models, [&](const sync::InferredModel& m) {
-    return samples[m.name];
-  });
+  Json schema =
+      sync::BuildSchema(models, [&](const sync::InferredModel& m) { return samples[m.name]; });
   std::string text = schema.dump(2) + "\n";
   auto diags = schema::LintSchemaText(text);
   int errors = 0;
@@ -104,8 +103,12 @@ Status RunImport(Cli& cli, const ImportArgs& a) {
   if (cli.json) {
     Json list = Json::array();
     for (const auto& d : diags) list.push_back(schema::DiagnosticToJson(d));
-    cli.PrintJson({{"remote", rc.name}, {"keys", keys.size()}, {"models", models.size()},
-                   {"written", wrote}, {"path", p.schema_path().string()}, {"schema", schema},
+    cli.PrintJson({{"remote", rc.name},
+                   {"keys", keys.size()},
+                   {"models", models.size()},
+                   {"written", wrote},
+                   {"path", p.schema_path().string()},
+                   {"schema", schema},
                    {"lint", {{"ok", errors == 0}, {"diagnostics", list}}}});
   } else {
     std::string out = text;
@@ -114,8 +117,8 @@ Status RunImport(Cli& cli, const ImportArgs& a) {
              " [" + d.code + "] " + d.json_path + ": " + d.message + "\n";
     }
     out += "inferred " + std::to_string(models.size()) + " model(s) from " +
-           std::to_string(keys.size()) + " key(s) of " + rc.name + "; lint: " +
-           (errors == 0 ? "ok" : std::to_string(errors) + " error(s)") + "\n";
+           std::to_string(keys.size()) + " key(s) of " + rc.name +
+           "; lint: " + (errors == 0 ? "ok" : std::to_string(errors) + " error(s)") + "\n";
     out += wrote ? "wrote " + p.schema_path().string()
                  : p.schema_path().string() + " exists: not overwritten (use --write)";
     cli.Print(out);

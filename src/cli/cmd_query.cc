@@ -6,11 +6,11 @@
 // project, prints {"items": [...], "next": cursor|null} or {"groups": [...]}
 // with --json, an aligned table otherwise.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <memory>
 
 #include "cli/cli.h"
+#include "query/safe_json.h"
 #include "schema/schema.h"
 #include "worm/query.h"
 #include "worm/repository.h"
@@ -50,7 +50,9 @@ void AddAggregate(Json* q, const char* what, const std::vector<std::string>& pat
 
 Result<Json> BuildQuery(const QueryArgs& a) {
   Json where = nullptr;
-  if (!a.where.empty()) ASSIGN_OR_RETURN(where, ParseJson(a.where, "--where"));
+  if (!a.where.empty()) {
+    ASSIGN_OR_RETURN(where, query::ParseJsonNoThrow(a.where, "--where"));
+  }
   ASSIGN_OR_RETURN(Json w, WhereWithFilters(where, a.filters));
   Json q = Json::object();
   if (!w.empty()) q["where"] = std::move(w);
@@ -72,8 +74,8 @@ Result<Json> BuildQuery(const QueryArgs& a) {
 }
 
 std::string Cell(const Json& v) {
-  std::string s = v.is_string() ? v.get<std::string>()
-                                : v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string s =
+      v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (s.size() > kMaxCell) s = s.substr(0, kMaxCell - 3) + "...";
   return s;
 }
@@ -95,7 +97,8 @@ std::string ItemsTable(const QueryResult& r, const std::vector<std::string>& ids
   std::vector<std::vector<std::string>> rows;
   for (const QueryItem& item : r.items) {
     std::vector<std::string> row;
-    for (const std::string& c : cols) row.push_back(item.document.contains(c) ? Cell(item.document[c]) : "");
+    for (const std::string& c : cols)
+      row.push_back(item.document.contains(c) ? Cell(item.document[c]) : "");
     rows.push_back(std::move(row));
   }
   return RenderTable(cols, rows);
@@ -106,7 +109,8 @@ std::string GroupsTable(const Json& groups) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& g : groups) {
     std::vector<std::pair<std::string, std::string>> cells;
-    for (auto it = g["key"].begin(); it != g["key"].end(); ++it) cells.emplace_back(it.key(), Cell(*it));
+    for (auto it = g["key"].begin(); it != g["key"].end(); ++it)
+      cells.emplace_back(it.key(), Cell(*it));
     if (g.contains("count")) cells.emplace_back("count", Cell(g["count"]));
     for (const char* what : {"sum", "avg", "min", "max", "distinct"}) {
       if (!g.contains(what)) continue;
@@ -172,13 +176,17 @@ void RegisterQueryCommand(CLI::App& app, Cli& cli) {
   auto* cmd = app.add_subcommand("query", "Query a model: filter, sort, page, project, aggregate");
   cmd->add_option("model", a->model, "Model name")->required();
   cmd->add_option("--where", a->where, "Filter as JSON, e.g. '{\"amount\": {\"$gte\": 100}}'");
-  cmd->add_option("--filter", a->filters,
-                  "Shorthand filter (repeatable, ANDed): k=v k!=v k>v k>=v k<v k<=v k~v (contains)");
+  cmd->add_option(
+      "--filter", a->filters,
+      "Shorthand filter (repeatable, ANDed): k=v k!=v k>v k>=v k<v k<=v k~v (contains)");
   cmd->add_option("--sort", a->sort, "Sort keys, '-' for descending: -createdAt,name");
   cmd->add_option("--limit", a->limit, "Page size")->check(CLI::NonNegativeNumber);
-  auto* offset = cmd->add_option("--offset", a->offset, "Skip N results")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--cursor", a->cursor, "Continue after a previous page (its \"next\")")->excludes(offset);
-  cmd->add_option("--select", a->select, "Fields to return: name,customer.email (or -secret to drop)");
+  auto* offset =
+      cmd->add_option("--offset", a->offset, "Skip N results")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--cursor", a->cursor, "Continue after a previous page (its \"next\")")
+      ->excludes(offset);
+  cmd->add_option("--select", a->select,
+                  "Fields to return: name,customer.email (or -secret to drop)");
   cmd->add_option("--populate", a->populate, "Ref fields to expand: customerId,a.b");
   cmd->add_flag("--with-deleted", a->with_deleted, "Include soft-deleted entities");
   cmd->add_flag("--count", a->count, "Count matches (per group with --group-by)");

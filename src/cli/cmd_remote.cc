@@ -106,11 +106,20 @@ Result<int64_t> ParseDuration(const std::string& text) {
   int64_t unit = 1;
   std::string digits = text;
   switch (text.back()) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    default: break;
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    default:
+      break;
   }
   if (!std::isdigit(static_cast<unsigned char>(text.back()))) digits.pop_back();
   if (digits.empty() || digits.size() > 9 ||
@@ -136,7 +145,9 @@ Status RunUrl(Cli& cli, const UrlArgs& a) {
   std::string method = a.put ? "PUT" : "GET";
   ASSIGN_OR_RETURN(std::string url, r.s3->PresignUrl(method, a.key, seconds));
   if (cli.json) {
-    cli.PrintJson({{"url", url}, {"method", method}, {"key", a.key},
+    cli.PrintJson({{"url", url},
+                   {"method", method},
+                   {"key", a.key},
                    {"expiresAt", FormatTimestamp(Clock::Default()->NowMillis() + seconds * 1000)}});
   } else {
     cli.Print(url);
@@ -214,7 +225,8 @@ void RegisterRemoteCommands(CLI::App& app, Cli& cli) {
   remote->require_subcommand(1);
 
   auto add = std::make_shared<RemoteArgs>();
-  auto* add_cmd = remote->add_subcommand("add", "Add a remote: worm remote add NAME s3://bucket/prefix");
+  auto* add_cmd =
+      remote->add_subcommand("add", "Add a remote: worm remote add NAME s3://bucket/prefix");
   add_cmd->add_option("name", add->name, "Remote name, e.g. origin")->required();
   add_cmd->add_option("url", add->url, "s3://bucket[/prefix] (or file:///abs/path)")->required();
   add_cmd->add_option("--endpoint", add->endpoint, "S3 endpoint, e.g. http://127.0.0.1:9000");

@@ -222,8 +222,8 @@ Status RunDiff(Cli& cli, const SyncArgs& args) {
       ASSIGN_OR_RETURN(Json d, ContentDiff(*ctx, e));
       d["key"] = e.key;
       if (d.contains("changes")) {
-        human += "    (" + d["from"].get<std::string>() + " -> " + d["to"].get<std::string>() +
-                 ")\n";
+        human +=
+            "    (" + d["from"].get<std::string>() + " -> " + d["to"].get<std::string>() + ")\n";
         for (const auto& ch : d["changes"]) {
           std::string path = ch["path"].get<std::string>();
           std::string op = ch["op"].get<std::string>();
@@ -237,7 +237,9 @@ Status RunDiff(Cli& cli, const SyncArgs& args) {
   }
   if (c.ahead + c.behind + c.conflicts == 0) human += "No differences.\n";
   if (cli.json) {
-    Json doc = {{"remoteName", ctx->remote.config.name}, {"local", local}, {"remote", remote},
+    Json doc = {{"remoteName", ctx->remote.config.name},
+                {"local", local},
+                {"remote", remote},
                 {"conflicts", conflicts}};
     if (args.content) doc["content"] = contents;
     doc["requests"] = RequestsJson(*ctx);

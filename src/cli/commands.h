@@ -11,6 +11,8 @@ void RegisterServeCommand(CLI::App& app, Cli& cli);  // cmd_serve.cc (src/server
 
 void RegisterDataCommands(CLI::App& app, Cli& cli);  // cmd_data.cc (src/engine)
 
+void RegisterQueryCommand(CLI::App& app, Cli& cli);  // cmd_query.cc (src/query)
+
 using RegisterFn = void (*)(CLI::App&, Cli&);
 
 inline std::vector<RegisterFn> AllCommands() {
@@ -19,6 +21,7 @@ inline std::vector<RegisterFn> AllCommands() {
       &RegisterSchemaCommands,
       &RegisterVersionCommand,
       &RegisterDataCommands,
+      &RegisterQueryCommand,
       &RegisterSyncCommands,
       &RegisterRemoteCommands,
       &RegisterImportCommand,

@@ -45,6 +45,10 @@ class DocCache {
   // CachedBytesMatch (the runner does, on its worker threads).
   std::optional<std::string> Lookup(const std::string& key, const std::string& etag,
                                     bool verify = true);
+  // Every cached row with first <= key <= last (byte order), in key order, in
+  // one read: how a listing page's keys are looked up. Rows are NOT verified:
+  // the caller must check each with CachedBytesMatch before use.
+  Status ScanRange(const std::string& first, const std::string& last, std::vector<Row>* rows);
   // Inserts or replaces rows in one transaction.
   Status Store(const std::vector<Row>& rows);
   Status Erase(const std::vector<std::string>& keys);
@@ -58,6 +62,7 @@ class DocCache {
   sqlite3_stmt* lookup_ = nullptr;
   sqlite3_stmt* upsert_ = nullptr;
   sqlite3_stmt* erase_ = nullptr;
+  sqlite3_stmt* range_ = nullptr;
 };
 
 // True when `etag` is a plain hex MD5 (single-part object), which the cached

@@ -315,6 +315,11 @@ TEST(FilterErrorTest, BadPaths) {
               StatusIsWithMessage(StatusCode::kInvalidArgument, "where[\"a b\"].$bad"));
 }
 
+TEST(FilterErrorTest, NumberOverflowIsInvalidNotACrash) {
+  EXPECT_THAT(CompiledQuery::Parse(R"({"where":{"a":1e999}})"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "number overflow"));
+}
+
 TEST(FilterErrorTest, DeepNestingIsRefused) {
   Json where = {{"a", 1}};
   for (int i = 0; i < 100; ++i) where = Json{{"$not", where}};

@@ -146,6 +146,11 @@ Result<AuthResult> Authenticator::Authenticate(const HttpRequest& req, int64_t n
     }
     return header_auth ? VerifyHeader(req, now) : VerifyPresigned(req, now);
   }
+  if (req.query.find("AWSAccessKeyId=") != std::string::npos) {
+    return S3Error(S3Code::kAccessDenied,
+                   "Signature Version 2 is not supported: sign with AWS4-HMAC-SHA256 (boto3: "
+                   "Config(signature_version='s3v4'))");
+  }
   if (!options_.allow_anonymous) {
     return S3Error(S3Code::kAccessDenied,
                    "Access Denied: this server requires signed requests (start it with "

@@ -4,15 +4,24 @@ namespace worm::sync {
 
 std::string_view SyncStateName(SyncState state) {
   switch (state) {
-    case SyncState::kUnchanged: return "unchanged";
-    case SyncState::kInSync: return "in-sync";
-    case SyncState::kLocalAdded: return "local-added";
-    case SyncState::kLocalModified: return "local-modified";
-    case SyncState::kLocalDeleted: return "local-deleted";
-    case SyncState::kRemoteAdded: return "remote-added";
-    case SyncState::kRemoteModified: return "remote-modified";
-    case SyncState::kRemoteDeleted: return "remote-deleted";
-    case SyncState::kConflict: return "conflict";
+    case SyncState::kUnchanged:
+      return "unchanged";
+    case SyncState::kInSync:
+      return "in-sync";
+    case SyncState::kLocalAdded:
+      return "local-added";
+    case SyncState::kLocalModified:
+      return "local-modified";
+    case SyncState::kLocalDeleted:
+      return "local-deleted";
+    case SyncState::kRemoteAdded:
+      return "remote-added";
+    case SyncState::kRemoteModified:
+      return "remote-modified";
+    case SyncState::kRemoteDeleted:
+      return "remote-deleted";
+    case SyncState::kConflict:
+      return "conflict";
   }
   return "unknown";
 }

@@ -60,6 +60,9 @@ struct Entry {
   std::string key;
   SyncState state = SyncState::kUnchanged;
   std::string conflict;  // kConflict: "add/add", "modify/modify", "modify/delete", "delete/modify"
+  // Set by SyncEngine::Scan: this was a conflict, but an interrupted push of
+  // ours was writing exactly the local content here (see StateDb intents).
+  bool resumed = false;
   std::optional<SideMeta> local, remote;
   std::optional<BaseEntry> base;
 };

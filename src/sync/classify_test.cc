@@ -48,8 +48,8 @@ TEST(ClassifyTest, EveryTransition) {
     if (c.base) base["k"] = B(c.base->first, c.base->second);
     Classification got = Classify(local, remote, base);
     ASSERT_EQ(got.entries.size(), 1u) << c.name;
-    EXPECT_EQ(got.entries[0].state, c.want) << c.name << ": got "
-                                            << SyncStateName(got.entries[0].state);
+    EXPECT_EQ(got.entries[0].state, c.want)
+        << c.name << ": got " << SyncStateName(got.entries[0].state);
     EXPECT_EQ(got.entries[0].conflict, c.conflict) << c.name;
   }
 }

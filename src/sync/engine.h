@@ -4,7 +4,8 @@
 //
 // Scan lists both sides (ListObjectsV2 pages on S3: ETags and sizes come with
 // the listing) and loads the base; it never reads object bodies, so a no-op
-// status costs one LIST per 1,000 keys and a local directory walk.
+// status costs about one LIST per 1,000 keys and a local directory walk. The
+// remote is listed in parallel key ranges cut at the keys of the last sync.
 //
 // Push uploads local changes (creates, updates, deletes); Pull downloads
 // remote ones (local deletes only with prune). Both refuse to run while
@@ -25,7 +26,12 @@
 // Resumable: the base is updated as each object completes (batched SQLite
 // transactions). A rerun after a crash redoes only what is left; an object
 // whose write finished but whose base row was lost is recognised as in sync
-// (same ETag on both sides) without a transfer.
+// (same ETag on both sides) without a transfer. Before uploading, Push notes
+// its intents (key, local ETag) in the state: a key left different on the
+// remote by an interrupted upload (a torn write on servers whose PUT is not
+// atomic, such as s3rver) is re-uploaded by the rerun instead of being
+// reported as a conflict, as long as the local file is still what was being
+// uploaded.
 //
 // Keys named ".worm" (bucket and collection sentinels) are not synced as
 // data; Push writes the sentinels it is given when they are missing.
@@ -74,14 +80,14 @@ struct SyncOptions {
 };
 
 enum class ActionKind {
-  kUpload,        // local -> remote
+  kUpload,  // local -> remote
   kDeleteRemote,
-  kDownload,      // remote -> local
+  kDownload,  // remote -> local
   kDeleteLocal,
-  kRecord,        // both sides already equal: only the base changes
-  kForget,        // gone on both sides: drop the base row
+  kRecord,  // both sides already equal: only the base changes
+  kForget,  // gone on both sides: drop the base row
   kWriteSentinel,
-  kSkip,          // behind on push / ahead on pull / remote deletion without prune
+  kSkip,  // behind on push / ahead on pull / remote deletion without prune
 };
 std::string_view ActionName(ActionKind kind);
 
@@ -131,12 +137,14 @@ class SyncEngine {
   Result<std::optional<std::string>> ReadRemote(const std::string& key);
 
  private:
-  Result<Listing> ListSide(Transport& t, bool local);
+  Result<Listing> ListSide(Transport& t, bool local, const std::vector<std::string>& bounds);
+  Status ApplyIntents(Classification* c);
   std::vector<Action> PlanPush(const Classification& c, const SyncOptions& o);
   std::vector<Action> PlanPull(const Classification& c, const SyncOptions& o);
   SyncReport Execute(Classification scan, std::vector<Action> actions, const SyncOptions& o);
   Status RunAction(const Action& a, uint64_t* bytes);
   Status Upload(const Action& a, uint64_t* bytes);
+  Status UploadOnce(const Action& a, uint64_t* bytes);
   Status DeleteRemote(const Action& a);
   Status Download(const Action& a, uint64_t* bytes);
   Status DeleteLocal(const Action& a);

@@ -86,6 +86,23 @@ class FailingPutWrapper : public TransportWrapper {
   bool after_;
 };
 
+// A server whose PUT is not atomic, killed mid-request: the `fail_at`-th Put
+// leaves half the body behind and fails.
+class TornPutWrapper : public TransportWrapper {
+ public:
+  TornPutWrapper(std::shared_ptr<Transport> t, int fail_at)
+      : TransportWrapper(std::move(t)), fail_at_(fail_at) {}
+  Result<PutResult> Put(const Key& k, ByteView d, const WriteOptions& o) override {
+    if (++count_ != fail_at_) return target_->Put(k, d, o);
+    (void)target_->Put(k, d.substr(0, d.size() / 2), {});
+    return Status::Unavailable("connection reset while putting " + k);
+  }
+
+ private:
+  std::atomic<int> count_{0};
+  int fail_at_;
+};
+
 // Another writer changes `key` on the remote right after each listing.
 class RacingWriterWrapper : public TransportWrapper {
  public:
@@ -119,8 +136,8 @@ class EngineTest : public ::testing::Test {
 
   // A fresh engine (as a new process would make) over the current sides.
   void Reset(std::shared_ptr<Transport> remote = nullptr) {
-    engine_ = std::make_unique<SyncEngine>(local_, remote ? remote : remote_, state_.get(),
-                                           "origin");
+    engine_ =
+        std::make_unique<SyncEngine>(local_, remote ? remote : remote_, state_.get(), "origin");
   }
 
   static void Write(Transport& t, const std::string& key, const std::string& body) {
@@ -347,6 +364,21 @@ TEST_F(EngineTest, NoOpStatusReadsNoBodies) {
   EXPECT_EQ(counted_local->heads.load(), 0);
 }
 
+TEST_F(EngineTest, ParallelRangeListingFindsKeysTheBaseNeverSaw) {
+  for (int i = 0; i < 2500; ++i) Write(*local_, "c/" + std::to_string(i * 2), "{}");
+  PushOrDie();
+  // Remote keys interleaved with, before and after the base's range bounds.
+  for (int i = 0; i < 1500; ++i) Write(*remote_, "c/" + std::to_string(i * 2 + 1), "{}");
+  Write(*remote_, "a-first", "{}");
+  Write(*remote_, "z-last", "{}");
+  ASSERT_OK(remote_->Delete("c/0", {}));
+  ASSERT_OK_AND_ASSIGN(Classification c, engine_->Scan(false));
+  EXPECT_EQ(c.behind, 1503u);
+  EXPECT_EQ(c.unchanged, 2499u);
+  EXPECT_EQ(c.entries.size(), 4002u);
+  for (size_t i = 1; i < c.entries.size(); ++i) ASSERT_LT(c.entries[i - 1].key, c.entries[i].key);
+}
+
 TEST_F(EngineTest, ResumesAfterAFailedPut) {
   for (bool after : {false, true}) {
     for (int fail_at = 1; fail_at <= 6; ++fail_at) {
@@ -370,6 +402,31 @@ TEST_F(EngineTest, ResumesAfterAFailedPut) {
       EXPECT_EQ(c.ahead + c.behind + c.conflicts, 0u);
     }
   }
+}
+
+TEST_F(EngineTest, TornWriteOfAnInterruptedPushIsRedoneNotAConflict) {
+  Synced();
+  Write(*local_, "a.json", "{\"v\":\"a new and longer body\"}");
+  Write(*local_, "n.json", "{\"v\":\"another new body\"}");
+  auto torn = std::make_shared<TornPutWrapper>(remote_, 1);
+  Reset(torn);
+  SyncOptions o;
+  o.jobs = 1;
+  ASSERT_OK_AND_ASSIGN(SyncReport first, engine_->Push(o));
+  EXPECT_THAT(first.FirstError("push"), StatusIs(StatusCode::kUnavailable));
+  Reset();
+  ASSERT_OK_AND_ASSIGN(Classification c, engine_->Scan(false));
+  EXPECT_EQ(c.conflicts, 0u);
+  PushOrDie(o);
+  EXPECT_EQ(Contents(*remote_), Contents(*local_));
+  // Once the local file differs from what was being uploaded, it is a
+  // conflict again: the intent no longer vouches for the remote copy.
+  Reset(std::make_shared<TornPutWrapper>(remote_, 1));
+  Write(*local_, "a.json", "{\"v\":3}");
+  ASSERT_OK_AND_ASSIGN(first, engine_->Push(o));
+  Write(*local_, "a.json", "{\"v\":4}");
+  Reset();
+  EXPECT_EQ(StateOf("a.json"), SyncState::kConflict);
 }
 
 TEST_F(EngineTest, ConcurrentRemoteChangeIsDetectedNotOverwritten) {

@@ -6,8 +6,10 @@ namespace worm::sync {
 namespace {
 
 TEST(JsonDiffTest, PathsWithOldAndNewValues) {
-  Json a = Json::parse(R"({"name":"A","status":"draft","tags":["x","y"],"addr":{"city":"P"},"gone":1})");
-  Json b = Json::parse(R"({"name":"A","status":"paid","tags":["x"],"addr":{"city":"Q","zip":"1"},"new/k":true})");
+  Json a =
+      Json::parse(R"({"name":"A","status":"draft","tags":["x","y"],"addr":{"city":"P"},"gone":1})");
+  Json b = Json::parse(
+      R"({"name":"A","status":"paid","tags":["x"],"addr":{"city":"Q","zip":"1"},"new/k":true})");
   auto changes = DiffJson(a, b);
   Json j = ChangesToJson(changes);
   Json want = Json::parse(R"([

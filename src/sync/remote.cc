@@ -32,8 +32,8 @@ Result<OpenedRemote> OpenRemote(const Json& config, const RemoteConfig& remote) 
   }
   out.counts = NewCountingTransport(backend);
 #ifdef WORM_HAVE_S3
-  out.transport = remote.is_file() ? std::shared_ptr<Transport>(out.counts)
-                                   : NewRetryingTransport(out.counts);
+  out.transport =
+      remote.is_file() ? std::shared_ptr<Transport>(out.counts) : NewRetryingTransport(out.counts);
 #else
   out.transport = out.counts;
 #endif

@@ -27,8 +27,8 @@ TEST(RemoteConfigTest, AddListRemoveKeepsOtherKeys) {
 }
 
 TEST(RemoteConfigTest, RefusesBadUrlsAndNames) {
-  for (const char* bad : {"http://x", "s3://", "s3://A_B", "s3://ab", "s3://bucket//x",
-                          "file://relative"}) {
+  for (const char* bad :
+       {"http://x", "s3://", "s3://A_B", "s3://ab", "s3://bucket//x", "file://relative"}) {
     EXPECT_THAT(ValidateRemoteUrl(bad), StatusIs(StatusCode::kInvalidArgument)) << bad;
   }
   for (const char* good : {"s3://my-bucket", "s3://my.bucket/a/b", "file:///tmp/x"}) {
@@ -46,8 +46,8 @@ TEST(RemoteConfigTest, DefaultRemoteIsOriginOrTheOnlyOne) {
       R"({"remotes": {"backup": {"url": "s3://bucket-b"}, "origin": {"url": "s3://bucket-o"}}})");
   ASSERT_OK_AND_ASSIGN(r, SelectRemote(two, ""));
   EXPECT_EQ(r.name, "origin");
-  Json ambiguous = Json::parse(
-      R"({"remotes": {"a": {"url": "s3://bucket-a"}, "b": {"url": "s3://bucket-b"}}})");
+  Json ambiguous =
+      Json::parse(R"({"remotes": {"a": {"url": "s3://bucket-a"}, "b": {"url": "s3://bucket-b"}}})");
   EXPECT_THAT(SelectRemote(ambiguous, ""), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(SelectRemote(ambiguous, "c"), StatusIs(StatusCode::kNotFound));
   EXPECT_THAT(SelectRemote(Json::object(), ""), StatusIs(StatusCode::kNotFound));

@@ -55,8 +55,8 @@ bool IsDateTime(std::string_view v) {
 bool IsSlug(std::string_view v) {
   if (v.empty() || v.front() == '-' || v.back() == '-') return false;
   for (char c : v) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
       return false;
     }
   }
@@ -145,7 +145,8 @@ struct Walker {
 };
 
 std::string Singular(std::string s) {
-  if (s.size() > 3 && s.compare(s.size() - 3, 3, "ies") == 0) return s.substr(0, s.size() - 3) + "y";
+  if (s.size() > 3 && s.compare(s.size() - 3, 3, "ies") == 0)
+    return s.substr(0, s.size() - 3) + "y";
   if (s.size() > 3 && s.compare(s.size() - 3, 3, "ses") == 0) return s.substr(0, s.size() - 2);
   if (s.size() > 1 && s.back() == 's' && s[s.size() - 2] != 's') s.pop_back();
   return s;
@@ -191,8 +192,10 @@ void Walker::Emit(const std::vector<const Segments*>& group, const std::vector<N
       seg = "(" + name + ":" + n.value + ")";
       m.id_type = n.value;
     } else {
-      bool collection = (first_dyn < prefix.size()) ? (i + 1 == first_dyn || (i + 1 < prefix.size() && prefix[i + 1].dynamic))
-                                                  : i + 1 == prefix.size();
+      bool collection =
+          (first_dyn < prefix.size())
+              ? (i + 1 == first_dyn || (i + 1 < prefix.size() && prefix[i + 1].dynamic))
+              : i + 1 == prefix.size();
       seg = (collection ? "@" : "#") + n.value;
       last_static = n.value;
     }

@@ -32,9 +32,9 @@ std::string IdShapeOf(std::string_view value);
 
 struct InferredModel {
   std::string name;
-  std::string path;  // DSL without the file: "#org/@customers/(id:uuid)"
-  std::string file;  // "[profile].json"
-  std::string id_type;  // last dynamic segment's type, "" for a singleton
+  std::string path;               // DSL without the file: "#org/@customers/(id:uuid)"
+  std::string file;               // "[profile].json"
+  std::string id_type;            // last dynamic segment's type, "" for a singleton
   std::vector<std::string> keys;  // every key the model matched
   std::vector<std::string> dynamic_names;
 };

@@ -22,8 +22,8 @@ std::string Uuid(int i) {
 }
 
 TEST(SchemaInferTest, CollectionsFromKeyPatterns) {
-  std::vector<std::string> keys = {".worm", "org/customers/.worm", ".oplog/org/customers/x/0001.json",
-                                   "org/settings/config.json"};
+  std::vector<std::string> keys = {".worm", "org/customers/.worm",
+                                   ".oplog/org/customers/x/0001.json", "org/settings/config.json"};
   for (int i = 0; i < 30; ++i) {
     keys.push_back("org/customers/" + Uuid(i) + "/profile.json");
     keys.push_back("org/invoices/" + std::to_string(i + 1) + "/data.json");
@@ -62,9 +62,14 @@ TEST(SchemaInferTest, NestedCollectionsGetNamedParentIds) {
 TEST(SchemaInferTest, FieldsTypesRequiredAndSmallEnums) {
   std::vector<Json> docs;
   for (int i = 0; i < 25; ++i) {
-    Json d = {{"id", "x"}, {"name", "n" + std::to_string(i)}, {"amount", i * 1.5},
-              {"count", i}, {"status", i % 2 ? "paid" : "draft"}, {"createdAt", "2024-01-01T00:00:00.000Z"},
-              {"due", "2024-02-01"}, {"tags", Json::array({"a"})}};
+    Json d = {{"id", "x"},
+              {"name", "n" + std::to_string(i)},
+              {"amount", i * 1.5},
+              {"count", i},
+              {"status", i % 2 ? "paid" : "draft"},
+              {"createdAt", "2024-01-01T00:00:00.000Z"},
+              {"due", "2024-02-01"},
+              {"tags", Json::array({"a"})}};
     if (i % 3 == 0) d["note"] = "optional";
     docs.push_back(d);
   }

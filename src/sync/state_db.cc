@@ -25,6 +25,12 @@ CREATE TABLE IF NOT EXISTS base (
   synced_at INTEGER NOT NULL,
   PRIMARY KEY (remote, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intents (
+  remote TEXT NOT NULL,
+  key TEXT NOT NULL,
+  local_etag TEXT NOT NULL,
+  PRIMARY KEY (remote, key)
+) WITHOUT ROWID;
 )sql";
 
 // Resets a statement on scope exit so it can be reused.
@@ -45,13 +51,20 @@ std::string ColumnText(sqlite3_stmt* s, int i) {
   return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s, i)) : "";
 }
 
+// An SQL string literal.
+std::string Quote(const std::string& s) {
+  char* q = sqlite3_mprintf("%Q", s.c_str());
+  std::string out = q ? q : "''";
+  sqlite3_free(q);
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
@@ -71,6 +84,7 @@ StateDb::~StateDb() {
   sqlite3_finalize(upsert_);
   sqlite3_finalize(erase_);
   sqlite3_finalize(select_);
+  sqlite3_finalize(clear_intent_);
   sqlite3_close(db_);
 }
 
@@ -101,17 +115,18 @@ Status StateDb::Init() {
   RETURN_NOT_OK(Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
   Status st = Exec(kSchemaSql);
   if (!st.ok()) return Status::DataLoss(st.message() + " (not a sync state database?)");
-  RETURN_NOT_OK(Prepare(
-      "INSERT INTO base (remote, key, local_size, local_mtime_ns, local_etag, remote_etag, "
-      "remote_size, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-      "ON CONFLICT (remote, key) DO UPDATE SET local_size = ?3, local_mtime_ns = ?4, "
-      "local_etag = ?5, remote_etag = ?6, remote_size = ?7, synced_at = ?8",
-      &upsert_));
+  RETURN_NOT_OK(
+      Prepare("INSERT INTO base (remote, key, local_size, local_mtime_ns, local_etag, remote_etag, "
+              "remote_size, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+              "ON CONFLICT (remote, key) DO UPDATE SET local_size = ?3, local_mtime_ns = ?4, "
+              "local_etag = ?5, remote_etag = ?6, remote_size = ?7, synced_at = ?8",
+              &upsert_));
   RETURN_NOT_OK(Prepare("DELETE FROM base WHERE remote = ?1 AND key = ?2", &erase_));
   RETURN_NOT_OK(Prepare(
       "SELECT key, local_size, local_mtime_ns, local_etag, remote_etag, remote_size, synced_at "
       "FROM base WHERE remote = ?1",
       &select_));
+  RETURN_NOT_OK(Prepare("DELETE FROM intents WHERE remote = ?1 AND key = ?2", &clear_intent_));
   return Status::OK();
 }
 
@@ -130,8 +145,10 @@ Status StateDb::BindRemote(const std::string& remote, const std::string& identit
   RETURN_NOT_OK(Exec("BEGIN IMMEDIATE"));
   sqlite3_stmt* del = nullptr;
   sqlite3_stmt* ins = nullptr;
-  Status st = Prepare("DELETE FROM base WHERE remote = ?1", &del);
-  if (st.ok()) st = Prepare("INSERT OR REPLACE INTO remotes (name, identity) VALUES (?1, ?2)", &ins);
+  Status st = Exec(("DELETE FROM intents WHERE remote = " + Quote(remote)).c_str());
+  if (st.ok()) st = Prepare("DELETE FROM base WHERE remote = ?1", &del);
+  if (st.ok())
+    st = Prepare("INSERT OR REPLACE INTO remotes (name, identity) VALUES (?1, ?2)", &ins);
   if (st.ok()) {
     BindText(del, 1, remote);
     BindText(ins, 1, remote);
@@ -172,13 +189,57 @@ Result<BaseMap> StateDb::Load(const std::string& remote) {
 
 Status StateDb::Record(const std::string& remote, const std::string& key, const BaseEntry& entry) {
   std::lock_guard<std::mutex> lock(mu_);
-  pending_.push_back(Pending{remote, key, false, entry});
+  pending_.push_back(Pending{remote, key, false, false, entry});
   return pending_.size() >= batch_size_ ? FlushLocked() : Status::OK();
 }
 
 Status StateDb::Forget(const std::string& remote, const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
-  pending_.push_back(Pending{remote, key, true, {}});
+  pending_.push_back(Pending{remote, key, true, false, {}});
+  return pending_.size() >= batch_size_ ? FlushLocked() : Status::OK();
+}
+
+Status StateDb::AddIntents(const std::string& remote,
+                           const std::vector<std::pair<std::string, std::string>>& intents) {
+  if (intents.empty()) return Status::OK();
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_NOT_OK(FlushLocked());
+  sqlite3_stmt* s = nullptr;
+  RETURN_NOT_OK(
+      Prepare("INSERT OR REPLACE INTO intents (remote, key, local_etag) VALUES (?1, ?2, ?3)", &s));
+  Status st = Exec("BEGIN IMMEDIATE");
+  for (size_t i = 0; st.ok() && i < intents.size(); ++i) {
+    StmtReset reset{s};
+    BindText(s, 1, remote);
+    BindText(s, 2, intents[i].first);
+    BindText(s, 3, intents[i].second);
+    if (sqlite3_step(s) != SQLITE_DONE) st = Error("record upload intent " + intents[i].first);
+  }
+  sqlite3_finalize(s);
+  if (!st.ok()) {
+    (void)Exec("ROLLBACK");
+    return st;
+  }
+  return Exec("COMMIT");
+}
+
+Result<std::map<std::string, std::string>> StateDb::LoadIntents(const std::string& remote) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_NOT_OK(FlushLocked());
+  sqlite3_stmt* s = nullptr;
+  RETURN_NOT_OK(Prepare("SELECT key, local_etag FROM intents WHERE remote = ?1", &s));
+  BindText(s, 1, remote);
+  std::map<std::string, std::string> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) out[ColumnText(s, 0)] = ColumnText(s, 1);
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) return Error("load upload intents of remote " + remote);
+  return out;
+}
+
+Status StateDb::ClearIntent(const std::string& remote, const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_.push_back(Pending{remote, key, false, true, {}});
   return pending_.size() >= batch_size_ ? FlushLocked() : Status::OK();
 }
 
@@ -191,11 +252,13 @@ Status StateDb::FlushLocked() {
   if (pending_.empty()) return Status::OK();
   RETURN_NOT_OK(Exec("BEGIN IMMEDIATE"));
   for (const Pending& p : pending_) {
-    sqlite3_stmt* s = p.erase ? erase_ : upsert_;
-    StmtReset reset{s};
-    BindText(s, 1, p.remote);
-    BindText(s, 2, p.key);
-    if (!p.erase) {
+    sqlite3_stmt* s = p.intent_only ? nullptr : p.erase ? erase_ : upsert_;
+    StmtReset reset{s ? s : clear_intent_};
+    if (s) {
+      BindText(s, 1, p.remote);
+      BindText(s, 2, p.key);
+    }
+    if (s == upsert_) {
       sqlite3_bind_int64(s, 3, static_cast<int64_t>(p.entry.local_size));
       sqlite3_bind_int64(s, 4, p.entry.local_mtime_ns);
       BindText(s, 5, p.entry.local_etag);
@@ -203,7 +266,10 @@ Status StateDb::FlushLocked() {
       sqlite3_bind_int64(s, 7, static_cast<int64_t>(p.entry.remote_size));
       sqlite3_bind_int64(s, 8, p.entry.synced_at_ms);
     }
-    if (sqlite3_step(s) != SQLITE_DONE) {
+    StmtReset reset_intent{clear_intent_};
+    BindText(clear_intent_, 1, p.remote);
+    BindText(clear_intent_, 2, p.key);
+    if ((s && sqlite3_step(s) != SQLITE_DONE) || sqlite3_step(clear_intent_) != SQLITE_DONE) {
       Status st = Error("record " + p.key);
       (void)Exec("ROLLBACK");
       return st;
@@ -219,7 +285,8 @@ Status StateDb::DropRemote(const std::string& remote) {
   RETURN_NOT_OK(FlushLocked());
   sqlite3_stmt* a = nullptr;
   sqlite3_stmt* b = nullptr;
-  Status st = Prepare("DELETE FROM base WHERE remote = ?1", &a);
+  Status st = Exec(("DELETE FROM intents WHERE remote = " + Quote(remote)).c_str());
+  if (st.ok()) st = Prepare("DELETE FROM base WHERE remote = ?1", &a);
   if (st.ok()) st = Prepare("DELETE FROM remotes WHERE name = ?1", &b);
   if (st.ok()) {
     BindText(a, 1, remote);

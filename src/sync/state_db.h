@@ -59,6 +59,17 @@ class StateDb {
   Status Record(const std::string& remote, const std::string& key, const BaseEntry& entry);
   Status Forget(const std::string& remote, const std::string& key);
 
+  // Uploads about to start (key -> local ETag being uploaded), committed at
+  // once. An intent is cleared when the key's base is next recorded or
+  // forgotten. Intents left by an interrupted push let the rerun tell its
+  // own torn write (on a server without atomic PUTs) from a real conflict.
+  Status AddIntents(const std::string& remote,
+                    const std::vector<std::pair<std::string, std::string>>& intents);
+  Result<std::map<std::string, std::string>> LoadIntents(const std::string& remote);
+  // Queue the removal of one intent (an upload that was refused, e.g. the
+  // remote changed under it: the remote copy is someone else's).
+  Status ClearIntent(const std::string& remote, const std::string& key);
+
   // Commits queued changes now.
   Status Flush();
 
@@ -78,6 +89,7 @@ class StateDb {
   struct Pending {
     std::string remote, key;
     bool erase = false;
+    bool intent_only = false;  // clear the intent, keep the base
     BaseEntry entry;
   };
 
@@ -86,6 +98,7 @@ class StateDb {
   sqlite3_stmt* upsert_ = nullptr;
   sqlite3_stmt* erase_ = nullptr;
   sqlite3_stmt* select_ = nullptr;
+  sqlite3_stmt* clear_intent_ = nullptr;
   std::vector<Pending> pending_;
   size_t batch_size_ = 512;  // rows per transaction: amortizes the WAL commit
   std::string path_;

@@ -91,12 +91,22 @@ Result<Copied> CopyObject(Transport& from, Transport& to, const std::string& key
 Status SyncEngine::RunAction(const Action& a, uint64_t* bytes) {
   Status st;
   switch (a.kind) {
-    case ActionKind::kUpload: st = Upload(a, bytes); break;
-    case ActionKind::kDeleteRemote: st = DeleteRemote(a); break;
-    case ActionKind::kDownload: st = Download(a, bytes); break;
-    case ActionKind::kDeleteLocal: st = DeleteLocal(a); break;
+    case ActionKind::kUpload:
+      st = Upload(a, bytes);
+      break;
+    case ActionKind::kDeleteRemote:
+      st = DeleteRemote(a);
+      break;
+    case ActionKind::kDownload:
+      st = Download(a, bytes);
+      break;
+    case ActionKind::kDeleteLocal:
+      st = DeleteLocal(a);
+      break;
     case ActionKind::kRecord:
-    case ActionKind::kForget: st = RecordEqual(a.entry); break;
+    case ActionKind::kForget:
+      st = RecordEqual(a.entry);
+      break;
     case ActionKind::kWriteSentinel: {
       WriteOptions w = remote_caps_.conditional_create ? WriteOptions::Create() : WriteOptions{};
       w.content_type = "application/json";
@@ -104,7 +114,8 @@ Status SyncEngine::RunAction(const Action& a, uint64_t* bytes) {
       st = put.ok() || put.status().IsAlreadyExists() ? Status::OK() : put.status();
       break;
     }
-    case ActionKind::kSkip: break;
+    case ActionKind::kSkip:
+      break;
   }
   return st;
 }
@@ -158,6 +169,17 @@ WriteOptions SyncEngine::RemoteWriteMode(const Action& a) {
 }
 
 Status SyncEngine::Upload(const Action& a, uint64_t* bytes) {
+  Status st = UploadOnce(a, bytes);
+  StatusCode c = st.code();
+  if (c == StatusCode::kFailedPrecondition || c == StatusCode::kAlreadyExists) {
+    // Refused before writing: the remote copy is someone else's, not a torn
+    // write of ours. Keep it a conflict.
+    RETURN_NOT_OK(state_->ClearIntent(remote_name_, a.entry.key));
+  }
+  return st;
+}
+
+Status SyncEngine::UploadOnce(const Action& a, uint64_t* bytes) {
   const Entry& e = a.entry;
   if (!a.forced && e.base && !remote_caps_.conditional_update) {
     Status st = CheckRemoteUnchanged(e);

@@ -24,7 +24,8 @@ def client():
     return boto3.client(
         "s3", endpoint_url=SERVER.url, aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
+                      retries={"max_attempts": 1}))
 
 
 def error_code(fn):

@@ -20,7 +20,8 @@ from serve_util import ACCESS_KEY, SECRET_KEY, WormServe  # noqa: E402
 def client(url):
     return boto3.client("s3", endpoint_url=url, aws_access_key_id=ACCESS_KEY,
                         aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
-                        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+                        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
+                                      retries={"max_attempts": 1}))
 
 
 class DurabilityTest(unittest.TestCase):

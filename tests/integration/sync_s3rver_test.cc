@@ -2,14 +2,15 @@
 // REAL s3rver (npm), driven through the built `worm` binary as a user would:
 // conflicts, prune, and a push killed with SIGKILL then rerun. Remote
 // contents are checked through the S3 transport. No timing assertions.
+#include <cstdlib>
 #include <map>
 
 #include "core/hash.h"
 #include "core/json_util.h"
-#include "transport/s3/s3_transport.h"
-#include "transport/s3/testing/s3rver.h"
 #include "testing/subprocess.h"
 #include "testing/test_util.h"
+#include "transport/s3/s3_transport.h"
+#include "transport/s3/testing/s3rver.h"
 
 namespace worm {
 namespace {
@@ -24,6 +25,10 @@ constexpr char kBucket[] = "sync-bucket";
 class SyncS3rverTest : public ::testing::Test {
  protected:
   void SetUp() override {
+#ifdef WORM_SYNC_BINARY_DIR
+    // ctest may not pass WORM_BINARY_DIR through; the build knows where it is.
+    setenv("WORM_BINARY_DIR", WORM_SYNC_BINARY_DIR, /*overwrite=*/0);
+#endif
     auto server = s3::testing::S3rver::Start(kBucket);
     if (!server.ok() && s3::testing::IsS3rverMissing(server.status())) {
       GTEST_SKIP() << server.status().ToString();
@@ -119,7 +124,8 @@ TEST_F(SyncS3rverTest, PushStatusPullPruneAndDiff) {
   EXPECT_EQ(clean["requests"]["HEAD"], 0);
 
   // Someone else changes the bucket.
-  ASSERT_OK(remote_->Put("org/customers/c1/profile.json", R"({"name":"Ann","status":"inactive"})", {}));
+  ASSERT_OK(
+      remote_->Put("org/customers/c1/profile.json", R"({"name":"Ann","status":"inactive"})", {}));
   ASSERT_OK(remote_->Put("org/customers/c3/profile.json", R"({"name":"Cy"})", {}));
   ASSERT_OK(remote_->Delete("org/customers/c2/profile.json", {}));
   Json behind = WormJson({"status"});
@@ -185,7 +191,7 @@ TEST_F(SyncS3rverTest, KilledPushResumesAndCompletes) {
   // far, the rerun must finish the job without duplicating or corrupting.
   ProcessResult killed = Worm({"push", "--jobs", "4"}, /*timeout=*/1);
   ProcessResult rerun = Worm({"push", "--json"});
-  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err << rerun.out;
   EXPECT_EQ(RemoteEtags(), LocalEtags());
   Json st = WormJson({"status"});
   EXPECT_EQ(st["ahead"], 0);
@@ -213,7 +219,9 @@ TEST_F(SyncS3rverTest, RemoteListDoctorUrlAndErrors) {
   std::string u = url["url"];
   EXPECT_THAT(u, HasSubstr("X-Amz-Signature="));
   ProcessResult fetched = testing::RunProcess({"curl", "-sf", u});
-  if (fetched.exit_code == 0) EXPECT_EQ(fetched.out, "{\"hello\":1}");
+  if (fetched.exit_code == 0) {
+    EXPECT_EQ(fetched.out, "{\"hello\":1}");
+  }
 
   Json removed = WormJson({"remote", "remove", "origin"});
   EXPECT_EQ(removed["removed"], "origin");
@@ -224,11 +232,10 @@ TEST_F(SyncS3rverTest, ImportInfersASchemaThatLints) {
   for (int i = 0; i < 25; ++i) {
     char id[40];
     std::snprintf(id, sizeof id, "%08x-0000-4000-8000-%012x", i, i);
-    ASSERT_OK(remote_->Put(std::string("org/customers/") + id + "/profile.json",
-                           Json({{"name", "n" + std::to_string(i)},
-                                 {"status", i % 2 ? "active" : "inactive"}})
-                               .dump(),
-                           {}));
+    ASSERT_OK(remote_->Put(
+        std::string("org/customers/") + id + "/profile.json",
+        Json({{"name", "n" + std::to_string(i)}, {"status", i % 2 ? "active" : "inactive"}}).dump(),
+        {}));
   }
   // Refuses to overwrite the existing schema without --write.
   Json first = WormJson({"import", "--from-s3"});

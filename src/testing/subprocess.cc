@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <cstring>
+#include <thread>
+#include <utility>
 
 #include "testing/test_util.h"
 
@@ -114,6 +116,100 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
   if (WIFEXITED(wstatus)) result.exit_code = WEXITSTATUS(wstatus);
   else if (WIFSIGNALED(wstatus)) result.exit_code = 128 + WTERMSIG(wstatus);
   return result;
+}
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
+                                     const ProcessOptions& options) {
+  int out_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC)) return;
+  std::vector<std::string> env = MergedEnvironment(options.env);
+  std::vector<char*> envp, args;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  for (auto& a : argv_copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_ = fork();
+  if (pid_ == 0) {
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    dup2(out_pipe[1], 1);
+    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(127);
+    execvpe(args[0], args.data(), envp.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  out_fd_ = out_pipe[0];
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (out_fd_ >= 0) close(out_fd_);
+}
+
+std::optional<std::string> BackgroundProcess::ReadLine(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    auto nl = buffer_.find('\n');
+    if (nl != std::string::npos) {
+      std::string line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      return line;
+    }
+    if (out_fd_ < 0) return std::nullopt;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    pollfd pfd{out_fd_, POLLIN, 0};
+    if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[4096];
+    ssize_t r = read(out_fd_, buf, sizeof(buf));
+    if (r <= 0) {
+      close(out_fd_);
+      out_fd_ = -1;
+      if (!buffer_.empty()) return std::exchange(buffer_, {});
+      return std::nullopt;
+    }
+    buffer_.append(buf, static_cast<size_t>(r));
+  }
+}
+
+std::optional<std::string> BackgroundProcess::WaitForLine(std::string_view needle, int timeout_ms,
+                                                          std::vector<std::string>* skipped) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    std::optional<std::string> line = ReadLine(static_cast<int>(left.count()));
+    if (!line) return std::nullopt;
+    if (line->find(needle) != std::string::npos) return line;
+    if (skipped) skipped->push_back(*line);
+  }
+}
+
+void BackgroundProcess::Signal(int sig) {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
+int BackgroundProcess::Wait(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    int wstatus = 0;
+    pid_t r = waitpid(pid_, &wstatus, WNOHANG);
+    if (r == pid_) {
+      pid_ = -1;
+      if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
+      if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
+      return -1;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 std::filesystem::path WormBinary() { return BinaryDir() / "src" / "cli" / "worm"; }

@@ -24,12 +24,12 @@ ScratchDir::~ScratchDir() {
 
 fs::path SourceDir() {
   const char* dir = std::getenv("WORM_SOURCE_DIR");
-  return dir && *dir ? fs::path(dir) : fs::current_path();
+  return dir && *dir ? fs::path(dir) : fs::path(WORM_DEFAULT_SOURCE_DIR);
 }
 
 fs::path BinaryDir() {
   const char* dir = std::getenv("WORM_BINARY_DIR");
-  return dir && *dir ? fs::path(dir) : fs::current_path();
+  return dir && *dir ? fs::path(dir) : fs::path(WORM_DEFAULT_BINARY_DIR);
 }
 
 std::string ReadFileOrDie(const fs::path& p) {

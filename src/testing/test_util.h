@@ -61,9 +61,10 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-// Root of the source tree (WORM_SOURCE_DIR, set by ctest; else the cwd).
+// Root of the source tree: $WORM_SOURCE_DIR, else the tree this was built from.
 std::filesystem::path SourceDir();
-// Build directory (WORM_BINARY_DIR, set by ctest), where `worm` lives at src/cli/worm.
+// Build directory ($WORM_BINARY_DIR, else the one this was built in), where
+// `worm` lives at src/cli/worm.
 std::filesystem::path BinaryDir();
 
 std::string ReadFileOrDie(const std::filesystem::path& p);

@@ -76,7 +76,7 @@ TEST_F(CliSchemaTest, ExampleSchemaLintsClean) {
 }
 
 TEST_F(CliSchemaTest, LintReportsEveryProblemWithPosition) {
-  testing::WriteFileOrDie(dir_.path() / ".worm/schema.json", R"({
+  testing::WriteFileOrDie(dir_.path() / ".worm/schema.json", R"json({
   "paths": ["#org/@customers/(id:uuid)/[profile].json"],
   "models": {
     "Customer": {
@@ -89,7 +89,7 @@ TEST_F(CliSchemaTest, LintReportsEveryProblemWithPosition) {
     }
   }
 }
-)");
+)json");
   auto r = RunWorm({"lint", "--json"}, dir_.path());
   EXPECT_EQ(r.exit_code, 5);
   Json doc = ParseOnlyDocument(r.out);

@@ -10,7 +10,6 @@
 #include <memory>
 
 #include "cli/cli.h"
-#include "query/safe_json.h"
 #include "schema/schema.h"
 #include "worm/query.h"
 #include "worm/repository.h"
@@ -51,7 +50,7 @@ void AddAggregate(Json* q, const char* what, const std::vector<std::string>& pat
 Result<Json> BuildQuery(const QueryArgs& a) {
   Json where = nullptr;
   if (!a.where.empty()) {
-    ASSIGN_OR_RETURN(where, query::ParseJsonNoThrow(a.where, "--where"));
+    ASSIGN_OR_RETURN(where, ParseJson(a.where, "--where"));
   }
   ASSIGN_OR_RETURN(Json w, WhereWithFilters(where, a.filters));
   Json q = Json::object();

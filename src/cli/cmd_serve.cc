@@ -15,23 +15,11 @@
 #include <filesystem>
 
 #include "cli/cli.h"
-#include "server/server.h"
+#include "cli/serve_options.h"
 
 namespace worm::cli {
 
 namespace {
-
-struct ServeFlags {
-  std::string root;
-  std::string bind = "127.0.0.1";
-  int port = -1;  // -1: from config.json, else 9000
-  bool anonymous = false;
-  std::string access_key;
-  std::string secret_key;
-  int threads = 0;
-  bool fsync = true;
-  std::string region = "us-east-1";
-};
 
 // Project mode: the data folder, bucket name and port from .worm/config.json.
 Status ConfigureProject(const Cli& cli, const ServeFlags& f, server::ServerOptions* o) {
@@ -53,7 +41,9 @@ Status ConfigureProject(const Cli& cli, const ServeFlags& f, server::ServerOptio
   return Status::OK();
 }
 
-Result<server::ServerOptions> BuildOptions(const Cli& cli, const ServeFlags& f) {
+}  // namespace
+
+Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags& f) {
   server::ServerOptions o;
   o.bind = f.bind;
   o.port = f.port >= 0 ? static_cast<uint16_t>(f.port) : 9000;
@@ -89,8 +79,22 @@ Result<server::ServerOptions> BuildOptions(const Cli& cli, const ServeFlags& f) 
   return o;
 }
 
+void AddServeFlags(CLI::App* cmd, ServeFlags* flags) {
+  cmd->add_option("--bind", flags->bind, "Address to listen on (default 127.0.0.1)");
+  cmd->add_flag("--anonymous", flags->anonymous, "Accept unsigned requests");
+  cmd->add_option("--access-key", flags->access_key, "Access key id (or WORM_ACCESS_KEY_ID)");
+  cmd->add_option("--secret-key", flags->secret_key, "Secret key (or WORM_SECRET_ACCESS_KEY)");
+  cmd->add_option("--threads", flags->threads, "Server threads (default: one per core)");
+  cmd->add_flag("--fsync,!--no-fsync", flags->fsync,
+                "fsync before acknowledging writes (default); --no-fsync trades durability for "
+                "speed");
+  cmd->add_option("--region", flags->region, "Region reported to clients (default us-east-1)");
+}
+
+namespace {
+
 Status RunServe(Cli& cli, const ServeFlags& f) {
-  ASSIGN_OR_RETURN(server::ServerOptions options, BuildOptions(cli, f));
+  ASSIGN_OR_RETURN(server::ServerOptions options, BuildServeOptions(cli, f));
   // Block the shutdown signals before the server threads start, so they
   // inherit the mask and only this thread receives them (sigwait).
   sigset_t signals;
@@ -128,17 +132,9 @@ void RegisterServeCommand(CLI::App& app, Cli& cli) {
   auto flags = std::make_shared<ServeFlags>();
   auto* cmd = app.add_subcommand("serve", "Serve a folder as an S3-compatible endpoint");
   cmd->add_option("--root", flags->root, "Serve every sub-folder of DIR as a bucket");
-  cmd->add_option("--bind", flags->bind, "Address to listen on (default 127.0.0.1)");
   cmd->add_option("--port", flags->port,
                   "Port (default: serve.port in config.json, else 9000; 0 picks one)");
-  cmd->add_flag("--anonymous", flags->anonymous, "Accept unsigned requests");
-  cmd->add_option("--access-key", flags->access_key, "Access key id (or WORM_ACCESS_KEY_ID)");
-  cmd->add_option("--secret-key", flags->secret_key, "Secret key (or WORM_SECRET_ACCESS_KEY)");
-  cmd->add_option("--threads", flags->threads, "Server threads (default: one per core)");
-  cmd->add_flag("--fsync,!--no-fsync", flags->fsync,
-                "fsync before acknowledging writes (default); --no-fsync trades durability for "
-                "speed");
-  cmd->add_option("--region", flags->region, "Region reported to clients (default us-east-1)");
+  AddServeFlags(cmd, flags.get());
   cmd->callback([&cli, flags] { cli.Finish(RunServe(cli, *flags)); });
 }
 

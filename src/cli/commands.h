@@ -13,6 +13,8 @@ void RegisterDataCommands(CLI::App& app, Cli& cli);  // cmd_data.cc (src/engine)
 
 void RegisterQueryCommand(CLI::App& app, Cli& cli);  // cmd_query.cc (src/query)
 
+void RegisterDevCommand(CLI::App& app, Cli& cli);  // cmd_dev.cc (inotify + src/server)
+
 using RegisterFn = void (*)(CLI::App&, Cli&);
 
 inline std::vector<RegisterFn> AllCommands() {
@@ -26,6 +28,7 @@ inline std::vector<RegisterFn> AllCommands() {
       &RegisterRemoteCommands,
       &RegisterImportCommand,
       &RegisterServeCommand,
+      &RegisterDevCommand,
   };
 }
 

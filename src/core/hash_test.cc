@@ -43,5 +43,12 @@ TEST(JsonUtilTest, ParseErrorNamesLineAndColumn) {
   EXPECT_THAT(r.status().message(), ::testing::HasSubstr("schema.json: invalid JSON at line 3"));
 }
 
+TEST(JsonUtilTest, NumberOverflowIsAnErrorNotAnException) {
+  auto r = ParseJson(R"({"amount": 1e999})", "doc.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("doc.json: invalid JSON"));
+}
+
 }  // namespace
 }  // namespace worm

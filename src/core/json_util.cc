@@ -36,6 +36,11 @@ Result<Json> ParseJson(std::string_view text, std::string_view what) {
     return Status::InvalidArgument(std::string(what) + ": invalid JSON at line " +
                                    std::to_string(pos.line) + ", column " +
                                    std::to_string(pos.column) + ": " + reason);
+  } catch (const Json::exception& e) {
+    // Valid syntax the library cannot represent, e.g. "1e999" (out_of_range 406).
+    std::string reason = e.what();
+    if (auto p = reason.find("] "); p != std::string::npos) reason = reason.substr(p + 2);
+    return Status::InvalidArgument(std::string(what) + ": invalid JSON: " + reason);
   }
 }
 

@@ -5,7 +5,6 @@
 #include "query/model_check.h"
 #include "query/plan.h"
 #include "query/projection.h"
-#include "query/safe_json.h"
 #include "worm/query.h"
 
 namespace worm {
@@ -168,7 +167,7 @@ Result<CompiledQuery> CompiledQuery::Compile(const Json& query, const QueryOptio
 }
 
 Result<CompiledQuery> CompiledQuery::Parse(std::string_view text, const QueryOptions& options) {
-  ASSIGN_OR_RETURN(Json doc, query::ParseJsonNoThrow(text, "query"));
+  ASSIGN_OR_RETURN(Json doc, ParseJson(text, "query"));
   return Compile(doc, options);
 }
 

@@ -31,7 +31,6 @@
 
 #include "core/json_util.h"
 #include "query/fuzz.h"
-#include "query/safe_json.h"
 #include "testing/test_util.h"
 #include "worm/query.h"
 
@@ -129,7 +128,7 @@ std::vector<std::string> ScriptRunner::Execute(const std::string& header,
     q["cursor"] = last_cursor_;
     return RunQuery(q, line_no);
   }
-  auto parsed = query::ParseJsonNoThrow(text, "script query");
+  auto parsed = ParseJson(text, "script query");
   if (!parsed.ok()) return {parsed.status().ToString()};
   if (header == "query-error") {
     Status st = CompiledQuery::Compile(*parsed).status();

@@ -8,7 +8,6 @@
 #include "core/json_util.h"
 #include "query/doc_cache.h"
 #include "query/populate.h"
-#include "query/safe_json.h"
 #include "schema/schema.h"
 #include "worm/query.h"
 #include "worm/repository.h"
@@ -84,7 +83,7 @@ void Decode(Transport* transport, Slot* s) {
       if (s->gone || !s->status.ok()) return;
     }
   }
-  auto doc = query::ParseJsonNoThrow(s->bytes, s->entity->key);
+  auto doc = ParseJson(s->bytes, s->entity->key);
   if (!doc.ok()) {
     s->status = Status::DataLoss(doc.status().message() + " (stored object is corrupt)");
     return;

@@ -1,0 +1,411 @@
+// worm dev: the local development loop over .worm/data.
+//
+//   worm dev [--port N [serve flags]] [--json]
+//
+// Lints .worm/schema.json and checks every entity file in .worm/data, then
+// watches both with inotify and reports problems as they appear and as they
+// are fixed, until SIGINT/SIGTERM. With --port it also serves .worm/data over
+// S3 (the same server and flags as `worm serve`), so an app under
+// development can write through S3 while dev checks what lands.
+//
+// Text output is one line per event; --json prints one JSON object per line
+// (NDJSON): {"event": "lint" | "ready" | "invalid" | "fixed" | "stray" |
+// "stopped", ...}.
+//
+// What is checked per file: the key belongs to a model (else "stray"), the
+// bytes are a JSON object, the id fields agree with the key, and
+// ValidateDocument passes (types, required, enum, unknown fields). Refs are
+// not followed: that needs the other entities and is the engine's job on write.
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "cli/cli.h"
+#include "cli/serve_options.h"
+#include "schema/lint.h"
+#include "schema/resolver.h"
+#include "schema/schema.h"
+
+namespace worm::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Files below these are S3WORM's own (transport internals, system folders,
+// sentinels): any path segment starting with '.'.
+bool IsSystemKey(std::string_view key) {
+  size_t start = 0;
+  while (start < key.size()) {
+    if (key[start] == '.') return true;
+    size_t slash = key.find('/', start);
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return false;
+}
+
+class DevLoop {
+ public:
+  DevLoop(Cli& cli, ProjectDir project) : cli_(cli), project_(std::move(project)) {}
+  ~DevLoop() {
+    if (inotify_fd_ >= 0) close(inotify_fd_);
+  }
+
+  Status Start() {
+    inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (inotify_fd_ < 0) return Status::Internal(std::string("inotify: ") + std::strerror(errno));
+    std::error_code ec;
+    fs::create_directories(project_.data_dir(), ec);
+    if (ec) return Status::Internal("cannot create " + project_.data_dir().string() + ": " +
+                                   ec.message());
+    // Editors save by rename, so watch the folder, not the file.
+    schema_wd_ = inotify_add_watch(inotify_fd_, project_.worm_dir.c_str(),
+                                   IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM);
+    if (schema_wd_ < 0) {
+      return Status::Internal("inotify: cannot watch " + project_.worm_dir.string() + ": " +
+                             std::strerror(errno));
+    }
+    ReloadSchema();
+    WatchTree("");
+    CheckAll();
+    return Status::OK();
+  }
+
+  int inotify_fd() const { return inotify_fd_; }
+  bool has_pending() const { return !pending_.empty() || schema_dirty_ || rescan_; }
+  size_t entities() const { return valid_count_ + invalid_.size(); }
+  size_t invalid() const { return invalid_.size(); }
+
+  // Drains inotify; the work is done by Flush once events stop coming.
+  void ReadEvents() {
+    alignas(inotify_event) char buf[64 * 1024];
+    while (true) {
+      ssize_t n = read(inotify_fd_, buf, sizeof(buf));
+      if (n <= 0) return;
+      for (char* p = buf; p < buf + n;) {
+        auto* ev = reinterpret_cast<inotify_event*>(p);
+        p += sizeof(inotify_event) + ev->len;
+        OnEvent(*ev);
+      }
+    }
+  }
+
+  void Flush() {
+    if (schema_dirty_) {
+      schema_dirty_ = false;
+      if (ReloadSchema()) rescan_ = true;
+    }
+    if (rescan_) {
+      rescan_ = false;
+      pending_.clear();
+      CheckAll();
+      return;
+    }
+    auto keys = std::move(pending_);
+    pending_.clear();
+    for (const std::string& key : keys) CheckKey(key);
+  }
+
+  void Emit(const Json& event, const std::string& text) {
+    if (cli_.json) {
+      std::cout << event.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+    } else {
+      std::cout << text << "\n";
+    }
+    std::cout.flush();
+  }
+
+ private:
+  // Returns true when a usable schema was (re)loaded.
+  bool ReloadSchema() {
+    std::string path = project_.schema_path().string();
+    Result<std::string> text = ReadInput(path);
+    if (!text.ok()) {
+      Emit({{"event", "lint"}, {"file", path}, {"ok", false}, {"message", text.status().message()}},
+           "schema: " + text.status().message());
+      return false;
+    }
+    auto diags = schema::LintSchemaText(*text);
+    Json list = Json::array();
+    int errors = 0;
+    for (const auto& d : diags) {
+      list.push_back(schema::DiagnosticToJson(d));
+      if (d.severity == schema::Severity::kError) ++errors;
+    }
+    std::optional<schema::Schema> loaded;
+    if (errors == 0) {
+      Result<Json> doc = ParseJson(*text, path);
+      Result<schema::Schema> s = doc.ok() ? schema::LoadSchema(*doc) : doc.status();
+      if (s.ok()) {
+        loaded = std::move(*s);
+      } else {
+        ++errors;
+        list.push_back({{"severity", "error"}, {"message", s.status().message()}});
+      }
+    }
+    std::string summary = errors == 0
+                              ? "schema: ok (" + std::to_string(loaded->models.size()) + " models)"
+                              : "schema: " + std::to_string(errors) + " error(s)" +
+                                    (schema_ ? "; data is checked against the last good schema"
+                                             : "; data is not checked until it lints");
+    std::string text_out;
+    for (const auto& d : diags) text_out += schema::FormatDiagnostic(d, path) + "\n";
+    Emit({{"event", "lint"}, {"file", path}, {"ok", errors == 0}, {"diagnostics", list}},
+         text_out + summary);
+    if (!loaded) return false;
+    schema_ = std::make_unique<schema::Schema>(std::move(*loaded));
+    resolver_ = std::make_unique<schema::StorageResolver>(*schema_);
+    return true;
+  }
+
+  void WatchTree(const std::string& rel) {
+    fs::path dir = rel.empty() ? project_.data_dir() : project_.data_dir() / rel;
+    int wd = inotify_add_watch(inotify_fd_, dir.c_str(),
+                               IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                   IN_CREATE | IN_ONLYDIR);
+    if (wd < 0) {
+      cli_.Diag("worm dev: cannot watch " + dir.string() + ": " + std::strerror(errno));
+      return;
+    }
+    watches_[wd] = rel;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (name.empty() || name[0] == '.') continue;
+      if (it->is_directory(ec)) WatchTree(rel.empty() ? name : rel + "/" + name);
+    }
+  }
+
+  void OnEvent(const inotify_event& ev) {
+    if (ev.mask & IN_Q_OVERFLOW) {
+      rescan_ = true;
+      return;
+    }
+    if (ev.mask & IN_IGNORED) {
+      watches_.erase(ev.wd);
+      return;
+    }
+    std::string name = ev.len > 0 ? std::string(ev.name) : std::string();
+    if (ev.wd == schema_wd_) {
+      if (name == "schema.json") schema_dirty_ = true;
+      return;
+    }
+    auto it = watches_.find(ev.wd);
+    if (it == watches_.end()) return;
+    if (name.empty() || name[0] == '.') return;
+    std::string key = it->second.empty() ? name : it->second + "/" + name;
+    if (ev.mask & IN_ISDIR) {
+      if (ev.mask & (IN_CREATE | IN_MOVED_TO)) {
+        WatchTree(key);
+        // Files may have landed before the watch existed.
+        ForEachFile(key, [this](const std::string& k) { pending_.insert(k); });
+      } else if (ev.mask & (IN_DELETE | IN_MOVED_FROM)) {
+        // Whatever was invalid below it is gone.
+        for (auto inv = invalid_.lower_bound(key + "/");
+             inv != invalid_.end() && inv->first.rfind(key + "/", 0) == 0; ++inv) {
+          pending_.insert(inv->first);
+        }
+      }
+      return;
+    }
+    if (ev.mask & IN_CREATE) return;  // wait for the write to finish (IN_CLOSE_WRITE)
+    pending_.insert(key);
+  }
+
+  template <typename Fn>
+  void ForEachFile(const std::string& rel, Fn fn) {
+    fs::path dir = rel.empty() ? project_.data_dir() : project_.data_dir() / rel;
+    std::error_code ec;
+    fs::recursive_directory_iterator it(dir, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (!name.empty() && name[0] == '.') {
+        if (it->is_directory(ec)) it.disable_recursion_pending();
+        continue;
+      }
+      if (it->is_regular_file(ec)) {
+        fn(fs::relative(it->path(), project_.data_dir()).generic_string());
+      }
+    }
+  }
+
+  void CheckAll() {
+    valid_count_ = 0;
+    std::set<std::string> seen;
+    ForEachFile("", [&](const std::string& key) {
+      seen.insert(key);
+      CheckKey(key);
+    });
+    for (auto it = invalid_.begin(); it != invalid_.end();) {
+      if (seen.count(it->first)) {
+        ++it;
+        continue;
+      }
+      Emit({{"event", "fixed"}, {"key", it->first}, {"removed", true}},
+           "fixed    " + it->first + " (removed)");
+      it = invalid_.erase(it);
+    }
+  }
+
+  void CheckKey(const std::string& key) {
+    if (!schema_ || IsSystemKey(key)) return;
+    fs::path file = project_.data_dir() / key;
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) {
+      if (invalid_.erase(key)) {
+        Emit({{"event", "fixed"}, {"key", key}, {"removed", true}},
+             "fixed    " + key + " (removed)");
+      }
+      return;
+    }
+    auto owner = resolver_->Classify(key);
+    if (!owner.ok()) {
+      Emit({{"event", "stray"}, {"key", key}},
+           "stray    " + key + ": no model's path matches this key");
+      return;
+    }
+    const auto& [model, ids] = *owner;
+    Status st = CheckDocument(*model, ids, file);
+    if (st.ok()) {
+      ++valid_count_;
+      if (invalid_.erase(key)) {
+        Emit({{"event", "fixed"}, {"key", key}, {"model", model->name}}, "fixed    " + key);
+      }
+      return;
+    }
+    auto [it, inserted] = invalid_.insert_or_assign(key, st.message());
+    (void)it;
+    (void)inserted;
+    Json id_list = ids;
+    Emit({{"event", "invalid"}, {"key", key}, {"model", model->name}, {"ids", id_list},
+          {"message", st.message()}},
+         "invalid  " + key + ": " + st.message());
+  }
+
+  Status CheckDocument(const schema::Model& model, const schema::EntityIds& ids,
+                       const fs::path& file) {
+    ASSIGN_OR_RETURN(std::string bytes, ReadInput(file.string()));
+    ASSIGN_OR_RETURN(Json doc, ParseJson(bytes, model.name));
+    if (!doc.is_object()) {
+      return Status::InvalidArgument(model.name + ": the document is not a JSON object");
+    }
+    std::vector<std::string> names = schema::StorageResolver::IdNames(model);
+    for (size_t i = 0; i < names.size() && i < ids.size(); ++i) {
+      auto f = doc.find(names[i]);
+      if (f != doc.end() && *f != Json(ids[i])) {
+        return Status::InvalidArgument(model.name + "." + names[i] + ": " + f->dump() +
+                                       " disagrees with the id in the key (\"" + ids[i] + "\")");
+      }
+    }
+    return schema::ValidateDocument(model, doc);
+  }
+
+  Cli& cli_;
+  ProjectDir project_;
+  int inotify_fd_ = -1;
+  int schema_wd_ = -1;  // the .worm folder (schema.json)
+  std::map<int, std::string> watches_;  // wd -> folder relative to data ("" = data)
+  std::unique_ptr<schema::Schema> schema_;
+  std::unique_ptr<schema::StorageResolver> resolver_;
+  std::set<std::string> pending_;
+  bool schema_dirty_ = false;
+  bool rescan_ = false;
+  std::map<std::string, std::string> invalid_;  // key -> why
+  size_t valid_count_ = 0;
+};
+
+struct DevFlags {
+  ServeFlags serve;
+  bool serve_enabled = false;
+};
+
+Status RunDev(Cli& cli, DevFlags& f) {
+  ASSIGN_OR_RETURN(ProjectDir project, cli.Project());
+  // Block the stop signals before any server thread starts, so they inherit
+  // the mask and the signals arrive only through the signalfd below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  int sig_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sig_fd < 0) return Status::Internal(std::string("signalfd: ") + std::strerror(errno));
+
+  std::unique_ptr<server::Server> server;
+  if (f.serve_enabled) {
+    f.serve.root.clear();
+    ASSIGN_OR_RETURN(server::ServerOptions options, BuildServeOptions(cli, f.serve));
+    ASSIGN_OR_RETURN(server, server::Server::Start(std::move(options)));
+  }
+
+  DevLoop loop(cli, project);
+  Status started = loop.Start();
+  if (!started.ok()) {
+    close(sig_fd);
+    return started;
+  }
+  Json ready{{"event", "ready"},
+             {"entities", loop.entities()},
+             {"invalid", loop.invalid()},
+             {"data", project.data_dir().string()}};
+  std::string text = "checked " + std::to_string(loop.entities()) + " entities, " +
+                     std::to_string(loop.invalid()) + " invalid; watching " +
+                     project.schema_path().string() + " and " + project.data_dir().string();
+  if (server) {
+    ready["url"] = server->url();
+    text += "; serving S3 on " + server->url();
+  }
+  loop.Emit(ready, text + " (Ctrl-C to stop)");
+
+  while (true) {
+    pollfd fds[2] = {{loop.inotify_fd(), POLLIN, 0}, {sig_fd, POLLIN, 0}};
+    // Coalesce bursts (an editor's save, a push of many files): work once
+    // events have been quiet for 50 ms.
+    int rc = poll(fds, 2, loop.has_pending() ? 50 : -1);
+    if (rc < 0 && errno != EINTR) break;
+    if (fds[1].revents & POLLIN) break;
+    if (rc == 0) {
+      loop.Flush();
+      continue;
+    }
+    if (fds[0].revents & POLLIN) loop.ReadEvents();
+  }
+  close(sig_fd);
+  if (server) {
+    server->Shutdown();
+    server->Wait(30);
+  }
+  loop.Emit({{"event", "stopped"}}, "worm dev: stopped");
+  return Status::OK();
+}
+
+}  // namespace
+
+void RegisterDevCommand(CLI::App& app, Cli& cli) {
+  auto flags = std::make_shared<DevFlags>();
+  auto* cmd = app.add_subcommand(
+      "dev", "Watch schema and .worm/data, report problems as they appear; --port also serves S3");
+  auto* port = cmd->add_option("--port", flags->serve.port,
+                               "Also serve .worm/data over S3 on this port (0 picks one)");
+  AddServeFlags(cmd, &flags->serve);
+  cmd->callback([&cli, flags, port] {
+    flags->serve_enabled = port->count() > 0;
+    cli.Finish(RunDev(cli, *flags));
+  });
+}
+
+}  // namespace worm::cli

@@ -1,0 +1,33 @@
+// Options shared by `worm serve` and `worm dev --port` (cmd_serve.cc), so both
+// start the same server the same way.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "cli/cli.h"
+#include "server/server.h"
+
+namespace worm::cli {
+
+struct ServeFlags {
+  std::string root;  // empty: project mode (.worm/data as one bucket)
+  std::string bind = "127.0.0.1";
+  int port = -1;  // -1: from config.json, else 9000
+  bool anonymous = false;
+  std::string access_key;
+  std::string secret_key;
+  int threads = 0;
+  bool fsync = true;
+  std::string region = "us-east-1";
+};
+
+// --bind, --anonymous, --access-key, --secret-key, --threads, --fsync, --region
+// (each command adds its own --port and, for serve, --root).
+void AddServeFlags(CLI::App* cmd, ServeFlags* flags);
+
+// Server options from the flags, the environment and .worm/config.json.
+// InvalidArgument when credentials are missing and --anonymous is not given.
+Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags& f);
+
+}  // namespace worm::cli

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job on an embedded default: builds worm, creates a demo project from
-# the Path DSL seed's example schema in build/demo, lints it and prints the
-# resolved key layout. Safe to rerun: the demo project is recreated each time.
+# the Path DSL seed's example schema in build/demo, lints it, prints the
+# resolved key layout, then keeps live data in it: creates customers and an
+# invoice, lists and queries them, updates one, soft-deletes and restores it,
+# and prints its hash-chained oplog. Safe to rerun: the project is recreated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh worm >/dev/null
@@ -20,4 +22,23 @@ step "$WORM" paths
 step "$WORM" resolve Customer a1b2c3d4-e5f6-7890-abcd-ef1234567890
 step "$WORM" resolve OrgSettings
 step "$WORM" resolve Invoice inv-001 || echo "(refused: 'inv-001' is not a uuid, as the schema says)"
-printf '\nDemo project: %s\n' "$DEMO"
+
+# Live data on the local fs transport (.worm/data is the bucket).
+id_of() { sed -n 's/^  "id": "\(.*\)",$/\1/p'; }
+step "$WORM" create Customer --data '{"name": "Ada Lovelace", "email": "ada@example.com"}' | tee /tmp/worm-demo.$$
+ADA=$(id_of </tmp/worm-demo.$$)
+rm -f /tmp/worm-demo.$$
+step "$WORM" create Customer --data '{"name": "Grace Hopper", "email": "grace@example.com", "status": "inactive"}'
+step "$WORM" create Invoice --data "{\"customerId\": \"$ADA\", \"amount\": 120.5}"
+step "$WORM" create Invoice --data "{\"customerId\": \"$ADA\", \"amount\": 80, \"status\": \"paid\"}"
+step "$WORM" ls Customer
+step "$WORM" query Customer --filter status=active --select name,email
+step "$WORM" query Invoice --group-by status --sum amount
+step "$WORM" patch Customer "$ADA" --data '{"email": "ada@analytical.engine"}'
+step "$WORM" delete Customer "$ADA" --reason "demo: soft delete"
+step "$WORM" ls Customer --with-deleted
+step "$WORM" restore Customer "$ADA"
+step "$WORM" log Customer "$ADA"
+printf '\n\033[1m$ find .worm/data -type f | sort\033[0m\n'
+find .worm/data -type f -not -path '*/.wormfs/*' | sort
+printf '\nDemo project: %s (try: cd %s && %s dev --port 9000 --anonymous)\n' "$DEMO" "$DEMO" "$WORM"

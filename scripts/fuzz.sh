@@ -6,11 +6,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-30}"
 cmake --preset fuzz >/dev/null
-cmake --build build/fuzz -j"$(nproc)" --target fuzz_all >/dev/null
+# Quiet when it builds; the compiler's output when it does not.
+if ! cmake --build build/fuzz -j"$(nproc)" --target fuzz_all >build/fuzz/build.log 2>&1; then
+  grep -E -B2 -A12 'error|FAILED' build/fuzz/build.log | head -80 >&2
+  echo "fuzz: build failed (build/fuzz/build.log)" >&2
+  exit 1
+fi
 mkdir -p build/fuzz/crashes
 status=0
 shopt -s nullglob
-for bin in build/fuzz/fuzz/*_fuzz; do
+bins=(build/fuzz/fuzz/*_fuzz)
+if ((${#bins[@]} == 0)); then
+  echo "fuzz: no targets were built" >&2
+  exit 1
+fi
+for bin in "${bins[@]}"; do
   name=$(basename "$bin" _fuzz)
   corpus="fuzz/corpus/$name"
   work="build/fuzz/corpus/$name"

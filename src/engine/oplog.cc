@@ -165,7 +165,10 @@ Result<std::vector<OplogEntry>> ModelStore::History(const EntityIds& ids) {
   ASSIGN_OR_RETURN(auto entries, ListEntries(transport(), folder));
   std::string prev_hash;
   int64_t expected = 1;
-  for (const auto& [seq, key] : entries) {
+  for (const auto& entry_key : entries) {
+    // Named copies: clang 14 cannot capture structured bindings in lambdas.
+    const int64_t seq = entry_key.first;
+    const std::string& key = entry_key.second;
     ASSIGN_OR_RETURN(std::optional<Stored> got, Read(key));
     if (!got) return LostRace(key + ": oplog entry vanished while reading");
     const Json& e = got->doc;

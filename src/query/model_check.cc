@@ -1,5 +1,7 @@
 #include "query/model_check.h"
 
+#include <set>
+
 #include "query/filter.h"
 #include "schema/schema.h"
 
@@ -76,7 +78,10 @@ class Checker {
   Checker(const schema::Model& model, std::vector<std::string> ids)
       : model_(model), ids_(std::move(ids)) {}
 
-  Result<Resolved> Resolve(const FieldPath& path, const std::string& at) const;
+  // `populated`: ref fields the query populates; only `select` may reach into
+  // them (filters and sort run before populate).
+  Result<Resolved> Resolve(const FieldPath& path, const std::string& at,
+                           const std::set<std::string>* populated = nullptr) const;
   Status CheckFilter(const FilterNode& node) const;
   Status CheckCondition(const Condition& c, const Field& f) const;
   Status CheckPaths(const std::vector<LocatedPath>& paths) const;
@@ -107,12 +112,21 @@ Result<Resolved> Checker::Top(const PathSegment& seg, const FieldPath& path,
       "; its fields: " + Names(model_.fields) + ", and always createdAt, updatedAt");
 }
 
-Result<Resolved> Checker::Resolve(const FieldPath& path, const std::string& at) const {
+Result<Resolved> Checker::Resolve(const FieldPath& path, const std::string& at,
+                                  const std::set<std::string>* populated) const {
   ASSIGN_OR_RETURN(Resolved r, Top(path.segments[0], path, at));
   std::string so_far = path.segments[0].name;
   for (size_t i = 1; i < path.segments.size() && r.field != nullptr; ++i) {
     const PathSegment& seg = path.segments[i];
     const Field* f = r.field;
+    if (!f->ref.empty()) {
+      // The rest is a path into the referenced entity, checked by its model.
+      if (populated != nullptr && populated->count(so_far)) return Resolved{};
+      return Status::InvalidArgument(
+          at + ": model '" + model_.name + "': field '" + so_far + "' is a ref to " + f->ref +
+          (populated != nullptr ? "; populate it to select '" + path.text + "'"
+                                : "; only select can reach into a populated ref"));
+    }
     if (f->type == FieldType::kArray) {
       if (!f->items) return Resolved{};
       f = f->items.get();
@@ -286,7 +300,11 @@ Status CheckPlanAgainstModel(const Plan& plan, const schema::Model& model, bool 
   if (!strict) return Status::OK();
   RETURN_NOT_OK(checker.CheckFilter(plan.where));
   for (const SortKey& k : plan.sort) RETURN_NOT_OK(checker.Resolve(k.path, k.location).status());
-  RETURN_NOT_OK(checker.CheckPaths(plan.select.paths));
+  std::set<std::string> populated;
+  for (const LocatedPath& p : plan.populate_paths) populated.insert(p.path.text);
+  for (const LocatedPath& p : plan.select.paths) {
+    RETURN_NOT_OK(checker.Resolve(p.path, p.location, &populated).status());
+  }
   if (plan.aggregate) {
     const AggregateSpec& a = *plan.aggregate;
     RETURN_NOT_OK(checker.CheckPaths(a.group_by));

@@ -152,6 +152,17 @@ TEST(ModelCheckTest, PopulateNeedsRefFields) {
   EXPECT_OK(Check(R"({"populate":"customerId.ownerId"})"));  // beyond the ref: the engine's
 }
 
+TEST(ModelCheckTest, OnlySelectReachesIntoPopulatedRefs) {
+  EXPECT_OK(Check(R"({"populate":["customerId"],"select":["amount","customerId.name"]})"));
+  EXPECT_THAT(Check(R"({"select":["customerId.name"]})"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument,
+                                  "select[0]: model 'Order': field 'customerId' is a ref to "
+                                  "Customer; populate it to select 'customerId.name'"));
+  EXPECT_THAT(Check(R"({"populate":["customerId"],"where":{"customerId.name":"Ada"}})"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument,
+                                  "only select can reach into a populated ref"));
+}
+
 TEST(ModelCheckTest, NonStrictSkipsPathChecks) {
   EXPECT_OK(Check(R"({"where":{"nope":1,"amount":"x"},"sort":["zz"]})", /*strict=*/false));
 }

@@ -36,9 +36,18 @@ class [[nodiscard]] Result {
   Status status() && { return ok() ? Status::OK() : std::move(std::get<Status>(v_)); }
 
   // REQUIRES: ok()
-  const T& value() const& { assert(ok()); return std::get<T>(v_); }
-  T& value() & { assert(ok()); return std::get<T>(v_); }
-  T&& value() && { assert(ok()); return std::get<T>(std::move(v_)); }
+  const T& value() const& {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  T& value() & {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<T>(std::move(v_));
+  }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -52,9 +61,13 @@ class [[nodiscard]] Result {
 };
 
 template <typename T>
-inline Status ToStatus(const Result<T>& r) { return r.status(); }
+inline Status ToStatus(const Result<T>& r) {
+  return r.status();
+}
 template <typename T>
-inline Status ToStatus(Result<T>&& r) { return std::move(r).status(); }
+inline Status ToStatus(Result<T>&& r) {
+  return std::move(r).status();
+}
 
 }  // namespace worm
 
@@ -62,8 +75,8 @@ inline Status ToStatus(Result<T>&& r) { return std::move(r).status(); }
 #define WORM_CONCAT(a, b) WORM_CONCAT_INNER(a, b)
 
 #define WORM_ASSIGN_OR_RETURN_IMPL(tmp, lhs, rexpr) \
-  auto tmp = (rexpr);                                \
-  if (!tmp.ok()) return std::move(tmp).status();     \
+  auto tmp = (rexpr);                               \
+  if (!tmp.ok()) return std::move(tmp).status();    \
   lhs = std::move(tmp).value();
 
 // Evaluates `rexpr` (a Result<T>); on error returns its Status from the

@@ -22,19 +22,19 @@ enum class StatusCode : int {
   kOk = 0,
   kCancelled = 1,
   kUnknown = 2,
-  kInvalidArgument = 3,     // bad input: malformed id, JSON, schema violation
+  kInvalidArgument = 3,  // bad input: malformed id, JSON, schema violation
   kDeadlineExceeded = 4,
-  kNotFound = 5,            // HTTP 404
-  kAlreadyExists = 6,       // a create-only put found the key
-  kPermissionDenied = 7,    // also: object locked by retention / legal hold
+  kNotFound = 5,          // HTTP 404
+  kAlreadyExists = 6,     // a create-only put found the key
+  kPermissionDenied = 7,  // also: object locked by retention / legal hold
   kResourceExhausted = 8,
   kFailedPrecondition = 9,  // HTTP 412: If-Match / If-None-Match failed
   kAborted = 10,            // lost a compare-and-swap: redo read-modify-write
   kOutOfRange = 11,         // HTTP 416
   kUnimplemented = 12,
   kInternal = 13,
-  kUnavailable = 14,        // 5xx, SlowDown, timeout: retry the call
-  kDataLoss = 15,           // hash or Merkle mismatch, torn or corrupt data
+  kUnavailable = 14,  // 5xx, SlowDown, timeout: retry the call
+  kDataLoss = 15,     // hash or Merkle mismatch, torn or corrupt data
   kUnauthenticated = 16,
 };
 
@@ -42,9 +42,9 @@ std::string_view StatusCodeName(StatusCode code);
 
 // What a remote service said about an error, when there was a remote.
 struct StatusDetail {
-  int http_status = 0;       // 0 when not from HTTP
-  std::string remote_code;   // e.g. S3 "NoSuchKey", "PreconditionFailed"
-  std::string request_id;    // e.g. x-amz-request-id
+  int http_status = 0;      // 0 when not from HTTP
+  std::string remote_code;  // e.g. S3 "NoSuchKey", "PreconditionFailed"
+  std::string request_id;   // e.g. x-amz-request-id
   bool retryable = false;
 };
 
@@ -86,9 +86,7 @@ class [[nodiscard]] Status {
     return {StatusCode::kUnimplemented, std::move(msg)};
   }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
-  static Status Unavailable(std::string msg) {
-    return {StatusCode::kUnavailable, std::move(msg)};
-  }
+  static Status Unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
   static Status DataLoss(std::string msg) { return {StatusCode::kDataLoss, std::move(msg)}; }
   static Status Unauthenticated(std::string msg) {
     return {StatusCode::kUnauthenticated, std::move(msg)};

@@ -34,10 +34,10 @@ using Key = std::string;
 struct ObjectMeta {
   Key key;
   uint64_t size = 0;
-  std::string etag;             // hex MD5 for single-part objects, no quotes
-  int64_t last_modified_ms = 0; // Unix milliseconds
-  std::string version;          // backend-specific; empty when unversioned
-  std::string content_type;     // empty when unknown (List does not fill it)
+  std::string etag;                                  // hex MD5 for single-part objects, no quotes
+  int64_t last_modified_ms = 0;                      // Unix milliseconds
+  std::string version;                               // backend-specific; empty when unversioned
+  std::string content_type;                          // empty when unknown (List does not fill it)
   std::map<std::string, std::string> user_metadata;  // x-amz-meta-*, lowercase names
 };
 
@@ -106,18 +106,18 @@ struct ListRequest {
 };
 
 struct ListPage {
-  std::vector<ObjectMeta> objects;         // byte-sorted by key
+  std::vector<ObjectMeta> objects;           // byte-sorted by key
   std::vector<std::string> common_prefixes;  // byte-sorted, each ends with the delimiter
-  std::string next_token;                  // empty on the last page
+  std::string next_token;                    // empty on the last page
 };
 
 // What a backend can promise. The engine checks these rather than guessing.
 struct Capabilities {
-  std::string name;                 // "memory", "local", "overlay", "s3"
-  bool conditional_create = true;   // honours PutMode::kCreate atomically
-  bool conditional_update = true;   // honours PutMode::kUpdate atomically
-  bool list_after_write = true;     // a completed Put is visible to the next List
-  bool user_metadata = true;        // keeps content_type and user_metadata
+  std::string name;                // "memory", "local", "overlay", "s3"
+  bool conditional_create = true;  // honours PutMode::kCreate atomically
+  bool conditional_update = true;  // honours PutMode::kUpdate atomically
+  bool list_after_write = true;    // a completed Put is visible to the next List
+  bool user_metadata = true;       // keeps content_type and user_metadata
   bool object_lock = false;
   size_t max_key_size = 1024;
 };

@@ -14,17 +14,23 @@ namespace fs = std::filesystem;
 
 int ExitCodeFor(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk: return kExitOk;
-    case StatusCode::kNotFound: return kExitNotFound;
+    case StatusCode::kOk:
+      return kExitOk;
+    case StatusCode::kNotFound:
+      return kExitNotFound;
     case StatusCode::kAlreadyExists:
     case StatusCode::kFailedPrecondition:
-    case StatusCode::kAborted: return kExitConflict;
+    case StatusCode::kAborted:
+      return kExitConflict;
     case StatusCode::kInvalidArgument:
     case StatusCode::kOutOfRange:
-    case StatusCode::kDataLoss: return kExitInvalid;
+    case StatusCode::kDataLoss:
+      return kExitInvalid;
     case StatusCode::kPermissionDenied:
-    case StatusCode::kUnauthenticated: return kExitDenied;
-    default: return kExitInternal;
+    case StatusCode::kUnauthenticated:
+      return kExitDenied;
+    default:
+      return kExitInternal;
   }
 }
 
@@ -46,7 +52,8 @@ Result<ProjectDir> FindProject(const std::string& explicit_dir) {
   if (!dir.empty()) {
     ProjectDir p = make(dir);
     if (!fs::exists(p.schema_path())) {
-      return Status::NotFound(source + " " + dir + ": no .worm/schema.json there (run `worm init` in it)");
+      return Status::NotFound(source + " " + dir +
+                              ": no .worm/schema.json there (run `worm init` in it)");
     }
     return p;
   }

@@ -24,12 +24,12 @@ namespace worm::cli {
 // DESIGN.md exit codes.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitInternal = 1,     // internal error or service unavailable
-  kExitUsage = 2,        // bad command line
+  kExitInternal = 1,  // internal error or service unavailable
+  kExitUsage = 2,     // bad command line
   kExitNotFound = 3,
-  kExitConflict = 4,     // conflict or failed precondition
-  kExitInvalid = 5,      // invalid input
-  kExitDenied = 6,       // permission denied or locked
+  kExitConflict = 4,  // conflict or failed precondition
+  kExitInvalid = 5,   // invalid input
+  kExitDenied = 6,    // permission denied or locked
 };
 
 int ExitCodeFor(const Status& status);

@@ -69,14 +69,15 @@ class DevLoop {
     if (inotify_fd_ < 0) return Status::Internal(std::string("inotify: ") + std::strerror(errno));
     std::error_code ec;
     fs::create_directories(project_.data_dir(), ec);
-    if (ec) return Status::Internal("cannot create " + project_.data_dir().string() + ": " +
-                                   ec.message());
+    if (ec)
+      return Status::Internal("cannot create " + project_.data_dir().string() + ": " +
+                              ec.message());
     // Editors save by rename, so watch the folder, not the file.
     schema_wd_ = inotify_add_watch(inotify_fd_, project_.worm_dir.c_str(),
                                    IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM);
     if (schema_wd_ < 0) {
       return Status::Internal("inotify: cannot watch " + project_.worm_dir.string() + ": " +
-                             std::strerror(errno));
+                              std::strerror(errno));
     }
     ReloadSchema();
     WatchTree("");
@@ -173,9 +174,9 @@ class DevLoop {
 
   void WatchTree(const std::string& rel) {
     fs::path dir = rel.empty() ? project_.data_dir() : project_.data_dir() / rel;
-    int wd = inotify_add_watch(inotify_fd_, dir.c_str(),
-                               IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                                   IN_CREATE | IN_ONLYDIR);
+    int wd = inotify_add_watch(
+        inotify_fd_, dir.c_str(),
+        IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ONLYDIR);
     if (wd < 0) {
       cli_.Diag("worm dev: cannot watch " + dir.string() + ": " + std::strerror(errno));
       return;
@@ -290,7 +291,10 @@ class DevLoop {
     (void)it;
     (void)inserted;
     Json id_list = ids;
-    Emit({{"event", "invalid"}, {"key", key}, {"model", model->name}, {"ids", id_list},
+    Emit({{"event", "invalid"},
+          {"key", key},
+          {"model", model->name},
+          {"ids", id_list},
           {"message", st.message()}},
          "invalid  " + key + ": " + st.message());
   }
@@ -316,7 +320,7 @@ class DevLoop {
   Cli& cli_;
   ProjectDir project_;
   int inotify_fd_ = -1;
-  int schema_wd_ = -1;  // the .worm folder (schema.json)
+  int schema_wd_ = -1;                  // the .worm folder (schema.json)
   std::map<int, std::string> watches_;  // wd -> folder relative to data ("" = data)
   std::unique_ptr<schema::Schema> schema_;
   std::unique_ptr<schema::StorageResolver> resolver_;

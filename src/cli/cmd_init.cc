@@ -26,7 +26,8 @@ Status RunInit(const Cli& cli, const InitArgs& args) {
   }
   std::error_code ec;
   fs::create_directories(p.data_dir(), ec);
-  if (ec) return Status::PermissionDenied(p.data_dir().string() + ": cannot create: " + ec.message());
+  if (ec)
+    return Status::PermissionDenied(p.data_dir().string() + ": cannot create: " + ec.message());
 
   // The embedded example must lint clean; check before writing anything.
   for (const auto& d : schema::LintSchemaText(kExampleSchema)) {

@@ -15,7 +15,8 @@ Result<schema::Schema> LoadProjectSchema(const Cli& cli) {
   ASSIGN_OR_RETURN(ProjectDir p, cli.Project());
   auto s = schema::LoadSchemaFile(p.schema_path().string());
   if (!s.ok()) {
-    return Status::InvalidArgument(s.status().message() + " (run `worm lint` to see every problem)");
+    return Status::InvalidArgument(s.status().message() +
+                                   " (run `worm lint` to see every problem)");
   }
   return s;
 }
@@ -40,14 +41,17 @@ Status RunLint(Cli& cli, const LintArgs& args) {
   if (cli.json) {
     Json list = Json::array();
     for (const auto& d : diags) list.push_back(schema::DiagnosticToJson(d));
-    cli.PrintJson({{"file", path}, {"ok", errors == 0}, {"errors", errors},
-                   {"warnings", warnings}, {"diagnostics", list}});
+    cli.PrintJson({{"file", path},
+                   {"ok", errors == 0},
+                   {"errors", errors},
+                   {"warnings", warnings},
+                   {"diagnostics", list}});
   } else {
     std::string out;
     for (const auto& d : diags) {
       out += path + ":" + std::to_string(d.line) + ":" + std::to_string(d.column) + ": " +
-             (d.severity == schema::Severity::kError ? "error" : "warning") + " [" + d.code +
-             "] " + d.json_path + ": " + d.message + "\n";
+             (d.severity == schema::Severity::kError ? "error" : "warning") + " [" + d.code + "] " +
+             d.json_path + ": " + d.message + "\n";
     }
     out += errors == 0 ? (path + ": ok") : path + ": " + std::to_string(errors) + " error(s)";
     if (warnings) out += ", " + std::to_string(warnings) + " warning(s)";
@@ -74,7 +78,8 @@ Status RunPaths(Cli& cli) {
     auto folders = resolver.SystemFolderTemplates(m);
     std::string layout(schema::LayoutName(s.LayoutOf(m)));
     Json ids = Json::array();
-    for (const auto* seg : m.full.dynamic_segments()) ids.push_back({{"name", seg->name}, {"type", seg->type}});
+    for (const auto* seg : m.full.dynamic_segments())
+      ids.push_back({{"name", seg->name}, {"type", seg->type}});
     models.push_back({{"model", m.name},
                       {"path", m.path.source},
                       {"singleton", m.singleton},
@@ -84,14 +89,12 @@ Status RunPaths(Cli& cli) {
                       {"ids", ids},
                       {"layout", layout},
                       {"systemFolders", FoldersJson(folders)}});
-    blocks += m.name + (m.singleton ? " (singleton)" : "") + "\n" +
-              "  path        " + m.path.source + "\n" +
-              "  base        " + resolver.BasePath(m) + "\n" +
-              "  prefix      " + resolver.CollectionPrefix(m) + "\n" +
-              "  key         " + resolver.KeyTemplate(m) + "\n" +
-              "  oplog       " + folders.oplog + "\n" +
-              "  snapshots   " + folders.snapshots + "\n" +
-              "  trash       " + folders.trash + "   (layout " + layout + ")\n";
+    blocks += m.name + (m.singleton ? " (singleton)" : "") + "\n" + "  path        " +
+              m.path.source + "\n" + "  base        " + resolver.BasePath(m) + "\n" +
+              "  prefix      " + resolver.CollectionPrefix(m) + "\n" + "  key         " +
+              resolver.KeyTemplate(m) + "\n" + "  oplog       " + folders.oplog + "\n" +
+              "  snapshots   " + folders.snapshots + "\n" + "  trash       " + folders.trash +
+              "   (layout " + layout + ")\n";
   }
   if (cli.json) {
     cli.PrintJson({{"layout", std::string(schema::LayoutName(s.layout))}, {"models", models}});
@@ -139,7 +142,8 @@ Result<schema::EntityIds> CollectIds(const schema::Model& m, const ResolveArgs& 
   }
   for (const auto& nv : args.named) {
     auto eq = nv.find('=');
-    if (eq == std::string::npos) return Status::InvalidArgument("--id " + nv + ": expected name=value");
+    if (eq == std::string::npos)
+      return Status::InvalidArgument("--id " + nv + ": expected name=value");
     std::string name = nv.substr(0, eq);
     size_t i = 0;
     while (i < segs.size() && segs[i]->name != name) ++i;
@@ -167,7 +171,8 @@ Status RunResolve(Cli& cli, const ResolveArgs& args) {
   if (m == nullptr) {
     std::string known;
     for (const auto& mm : s.models) known += (known.empty() ? "" : ", ") + mm.name;
-    return Status::NotFound("model '" + args.model + "' is not in the schema (models: " + known + ")");
+    return Status::NotFound("model '" + args.model + "' is not in the schema (models: " + known +
+                            ")");
   }
   ASSIGN_OR_RETURN(schema::EntityIds ids, CollectIds(*m, args));
   schema::StorageResolver resolver(s);
@@ -177,7 +182,9 @@ Status RunResolve(Cli& cli, const ResolveArgs& args) {
     Json named = Json::object();
     auto segs = m->full.dynamic_segments();
     for (size_t i = 0; i < segs.size(); ++i) named[segs[i]->name] = ids[i];
-    cli.PrintJson({{"model", m->name}, {"ids", named}, {"key", key},
+    cli.PrintJson({{"model", m->name},
+                   {"ids", named},
+                   {"key", key},
                    {"systemFolders", FoldersJson(folders)}});
   } else {
     cli.Print(key);
@@ -189,8 +196,10 @@ Status RunResolve(Cli& cli, const ResolveArgs& args) {
 
 void RegisterSchemaCommands(CLI::App& app, Cli& cli) {
   auto lint = std::make_shared<LintArgs>();
-  auto* lint_cmd = app.add_subcommand("lint", "Check schema.json; report every problem with line:column");
-  lint_cmd->add_option("file", lint->file, "Schema file (default: the project's .worm/schema.json)");
+  auto* lint_cmd =
+      app.add_subcommand("lint", "Check schema.json; report every problem with line:column");
+  lint_cmd->add_option("file", lint->file,
+                       "Schema file (default: the project's .worm/schema.json)");
   lint_cmd->callback([&cli, lint] { cli.Finish(RunLint(cli, *lint)); });
 
   auto* paths_cmd = app.add_subcommand(

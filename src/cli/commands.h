@@ -19,15 +19,9 @@ using RegisterFn = void (*)(CLI::App&, Cli&);
 
 inline std::vector<RegisterFn> AllCommands() {
   return {
-      &RegisterInitCommand,
-      &RegisterSchemaCommands,
-      &RegisterVersionCommand,
-      &RegisterDataCommands,
-      &RegisterQueryCommand,
-      &RegisterSyncCommands,
-      &RegisterRemoteCommands,
-      &RegisterImportCommand,
-      &RegisterServeCommand,
+      &RegisterInitCommand,    &RegisterSchemaCommands, &RegisterVersionCommand,
+      &RegisterDataCommands,   &RegisterQueryCommand,   &RegisterSyncCommands,
+      &RegisterRemoteCommands, &RegisterImportCommand,  &RegisterServeCommand,
       &RegisterDevCommand,
   };
 }

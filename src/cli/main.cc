@@ -1,6 +1,5 @@
 // worm: the S3WORM command line. Thin: parse, call the library, format.
 #include <CLI/CLI.hpp>
-
 #include <exception>
 #include <iostream>
 

@@ -1,8 +1,8 @@
 #include "worm/clock.h"
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 
 namespace worm {
 

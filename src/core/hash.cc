@@ -44,7 +44,9 @@ class EvpHasher final : public Hasher {
 class Blake3Hasher final : public Hasher {
  public:
   Blake3Hasher() { blake3_hasher_init(&h_); }
-  void Update(std::string_view data) override { blake3_hasher_update(&h_, data.data(), data.size()); }
+  void Update(std::string_view data) override {
+    blake3_hasher_update(&h_, data.data(), data.size());
+  }
   std::string FinishRaw() override {
     std::string out(BLAKE3_OUT_LEN, '\0');
     blake3_hasher_finalize(&h_, reinterpret_cast<uint8_t*>(out.data()), out.size());
@@ -65,9 +67,12 @@ std::string OneShot(HashAlgorithm algorithm, std::string_view data) {
 
 std::unique_ptr<Hasher> Hasher::New(HashAlgorithm algorithm) {
   switch (algorithm) {
-    case HashAlgorithm::kMd5: return std::make_unique<EvpHasher>(EVP_md5());
-    case HashAlgorithm::kSha256: return std::make_unique<EvpHasher>(EVP_sha256());
-    case HashAlgorithm::kBlake3: return std::make_unique<Blake3Hasher>();
+    case HashAlgorithm::kMd5:
+      return std::make_unique<EvpHasher>(EVP_md5());
+    case HashAlgorithm::kSha256:
+      return std::make_unique<EvpHasher>(EVP_sha256());
+    case HashAlgorithm::kBlake3:
+      return std::make_unique<Blake3Hasher>();
   }
   assert(false);
   return nullptr;

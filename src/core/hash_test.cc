@@ -17,7 +17,8 @@ TEST(HashTest, Blake3IncrementalMatchesOneShotAcrossChunkBoundaries) {
   std::string data(200000, '\0');
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i % 251);
   auto h = Hasher::New(HashAlgorithm::kBlake3);
-  for (size_t off = 0; off < data.size(); off += 1023) h->Update(std::string_view(data).substr(off, 1023));
+  for (size_t off = 0; off < data.size(); off += 1023)
+    h->Update(std::string_view(data).substr(off, 1023));
   EXPECT_EQ(h->FinishHex(), Blake3Hex(data));
 }
 

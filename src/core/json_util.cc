@@ -53,10 +53,19 @@ std::u16string ToUtf16(const std::string& s) {
     auto c = static_cast<unsigned char>(s[i]);
     uint32_t cp;
     int len;
-    if (c < 0x80) { cp = c; len = 1; }
-    else if ((c >> 5) == 6) { cp = c & 0x1f; len = 2; }
-    else if ((c >> 4) == 14) { cp = c & 0x0f; len = 3; }
-    else { cp = c & 0x07; len = 4; }
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if ((c >> 5) == 6) {
+      cp = c & 0x1f;
+      len = 2;
+    } else if ((c >> 4) == 14) {
+      cp = c & 0x0f;
+      len = 3;
+    } else {
+      cp = c & 0x07;
+      len = 4;
+    }
     for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3f);
     i += len;
     if (cp >= 0x10000) {
@@ -92,7 +101,8 @@ void WriteCanonical(const Json& v, std::string& out) {
     case Json::value_t::object: {
       std::vector<std::pair<std::u16string, const std::string*>> keys;
       keys.reserve(v.size());
-      for (auto it = v.begin(); it != v.end(); ++it) keys.emplace_back(ToUtf16(it.key()), &it.key());
+      for (auto it = v.begin(); it != v.end(); ++it)
+        keys.emplace_back(ToUtf16(it.key()), &it.key());
       std::sort(keys.begin(), keys.end());
       out += '{';
       bool first = true;

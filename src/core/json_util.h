@@ -1,10 +1,9 @@
 // JSON helpers shared by every layer. Documents are nlohmann::json values.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "worm/result.h"
 

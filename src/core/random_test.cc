@@ -14,7 +14,8 @@ TEST(RandomTest, UuidV4Shape) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
     std::string id = NewUuidV4();
-    EXPECT_TRUE(RE2::FullMatch(id, "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"))
+    EXPECT_TRUE(
+        RE2::FullMatch(id, "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"))
         << id;
     seen.insert(id);
   }
@@ -27,7 +28,8 @@ TEST(RandomTest, UuidV7SortsInCreationOrderEvenWithinOneMillisecond) {
   for (int i = 0; i < 5000; ++i) {
     if (i % 1000 == 0) clock.Advance(1000);
     std::string id = NewUuidV7(&clock);
-    EXPECT_TRUE(RE2::FullMatch(id, "[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"))
+    EXPECT_TRUE(
+        RE2::FullMatch(id, "[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"))
         << id;
     EXPECT_LT(prev, id);
     prev = id;

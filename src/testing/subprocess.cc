@@ -80,7 +80,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
     if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
     if (err_fd >= 0) fds[n++] = {err_fd, POLLIN, 0};
     if (in_fd >= 0) fds[n++] = {in_fd, POLLOUT, 0};
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       kill(pid, SIGKILL);
       result.err += "\n[killed: timeout after " + std::to_string(options.timeout_seconds) + "s]";
@@ -89,7 +90,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
     if (poll(fds, n, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
     for (int i = 0; i < n; ++i) {
       if (fds[i].fd == in_fd && (fds[i].revents & (POLLOUT | POLLERR | POLLHUP))) {
-        ssize_t w = write(in_fd, options.stdin_data.data() + in_off, options.stdin_data.size() - in_off);
+        ssize_t w =
+            write(in_fd, options.stdin_data.data() + in_off, options.stdin_data.size() - in_off);
         if (w > 0) in_off += static_cast<size_t>(w);
         if (w < 0 || in_off == options.stdin_data.size()) {
           close(in_fd);
@@ -113,8 +115,10 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
   if (err_fd >= 0) close(err_fd);
   int wstatus = 0;
   waitpid(pid, &wstatus, 0);
-  if (WIFEXITED(wstatus)) result.exit_code = WEXITSTATUS(wstatus);
-  else if (WIFSIGNALED(wstatus)) result.exit_code = 128 + WTERMSIG(wstatus);
+  if (WIFEXITED(wstatus))
+    result.exit_code = WEXITSTATUS(wstatus);
+  else if (WIFSIGNALED(wstatus))
+    result.exit_code = 128 + WTERMSIG(wstatus);
   return result;
 }
 

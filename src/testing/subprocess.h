@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace worm::testing {
@@ -21,10 +21,10 @@ struct ProcessResult {
 };
 
 struct ProcessOptions {
-  std::filesystem::path cwd;                // empty: inherit
-  std::map<std::string, std::string> env;   // added to (or overriding) the environment
+  std::filesystem::path cwd;               // empty: inherit
+  std::map<std::string, std::string> env;  // added to (or overriding) the environment
   std::string stdin_data;
-  int timeout_seconds = 120;                // the child is killed (SIGKILL) after this
+  int timeout_seconds = 120;  // the child is killed (SIGKILL) after this
 };
 
 ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOptions& options = {});

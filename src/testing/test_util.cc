@@ -61,8 +61,8 @@ void ExpectGolden(const std::string& golden_path, const std::string& actual) {
     ADD_FAILURE() << "golden file missing: " << p << " (run with UPDATE_GOLDEN=1 to create it)";
     return;
   }
-  EXPECT_EQ(ReadFileOrDie(p), actual) << "golden mismatch: " << p
-                                      << " (UPDATE_GOLDEN=1 rewrites it after review)";
+  EXPECT_EQ(ReadFileOrDie(p), actual)
+      << "golden mismatch: " << p << " (UPDATE_GOLDEN=1 rewrites it after review)";
 }
 
 }  // namespace worm::testing

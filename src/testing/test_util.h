@@ -11,21 +11,21 @@
 #include "worm/result.h"
 #include "worm/status.h"
 
-#define ASSERT_OK(expr)                                            \
-  do {                                                             \
-    ::worm::Status _st = ::worm::ToStatus((expr));                 \
+#define ASSERT_OK(expr)                                              \
+  do {                                                               \
+    ::worm::Status _st = ::worm::ToStatus((expr));                   \
     ASSERT_TRUE(_st.ok()) << #expr << " failed: " << _st.ToString(); \
   } while (false)
 
-#define EXPECT_OK(expr)                                            \
-  do {                                                             \
-    ::worm::Status _st = ::worm::ToStatus((expr));                 \
+#define EXPECT_OK(expr)                                              \
+  do {                                                               \
+    ::worm::Status _st = ::worm::ToStatus((expr));                   \
     EXPECT_TRUE(_st.ok()) << #expr << " failed: " << _st.ToString(); \
   } while (false)
 
-#define WORM_ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, rexpr)                           \
-  auto tmp = (rexpr);                                                             \
-  ASSERT_TRUE(tmp.ok()) << #rexpr << " failed: " << tmp.status().ToString();      \
+#define WORM_ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, rexpr)                      \
+  auto tmp = (rexpr);                                                        \
+  ASSERT_TRUE(tmp.ok()) << #rexpr << " failed: " << tmp.status().ToString(); \
   lhs = std::move(tmp).value();
 
 #define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \

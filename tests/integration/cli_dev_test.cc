@@ -72,7 +72,8 @@ class CliDevTest : public ::testing::Test {
 TEST_F(CliDevTest, ReportsInvalidEntitiesStrayFilesAndFixesAsTheyHappen) {
   // One invalid file exists before dev starts: the first scan reports it.
   fs::create_directories(EntityFile(kId).parent_path());
-  testing::WriteFileOrDie(EntityFile(kId), R"({"id": ")" + std::string(kId) + R"(", "tier": "gold"})");
+  testing::WriteFileOrDie(EntityFile(kId),
+                          R"({"id": ")" + std::string(kId) + R"(", "tier": "gold"})");
   auto dev = StartDev();
   ASSERT_TRUE(dev->started());
   Json lint = Event(*dev, R"("event":"lint")");
@@ -84,8 +85,8 @@ TEST_F(CliDevTest, ReportsInvalidEntitiesStrayFilesAndFixesAsTheyHappen) {
   EXPECT_EQ(ready["invalid"], 1);
 
   // Fixing it (through the engine, as a user would) is reported.
-  auto fixed_write = RunWorm({"update", "Customer", kId, "--data", R"({"name": "Ada", "tier": "pro"})"},
-                             dir_.path());
+  auto fixed_write = RunWorm(
+      {"update", "Customer", kId, "--data", R"({"name": "Ada", "tier": "pro"})"}, dir_.path());
   ASSERT_EQ(fixed_write.exit_code, 0) << fixed_write.out << fixed_write.err;
   Json fixed = Event(*dev, R"("event":"fixed")");
   EXPECT_EQ(fixed["key"], std::string("org/customers/") + kId + "/profile.json");
@@ -132,8 +133,8 @@ TEST_F(CliDevTest, PortServesTheDevDataOverS3) {
 
   // The bucket is the project's (config.json's serve.bucket, default "local").
   std::string key = std::string("org/customers/") + kId + "/profile.json";
-  auto put = testing::RunProcess({"curl", "-sS", "-f", "-X", "PUT", "--data-binary",
-                                  R"({"name": 7})", url + "/local/" + key});
+  auto put = testing::RunProcess(
+      {"curl", "-sS", "-f", "-X", "PUT", "--data-binary", R"({"name": 7})", url + "/local/" + key});
   ASSERT_EQ(put.exit_code, 0) << put.out << put.err;
   Json invalid = Event(*dev, R"("event":"invalid")");
   EXPECT_EQ(invalid["key"], key);

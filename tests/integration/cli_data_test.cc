@@ -106,6 +106,63 @@ TEST_F(CliDataTest, CrudExitCodesAndJsonShapes) {
   EXPECT_TRUE(Doc(rep)["ok"]);
 }
 
+TEST_F(CliDataTest, QueryFiltersSortsPagesAndAggregates) {
+  auto c = Worm({"create", "Customer", "--data", R"({"name": "Ada"})"});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const std::string cid = Doc(c)["id"];
+  for (int amount : {50, 150, 250, 350, 450}) {
+    auto inv = Worm({"create", "Invoice", "--data",
+                     Json{{"customerId", cid}, {"amount", amount}}.dump()});
+    ASSERT_EQ(inv.exit_code, 0) << inv.err;
+  }
+
+  auto q = Worm({"query", "Invoice", "--filter", "amount>=150", "--sort", "-amount", "--limit",
+                 "2", "--select", "amount"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  Json page = Doc(q);
+  ASSERT_EQ(page["items"].size(), 2u) << page.dump();
+  EXPECT_EQ(page["items"][0]["amount"], 450);
+  EXPECT_EQ(page["items"][1]["amount"], 350);
+  EXPECT_FALSE(page["items"][0].contains("customerId"));
+  ASSERT_TRUE(page["next"].is_string()) << page.dump();
+
+  // The cursor continues where the page ended, even after a new insert.
+  ASSERT_EQ(Worm({"create", "Invoice", "--data",
+                  Json{{"customerId", cid}, {"amount", 999}}.dump()})
+                .exit_code,
+            0);
+  auto q2 = Worm({"query", "Invoice", "--filter", "amount>=150", "--sort", "-amount", "--limit",
+                  "2", "--cursor", page["next"].get<std::string>()});
+  ASSERT_EQ(q2.exit_code, 0) << q2.err;
+  Json page2 = Doc(q2);
+  ASSERT_EQ(page2["items"].size(), 2u) << page2.dump();
+  EXPECT_EQ(page2["items"][0]["amount"], 250);
+  EXPECT_EQ(page2["items"][1]["amount"], 150);
+
+  auto count = Worm({"query", "Invoice", "--where", R"({"amount": {"$lt": 300}})", "--count"});
+  ASSERT_EQ(count.exit_code, 0) << count.err;
+  EXPECT_EQ(Doc(count)["groups"][0]["count"], 3) << count.out;  // 50, 150, 250
+
+  auto sum = Worm({"query", "Invoice", "--group-by", "customerId", "--sum", "amount"});
+  ASSERT_EQ(sum.exit_code, 0) << sum.err;
+  Json groups = Doc(sum)["groups"];
+  ASSERT_EQ(groups.size(), 1u) << sum.out;
+  EXPECT_EQ(groups[0]["key"]["customerId"], cid) << sum.out;
+  EXPECT_EQ(groups[0]["sum"]["amount"], 50 + 150 + 250 + 350 + 450 + 999) << sum.out;
+
+  auto pop = Worm({"query", "Invoice", "--filter", "amount=50", "--populate", "customerId",
+                   "--select", "customerId.name"});
+  ASSERT_EQ(pop.exit_code, 0) << pop.err;
+  EXPECT_EQ(Doc(pop)["items"][0]["customerId"]["name"], "Ada");
+
+  // Mistakes are refused before any I/O, naming what is wrong.
+  auto bad = Worm({"query", "Invoice", "--where", R"({"amount": {"$gt": {"x": 1}}})"});
+  EXPECT_EQ(bad.exit_code, 5) << bad.out << bad.err;
+  auto unknown = Worm({"query", "Invoice", "--filter", "amout>1"});
+  EXPECT_EQ(unknown.exit_code, 5);
+  EXPECT_NE((unknown.out + unknown.err).find("amout"), std::string::npos);
+}
+
 // Runs `worm args` with stdout to `out_file`; kills it with SIGKILL after
 // `kill_after_us` (negative: never). Returns the exit code, or -1 when killed.
 int RunAndMaybeKill(const std::filesystem::path& cwd, const std::vector<std::string>& args,

@@ -96,9 +96,21 @@ schema::Schema TestSchema(const std::string& layout) {
   return std::move(s).value();
 }
 
+namespace {
+S3BackendFactory s3_backend = nullptr;
+}  // namespace
+
+void SetS3Backend(S3BackendFactory factory) { s3_backend = factory; }
+
 TestProject::TestProject(Backend backend, const std::string& layout, ProjectOptions options) {
   if (backend == Backend::kMemory) {
     transport = NewMemoryTransport();
+  } else if (backend == Backend::kS3) {
+    transport = s3_backend != nullptr ? s3_backend() : nullptr;
+    if (transport == nullptr) {
+      ADD_FAILURE() << "no S3 backend in this test binary";
+      transport = NewMemoryTransport();
+    }
   } else {
     dir = std::make_unique<worm::testing::ScratchDir>();
     LocalTransportOptions lo;

@@ -16,7 +16,13 @@ namespace worm::engine::testing {
 Json TestSchemaJson(const std::string& layout = "root");
 schema::Schema TestSchema(const std::string& layout = "root");
 
-enum class Backend { kMemory, kLocal };
+// kS3: our S3 client against `worm serve` in-process; only in binaries that
+// link an S3 backend (engine_s3_test) and define it with SetS3Backend.
+enum class Backend { kMemory, kLocal, kS3 };
+
+// A fresh, empty S3 bucket namespace per call (nullptr when unavailable).
+using S3BackendFactory = std::shared_ptr<Transport> (*)();
+void SetS3Backend(S3BackendFactory factory);
 
 // A project over a fresh store. Keeps the scratch dir and clock alive.
 struct TestProject {

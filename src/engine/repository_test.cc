@@ -16,9 +16,18 @@ struct Param {
   Backend backend;
   std::string layout;
 };
-void PrintTo(const Param& p, std::ostream* os) {
-  *os << (p.backend == Backend::kMemory ? "memory/" : "local/") << p.layout;
+const char* BackendName(Backend b) {
+  switch (b) {
+    case Backend::kMemory:
+      return "Memory";
+    case Backend::kLocal:
+      return "Local";
+    case Backend::kS3:
+      return "S3";
+  }
+  return "?";
 }
+void PrintTo(const Param& p, std::ostream* os) { *os << BackendName(p.backend) << "/" << p.layout; }
 
 class RepositoryTest : public ::testing::TestWithParam<Param> {
  protected:
@@ -394,15 +403,25 @@ TEST_P(RepositoryTest, ConcurrentIncrementsLoseNothing) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    All, RepositoryTest,
-    ::testing::Values(Param{Backend::kMemory, "root"}, Param{Backend::kMemory, "collection"},
-                      Param{Backend::kMemory, "inline"}, Param{Backend::kLocal, "root"},
-                      Param{Backend::kLocal, "inline"}),
-    [](const auto& info) {
-      return std::string(info.param.backend == Backend::kMemory ? "Memory" : "Local") + "_" +
-             info.param.layout;
-    });
+std::string ParamName(const ::testing::TestParamInfo<Param>& info) {
+  return std::string(BackendName(info.param.backend)) + "_" + info.param.layout;
+}
+
+#ifdef WORM_ENGINE_TEST_S3
+// engine_s3_test: the same tests through the S3 client against worm serve.
+INSTANTIATE_TEST_SUITE_P(S3, RepositoryTest,
+                         ::testing::Values(Param{Backend::kS3, "root"},
+                                           Param{Backend::kS3, "collection"}),
+                         ParamName);
+#else
+INSTANTIATE_TEST_SUITE_P(All, RepositoryTest,
+                         ::testing::Values(Param{Backend::kMemory, "root"},
+                                           Param{Backend::kMemory, "collection"},
+                                           Param{Backend::kMemory, "inline"},
+                                           Param{Backend::kLocal, "root"},
+                                           Param{Backend::kLocal, "inline"}),
+                         ParamName);
+#endif
 
 }  // namespace
 }  // namespace worm::engine::testing

@@ -35,6 +35,7 @@
 
 #include "cli/cli.h"
 #include "cli/serve_options.h"
+#include "schema/ids.h"
 #include "schema/lint.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
@@ -43,19 +44,6 @@ namespace worm::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Files below these are S3WORM's own (transport internals, system folders,
-// sentinels): any path segment starting with '.'.
-bool IsSystemKey(std::string_view key) {
-  size_t start = 0;
-  while (start < key.size()) {
-    if (key[start] == '.') return true;
-    size_t slash = key.find('/', start);
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  return false;
-}
 
 class DevLoop {
  public:
@@ -262,7 +250,7 @@ class DevLoop {
   }
 
   void CheckKey(const std::string& key) {
-    if (!schema_ || IsSystemKey(key)) return;
+    if (!schema_ || schema::IsSystemKey(key)) return;
     fs::path file = project_.data_dir() / key;
     std::error_code ec;
     if (!fs::is_regular_file(file, ec)) {
@@ -338,14 +326,9 @@ struct DevFlags {
 
 Status RunDev(Cli& cli, DevFlags& f) {
   ASSIGN_OR_RETURN(ProjectDir project, cli.Project());
-  // Block the stop signals before any server thread starts, so they inherit
-  // the mask and the signals arrive only through the signalfd below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  // Before any server thread starts: the signals arrive only through the
+  // signalfd below.
+  sigset_t signals = BlockStopSignals();
   int sig_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sig_fd < 0) return Status::Internal(std::string("signalfd: ") + std::strerror(errno));
 

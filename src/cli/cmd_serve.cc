@@ -79,6 +79,16 @@ Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags
   return o;
 }
 
+sigset_t BlockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
+
 void AddServeFlags(CLI::App* cmd, ServeFlags* flags) {
   cmd->add_option("--bind", flags->bind, "Address to listen on (default 127.0.0.1)");
   cmd->add_flag("--anonymous", flags->anonymous, "Accept unsigned requests");
@@ -95,14 +105,8 @@ namespace {
 
 Status RunServe(Cli& cli, const ServeFlags& f) {
   ASSIGN_OR_RETURN(server::ServerOptions options, BuildServeOptions(cli, f));
-  // Block the shutdown signals before the server threads start, so they
-  // inherit the mask and only this thread receives them (sigwait).
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  // Before the server threads start, so only this thread receives them (sigwait).
+  sigset_t signals = BlockStopSignals();
   std::string root = options.service.store.root;
   bool root_mode = options.service.store.root_mode;
   std::string bucket = options.service.store.project_bucket;

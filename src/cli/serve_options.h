@@ -2,6 +2,8 @@
 // start the same server the same way.
 #pragma once
 
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 #include <string>
 
@@ -29,5 +31,9 @@ void AddServeFlags(CLI::App* cmd, ServeFlags* flags);
 // Server options from the flags, the environment and .worm/config.json.
 // InvalidArgument when credentials are missing and --anonymous is not given.
 Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags& f);
+
+// Blocks SIGINT/SIGTERM in the calling thread (and so in threads it starts
+// later) and ignores SIGPIPE; returns the blocked set for sigwait/signalfd.
+sigset_t BlockStopSignals();
 
 }  // namespace worm::cli

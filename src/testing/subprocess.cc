@@ -32,6 +32,29 @@ std::vector<std::string> MergedEnvironment(const std::map<std::string, std::stri
   return out;
 }
 
+// Forks and execs argv with the merged environment in options.cwd; the child
+// gets `in_fd`, `out_fd`, `err_fd` as 0, 1, 2 (-1: keep the parent's).
+pid_t Spawn(const std::vector<std::string>& argv, const ProcessOptions& options, int in_fd,
+            int out_fd, int err_fd) {
+  std::vector<std::string> env = MergedEnvironment(options.env);
+  std::vector<char*> envp, args;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  for (auto& a : argv_copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (in_fd >= 0) dup2(in_fd, 0);
+    if (out_fd >= 0) dup2(out_fd, 1);
+    if (err_fd >= 0) dup2(err_fd, 2);
+    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(127);
+    execvpe(args[0], args.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 }  // namespace
 
 ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOptions& options) {
@@ -41,23 +64,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
     result.err = std::string("pipe: ") + std::strerror(errno);
     return result;
   }
-  std::vector<std::string> env = MergedEnvironment(options.env);
-  std::vector<char*> envp, args;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = argv;
-  for (auto& a : argv_copy) args.push_back(a.data());
-  args.push_back(nullptr);
-
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(in_pipe[0], 0);
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(127);
-    execvpe(args[0], args.data(), envp.data());
-    _exit(127);
-  }
+  pid_t pid = Spawn(argv, options, in_pipe[0], out_pipe[1], err_pipe[1]);
   close(in_pipe[0]);
   close(out_pipe[1]);
   close(err_pipe[1]);
@@ -126,22 +133,9 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
                                      const ProcessOptions& options) {
   int out_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC)) return;
-  std::vector<std::string> env = MergedEnvironment(options.env);
-  std::vector<char*> envp, args;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = argv;
-  for (auto& a : argv_copy) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_ = fork();
-  if (pid_ == 0) {
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    dup2(out_pipe[1], 1);
-    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(127);
-    execvpe(args[0], args.data(), envp.data());
-    _exit(127);
-  }
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_ = Spawn(argv, options, devnull, out_pipe[1], -1);
+  if (devnull >= 0) close(devnull);
   close(out_pipe[1]);
   out_fd_ = out_pipe[0];
 }

@@ -3,7 +3,7 @@
 # plain HTTP GET) and s3rver (a Node S3 stand-in), all on loopback, driven by
 # wrk in ONE run so the ratios are comparable (wrk shares the cores).
 #
-#   bench/serve_bench.sh            # needs build/server/src/cli/worm (or WORM_BIN)
+#   bench/serve_bench.sh            # needs build/release/src/cli/worm (or WORM_BIN)
 #   DURATION=5 bench/serve_bench.sh
 #
 # Scenarios: GET and PUT of 4 KiB and 1 MiB objects at 16 and 64 connections
@@ -15,7 +15,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT_DIR="$HERE/.."
-WORM="${WORM_BIN:-$ROOT_DIR/build/server/src/cli/worm}"
+WORM="${WORM_BIN:-$ROOT_DIR/build/release/src/cli/worm}"
 S3RVER="$ROOT_DIR/tests/compat/node_modules/s3rver/bin/s3rver.js"
 DURATION="${DURATION:-5}"
 THREADS="${WRK_THREADS:-2}"

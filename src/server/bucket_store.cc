@@ -85,6 +85,12 @@ Result<std::shared_ptr<Bucket>> BucketStore::Get(const std::string& name) {
   return bucket;
 }
 
+std::shared_ptr<Bucket> BucketStore::Cached(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = open_.find(name);
+  return it == open_.end() ? nullptr : it->second;
+}
+
 Result<std::vector<BucketInfo>> BucketStore::List() {
   std::vector<BucketInfo> out;
   if (!options_.root_mode) {

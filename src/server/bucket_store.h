@@ -61,6 +61,10 @@ class BucketStore {
 
   // NoSuchBucket when missing; InvalidBucketName for names S3 would refuse.
   Result<std::shared_ptr<Bucket>> Get(const std::string& name);
+  // The bucket if it was opened before, without checking that its folder
+  // still exists (no syscall); null otherwise. For hot paths that detect a
+  // vanished folder themselves (ENOENT) and then call Get.
+  std::shared_ptr<Bucket> Cached(const std::string& name);
   Result<std::vector<BucketInfo>> List();
   // BucketAlreadyOwnedByYou when it exists; AccessDenied in project mode for
   // any other name.

@@ -40,7 +40,10 @@ struct RequestContext {
   AuthResult auth;
   bool head = false;
 
-  bool Has(std::string_view name) const { return query.count(std::string(name)) > 0; }
+  // The empty check spares the routers' many probes a string allocation each.
+  bool Has(std::string_view name) const {
+    return !query.empty() && query.count(std::string(name)) > 0;
+  }
   std::string Q(std::string_view name) const {
     auto it = query.find(std::string(name));
     return it == query.end() ? std::string() : it->second;

@@ -75,11 +75,17 @@ std::string Quoted(std::string_view etag) { return "\"" + std::string(etag) + "\
 
 std::string HttpDate(int64_t unix_ms) {
   std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  // Hot GETs of one object format the same second again and again.
+  thread_local std::time_t last = -1;
+  thread_local std::string last_text;
+  if (t == last) return last_text;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[40];
   std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
+  last = t;
+  last_text = buf;
+  return last_text;
 }
 
 std::optional<int64_t> ParseHttpDate(std::string_view text) {

@@ -11,6 +11,7 @@
 #include "server/handlers.h"
 #include "server/s3_errors.h"
 #include "server/s3_xml.h"
+#include "transport/local_fs.h"
 
 namespace worm::server {
 
@@ -119,6 +120,32 @@ Result<OpenedObject> OpenObject(Bucket& bucket, const std::string& key) {
                             : st);
   }
   const std::string path = LocalObjectPath(bucket.root, key);
+  // Fast path: the metadata xattr of the very inode we opened, trusted only
+  // while it matches that inode's size, mtime and number (as Head does).
+  // open + fstat + fgetxattr; no path lookups that could race a rename.
+  {
+    OpenedObject out;
+    out.file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (out.file.fd < 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return NoSuchKey(key);
+      return Status::Internal("open " + path + ": " + std::strerror(errno));
+    }
+    struct stat st;
+    if (::fstat(out.file.fd, &st) != 0 || !S_ISREG(st.st_mode)) return NoSuchKey(key);
+    transport_internal::MetaRecord record;
+    std::optional<std::string> blob = transport_internal::ReadMetaXattr(out.file.fd);
+    if (blob && transport_internal::DecodeMetaRecord(*blob, &record) &&
+        transport_internal::RecordMatches(record, st)) {
+      out.meta.key = key;
+      out.meta.size = static_cast<uint64_t>(st.st_size);
+      out.meta.etag = std::move(record.etag);
+      out.meta.last_modified_ms = transport_internal::MtimeNanos(st) / 1000000;
+      out.meta.content_type = std::move(record.content_type);
+      out.meta.user_metadata = std::move(record.user_metadata);
+      return out;
+    }
+  }
+  // Slow path (no or stale record: the transport rehashes the file).
   for (int attempt = 0; attempt < 5; ++attempt) {
     OpenedObject out;
     out.file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -162,7 +189,10 @@ void SetBody(OpenedObject* obj, uint64_t first, uint64_t length, HttpResponse* r
 }  // namespace
 
 Dispatch GetObject(ServiceEnv& env, const Ctx& ctx) {
-  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  // An open bucket skips BucketOf's stat of its folder; a vanished folder
+  // shows up as a missing key, which is then re-checked below.
+  std::shared_ptr<Bucket> cached = ctx->head ? nullptr : env.store->Cached(ctx->bucket);
+  Result<std::shared_ptr<Bucket>> bucket = cached ? cached : BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
   if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
   OpenedObject obj;
@@ -174,7 +204,14 @@ Dispatch GetObject(ServiceEnv& env, const Ctx& ctx) {
     obj.meta = std::move(*meta);
   } else {
     Result<OpenedObject> opened = OpenObject(**bucket, ctx->key);
-    if (!opened.ok()) return Fail(*ctx, opened.status());
+    if (!opened.ok()) {
+      if (cached) {
+        if (Result<std::shared_ptr<Bucket>> b = BucketOf(env, *ctx); !b.ok()) {
+          return Fail(*ctx, b.status());
+        }
+      }
+      return Fail(*ctx, opened.status());
+    }
     obj = std::move(*opened);
   }
   Status cond = CheckConditions(obj.meta, ctx->H("if-match"), ctx->H("if-none-match"),

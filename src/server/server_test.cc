@@ -3,8 +3,13 @@
 // conformance suite). No mocks: real sockets, real files.
 #include "server/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <thread>
@@ -133,6 +138,52 @@ TEST_F(ServerTest, MissingObjectAndBucket) {
   EXPECT_EQ(b.status, 404);
   EXPECT_EQ(Code(b), "NoSuchBucket");
   EXPECT_NE(r.body.find("<RequestId>"), std::string::npos);
+}
+
+// GET skips the bucket folder's stat once the bucket is open; a folder removed
+// behind the server's back must still answer NoSuchBucket, not NoSuchKey.
+TEST_F(ServerTest, BucketFolderRemovedBehindTheServer) {
+  std::filesystem::create_directories(dir_.path() / "gone");
+  ASSERT_EQ(Do({"PUT", "/gone/k", "", {}, "data"}).status, 200);
+  ASSERT_EQ(Do({"GET", "/gone/k", "", {}, ""}).body, "data");
+  std::filesystem::remove_all(dir_.path() / "gone");
+  RawResponse r = Do({"GET", "/gone/k", "", {}, ""});
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Code(r), "NoSuchBucket");
+}
+
+// Idle and stalled connections are closed after timeout_seconds.
+TEST_F(ServerTest, StalledConnectionsTimeOut) {
+  server_.reset();
+  ServerOptions o;
+  o.port = 0;
+  o.threads = 2;
+  o.timeout_seconds = 1;
+  o.service.store.root_mode = true;
+  o.service.store.root = dir_.path().string();
+  o.service.auth.allow_anonymous = true;
+  ASSERT_OK_AND_ASSIGN(server_, Server::Start(o));
+  for (std::string sent : {std::string(), std::string("GET /bkt/x HTTP/1.1\r\nHost: a\r\n"),
+                           std::string("PUT /bkt/x HTTP/1.1\r\nHost: a\r\n"
+                                       "Content-Length: 100\r\n\r\npartial")}) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(server_->port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    ASSERT_EQ(::send(fd, sent.data(), sent.size(), 0), static_cast<ssize_t>(sent.size()));
+    timeval tv{10, 0};  // far above the server's timeout
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    auto start = std::chrono::steady_clock::now();
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) {
+    }
+    EXPECT_LE(n, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << sent;
+    ::close(fd);
+  }
 }
 
 // ---- Authentication -----------------------------------------------------------

@@ -21,13 +21,8 @@ SharedServer* Shared() {
   static SharedServer* shared = [] {
     auto* s = new SharedServer();  // lives for the whole test binary
     std::filesystem::create_directories(s->dir.path() / "engine");
-    server::ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    o.service.store.root_mode = true;
-    o.service.store.root = s->dir.path().string();
-    o.service.store.sync = false;
-    o.service.auth.secrets["AKIDENGINE"] = "engine-secret";
+    server::ServerOptions o =
+        server::InProcessOptions(s->dir.path().string(), "AKIDENGINE", "engine-secret");
     auto started = server::Server::Start(o);
     EXPECT_TRUE(started.ok()) << started.status().ToString();
     if (started.ok()) s->server = std::move(*started);

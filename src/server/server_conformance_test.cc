@@ -22,13 +22,9 @@ SharedServer* Shared() {
   static SharedServer* shared = [] {
     auto* s = new SharedServer();  // lives for the whole test binary
     std::filesystem::create_directories(s->dir.path() / "conformance");
-    ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    o.service.store.root_mode = true;
-    o.service.store.root = s->dir.path().string();
-    o.service.store.sync = false;  // the suite writes ~2,600 objects
-    o.service.auth.secrets["AKIDCONFORMANCE"] = "conformance-secret";
+    // In-process options do not fsync: the suite writes ~2,600 objects.
+    ServerOptions o =
+        InProcessOptions(s->dir.path().string(), "AKIDCONFORMANCE", "conformance-secret");
     Result<std::unique_ptr<Server>> started = Server::Start(o);
     if (started.ok()) s->server = std::move(*started);
     return s;

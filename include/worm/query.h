@@ -129,6 +129,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -197,6 +198,10 @@ class CompiledQuery {
   const std::vector<std::string>& id_fields() const;
   // 16 hex digits identifying where + sort: what a cursor is bound to.
   const std::string& fingerprint() const;
+  // The top-level document members that where, sort (hence the cursor) and
+  // aggregate read, sorted and unique. A document reduced to them evaluates
+  // as the whole one; select and populate need the whole document.
+  std::vector<std::string> evaluated_fields() const;
 
  private:
   explicit CompiledQuery(std::shared_ptr<const query::Plan> plan) : plan_(std::move(plan)) {}
@@ -246,6 +251,10 @@ class QueryEvaluator {
   // than the previous key; FailedPrecondition after Finish().
   Status Add(std::string_view key, const Json& doc);
   Status Add(std::string_view key, Json&& doc);
+  // As Add(key, std::move(doc)), calling attach(&kept) on the document when it
+  // is kept as a result candidate (and only then): a caller evaluating a
+  // reduced document attaches what restores the whole one to the few kept.
+  Status Add(std::string_view key, Json&& doc, const std::function<void(Json*)>& attach);
   // True when no further document can change the result (unsorted query,
   // keys_ascending, page full and one more match seen). Feeding more is harmless.
   bool Done() const;
@@ -289,16 +298,20 @@ struct QueryRunStats {
 // Runs `query` over the entities of `model` in `project`:
 //  1. compiles it against the model (every error before any I/O);
 //  2. lists the collection (and its trash with "withDeleted") 1000 keys at a
-//     time; ETags come with the listing;
+//     time; ETags come with the listing. Unless the query may stop early,
+//     page k+1 is listed (and its cached rows read) while page k is evaluated;
 //  3. takes each document from the cache when its ETag is unchanged (bytes
 //     re-verified against the ETag; one range read per listing page), else
-//     GETs it, `concurrency` at a time, and refreshes the cache; hashing,
-//     parsing and evaluation run on the calling thread;
+//     GETs it, `concurrency` at a time, and refreshes the cache. Hashing and
+//     parsing run on two threads; a cached document is parsed (simdjson,
+//     validating all of it) into only the members the query reads, and the
+//     few kept for the result are parsed in full at the end; evaluation runs
+//     on the calling thread;
 //  4. evaluates locally, stopping the listing early for unsorted queries whose
 //     page is complete;
 //  5. populates ref fields of the page (each referenced entity fetched once)
 //     and applies select.
-// Memory: one listing page of documents plus the evaluator's (see above).
+// Memory: two listing pages of documents plus the evaluator's (see above).
 // Errors: as CompiledQuery::Compile, NotFound for an unknown model, DataLoss
 // naming the key of a stored document that is not JSON, and the transport's.
 // A cache that cannot be opened or written is skipped, never an error.

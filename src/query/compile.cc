@@ -1,4 +1,6 @@
 // CompiledQuery: parse and check the query JSON into a Plan.
+#include <algorithm>
+
 #include "query/aggregate.h"
 #include "query/cursor.h"
 #include "query/filter.h"
@@ -187,5 +189,33 @@ const std::vector<std::string>& CompiledQuery::populate() const { return plan_->
 bool CompiledQuery::with_deleted() const { return plan_->with_deleted; }
 const std::vector<std::string>& CompiledQuery::id_fields() const { return plan_->id_fields; }
 const std::string& CompiledQuery::fingerprint() const { return plan_->fingerprint; }
+
+namespace {
+
+void AddFirstSegment(const query::FieldPath& path, std::vector<std::string>* out) {
+  if (!path.segments.empty()) out->push_back(path.segments.front().name);
+}
+
+void AddWhereFields(const query::FilterNode& node, std::vector<std::string>* out) {
+  if (node.kind == query::FilterNode::Kind::kField) AddFirstSegment(node.path, out);
+  for (const query::FilterNode& child : node.children) AddWhereFields(child, out);
+}
+
+}  // namespace
+
+std::vector<std::string> CompiledQuery::evaluated_fields() const {
+  std::vector<std::string> out;
+  AddWhereFields(plan_->where, &out);
+  for (const query::SortKey& k : plan_->sort) AddFirstSegment(k.path, &out);
+  if (plan_->aggregate) {
+    const query::AggregateSpec& a = *plan_->aggregate;
+    for (const auto* list : {&a.group_by, &a.sum, &a.avg, &a.min, &a.max, &a.distinct}) {
+      for (const query::LocatedPath& p : *list) AddFirstSegment(p.path, &out);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
 
 }  // namespace worm

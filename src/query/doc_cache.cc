@@ -1,8 +1,10 @@
 #include "query/doc_cache.h"
 
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "core/hash.h"
 
@@ -86,8 +88,35 @@ DocCache::~DocCache() {
   sqlite3_close(db_);
 }
 
+namespace {
+
+// MD5 of `bytes` as lowercase hex equals `hex`. Called once per cached
+// document on every warm query: the digest is fetched once and each thread
+// reuses its context (a fresh fetch + context per call cost more than the
+// hashing itself).
+bool Md5HexEquals(const std::string& bytes, const std::string& hex) {
+  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                           &EVP_MD_CTX_free);
+  if (md5 == nullptr || ctx == nullptr) return Md5Hex(bytes) == hex;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_DigestInit_ex(ctx.get(), md5, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest, &n) != 1 || n * 2 != hex.size()) {
+    return Md5Hex(bytes) == hex;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned int i = 0; i < n; ++i) {
+    if (hex[2 * i] != kHex[digest[i] >> 4] || hex[2 * i + 1] != kHex[digest[i] & 15]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool CachedBytesMatch(const std::string& bytes, const std::string& etag) {
-  return !IsMd5Etag(etag) || Md5Hex(bytes) == etag;
+  return !IsMd5Etag(etag) || Md5HexEquals(bytes, etag);
 }
 
 std::optional<std::string> DocCache::Lookup(const std::string& key, const std::string& etag,
@@ -108,22 +137,30 @@ std::optional<std::string> DocCache::Lookup(const std::string& key, const std::s
 
 namespace {
 
-std::string ColumnBytes(sqlite3_stmt* st, int col) {
+// A column's bytes, valid until the statement steps again.
+std::string_view ColumnView(sqlite3_stmt* st, int col) {
   const void* data = sqlite3_column_blob(st, col);
   int n = sqlite3_column_bytes(st, col);
-  return n > 0 ? std::string(static_cast<const char*>(data), static_cast<size_t>(n)) : "";
+  return n > 0 ? std::string_view(static_cast<const char*>(data), static_cast<size_t>(n))
+               : std::string_view();
 }
 
 }  // namespace
 
 Status DocCache::ScanRange(const std::string& first, const std::string& last,
                            std::vector<Row>* rows) {
+  return ScanRange(first, last, [rows](std::string_view k, std::string_view e, std::string_view b) {
+    rows->push_back({std::string(k), std::string(e), std::string(b)});
+  });
+}
+
+Status DocCache::ScanRange(const std::string& first, const std::string& last, const RowFn& fn) {
   sqlite3_reset(range_);
   sqlite3_bind_text(range_, 1, first.data(), static_cast<int>(first.size()), SQLITE_STATIC);
   sqlite3_bind_text(range_, 2, last.data(), static_cast<int>(last.size()), SQLITE_STATIC);
   int rc;
   while ((rc = sqlite3_step(range_)) == SQLITE_ROW) {
-    rows->push_back({ColumnBytes(range_, 0), ColumnBytes(range_, 1), ColumnBytes(range_, 2)});
+    fn(ColumnView(range_, 0), ColumnView(range_, 1), ColumnView(range_, 2));
   }
   sqlite3_reset(range_);
   return rc == SQLITE_DONE ? Status::OK() : SqliteError(db_, "read");

@@ -14,9 +14,11 @@
 // (SQLite WAL and a busy timeout).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "worm/result.h"
@@ -49,6 +51,10 @@ class DocCache {
   // one read: how a listing page's keys are looked up. Rows are NOT verified:
   // the caller must check each with CachedBytesMatch before use.
   Status ScanRange(const std::string& first, const std::string& last, std::vector<Row>* rows);
+  // The same rows, handed to fn(key, etag, bytes) without copies; the views
+  // are valid during the call only.
+  using RowFn = std::function<void(std::string_view, std::string_view, std::string_view)>;
+  Status ScanRange(const std::string& first, const std::string& last, const RowFn& fn);
   // Inserts or replaces rows in one transaction.
   Status Store(const std::vector<Row>& rows);
   Status Erase(const std::vector<std::string>& keys);

@@ -16,7 +16,8 @@ namespace query {
 class Evaluation {
  public:
   Evaluation(CompiledQuery query, const Plan* plan, EvaluatorOptions options);
-  Status Add(std::string_view key, const Json& doc, Json* movable);
+  Status Add(std::string_view key, const Json& doc, Json* movable,
+             const std::function<void(Json*)>* attach = nullptr);
   bool Done() const;
   Result<QueryResult> Finish();
 
@@ -39,7 +40,8 @@ class Evaluation {
                        const std::string& other_key) const;
   bool EntryLess(const Entry& a, const Entry& b) const;
   void ExtractSortValues(const Json& doc);
-  void Keep(std::string_view key, const Json& doc, Json* movable);
+  void Keep(std::string_view key, const Json& doc, Json* movable,
+            const std::function<void(Json*)>* attach);
   std::vector<QueryItem> TakeItems(std::string* next_cursor);
 
   CompiledQuery query_;  // keeps *plan_ alive
@@ -89,7 +91,8 @@ void Evaluation::ExtractSortValues(const Json& doc) {
   }
 }
 
-void Evaluation::Keep(std::string_view key, const Json& doc, Json* movable) {
+void Evaluation::Keep(std::string_view key, const Json& doc, Json* movable,
+                      const std::function<void(Json*)>* attach) {
   auto less = [this](const Entry& a, const Entry& b) { return EntryLess(a, b); };
   if (heap_.size() >= capacity_) {
     if (CompareCandidate(key, heap_.front().values, heap_.front().key) >= 0) return;
@@ -101,11 +104,13 @@ void Evaluation::Keep(std::string_view key, const Json& doc, Json* movable) {
   for (const Json* v : values_) e.values.push_back(*v);
   e.key = std::string(key);
   e.doc = movable != nullptr ? std::move(*movable) : doc;
+  if (attach != nullptr) (*attach)(&e.doc);
   heap_.push_back(std::move(e));
   std::push_heap(heap_.begin(), heap_.end(), less);
 }
 
-Status Evaluation::Add(std::string_view key, const Json& doc, Json* movable) {
+Status Evaluation::Add(std::string_view key, const Json& doc, Json* movable,
+                       const std::function<void(Json*)>* attach) {
   if (finished_) return Status::FailedPrecondition("query evaluator: Add after Finish");
   if (options_.keys_ascending) {
     if (scanned > 0 && key <= last_key_) {
@@ -127,7 +132,7 @@ Status Evaluation::Add(std::string_view key, const Json& doc, Json* movable) {
     return Status::OK();  // at or before the previous page's end
   }
   ++matched;
-  if (capacity_ > 0) Keep(key, doc, movable);
+  if (capacity_ > 0) Keep(key, doc, movable, attach);
   return Status::OK();
 }
 
@@ -193,6 +198,11 @@ Status QueryEvaluator::Add(std::string_view key, const Json& doc) {
 }
 
 Status QueryEvaluator::Add(std::string_view key, Json&& doc) { return impl_->Add(key, doc, &doc); }
+
+Status QueryEvaluator::Add(std::string_view key, Json&& doc,
+                           const std::function<void(Json*)>& attach) {
+  return impl_->Add(key, doc, &doc, &attach);
+}
 
 bool QueryEvaluator::Done() const { return impl_->Done(); }
 uint64_t QueryEvaluator::scanned() const { return impl_->scanned; }

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "core/json_util.h"
 #include "query/doc_cache.h"
+#include "query/partial_json.h"
 #include "query/populate.h"
 #include "schema/schema.h"
 #include "worm/query.h"
@@ -20,6 +22,10 @@ namespace fs = std::filesystem;
 
 // Keys per listing page (S3's maximum per LIST request).
 constexpr int kListPage = 1000;
+// Threads hashing and parsing a page of documents, and the fewest documents
+// worth a thread of their own.
+constexpr int kDecodeThreads = 2;
+constexpr size_t kMinSlotsPerThread = 64;
 
 // One listed entity on its way to the evaluator.
 struct Slot {
@@ -29,6 +35,7 @@ struct Slot {
   std::string etag;
   bool fetched = false;  // GET (not the cache)
   bool gone = false;     // deleted since the listing
+  bool partial = false;  // doc holds only the members the query reads
   Json doc;
   Status status;
 };
@@ -52,9 +59,9 @@ void ParallelFor(size_t n, int threads, Fn fn) {
   for (std::thread& t : pool) t.join();
 }
 
-// Worker side: GETs a document the cache could not supply. I/O only: the
-// CPU work (hashing, parsing) stays on the calling thread, which measured
-// faster than spreading it (allocation arenas, shared cores).
+// Worker side: GETs a document the cache could not supply. I/O only: hashing
+// and parsing run on kDecodeThreads threads afterwards (cheap now that cached
+// documents are reduced to what the query reads).
 void Fetch(Transport* transport, Slot* s) {
   const Entity& e = *s->entity;
   auto got = transport->Get(e.key, {});
@@ -71,13 +78,19 @@ void Fetch(Transport* transport, Slot* s) {
   s->fetched = true;
 }
 
-// Caller side: a cached row whose bytes do not hash to the listed ETag is
-// refetched; then the bytes are parsed.
-void Decode(Transport* transport, Slot* s) {
+// A cached row whose bytes do not hash to the listed ETag is refetched; then
+// the bytes are parsed. Verified cached bytes go through `partial` when given
+// (only the members the query reads are built); fetched bytes are always
+// parsed in full, by the parser that decides whether a stored object is JSON.
+void Decode(Transport* transport, query::PartialParser* partial, Slot* s) {
   if (!s->fetched) {
     if (s->cached && query::CachedBytesMatch(*s->cached, s->entity->etag)) {
       s->bytes = std::move(*s->cached);
       s->etag = s->entity->etag;
+      if (partial != nullptr && partial->Parse(s->bytes, &s->doc)) {
+        s->partial = true;
+        return;
+      }
     } else {
       Fetch(transport, s);  // a torn or tampered cache row
       if (s->gone || !s->status.ok()) return;
@@ -105,15 +118,26 @@ std::unique_ptr<query::DocCache> OpenCache(Project& project, const std::string& 
 
 class Run {
  public:
-  Run(Project& project, const QueryRunOptions& options, QueryRunStats* stats)
-      : project_(project), options_(options), stats_(stats) {}
+  Run(Project& project, const QueryRunOptions& options, QueryRunStats* stats,
+      const CompiledQuery& query, bool partial)
+      : project_(project), options_(options), stats_(stats) {
+    if (!partial) return;
+    for (int i = 0; i < kDecodeThreads; ++i) {
+      parsers_.push_back(std::make_unique<query::PartialParser>(query.evaluated_fields()));
+    }
+  }
 
-  Status FeedPage(const std::vector<Entity>& items, query::DocCache* cache, QueryEvaluator* ev);
+  // Fetches what the cache could not supply, decodes, evaluates, refreshes
+  // the cache.
+  Status FeedPage(std::vector<Slot>* slots, query::DocCache* cache, QueryEvaluator* ev);
+  // Replaces reduced documents in the result by the whole ones.
+  Status Complete(QueryResult* result) const;
 
  private:
   Project& project_;
   const QueryRunOptions& options_;
   QueryRunStats* stats_;
+  std::vector<std::unique_ptr<query::PartialParser>> parsers_;  // one per decode thread
 };
 
 // Cached rows for a page: one range read when the page is key-ordered (the
@@ -123,33 +147,63 @@ void LookupPage(const std::vector<Entity>& items, query::DocCache* cache,
   bool ordered = true;
   for (size_t i = 1; i < items.size(); ++i) ordered = ordered && items[i - 1].key < items[i].key;
   if (ordered && !items.empty()) {
-    std::vector<query::DocCache::Row> rows;
-    if (cache->ScanRange(items.front().key, items.back().key, &rows).ok()) {
-      size_t r = 0;  // merge two key-ordered sequences
-      for (Slot& s : *slots) {
-        while (r < rows.size() && rows[r].key < s.entity->key) ++r;
-        if (r < rows.size() && rows[r].key == s.entity->key && rows[r].etag == s.entity->etag) {
-          s.cached = std::move(rows[r].bytes);
-        }
-      }
-      return;
-    }
+    size_t i = 0;  // merge two key-ordered sequences; only matching rows are copied
+    Status st =
+        cache->ScanRange(items.front().key, items.back().key,
+                         [&](std::string_view key, std::string_view etag, std::string_view bytes) {
+                           while (i < slots->size() && (*slots)[i].entity->key < key) ++i;
+                           if (i < slots->size() && (*slots)[i].entity->key == key &&
+                               (*slots)[i].entity->etag == etag) {
+                             (*slots)[i].cached.emplace(bytes);
+                           }
+                         });
+    if (st.ok()) return;
   }
   for (Slot& s : *slots) s.cached = cache->Lookup(s.entity->key, s.entity->etag, false);
 }
 
-Status Run::FeedPage(const std::vector<Entity>& items, query::DocCache* cache, QueryEvaluator* ev) {
-  std::vector<Slot> slots(items.size());
-  for (size_t i = 0; i < items.size(); ++i) slots[i].entity = &items[i];
-  if (cache != nullptr) LookupPage(items, cache, &slots);
+// A listing page with its cached rows.
+struct Page {
+  EntityPage listed;
+  std::vector<Slot> slots;  // point into listed.items (a move keeps them valid)
+};
+
+// Lists one page and looks its documents up in `cache` (may be null).
+Result<Page> ListAndLookup(Repository* repo, const ListOptions& lo, query::DocCache* cache) {
+  Page page;
+  ASSIGN_OR_RETURN(page.listed, repo->ListPage(lo));
+  const std::vector<Entity>& items = page.listed.items;
+  page.slots.resize(items.size());
+  for (size_t i = 0; i < items.size(); ++i) page.slots[i].entity = &items[i];
+  if (cache != nullptr) LookupPage(items, cache, &page.slots);
+  return page;
+}
+
+Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvaluator* ev) {
+  std::vector<Slot>& slots = *page;
   std::vector<Slot*> misses;
   for (Slot& s : slots) {
     if (!s.cached) misses.push_back(&s);
   }
   Transport* transport = project_.transport();
   ParallelFor(misses.size(), options_.concurrency, [&](size_t i) { Fetch(transport, misses[i]); });
-  for (Slot& s : slots) {
-    if (!s.gone && s.status.ok()) Decode(transport, &s);
+  // Hashing and parsing, split across threads when the page is large enough.
+  size_t threads = std::min<size_t>(kDecodeThreads,
+                                    (slots.size() + kMinSlotsPerThread - 1) / kMinSlotsPerThread);
+  auto decode = [&](size_t t) {
+    query::PartialParser* partial = parsers_.empty() ? nullptr : parsers_[t].get();
+    for (size_t i = t; i < slots.size(); i += threads) {
+      Slot& s = slots[i];
+      if (!s.gone && s.status.ok()) Decode(transport, partial, &s);
+    }
+  };
+  if (threads <= 1) {
+    decode(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(decode, t);
+    decode(0);
+    for (std::thread& th : pool) th.join();
   }
   std::vector<query::DocCache::Row> rows;
   std::vector<std::string> gone;
@@ -161,11 +215,31 @@ Status Run::FeedPage(const std::vector<Entity>& items, query::DocCache* cache, Q
     }
     (s.fetched ? stats_->fetched : stats_->cache_hits)++;
     if (s.fetched && cache != nullptr) rows.push_back({s.entity->key, s.etag, std::move(s.bytes)});
-    RETURN_NOT_OK(ev->Add(s.entity->key, std::move(s.doc)));
+    if (s.partial) {
+      RETURN_NOT_OK(ev->Add(s.entity->key, std::move(s.doc),
+                            [&](Json* kept) { parsers_.front()->Attach(s.bytes, kept); }));
+    } else {
+      RETURN_NOT_OK(ev->Add(s.entity->key, std::move(s.doc)));
+    }
   }
   if (cache != nullptr) {  // best effort: a cache that cannot be written is skipped
     (void)cache->Store(rows);
     (void)cache->Erase(gone);
+  }
+  return Status::OK();
+}
+
+Status Run::Complete(QueryResult* result) const {
+  if (parsers_.empty()) return Status::OK();
+  const std::string& member = parsers_.front()->RawMember();
+  for (QueryItem& item : result->items) {
+    std::optional<std::string> raw = query::TakeRaw(&item.document, member);
+    if (!raw) continue;
+    auto doc = ParseJson(*raw, item.key);
+    if (!doc.ok()) {
+      return Status::DataLoss(doc.status().message() + " (stored object is corrupt)");
+    }
+    item.document = std::move(doc).value();
   }
   return Status::OK();
 }
@@ -190,19 +264,40 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   lo.documents = false;
   lo.with_deleted = q.with_deleted();
   lo.limit = kListPage;
-  Run run(project, options, stats);
+  Run run(project, options, stats, q, cache != nullptr);
+  // A query that must see every page lists page k+1 and reads its cached rows
+  // (over a connection of its own) on another thread while page k is hashed,
+  // parsed and evaluated. One that may stop early goes one page at a time, so
+  // it never pays for a LIST it does not use.
+  bool prefetch = !(ascending && !q.has_sort() && !q.is_aggregate() && q.limit().has_value());
+  std::unique_ptr<query::DocCache> reader_cache;
+  query::DocCache* reader = cache.get();
+  if (prefetch && cache != nullptr) {
+    reader_cache = OpenCache(project, model.name, options);
+    if (reader_cache == nullptr) prefetch = false;
+    reader = reader_cache.get() != nullptr ? reader_cache.get() : cache.get();
+  }
+  auto list = [repo, reader](ListOptions o) { return ListAndLookup(repo, o, reader); };
+  std::future<Result<Page>> next;
+  if (prefetch) next = std::async(std::launch::async, list, lo);
   while (true) {
-    ASSIGN_OR_RETURN(EntityPage page, repo->ListPage(lo));
-    stats->listed += page.items.size();
-    RETURN_NOT_OK(run.FeedPage(page.items, cache.get(), &ev));
+    ASSIGN_OR_RETURN(Page page, next.valid() ? next.get() : list(lo));
+    const std::string& cursor = page.listed.next_cursor;
+    stats->listed += page.slots.size();
+    if (prefetch && !cursor.empty()) {
+      lo.cursor = cursor;
+      next = std::async(std::launch::async, list, lo);
+    }
+    RETURN_NOT_OK(run.FeedPage(&page.slots, cache.get(), &ev));
     if (ev.Done()) {
-      stats->stopped_early = !page.next_cursor.empty();
+      stats->stopped_early = !cursor.empty();
       break;
     }
-    if (page.next_cursor.empty()) break;
-    lo.cursor = page.next_cursor;
+    if (cursor.empty()) break;
+    lo.cursor = cursor;
   }
   ASSIGN_OR_RETURN(QueryResult result, ev.Finish());
+  RETURN_NOT_OK(run.Complete(&result));
   query::Populator populator(&project);
   for (QueryItem& item : result.items) {
     if (!q.populate().empty())

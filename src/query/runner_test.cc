@@ -2,6 +2,7 @@
 // populate, early stop, request counts.
 #include <filesystem>
 
+#include "query/doc_cache.h"
 #include "schema/schema.h"
 #include "testing/test_util.h"
 #include "transport/counting_transport.h"
@@ -140,6 +141,63 @@ TEST_F(RunnerTest, WarmCacheFetchesOnlyChangedDocuments) {
   for (int i = 10; i < 50; ++i) sum += i;
   sum += 1000 - 40;
   EXPECT_EQ(r3.groups[0]["sum"]["amount"], sum);
+}
+
+// Warm runs evaluate reduced documents from the cache; results must still
+// carry whole documents, exactly as a cold run's, for every query shape.
+TEST_F(RunnerTest, WarmResultsEqualColdOnes) {
+  std::string ada = AddCustomer("Ada");
+  for (int i = 0; i < 1200; ++i) {  // two listing pages
+    AddOrder({{"status", i % 3 == 0 ? "paid" : "open"},
+              {"amount", (i * 37) % 500},
+              {"tags", i % 2 ? Json{"vip", "x"} : Json::array()},
+              {"customerId", ada}});
+  }
+  const char* queries[] = {
+      R"({"where":{"status":"paid"},"sort":["-amount"],"limit":7})",
+      R"({"where":{"tags":"vip","amount":{"$lt":40}}})",
+      R"({"where":{"$or":[{"status":"open"},{"amount":{"$gte":450}}]},"sort":["amount"],
+          "limit":5,"offset":3,"select":["amount","tags"]})",
+      R"({"sort":["status","-amount"],"limit":4,"populate":["customerId"]})",
+      R"({"where":{"status":"open"},"limit":3})",
+      R"({"aggregate":{"groupBy":["status"],"count":true,"sum":["amount"],"max":["amount"]}})",
+  };
+  for (const char* q : queries) {
+    std::filesystem::remove_all(cache_dir_.path());
+    QueryRunStats cold_stats, warm_stats;
+    ASSERT_OK_AND_ASSIGN(QueryResult cold, Query(q, &cold_stats));
+    ASSERT_OK_AND_ASSIGN(QueryResult warm, Query(q, &warm_stats));
+    EXPECT_EQ(warm_stats.fetched, 0u) << q;
+    EXPECT_EQ(warm_stats.cache_hits, cold_stats.fetched) << q;
+    EXPECT_EQ(warm.ToJson(), cold.ToJson()) << q;
+    EXPECT_EQ(warm.next_cursor, cold.next_cursor) << q;
+    EXPECT_EQ(warm.matched, cold.matched) << q;
+    for (const QueryItem& item : warm.items) {
+      ASSERT_OK_AND_ASSIGN(Entity e, orders_->Get({item.document["id"].get<std::string>()}));
+      if (std::string(q).find("select") == std::string::npos &&
+          std::string(q).find("populate") == std::string::npos) {
+        EXPECT_EQ(item.document, e.document) << q;  // the whole stored document
+      }
+    }
+  }
+}
+
+// A cached row whose bytes do not hash to the listed ETag is never used.
+TEST_F(RunnerTest, TamperedCacheRowIsRefetched) {
+  std::string id = AddOrder({{"status", "open"}, {"amount", 5}});
+  ASSERT_OK(Query("{}").status());
+  ASSERT_OK_AND_ASSIGN(Entity e, orders_->Get({id}));
+  {
+    ASSERT_OK_AND_ASSIGN(
+        auto cache, query::DocCache::Open((cache_dir_.path() / "Order" / "docs.sqlite").string()));
+    Json lie = e.document;
+    lie["amount"] = 500;
+    ASSERT_OK(cache->Store({{e.key, e.etag, lie.dump()}}));
+  }
+  QueryRunStats stats;
+  ASSERT_OK_AND_ASSIGN(QueryResult r, Query(R"({"where":{"amount":{"$gte":100}}})", &stats));
+  EXPECT_TRUE(r.items.empty());
+  EXPECT_EQ(stats.fetched, 1u);
 }
 
 TEST_F(RunnerTest, WithoutCacheEveryRunFetches) {

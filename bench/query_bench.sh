@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# query_bench on the memory, local fs and S3 transports (S3 = `worm serve`
+# over loopback, through the real S3 transport), in one run, with the request
+# counts of every query checked against what the issue allows:
+#   cold: ceil(N/1000) LIST + N GET      warm: ceil(N/1000) LIST + 0 GET
+# Builds nothing.
+#
+#   bench/query_bench.sh                      # build/perf-query, N=100000
+#   BUILD=build/release N=20000 bench/query_bench.sh
+#   KEYS=1 bench/query_bench.sh               # signed requests (else anonymous)
+#   LOAD=s3 S3_N=5000 bench/query_bench.sh    # load the S3 row by PUT, not files
+#
+# Env: BUILD (build dir), N (entities), S3_N (entities for the S3 row, default
+# N), REPS (repetitions, best kept), LOAD=dir|s3 (how the S3 row is loaded:
+# dir writes the files straight into the served folder, which is what the
+# server itself stores; s3 PUTs every entity through the server), KEYS=1,
+# TRANSPORTS (default "memory local s3"), QUERIES (query_bench --queries).
+# Exit status 1 when a count or a result does not match.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT_DIR="$HERE/.."
+BUILD="${BUILD:-$ROOT_DIR/build/perf-query}"
+BENCH="${BENCH_BIN:-$BUILD/bench/query_bench}"
+WORM="${WORM_BIN:-$BUILD/src/cli/worm}"
+N="${N:-100000}"
+S3_N="${S3_N:-$N}"
+REPS="${REPS:-3}"
+LOAD="${LOAD:-dir}"
+TRANSPORTS="${TRANSPORTS:-memory local s3}"
+QUERIES="${QUERIES:-point,range,or_in,group_sum}"
+WORK="$(mktemp -d)"
+SERVE_PID=""
+cleanup() {
+  if [[ -n "$SERVE_PID" ]]; then
+    kill -TERM "$SERVE_PID" 2>/dev/null || true
+    wait "$SERVE_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+for bin in "$BENCH" "$WORM"; do
+  [[ -x "$bin" ]] || { echo "missing $bin (build it first)" >&2; exit 2; }
+done
+
+start_serve() {  # sets URL
+  local auth=(--anonymous)
+  if [[ "${KEYS:-0}" == 1 ]]; then
+    export AWS_ACCESS_KEY_ID=query-bench AWS_SECRET_ACCESS_KEY=query-bench-secret
+    auth=(--access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY")
+  else
+    unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY WORM_ACCESS_KEY_ID WORM_SECRET_ACCESS_KEY
+  fi
+  mkdir -p "$WORK/root/bench"
+  "$WORM" serve --root "$WORK/root" --port 0 "${auth[@]}" --no-fsync \
+    >"$WORK/serve.out" 2>"$WORK/serve.err" &
+  SERVE_PID=$!
+  for _ in $(seq 100); do
+    grep -q '^listening on ' "$WORK/serve.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  URL="$(sed -n 's/^listening on //p' "$WORK/serve.out" | head -1)"
+  [[ -n "$URL" ]] || { cat "$WORK/serve.err" >&2; exit 1; }
+}
+
+: >"$WORK/counts"
+for t in $TRANSPORTS; do
+  n="$N"
+  args=(--num="$n" --transport="$t" --reps="$REPS" --queries="$QUERIES")
+  if [[ "$t" == s3 ]]; then
+    n="$S3_N"
+    start_serve
+    args=(--num="$n" --transport=s3 --reps="$REPS" --queries="$QUERIES"
+          --endpoint="$URL" --bucket=bench)
+    [[ "$LOAD" == dir ]] && args+=(--load_dir="$WORK/root/bench")
+  fi
+  echo "== $t: $BENCH ${args[*]}"
+  start=$(date +%s.%N)
+  "$BENCH" "${args[@]}" | tee "$WORK/$t.out"
+  printf '(%s row: %.1f s in all)\n\n' "$t" "$(echo "$(date +%s.%N) - $start" | bc)"
+  grep '^counts:' "$WORK/$t.out" >>"$WORK/counts"
+done
+
+# The table, and the request counts checked.
+python3 - "$WORK/counts" <<'PY'
+import math, sys
+rows = []
+for line in open(sys.argv[1]):
+    rows.append(dict(kv.split("=", 1) for kv in line.split()[1:]))
+print("%-7s %-9s %7s %8s %8s %8s %9s %9s %8s %8s  %-13s %-13s %s" % (
+    "trans", "query", "N", "cold s", "warm s", "eval s", "sqlite-js", "sqlite-ix",
+    "warm/js", "warm/ix", "cold LIST/GET", "warm LIST/GET", "check"))
+bad = 0
+for r in rows:
+    n = int(r["num"])
+    lists = math.ceil(n / 1000)
+    cl, cg, wl, wg = (int(r[k]) for k in ("cold_list", "cold_get", "warm_list", "warm_get"))
+    problems = []
+    if (cl, cg) != (lists, n): problems.append("cold want %d/%d" % (lists, n))
+    if (wl, wg) != (lists, 0): problems.append("warm want %d/0" % lists)
+    if r["same"] != "1": problems.append("RESULT MISMATCH")
+    bad += bool(problems)
+    w, sj, sc = float(r["warm_s"]), float(r["sqlite_json_s"]), float(r["sqlite_cols_s"])
+    print("%-7s %-9s %7d %8.3f %8.3f %8.3f %9.4f %9.4f %7.2fx %7.0fx  %-13s %-13s %s" % (
+        r["transport"], r["query"], n, float(r["cold_s"]), w, float(r["eval_s"]), sj, sc,
+        w / sj, w / sc, "%d/%d" % (cl, cg), "%d/%d" % (wl, wg),
+        "ok" if not problems else "; ".join(problems)))
+print("requests: %s" % ("as the issue allows" if not bad else "%d row(s) off" % bad))
+sys.exit(1 if bad else 0)
+PY

@@ -1,0 +1,82 @@
+#include "query/partial_json.h"
+
+#include "testing/test_util.h"
+#include "worm/query.h"
+
+namespace worm::query {
+namespace {
+
+// Every member kept: the reduced document is exactly what nlohmann builds.
+TEST(PartialParserTest, BuildsWhatTheFullParserBuilds) {
+  const char* texts[] = {
+      R"({"a":1,"b":-2,"c":1.5,"d":"x\u00e9\n","e":[1,[2,{"f":null}]],"g":{"h":true,"i":false}})",
+      R"({"big":18446744073709551615,"neg":-9223372036854775808,"z":0,"mz":-0,"e":1e3})",
+      R"({"dup":1,"dup":{"x":1},"o":{"k":1,"k":2}})",
+      R"({})",
+  };
+  for (const char* text : texts) {
+    Json full = Json::parse(text);
+    std::vector<std::string> fields;
+    for (auto it = full.begin(); it != full.end(); ++it) fields.push_back(it.key());
+    PartialParser parser(fields);
+    Json doc;
+    ASSERT_TRUE(parser.Parse(text, &doc)) << text;
+    EXPECT_EQ(TakeRaw(&doc, parser.RawMember()), std::nullopt);  // nothing attached yet
+    Json kept = doc;
+    parser.Attach(text, &kept);
+    std::optional<std::string> raw = TakeRaw(&kept, parser.RawMember());
+    ASSERT_TRUE(raw.has_value());
+    EXPECT_EQ(*raw, text);
+    EXPECT_EQ(kept, doc);
+    EXPECT_EQ(doc, full) << text;
+    EXPECT_EQ(doc.dump(), full.dump()) << text;  // same number kinds too
+  }
+}
+
+TEST(PartialParserTest, KeepsOnlyTheNamedMembers) {
+  PartialParser parser({"b", "missing", "b"});
+  Json doc;
+  ASSERT_TRUE(parser.Parse(R"({"a":1,"b":{"c":[1,2]},"d":"x"})", &doc));
+  EXPECT_EQ(doc.size(), 1u);
+  EXPECT_EQ(doc["b"], Json::parse(R"({"c":[1,2]})"));
+  EXPECT_FALSE(doc.contains("a"));
+}
+
+TEST(PartialParserTest, RefusesWhatItCannotBuildExactly) {
+  PartialParser parser({"a"});
+  Json doc;
+  EXPECT_FALSE(parser.Parse("{not json", &doc));
+  EXPECT_FALSE(parser.Parse(R"({"a":1)", &doc));
+  EXPECT_FALSE(parser.Parse("[1,2]", &doc));  // not an object
+  EXPECT_FALSE(parser.Parse(R"({"a":"\ud800"})", &doc));
+  // Beyond 64 bits: nlohmann makes a double; the caller's full parse decides.
+  EXPECT_FALSE(parser.Parse(R"({"a":123456789012345678901234567890})", &doc));
+}
+
+TEST(PartialParserTest, TheTextMemberNeverCollides) {
+  PartialParser parser({"\x01raw", "\x01raw_"});
+  EXPECT_EQ(parser.RawMember(), "\x01raw__");
+  // A parsed document never holds a binary value, whatever its member names.
+  Json doc = Json::parse(R"({"\u0001raw__":"text"})");
+  EXPECT_EQ(TakeRaw(&doc, parser.RawMember()), std::nullopt);
+  EXPECT_EQ(doc.size(), 1u);
+}
+
+TEST(EvaluatedFieldsTest, NamesEveryTopLevelMemberTheEvaluatorReads) {
+  auto q = CompiledQuery::Compile(Json::parse(R"({
+      "where": {"a.b": 1, "$or": [{"c": {"$not": {"$gt": 1}}}, {"$not": {"d.0": 2}}]},
+      "sort": ["-e.f", "a"], "select": ["s"], "limit": 3})"));
+  ASSERT_OK(q.status());
+  EXPECT_EQ(q->evaluated_fields(), (std::vector<std::string>{"a", "c", "d", "e"}));
+  auto agg = CompiledQuery::Compile(Json::parse(R"({"where": {"w": 1},
+      "aggregate": {"groupBy": ["g.x"], "sum": ["s"], "avg": ["v"], "min": ["m"],
+                    "max": ["n"], "distinct": ["t"]}})"));
+  ASSERT_OK(agg.status());
+  EXPECT_EQ(agg->evaluated_fields(), (std::vector<std::string>{"g", "m", "n", "s", "t", "v", "w"}));
+  auto all = CompiledQuery::Compile(Json::object());
+  ASSERT_OK(all.status());
+  EXPECT_TRUE(all->evaluated_fields().empty());
+}
+
+}  // namespace
+}  // namespace worm::query

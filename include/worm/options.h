@@ -71,6 +71,10 @@ struct ListOptions {
   bool with_deleted = false;
   // Page size for ListPage (1..1000) and the fetch granularity of Scan.
   int limit = 1000;
+  // Return after one bucket LIST even when system entries in it (sentinels,
+  // other models' keys) left the page short of `limit`: a full scan then
+  // costs exactly one LIST per 1,000 keys. A short page still has a cursor.
+  bool one_list_per_page = false;
   // Opaque cursor from a previous page ("" = from the start).
   std::string cursor;
 };

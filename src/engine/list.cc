@@ -68,10 +68,16 @@ Result<EntityPage> ModelStore::ListPage(const ListOptions& options) {
     ASSIGN_OR_RETURN(prefix, PrefixFor(options.parent_ids));
   }
   ListRequest req{prefix, "", after, "", limit};
+  // True once the bucket listing has nothing after req.start_after, so a
+  // page that happens to end exactly there needs no cursor (and no extra,
+  // empty LIST to find that out).
+  bool listing_done = false;
   while (static_cast<int>(page.items.size()) < limit) {
     ASSIGN_OR_RETURN(worm::ListPage got, transport()->List(req));
+    listing_done = false;
     for (const ObjectMeta& m : got.objects) {
       req.start_after = m.key;
+      listing_done = got.next_token.empty() && &m == &got.objects.back();
       EntityIds ids;
       std::string file;
       bool deleted = false;
@@ -99,10 +105,12 @@ Result<EntityPage> ModelStore::ListPage(const ListOptions& options) {
       page.items.push_back(std::move(e));
       if (static_cast<int>(page.items.size()) >= limit) break;
     }
+    if (got.objects.empty() && got.next_token.empty()) listing_done = true;
     if (got.next_token.empty() || static_cast<int>(page.items.size()) >= limit) break;
+    if (options.one_list_per_page && !page.items.empty()) break;
   }
   std::string last = req.start_after;
-  bool more = static_cast<int>(page.items.size()) >= limit;
+  bool more = !listing_done;
   if (more) {
     page.next_cursor = std::string(trash_phase ? kTrashPhase : kLivePhase) + last;
   } else if (!trash_phase && options.with_deleted && model_->soft_delete) {

@@ -312,6 +312,12 @@ TEST_P(RepositoryTest, ListPagesAndSkipsSystemEntries) {
   ASSERT_EQ(seen.size(), 25u);
   EXPECT_EQ(seen.front(), "c00");
   EXPECT_EQ(seen.back(), "c24");
+  // A page that ends exactly at the last entity has no cursor.
+  lo = {};
+  lo.limit = 25;
+  ASSERT_OK_AND_ASSIGN(EntityPage exact, R("Counter")->ListPage(lo));
+  EXPECT_EQ(exact.items.size(), 25u);
+  EXPECT_EQ(exact.next_cursor, "");
   lo = {};
   lo.documents = false;
   ASSERT_OK_AND_ASSIGN(auto ids_only, R("Counter")->List(lo));

@@ -264,6 +264,7 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   lo.documents = false;
   lo.with_deleted = q.with_deleted();
   lo.limit = kListPage;
+  lo.one_list_per_page = true;  // the request-count bound: one LIST per 1,000 keys
   Run run(project, options, stats, q, cache != nullptr);
   // A query that must see every page lists page k+1 and reads its cached rows
   // (over a connection of its own) on another thread while page k is hashed,

@@ -219,11 +219,17 @@ TEST_F(RunnerTest, UnsortedQueriesStopListingEarly) {
   EXPECT_EQ(r.items.size(), 5u);
   EXPECT_FALSE(r.next_cursor.empty());
   EXPECT_TRUE(stats.stopped_early);
-  EXPECT_EQ(stats.listed, 1000u);  // one listing page, not three
-  // A sorted query must see everything.
+  // One LIST page, not three (999 entities: the collection's .worm sentinel
+  // is one of its 1,000 keys).
+  EXPECT_EQ(counting_->Snapshot()[OpClass::kList].requests, 1u);
+  EXPECT_EQ(stats.listed, 999u);
+  // A sorted query must see everything: ceil(2,501 keys / 1,000) LISTs, no
+  // extra one to find the end.
+  counting_->Reset();
   ASSERT_OK(Query(R"({"sort":["amount"],"limit":5})", &stats).status());
   EXPECT_EQ(stats.listed, 2500u);
   EXPECT_FALSE(stats.stopped_early);
+  EXPECT_EQ(counting_->Snapshot()[OpClass::kList].requests, 3u);
 }
 
 TEST_F(RunnerTest, WithDeletedIncludesTheTrash) {

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <ctime>
+#include <iterator>
 
 #include "transport/local_fs.h"
 #include "transport/posix_error.h"
@@ -55,10 +57,53 @@ Kind KindOf(int dir_fd, const struct dirent* e) {
 
 bool SortNameLess(const std::string& a, const std::string& b) { return a < b; }
 
+bool SameTime(const struct timespec& a, const struct timespec& b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
 }  // namespace
 
-LocalKeyWalker::LocalKeyWalker(std::string root, const ListPlan* plan, size_t batch)
-    : root_(std::move(root)), plan_(plan), batch_(std::max<size_t>(batch, 1)) {
+std::shared_ptr<const SortedDir> DirListingCache::Find(const std::string& path,
+                                                       const struct stat& st) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = slots_.find(path);
+  if (it == slots_.end()) return nullptr;
+  const Slot& slot = it->second;
+  if (slot.ino == st.st_ino && SameTime(slot.mtime, st.st_mtim) &&
+      SameTime(slot.ctime, st.st_ctim)) {
+    return slot.entries;
+  }
+  total_entries_ -= slot.entries->size();
+  slots_.erase(it);
+  return nullptr;
+}
+
+void DirListingCache::Offer(const std::string& path, const struct stat& st,
+                            std::shared_ptr<const SortedDir> entries) {
+  if (entries->size() < kMinEntries) return;
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  if (now.tv_sec - st.st_mtim.tv_sec < kSettleSeconds ||
+      now.tv_sec - st.st_ctim.tv_sec < kSettleSeconds) {
+    return;  // may still be changing within one timestamp tick
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto old = slots_.find(path); old != slots_.end()) {
+    total_entries_ -= old->second.entries->size();
+    slots_.erase(old);
+  }
+  if (total_entries_ + entries->size() > kMaxEntries) {
+    slots_.clear();  // simple bound: start over
+    total_entries_ = 0;
+  }
+  if (entries->size() > kMaxEntries) return;
+  total_entries_ += entries->size();
+  slots_[path] = Slot{st.st_ino, st.st_mtim, st.st_ctim, std::move(entries)};
+}
+
+LocalKeyWalker::LocalKeyWalker(std::string root, const ListPlan* plan, size_t batch,
+                               DirListingCache* cache)
+    : root_(std::move(root)), plan_(plan), batch_(std::max<size_t>(batch, 1)), cache_(cache) {
   const std::string& prefix = plan_->prefix;
   size_t slash = prefix.rfind('/');
   std::string dir = slash == std::string::npos ? "" : prefix.substr(0, slash + 1);
@@ -97,6 +142,43 @@ Status LocalKeyWalker::Fill(Frame* frame) {
     return ErrnoToStatus(errno, "list: open folder " + path);
   }
   const bool at_root = frame->key_prefix.empty();
+  if (cache_ != nullptr) {
+    // Read the whole folder once, sorted, and page through it; reuse it on
+    // later pages while the folder is unchanged.
+    struct stat st;
+    if (::fstat(::dirfd(dir), &st) != 0) {
+      int err = errno;
+      ::closedir(dir);
+      return ErrnoToStatus(err, "list: stat folder " + path);
+    }
+    std::shared_ptr<const SortedDir> entries = cache_->Find(path, st);
+    if (entries == nullptr) {
+      auto all = std::make_shared<SortedDir>();
+      errno = 0;
+      while (struct dirent* e = ::readdir(dir)) {
+        std::string_view name = e->d_name;
+        if (name == "." || name == "..") continue;
+        if (at_root && name == kLocalReservedDir) continue;
+        Kind kind = KindOf(::dirfd(dir), e);
+        if (kind == Kind::kOther) continue;
+        Entry entry{std::string(name), kind == Kind::kDir};
+        if (entry.is_dir) entry.sort_name.push_back('/');
+        all->push_back(std::move(entry));
+      }
+      int err = errno;
+      if (err != 0) {
+        ::closedir(dir);
+        return ErrnoToStatus(err, "list: read folder " + path);
+      }
+      std::sort(all->begin(), all->end(),
+                [](const Entry& a, const Entry& b) { return a.sort_name < b.sort_name; });
+      entries = all;
+      cache_->Offer(path, st, std::move(all));
+    }
+    ::closedir(dir);
+    SelectFrom(*entries, frame);
+    return Status::OK();
+  }
   auto heap_less = [](const Entry& a, const Entry& b) {
     return SortNameLess(a.sort_name, b.sort_name);
   };
@@ -111,8 +193,7 @@ Status LocalKeyWalker::Fill(Frame* frame) {
     if (kind == Kind::kOther) continue;
     Entry entry{std::string(name), kind == Kind::kDir};
     if (entry.is_dir) entry.sort_name.push_back('/');
-    if (!frame->resume_after.empty() && entry.sort_name <= frame->resume_after) continue;
-    if (!Wanted(*frame, entry)) continue;
+    if (!Acceptable(*frame, entry)) continue;
     if (heap.size() == batch_) {
       if (!heap_less(entry, heap.front())) {
         frame->complete = false;
@@ -130,6 +211,45 @@ Status LocalKeyWalker::Fill(Frame* frame) {
   if (err != 0) return ErrnoToStatus(err, "list: read folder " + path);
   std::sort_heap(heap.begin(), heap.end(), heap_less);
   return Status::OK();
+}
+
+bool LocalKeyWalker::Acceptable(const Frame& frame, const Entry& entry) const {
+  if (!StartsWith(entry.sort_name, frame.name_filter)) return false;
+  if (!frame.resume_after.empty() && entry.sort_name <= frame.resume_after) return false;
+  return Wanted(frame, entry);
+}
+
+void LocalKeyWalker::SelectFrom(const SortedDir& entries, Frame* frame) const {
+  auto by_name = [](const Entry& e, std::string_view v) { return e.sort_name < v; };
+  // Skip what cannot be wanted by binary search: entries up to resume_after,
+  // before the name filter, and before the plan's seek within this folder
+  // (keeping a folder whose subtree holds the seek).
+  auto start = entries.begin();
+  auto raise = [&](std::vector<Entry>::const_iterator it) {
+    if (it > start) start = it;
+  };
+  if (!frame->resume_after.empty()) {
+    raise(std::upper_bound(entries.begin(), entries.end(), frame->resume_after,
+                           [](std::string_view v, const Entry& e) { return v < e.sort_name; }));
+  }
+  raise(std::lower_bound(entries.begin(), entries.end(), frame->name_filter, by_name));
+  if (StartsWith(plan_->seek, frame->key_prefix)) {
+    std::string_view rel = std::string_view(plan_->seek).substr(frame->key_prefix.size());
+    auto it = std::lower_bound(entries.begin(), entries.end(), rel, by_name);
+    if (it != entries.begin() && std::prev(it)->is_dir &&
+        StartsWith(rel, std::prev(it)->sort_name)) {
+      --it;
+    }
+    raise(it);
+  }
+  for (auto it = start; it != entries.end() && !plan_->exhausted; ++it) {
+    if (frame->batch.size() == batch_) {
+      frame->complete = false;
+      return;
+    }
+    if (!StartsWith(it->sort_name, frame->name_filter)) break;  // sorted: no more matches
+    if (Acceptable(*frame, *it)) frame->batch.push_back(*it);
+  }
 }
 
 Result<std::optional<std::string>> LocalKeyWalker::Next() {

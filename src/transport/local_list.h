@@ -8,8 +8,21 @@
 // in that order yields every key in byte order.
 //
 // Not thread-safe; one List call owns one walker.
+//
+// Paging a big folder would re-read it once per page (O(N^2 / page) for a
+// collection of N entities). DirListingCache keeps the sorted entries of big
+// folders between List calls, keyed by the folder's inode and change times:
+// any entry added, removed or renamed changes the folder's mtime/ctime. Only
+// folders unchanged for kSettleSeconds are cached, so a change in the same
+// clock tick as the read cannot hide behind an equal timestamp (the
+// "racy git" rule).
 #pragma once
 
+#include <sys/stat.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,20 +31,48 @@
 
 namespace worm::transport_internal {
 
+struct DirEntry {
+  std::string sort_name;  // the file name, or the folder name plus '/'
+  bool is_dir = false;
+};
+using SortedDir = std::vector<DirEntry>;
+
+// Thread-safe; shared by the List calls of one transport.
+class DirListingCache {
+ public:
+  static constexpr int kSettleSeconds = 2;
+  static constexpr size_t kMinEntries = 1024;       // smaller folders are cheap to read
+  static constexpr size_t kMaxEntries = 2'000'000;  // bound on memory (~100 MB)
+
+  // The cached listing of `path` if `st` (its fstat now) matches.
+  std::shared_ptr<const SortedDir> Find(const std::string& path, const struct stat& st);
+  // Keeps `entries` when the folder is big and has settled.
+  void Offer(const std::string& path, const struct stat& st,
+             std::shared_ptr<const SortedDir> entries);
+
+ private:
+  struct Slot {
+    ino_t ino;
+    struct timespec mtime, ctime;
+    std::shared_ptr<const SortedDir> entries;
+  };
+  std::mutex mu_;
+  std::map<std::string, Slot> slots_;
+  size_t total_entries_ = 0;
+};
+
 class LocalKeyWalker {
  public:
   // `plan` is consulted at each step: raising its seek (SkipPrefix) prunes
-  // the rest of the walk. Must outlive the walker.
-  LocalKeyWalker(std::string root, const ListPlan* plan, size_t batch);
+  // the rest of the walk. Must outlive the walker. `cache` may be null.
+  LocalKeyWalker(std::string root, const ListPlan* plan, size_t batch,
+                 DirListingCache* cache = nullptr);
 
   // The next key >= plan.seek under plan.prefix, or nullopt at the end.
   Result<std::optional<std::string>> Next();
 
  private:
-  struct Entry {
-    std::string sort_name;  // the file name, or the folder name plus '/'
-    bool is_dir = false;
-  };
+  using Entry = DirEntry;
   struct Frame {
     std::string key_prefix;    // "" for the root, else "a/b/"
     std::string name_filter;   // entries must start with this (first frame only)
@@ -42,12 +83,16 @@ class LocalKeyWalker {
   };
 
   Status Fill(Frame* frame);
+  // Fills the frame's batch from a complete sorted listing of its folder.
+  void SelectFrom(const SortedDir& entries, Frame* frame) const;
+  bool Acceptable(const Frame& frame, const Entry& entry) const;
   bool Wanted(const Frame& frame, const Entry& entry) const;
   void PushFrame(std::string key_prefix, std::string name_filter);
 
   std::string root_;
   const ListPlan* plan_;
   size_t batch_;
+  DirListingCache* cache_;
   std::vector<Frame> stack_;
   Status error_;
 };

@@ -79,6 +79,7 @@ class LocalTransport final : public Transport {
   std::string PruneParents(const Key& key);
 
   const std::string root_;
+  transport_internal::DirListingCache dir_cache_;  // big folders between List pages
   const LocalTransportOptions options_;
   std::string tmp_dir_;
   bool xattrs_ = true;
@@ -483,7 +484,7 @@ std::string LocalTransport::PruneParents(const Key& key) {
 Result<ListPage> LocalTransport::List(const ListRequest& request) {
   ASSIGN_OR_RETURN(ListPlan plan, PlanList(request));
   ListPage page;
-  LocalKeyWalker walker(root_, &plan, static_cast<size_t>(plan.max_keys) + 1);
+  LocalKeyWalker walker(root_, &plan, static_cast<size_t>(plan.max_keys) + 1, &dir_cache_);
   int count = 0;
   std::string last;
   bool last_is_prefix = false;

@@ -6,6 +6,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -202,6 +204,61 @@ TEST_F(LocalTransportTest, ListPagesThroughABigFolderInOrder) {
   }
   EXPECT_EQ(keys, expected);
   EXPECT_THAT(ListKeys(t(), "big"), ::testing::Contains("big-"));
+}
+
+// Big folders are listed once and paged from a cache (DirListingCache); any
+// entry added or removed afterwards must show up on the very next listing.
+TEST_F(LocalTransportTest, CachedBigFolderListingSeesEveryChange) {
+  WriteOptions fast;
+  fast.sync = false;
+  std::set<std::string> expected;
+  for (int i = 0; i < 1200; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof(id), "%05d", i * 37 % 100000);
+    std::string key = std::string("col/") + id + "/doc.json";
+    ASSERT_OK(t().Put(key, "x", fast));
+    expected.insert(key);
+  }
+  ASSERT_OK(t().Put("col-sibling", "x", fast));
+  // Only folders unchanged for DirListingCache::kSettleSeconds are cached.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+
+  auto list_all = [&](const std::string& start_after, const std::string& delimiter) {
+    std::vector<std::string> keys;
+    ListRequest r{"col/", delimiter, start_after, "", 100};
+    for (;;) {
+      auto page = t().List(r);
+      EXPECT_OK(page.status());
+      if (!page.ok()) break;
+      for (const ObjectMeta& m : page->objects) keys.push_back(m.key);
+      for (const std::string& p : page->common_prefixes) keys.push_back(p);
+      if (page->next_token.empty()) break;
+      r.token = page->next_token;
+    }
+    return keys;
+  };
+  std::vector<std::string> want(expected.begin(), expected.end());
+  EXPECT_EQ(list_all("", ""), want);  // fills the cache
+  EXPECT_EQ(list_all("", ""), want);  // served from it
+
+  // start_after inside a folder's subtree keeps that folder's later keys.
+  std::string mid = *std::next(expected.begin(), 600);
+  std::vector<std::string> after(std::next(expected.begin(), 601), expected.end());
+  EXPECT_EQ(list_all(mid, ""), after);
+  after.insert(after.begin(), mid);
+  EXPECT_EQ(list_all(mid.substr(0, mid.rfind('/')) + "/a", ""), after);
+
+  std::vector<std::string> folders;
+  for (const std::string& k : expected) folders.push_back(k.substr(0, k.rfind('/') + 1));
+  EXPECT_EQ(list_all("", "/"), folders);
+
+  // Changes right after a cached read are seen.
+  ASSERT_OK(t().Put("col/00001x/doc.json", "x", fast));
+  expected.insert("col/00001x/doc.json");
+  ASSERT_OK(t().Delete(*expected.rbegin(), {}));
+  expected.erase(std::prev(expected.end()));
+  want.assign(expected.begin(), expected.end());
+  EXPECT_EQ(list_all("", ""), want);
 }
 
 // Runs in a forked child: conditional creates on shared keys, then counter

@@ -111,13 +111,13 @@ TEST_F(CliDataTest, QueryFiltersSortsPagesAndAggregates) {
   ASSERT_EQ(c.exit_code, 0) << c.err;
   const std::string cid = Doc(c)["id"];
   for (int amount : {50, 150, 250, 350, 450}) {
-    auto inv = Worm({"create", "Invoice", "--data",
-                     Json{{"customerId", cid}, {"amount", amount}}.dump()});
+    auto inv =
+        Worm({"create", "Invoice", "--data", Json{{"customerId", cid}, {"amount", amount}}.dump()});
     ASSERT_EQ(inv.exit_code, 0) << inv.err;
   }
 
-  auto q = Worm({"query", "Invoice", "--filter", "amount>=150", "--sort", "-amount", "--limit",
-                 "2", "--select", "amount"});
+  auto q = Worm({"query", "Invoice", "--filter", "amount>=150", "--sort", "-amount", "--limit", "2",
+                 "--select", "amount"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
   Json page = Doc(q);
   ASSERT_EQ(page["items"].size(), 2u) << page.dump();
@@ -127,8 +127,7 @@ TEST_F(CliDataTest, QueryFiltersSortsPagesAndAggregates) {
   ASSERT_TRUE(page["next"].is_string()) << page.dump();
 
   // The cursor continues where the page ended, even after a new insert.
-  ASSERT_EQ(Worm({"create", "Invoice", "--data",
-                  Json{{"customerId", cid}, {"amount", 999}}.dump()})
+  ASSERT_EQ(Worm({"create", "Invoice", "--data", Json{{"customerId", cid}, {"amount", 999}}.dump()})
                 .exit_code,
             0);
   auto q2 = Worm({"query", "Invoice", "--filter", "amount>=150", "--sort", "-amount", "--limit",

@@ -2,10 +2,12 @@
 # query_bench on the memory, local fs and S3 transports (S3 = `worm serve`
 # over loopback, through the real S3 transport), in one run, with the request
 # counts of every query checked against what the issue allows:
-#   cold: ceil(N/1000) LIST + N GET      warm: ceil(N/1000) LIST + 0 GET
+#   cold: ceil(K/1000) LIST + N GET      warm: ceil(K/1000) LIST + 0 GET
+# where K = N + 1 keys under the collection prefix (N documents and the
+# collection's .worm sentinel): one LIST per 1,000 keys, one GET per document.
 # Builds nothing.
 #
-#   bench/query_bench.sh                      # build/perf-query, N=100000
+#   bench/query_bench.sh                      # build/release, N=100000
 #   BUILD=build/release N=20000 bench/query_bench.sh
 #   KEYS=1 bench/query_bench.sh               # signed requests (else anonymous)
 #   LOAD=s3 S3_N=5000 bench/query_bench.sh    # load the S3 row by PUT, not files
@@ -20,7 +22,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT_DIR="$HERE/.."
-BUILD="${BUILD:-$ROOT_DIR/build/perf-query}"
+BUILD="${BUILD:-$ROOT_DIR/build/release}"
 BENCH="${BENCH_BIN:-$BUILD/bench/query_bench}"
 WORM="${WORM_BIN:-$BUILD/src/cli/worm}"
 N="${N:-100000}"
@@ -94,7 +96,7 @@ print("%-7s %-9s %7s %8s %8s %8s %9s %9s %8s %8s  %-13s %-13s %s" % (
 bad = 0
 for r in rows:
     n = int(r["num"])
-    lists = math.ceil(n / 1000)
+    lists = math.ceil((n + 1) / 1000)  # + the collection's .worm sentinel
     cl, cg, wl, wg = (int(r[k]) for k in ("cold_list", "cold_get", "warm_list", "warm_get"))
     problems = []
     if (cl, cg) != (lists, n): problems.append("cold want %d/%d" % (lists, n))

@@ -1,7 +1,10 @@
 // LocalKeyWalker: the keys of a local transport root in byte order, found
-// lazily. Each folder is scanned for only the next `batch` entries past the
-// resume point (a bounded max-heap), so memory is bounded by the page size
-// times the folder depth, never by the size of a folder or the collection.
+// lazily. Without a cache, each folder is scanned for only the next `batch`
+// entries past the resume point (a bounded max-heap), so memory is bounded by
+// the page size times the folder depth. With a DirListingCache (the local
+// transport always passes one), a folder is read whole and sorted once, so
+// memory holds the names of the folders on the current path (~50 bytes per
+// entry; the cache keeps at most DirListingCache::kMaxEntries between calls).
 //
 // Byte order across folders: a folder "a" sorts as "a/" among its siblings
 // (so "a-b" < "a/x" < "a0", as S3 orders the keys), and a depth-first walk

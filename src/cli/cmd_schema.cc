@@ -48,11 +48,7 @@ Status RunLint(Cli& cli, const LintArgs& args) {
                    {"diagnostics", list}});
   } else {
     std::string out;
-    for (const auto& d : diags) {
-      out += path + ":" + std::to_string(d.line) + ":" + std::to_string(d.column) + ": " +
-             (d.severity == schema::Severity::kError ? "error" : "warning") + " [" + d.code + "] " +
-             d.json_path + ": " + d.message + "\n";
-    }
+    for (const auto& d : diags) out += schema::FormatDiagnostic(d, path) + "\n";
     out += errors == 0 ? (path + ": ok") : path + ": " + std::to_string(errors) + " error(s)";
     if (warnings) out += ", " + std::to_string(warnings) + " warning(s)";
     cli.Print(out);

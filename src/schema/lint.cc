@@ -83,6 +83,7 @@ std::string FormatDiagnostic(const Diagnostic& d, std::string_view file) {
   out += ":" + std::to_string(d.line) + ":" + std::to_string(d.column) + ": ";
   out += d.severity == Severity::kError ? "error: " : "warning: ";
   out += d.message + " [" + d.code + "]";
+  if (!d.json_path.empty()) out += " at " + d.json_path;
   return out;
 }
 

@@ -30,7 +30,8 @@ std::vector<Diagnostic> LintSchemaText(std::string_view text);
 // the shape `worm lint --json` prints, one object per diagnostic.
 Json DiagnosticToJson(const Diagnostic& d);
 
-// "schema.json:12:18: error: <message> [<code>]", for humans and editors.
+// "schema.json:12:18: error: <message> [<code>] at /models/A/path", for humans
+// and editors (`worm lint`, `worm dev`).
 std::string FormatDiagnostic(const Diagnostic& d, std::string_view file);
 
 // Codes (stable; scripts may rely on them). Errors unless marked (warning):

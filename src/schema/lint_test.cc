@@ -422,7 +422,7 @@ TEST(LintTest, JsonAndTextForms) {
   EXPECT_EQ(DiagnosticToJson(d), Json::parse(R"j({"severity": "warning", "code": "unknown-key",
                             "path": "/models/A/sofDelete", "line": 4, "column": 9, "message": "m"})j"));
   EXPECT_EQ(FormatDiagnostic(d, ".worm/schema.json"),
-            ".worm/schema.json:4:9: warning: m [unknown-key]");
+            ".worm/schema.json:4:9: warning: m [unknown-key] at /models/A/sofDelete");
 }
 
 }  // namespace

@@ -101,10 +101,11 @@ TEST_F(CliSchemaTest, LintReportsEveryProblemWithPosition) {
     EXPECT_GT(d["column"].get<int>(), 0) << d.dump();
   }
   EXPECT_GE(doc["errors"].get<int>(), 3) << r.out;
-  // Human output: file:line:column: error [...]
+  // Human output: file:line:column: error: message [code] at /json/path
   auto human = RunWorm({"lint"}, dir_.path());
   EXPECT_EQ(human.exit_code, 5);
   EXPECT_THAT(human.out, HasSubstr("schema.json:5:"));
+  EXPECT_THAT(human.out, HasSubstr("[unknown-dynamic-type] at /models/Customer/path"));
 }
 
 TEST_F(CliSchemaTest, PathsShowsTheLayoutOfEveryModel) {

@@ -421,18 +421,6 @@ struct Server::Impl {
   bool waited = false;
 };
 
-ServerOptions InProcessOptions(const std::string& root, const std::string& access_key,
-                               const std::string& secret) {
-  ServerOptions o;
-  o.port = 0;
-  o.threads = 2;
-  o.service.store.root_mode = true;
-  o.service.store.root = root;
-  o.service.store.sync = false;
-  o.service.auth.secrets[access_key] = secret;
-  return o;
-}
-
 Result<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   auto impl = std::make_unique<Impl>();
   int threads = options.threads > 0

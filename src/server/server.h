@@ -32,11 +32,6 @@ struct ServerOptions {
   uint32_t max_header_bytes = 64 * 1024;
 };
 
-// An in-process server for tests and benchmarks: every sub-folder of `root`
-// is a bucket, a free port, two threads, no fsync, one key pair.
-ServerOptions InProcessOptions(const std::string& root, const std::string& access_key,
-                               const std::string& secret);
-
 class Server {
  public:
   // Binds and starts serving. InvalidArgument for a bad address,

@@ -204,8 +204,8 @@ class DevLoop {
       } else if (ev.mask & (IN_DELETE | IN_MOVED_FROM)) {
         // Whatever was invalid below it is gone.
         for (auto inv = invalid_.lower_bound(key + "/");
-             inv != invalid_.end() && inv->first.rfind(key + "/", 0) == 0; ++inv) {
-          pending_.insert(inv->first);
+             inv != invalid_.end() && inv->rfind(key + "/", 0) == 0; ++inv) {
+          pending_.insert(*inv);
         }
       }
       return;
@@ -239,12 +239,11 @@ class DevLoop {
       CheckKey(key);
     });
     for (auto it = invalid_.begin(); it != invalid_.end();) {
-      if (seen.count(it->first)) {
+      if (seen.count(*it)) {
         ++it;
         continue;
       }
-      Emit({{"event", "fixed"}, {"key", it->first}, {"removed", true}},
-           "fixed    " + it->first + " (removed)");
+      Emit({{"event", "fixed"}, {"key", *it}, {"removed", true}}, "fixed    " + *it + " (removed)");
       it = invalid_.erase(it);
     }
   }
@@ -275,14 +274,11 @@ class DevLoop {
       }
       return;
     }
-    auto [it, inserted] = invalid_.insert_or_assign(key, st.message());
-    (void)it;
-    (void)inserted;
-    Json id_list = ids;
+    invalid_.insert(key);
     Emit({{"event", "invalid"},
           {"key", key},
           {"model", model->name},
-          {"ids", id_list},
+          {"ids", Json(ids)},
           {"message", st.message()}},
          "invalid  " + key + ": " + st.message());
   }
@@ -315,7 +311,7 @@ class DevLoop {
   std::set<std::string> pending_;
   bool schema_dirty_ = false;
   bool rescan_ = false;
-  std::map<std::string, std::string> invalid_;  // key -> why
+  std::set<std::string> invalid_;  // keys reported invalid and not fixed since
   size_t valid_count_ = 0;
 };
 

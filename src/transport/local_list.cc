@@ -78,15 +78,16 @@ std::shared_ptr<const SortedDir> DirListingCache::Find(const std::string& path,
   return nullptr;
 }
 
-void DirListingCache::Offer(const std::string& path, const struct stat& st,
-                            std::shared_ptr<const SortedDir> entries) {
-  if (entries->size() < kMinEntries) return;
+bool DirListingCache::Settled(const struct stat& st) {
   struct timespec now;
   ::clock_gettime(CLOCK_REALTIME, &now);
-  if (now.tv_sec - st.st_mtim.tv_sec < kSettleSeconds ||
-      now.tv_sec - st.st_ctim.tv_sec < kSettleSeconds) {
-    return;  // may still be changing within one timestamp tick
-  }
+  return now.tv_sec - st.st_mtim.tv_sec >= kSettleSeconds &&
+         now.tv_sec - st.st_ctim.tv_sec >= kSettleSeconds;
+}
+
+void DirListingCache::Offer(const std::string& path, const struct stat& st,
+                            std::shared_ptr<const SortedDir> entries) {
+  if (entries->size() < kMinEntries || !Settled(st)) return;
   std::lock_guard<std::mutex> lock(mu_);
   if (auto old = slots_.find(path); old != slots_.end()) {
     total_entries_ -= old->second.entries->size();
@@ -142,15 +143,16 @@ Status LocalKeyWalker::Fill(Frame* frame) {
     return ErrnoToStatus(errno, "list: open folder " + path);
   }
   const bool at_root = frame->key_prefix.empty();
-  if (cache_ != nullptr) {
-    // Read the whole folder once, sorted, and page through it; reuse it on
-    // later pages while the folder is unchanged.
-    struct stat st;
-    if (::fstat(::dirfd(dir), &st) != 0) {
-      int err = errno;
-      ::closedir(dir);
-      return ErrnoToStatus(err, "list: stat folder " + path);
-    }
+  struct stat st;
+  if (cache_ != nullptr && ::fstat(::dirfd(dir), &st) != 0) {
+    int err = errno;
+    ::closedir(dir);
+    return ErrnoToStatus(err, "list: stat folder " + path);
+  }
+  // A settled folder is read whole, sorted, and reused by later pages while
+  // it is unchanged. One that is still changing is scanned for just this
+  // batch (bounded memory; its sorted copy would be stale at once).
+  if (cache_ != nullptr && DirListingCache::Settled(st)) {
     std::shared_ptr<const SortedDir> entries = cache_->Find(path, st);
     if (entries == nullptr) {
       auto all = std::make_shared<SortedDir>();

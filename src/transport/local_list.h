@@ -1,9 +1,10 @@
 // LocalKeyWalker: the keys of a local transport root in byte order, found
-// lazily. Without a cache, each folder is scanned for only the next `batch`
-// entries past the resume point (a bounded max-heap), so memory is bounded by
-// the page size times the folder depth. With a DirListingCache (the local
-// transport always passes one), a folder is read whole and sorted once, so
-// memory holds the names of the folders on the current path (~50 bytes per
+// lazily. A folder that is still changing (or any folder, without a cache)
+// is scanned for only the next `batch` entries past the resume point (a
+// bounded max-heap): memory is the page size times the folder depth. A
+// settled folder is read whole and sorted once, and with a DirListingCache
+// (the local transport always passes one) reused by later List calls: memory
+// then holds the names of the folders on the current path (~50 bytes an
 // entry; the cache keeps at most DirListingCache::kMaxEntries between calls).
 //
 // Byte order across folders: a folder "a" sorts as "a/" among its siblings
@@ -49,6 +50,9 @@ class DirListingCache {
 
   // The cached listing of `path` if `st` (its fstat now) matches.
   std::shared_ptr<const SortedDir> Find(const std::string& path, const struct stat& st);
+  // True when the folder (its fstat `st`) has not changed for kSettleSeconds:
+  // a change in the same timestamp tick as a read can no longer follow.
+  static bool Settled(const struct stat& st);
   // Keeps `entries` when the folder is big and has settled.
   void Offer(const std::string& path, const struct stat& st,
              std::shared_ptr<const SortedDir> entries);

@@ -121,7 +121,9 @@ Result<OpenedObject> OpenObject(Bucket& bucket, const std::string& key) {
   }
   const std::string path = LocalObjectPath(bucket.root, key);
   // Fast path: the metadata xattr of the very inode we opened, trusted only
-  // while it matches that inode's size, mtime and number (as Head does).
+  // while it matches that inode's size, mtime and number (as Head does) and
+  // was written for this key (the transport reuses inodes of overwritten
+  // objects; an open that raced such a reuse falls to the slow path).
   // open + fstat + fgetxattr; no path lookups that could race a rename.
   {
     OpenedObject out;
@@ -135,7 +137,8 @@ Result<OpenedObject> OpenObject(Bucket& bucket, const std::string& key) {
     transport_internal::MetaRecord record;
     std::optional<std::string> blob = transport_internal::ReadMetaXattr(out.file.fd);
     if (blob && transport_internal::DecodeMetaRecord(*blob, &record) &&
-        transport_internal::RecordMatches(record, st)) {
+        transport_internal::RecordMatches(record, st) &&
+        record.key_hash == transport_internal::KeyHash(key)) {
       out.meta.key = key;
       out.meta.size = static_cast<uint64_t>(st.st_size);
       out.meta.etag = std::move(record.etag);

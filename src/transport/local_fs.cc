@@ -28,8 +28,13 @@ constexpr size_t kHashChunk = 256 * 1024;
 // Temp files older than this are swept even if their writer pid looks alive
 // (pids are reused).
 constexpr int64_t kStaleTempSeconds = 24 * 3600;
-// Version tag of the xattr record; bump when the layout changes.
-constexpr std::string_view kRecordVersion = "w1";
+// Version tag of the xattr record; bump when the layout changes (an older
+// record is then recomputed on first read).
+constexpr std::string_view kRecordVersion = "w2";
+// Spares (SparePool) kept per transport, and the largest object kept as one:
+// enough for the writes in flight, without holding much disk.
+constexpr size_t kMaxSpares = 64;
+constexpr int64_t kMaxSpareBytes = 1 << 20;
 
 void AppendField(std::string* out, std::string_view field) {
   *out += std::to_string(field.size());
@@ -65,17 +70,16 @@ bool ParseU64(std::string_view s, uint64_t* out) {
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-// FNV-1a, 64-bit: stable across processes and builds, unlike std::hash.
-uint64_t StableHash(std::string_view s) {
+}  // namespace
+
+uint64_t KeyHash(std::string_view key) {
   uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
+  for (unsigned char c : key) {
     h ^= c;
     h *= 1099511628211ull;
   }
   return h;
 }
-
-}  // namespace
 
 Status ValidateLocalKey(std::string_view op, const Key& key) {
   auto bad = [&](std::string_view why) {
@@ -113,6 +117,7 @@ std::string EncodeMetaRecord(const MetaRecord& r) {
   AppendField(&out, std::to_string(r.size));
   AppendField(&out, std::to_string(r.mtime_ns));
   AppendField(&out, std::to_string(r.ino));
+  AppendField(&out, std::to_string(r.key_hash));
   AppendField(&out, r.content_type);
   AppendField(&out, std::to_string(r.user_metadata.size()));
   for (const auto& [name, value] : r.user_metadata) {
@@ -123,15 +128,16 @@ std::string EncodeMetaRecord(const MetaRecord& r) {
 }
 
 bool DecodeMetaRecord(std::string_view blob, MetaRecord* r) {
-  std::string_view version, etag, size, mtime, ino, type, count;
+  std::string_view version, etag, size, mtime, ino, key_hash, type, count;
   if (!ReadField(&blob, &version) || version != kRecordVersion) return false;
   if (!ReadField(&blob, &etag) || !ReadField(&blob, &size) || !ReadField(&blob, &mtime) ||
-      !ReadField(&blob, &ino) || !ReadField(&blob, &type) || !ReadField(&blob, &count)) {
+      !ReadField(&blob, &ino) || !ReadField(&blob, &key_hash) || !ReadField(&blob, &type) ||
+      !ReadField(&blob, &count)) {
     return false;
   }
   uint64_t n = 0, mtime_u = 0;
   if (!ParseU64(size, &r->size) || !ParseU64(mtime, &mtime_u) || !ParseU64(ino, &r->ino) ||
-      !ParseU64(count, &n) || etag.size() != 32) {
+      !ParseU64(key_hash, &r->key_hash) || !ParseU64(count, &n) || etag.size() != 32) {
     return false;
   }
   r->etag.assign(etag);
@@ -251,20 +257,24 @@ Status SyncDir(const std::string& dir) {
   return Status::OK();
 }
 
-Result<TempFile> TempFile::Create(const std::string& tmp_dir) {
+std::string NewTempPath(const std::string& tmp_dir) {
   static std::atomic<uint64_t> sequence{0};
   char name[96];
   std::snprintf(name, sizeof(name), "/%ld-%llu-%016llx.tmp", static_cast<long>(::getpid()),
                 static_cast<unsigned long long>(sequence.fetch_add(1)),
                 static_cast<unsigned long long>(RandomU64()));
-  std::string path = tmp_dir + name;
+  return tmp_dir + name;
+}
+
+Result<TempFile> TempFile::Create(const std::string& tmp_dir) {
+  std::string path = NewTempPath(tmp_dir);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) return ErrnoToStatus(errno, "create temp file " + path);
-  return TempFile(UniqueFd(fd), std::move(path));
+  return TempFile(UniqueFd(fd), std::move(path), false);
 }
 
 TempFile::TempFile(TempFile&& other) noexcept
-    : fd_(std::move(other.fd_)), path_(std::move(other.path_)) {
+    : fd_(std::move(other.fd_)), path_(std::move(other.path_)), reused_(other.reused_) {
   other.path_.clear();
 }
 
@@ -273,6 +283,7 @@ TempFile& TempFile::operator=(TempFile&& other) noexcept {
     if (!path_.empty()) ::unlink(path_.c_str());
     fd_ = std::move(other.fd_);
     path_ = std::move(other.path_);
+    reused_ = other.reused_;
     other.path_.clear();
   }
   return *this;
@@ -281,6 +292,68 @@ TempFile& TempFile::operator=(TempFile&& other) noexcept {
 TempFile::~TempFile() {
   fd_.Reset();
   if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+SparePool::~SparePool() {
+  for (const std::string& path : spares_) ::unlink(path.c_str());
+}
+
+void SparePool::Disable() {
+  enabled_.store(false, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& path : spares_) ::unlink(path.c_str());
+  spares_.clear();
+}
+
+std::string SparePool::Preserve(const std::string& object_path) {
+  if (!enabled()) return "";
+  std::string spare = NewTempPath(tmp_dir_);
+  if (::link(object_path.c_str(), spare.c_str()) == 0) return spare;
+  // ENOENT: a new key. EPERM: a folder (the rename reports the clash).
+  if (errno == EXDEV || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EMLINK) Disable();
+  return "";
+}
+
+void SparePool::Settle(std::string spare_path, bool replaced) {
+  if (spare_path.empty()) return;
+  struct stat st;
+  if (replaced && ::lstat(spare_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      st.st_nlink == 1 && st.st_size <= kMaxSpareBytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (enabled() && spares_.size() < kMaxSpares) {
+      spares_.push_back(std::move(spare_path));
+      return;
+    }
+  }
+  ::unlink(spare_path.c_str());
+}
+
+std::optional<TempFile> SparePool::Take() {
+  while (enabled()) {
+    std::string path;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (spares_.empty()) return std::nullopt;
+      path = std::move(spares_.front());
+      spares_.pop_front();
+    }
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    // The lease holder is signalled when someone opens the file meanwhile:
+    // SIGURG is ignored unless handled, where the default SIGIO would end
+    // the process. F_SETLEASE fails with EAGAIN while any other descriptor
+    // (a reader of the old object) is open.
+    if (fd.valid() && ::fcntl(fd.get(), F_SETSIG, SIGURG) == 0 &&
+        ::fcntl(fd.get(), F_SETLEASE, F_WRLCK) == 0) {
+      struct stat st;
+      if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
+        return TempFile(std::move(fd), std::move(path), true);
+      }
+    } else if (fd.valid() && errno != EAGAIN && errno != EBUSY) {
+      Disable();  // no leases on this filesystem: never reuse
+    }
+    ::unlink(path.c_str());
+  }
+  return std::nullopt;
 }
 
 void SweepStaleTempFiles(const std::string& tmp_dir) {
@@ -313,7 +386,7 @@ Status LockStripes::Open(const std::string& lock_dir) {
 }
 
 Status LockStripes::Lock(std::string_view key, Guard* guard) {
-  int stripe = static_cast<int>(StableHash(key) % kStripes);
+  int stripe = static_cast<int>(KeyHash(key) % kStripes);
   mutexes_[stripe].lock();
   while (::flock(fds_[stripe].get(), LOCK_EX) != 0) {
     if (errno == EINTR) continue;

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -27,11 +29,15 @@ Status ValidateLocalKey(std::string_view op, const Key& key);
 
 // What the xattr caches about a file. The ETag is trusted only while size,
 // mtime and inode still match the file (an editor may have changed it).
+// key_hash names the key the file was written for: an inode can be reused
+// for another key (SparePool), and a reader that opened it through a stale
+// lookup must notice.
 struct MetaRecord {
   std::string etag;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
   uint64_t ino = 0;
+  uint64_t key_hash = 0;
   std::string content_type;
   std::map<std::string, std::string> user_metadata;
 };
@@ -43,6 +49,8 @@ bool DecodeMetaRecord(std::string_view blob, MetaRecord* record);
 int64_t MtimeNanos(const struct stat& st);
 // True when `record` was computed for the file `st` describes.
 bool RecordMatches(const MetaRecord& record, const struct stat& st);
+// FNV-1a of the key: stable across processes and builds, unlike std::hash.
+uint64_t KeyHash(std::string_view key);
 
 // An owned file descriptor, closed on destruction.
 class UniqueFd {
@@ -83,9 +91,12 @@ Result<std::string> HashFile(int fd, uint64_t size, std::string_view context);
 // fsync of a folder, so a rename or unlink inside it is durable.
 Status SyncDir(const std::string& dir);
 
+// A unique path in the tmp folder: "<pid>-<sequence>-<random>.tmp", so
+// stale ones can be swept.
+std::string NewTempPath(const std::string& tmp_dir);
+
 // A file being written under the reserved tmp folder. Removed on
 // destruction unless Release()d (after it was renamed into place).
-// Names are "<pid>-<sequence>-<random>.tmp" so stale ones can be swept.
 class TempFile {
  public:
   static Result<TempFile> Create(const std::string& tmp_dir);
@@ -94,14 +105,61 @@ class TempFile {
   ~TempFile();
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
+  // A reused inode (SparePool): old bytes past what is written now remain
+  // until the writer truncates to the new size.
+  bool reused() const { return reused_; }
   void CloseFd() { fd_.Reset(); }
   // Forget the file: it was renamed away.
   void Release() { path_.clear(); }
 
  private:
-  TempFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  friend class SparePool;
+  TempFile(UniqueFd fd, std::string path, bool reused)
+      : fd_(std::move(fd)), path_(std::move(path)), reused_(reused) {}
   UniqueFd fd_;
   std::string path_;
+  bool reused_ = false;
+};
+
+// Inodes of overwritten objects, kept (hard-linked under the tmp folder) to
+// be rewritten as the next temp files instead of freeing one inode and
+// allocating another per overwrite. Why: ext4 without a journal skips
+// inodes freed in the last minutes and checks them one by one on every
+// create; under steady overwrites that scan was most of a PUT's CPU.
+//
+// An inode is rewritten only while nothing else can see its bytes: it has
+// no other link, and the writer holds a write lease, which the kernel grants
+// only when no other descriptor is open on it and which makes any later
+// open wait until the rewrite is finished. A reader whose path lookup raced
+// the reuse gets a complete file whose record names another key
+// (MetaRecord::key_hash). Falls back to plain temp files where leases or
+// hard links are unsupported. Thread-safe.
+class SparePool {
+ public:
+  explicit SparePool(std::string tmp_dir) : tmp_dir_(std::move(tmp_dir)) {}
+  SparePool(const SparePool&) = delete;
+  SparePool& operator=(const SparePool&) = delete;
+  ~SparePool();  // unlinks the spares
+
+  bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
+  // Called with the key's stripe held, right before a rename replaces
+  // `object_path`: links the current inode to a fresh spare path. Returns
+  // that path, or "" (no object there, pool off, or link unsupported).
+  std::string Preserve(const std::string& object_path);
+  // After the rename: keeps the spare if it is small enough to be worth
+  // holding and the pool has room, else unlinks it. `replaced` false (the
+  // rename failed) always unlinks.
+  void Settle(std::string spare_path, bool replaced);
+  // A spare opened for rewriting (lease held), or nullopt when none is free.
+  std::optional<TempFile> Take();
+
+ private:
+  void Disable();
+
+  const std::string tmp_dir_;
+  std::atomic<bool> enabled_{true};
+  std::mutex mu_;
+  std::deque<std::string> spares_;  // oldest first
 };
 
 // Removes temp files whose writer process is gone or that are over a day

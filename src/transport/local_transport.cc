@@ -72,6 +72,9 @@ class LocalTransport final : public Transport {
   Result<ObjectMeta> StatMeta(const Key& key);
   Result<OpenObject> Open(std::string_view op, const Key& key, const ReadOptions& options);
   Result<std::optional<ObjectMeta>> CurrentMeta(const Key& key);
+  // A temp file to write a new object into: a reused spare inode if one is
+  // free, else a new file.
+  Result<TempFile> NewTemp();
   Status FinishTemp(TempFile* tmp, MetaRecord* record, bool sync);
   Status RenameLocked(const Key& key, TempFile* tmp, const WriteOptions& options, int* err);
   Status MakeParents(const Key& key, std::vector<std::string>* created);
@@ -84,6 +87,7 @@ class LocalTransport final : public Transport {
   std::string tmp_dir_;
   bool xattrs_ = true;
   LockStripes locks_;
+  std::unique_ptr<SparePool> spares_;
 };
 
 Status LocalTransport::Init() {
@@ -100,6 +104,7 @@ Status LocalTransport::Init() {
   if (err != 0 && err != ENOTSUP && err != EOPNOTSUPP && err != EPERM) {
     return ErrnoToStatus(err, "probe xattrs under " + root_);
   }
+  spares_ = std::make_unique<SparePool>(tmp_dir_);
   return Status::OK();
 }
 
@@ -124,7 +129,19 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
   if (xattrs_) {
     std::optional<std::string> blob = ReadMetaXattr(fd);
     decoded = blob && DecodeMetaRecord(*blob, &record);
-    if (decoded && RecordMatches(record, st)) return MetaFrom(key, st, record);
+    if (decoded && RecordMatches(record, st)) {
+      if (record.key_hash == KeyHash(key)) return MetaFrom(key, st, record);
+      // Written for another key: either the file was moved here by hand, or
+      // this open raced a reuse of the inode (SparePool) and the key now
+      // names another file.
+      struct stat now;
+      if (::stat(PathOf(key).c_str(), &now) != 0 || now.st_ino != st.st_ino) {
+        return Status::Aborted("open " + Quote(key) + ": the file was replaced while opened");
+      }
+      record.key_hash = KeyHash(key);
+      (void)WriteMetaXattr(fd, record);  // best effort: only a cache
+      return MetaFrom(key, st, record);
+    }
   }
   if (!decoded) record = MetaRecord{};
   ASSIGN_OR_RETURN(record.etag,
@@ -135,6 +152,7 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
     record.size = static_cast<uint64_t>(st.st_size);
     record.mtime_ns = MtimeNanos(st);
     record.ino = static_cast<uint64_t>(st.st_ino);
+    record.key_hash = KeyHash(key);
     (void)WriteMetaXattr(fd, record);  // best effort: only a cache
   }
   return MetaFrom(key, st, record);
@@ -154,7 +172,8 @@ Result<ObjectMeta> LocalTransport::StatMeta(const Key& key) {
   if (xattrs_) {
     MetaRecord record;
     std::optional<std::string> blob = ReadMetaXattrAt(path);
-    if (blob && DecodeMetaRecord(*blob, &record) && RecordMatches(record, st)) {
+    if (blob && DecodeMetaRecord(*blob, &record) && RecordMatches(record, st) &&
+        record.key_hash == KeyHash(key)) {
       return MetaFrom(key, st, record);
     }
   }
@@ -165,22 +184,29 @@ Result<ObjectMeta> LocalTransport::StatMeta(const Key& key) {
 Result<OpenObject> LocalTransport::Open(std::string_view op, const Key& key,
                                         const ReadOptions& options) {
   RETURN_NOT_OK(ValidateLocalKey(op, key));
-  OpenObject obj;
-  obj.fd = UniqueFd(::open(PathOf(key).c_str(), O_RDONLY | O_CLOEXEC));
-  struct stat st;
-  if (!obj.fd.valid()) {
-    if (errno == ENOENT || errno == ENOTDIR) {
-      return Status::NotFound(std::string(op) + " " + Quote(key) + ": no such key");
+  // Retried only when the open raced a rewrite of the inode (MetaOfFd).
+  constexpr int kOpenAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    OpenObject obj;
+    obj.fd = UniqueFd(::open(PathOf(key).c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st;
+    if (!obj.fd.valid()) {
+      if (errno == ENOENT || errno == ENOTDIR) {
+        return Status::NotFound(std::string(op) + " " + Quote(key) + ": no such key");
+      }
+      return ErrnoToStatus(errno, std::string(op) + " " + Quote(key));
     }
-    return ErrnoToStatus(errno, std::string(op) + " " + Quote(key));
+    if (::fstat(obj.fd.get(), &st) != 0) return ErrnoToStatus(errno, std::string(op) + " " + key);
+    if (!S_ISREG(st.st_mode)) {
+      return Status::NotFound(std::string(op) + " " + Quote(key) + ": no such key (a folder)");
+    }
+    Result<ObjectMeta> meta = MetaOfFd(key, obj.fd.get(), st);
+    if (meta.status().IsAborted() && attempt < kOpenAttempts) continue;
+    RETURN_NOT_OK(meta.status());
+    obj.meta = std::move(*meta);
+    RETURN_NOT_OK(CheckReadConditions(op, obj.meta, options));
+    return obj;
   }
-  if (::fstat(obj.fd.get(), &st) != 0) return ErrnoToStatus(errno, std::string(op) + " " + key);
-  if (!S_ISREG(st.st_mode)) {
-    return Status::NotFound(std::string(op) + " " + Quote(key) + ": no such key (a folder)");
-  }
-  ASSIGN_OR_RETURN(obj.meta, MetaOfFd(key, obj.fd.get(), st));
-  RETURN_NOT_OK(CheckReadConditions(op, obj.meta, options));
-  return obj;
 }
 
 Result<std::optional<ObjectMeta>> LocalTransport::CurrentMeta(const Key& key) {
@@ -245,7 +271,7 @@ Result<std::unique_ptr<ReadStream>> LocalTransport::OpenRead(const Key& key,
 Result<PutResult> LocalTransport::Put(const Key& key, ByteView data, const WriteOptions& options) {
   RETURN_NOT_OK(ValidateLocalKey("put", key));
   RETURN_NOT_OK(ValidateWriteOptions("put", key, options));
-  ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create(tmp_dir_));
+  ASSIGN_OR_RETURN(TempFile tmp, NewTemp());
   RETURN_NOT_OK(WriteAll(tmp.fd(), data, "put " + Quote(key) + ": write temp file"));
   return CommitTemp(key, &tmp, Md5Hex(data), data.size(), options);
 }
@@ -307,12 +333,21 @@ Result<std::unique_ptr<WriteStream>> LocalTransport::OpenWrite(const Key& key,
                                                                const WriteOptions& options) {
   RETURN_NOT_OK(ValidateLocalKey("put", key));
   RETURN_NOT_OK(ValidateWriteOptions("put", key, options));
-  ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create(tmp_dir_));
+  ASSIGN_OR_RETURN(TempFile tmp, NewTemp());
   return std::unique_ptr<WriteStream>(
       std::make_unique<LocalWriteStream>(this, key, options, std::move(tmp)));
 }
 
+Result<TempFile> LocalTransport::NewTemp() {
+  if (std::optional<TempFile> spare = spares_->Take()) return std::move(*spare);
+  return TempFile::Create(tmp_dir_);
+}
+
+// `record` arrives with the written size; a reused inode is cut to it.
 Status LocalTransport::FinishTemp(TempFile* tmp, MetaRecord* record, bool sync) {
+  if (tmp->reused() && ::ftruncate(tmp->fd(), static_cast<off_t>(record->size)) != 0) {
+    return ErrnoToStatus(errno, "truncate " + tmp->path());
+  }
   if (options_.clock != nullptr) {
     int64_t us = options_.clock->NowMicros();
     struct timespec times[2];
@@ -344,6 +379,8 @@ Result<PutResult> LocalTransport::CommitTemp(const Key& key, TempFile* tmp, std:
   const bool sync = options_.sync && options.sync;
   MetaRecord record;
   record.etag = std::move(etag);
+  record.size = size;
+  record.key_hash = KeyHash(key);
   record.content_type = options.content_type;
   record.user_metadata = options.user_metadata;
   RETURN_NOT_OK(FinishTemp(tmp, &record, sync).WithContext("put " + Quote(key)));
@@ -400,7 +437,11 @@ Status LocalTransport::RenameLocked(const Key& key, TempFile* tmp, const WriteOp
       errno = EEXIST;
     }
   } else {
+    std::string spare = spares_->Preserve(path);  // the inode this rename frees
     rc = ::rename(tmp->path().c_str(), path.c_str());
+    int rename_errno = errno;
+    spares_->Settle(std::move(spare), rc == 0);
+    errno = rename_errno;
   }
   *err = rc == 0 ? 0 : errno;
   if (rc == 0) tmp->Release();

@@ -1,6 +1,7 @@
 // Local filesystem transport specifics: the on-disk layout, xattr metadata,
 // hand edits, key/folder clashes, crash leftovers and cross-process races.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -164,6 +165,87 @@ TEST_F(LocalTransportTest, CrashMidWriteLeavesNoPartialObject) {
   EXPECT_THAT(ListKeys(t()), ElementsAre("kept"));
   ASSERT_OK_AND_ASSIGN(Object obj, t().Get("kept", {}));
   EXPECT_EQ(obj.data, "committed");
+}
+
+// Overwrites hand the replaced inode to the next write (SparePool) where the
+// filesystem grants file leases.
+bool LeasesWork(const fs::path& dir) {
+  const fs::path probe = dir / "lease-probe";
+  WriteFileOrDie(probe, "x");
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CLOEXEC);
+  bool ok = fd >= 0 && ::fcntl(fd, F_SETSIG, SIGURG) == 0 && ::fcntl(fd, F_SETLEASE, F_WRLCK) == 0;
+  if (fd >= 0) ::close(fd);
+  fs::remove(probe);
+  return ok;
+}
+
+ino_t InodeOf(const fs::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_ino;
+}
+
+std::string ReadAll(ReadStream& stream) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    Result<size_t> n = stream.Read(buf, sizeof(buf));
+    EXPECT_OK(n.status());
+    if (!n.ok() || *n == 0) return out;
+    out.append(buf, *n);
+  }
+}
+
+TEST_F(LocalTransportTest, OverwritesReuseTheReplacedInode) {
+  if (!LeasesWork(root())) GTEST_SKIP() << "no file leases here: every write takes a new inode";
+  ASSERT_OK(t().Put("k", std::string(8192, 'a'), {}));
+  const ino_t first = InodeOf(root() / "k");
+  ASSERT_OK(t().Put("k", std::string(8192, 'b'), {}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<WriteStream> w, t().OpenWrite("other", {}));
+  ASSERT_OK(w->Append("short"));
+  ASSERT_OK_AND_ASSIGN(PutResult put, w->Commit());
+  EXPECT_EQ(InodeOf(root() / "other"), first) << "the first version's inode was not reused";
+  EXPECT_EQ(put.etag, Md5Hex("short"));
+  Open();  // what a later process sees
+  ASSERT_OK_AND_ASSIGN(Object other, t().Get("other", {}));
+  EXPECT_EQ(other.data, "short") << "the old 8 KiB must be cut to the new size";
+  EXPECT_EQ(other.meta.etag, Md5Hex("short"));
+  ASSERT_OK_AND_ASSIGN(Object k, t().Get("k", {}));
+  EXPECT_EQ(k.data, std::string(8192, 'b'));
+  EXPECT_THAT(ListKeys(t()), ElementsAre("k", "other"));
+}
+
+TEST_F(LocalTransportTest, AReaderOfAnOldVersionReadsItWhole) {
+  const std::string v1(64 * 1024, '1');
+  ASSERT_OK(t().Put("k", v1, {}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReadStream> reader, t().OpenRead("k", {}));
+  for (int i = 0; i < 100; ++i) {  // enough writes to cycle every spare
+    ASSERT_OK(t().Put("k", std::string(64 * 1024, static_cast<char>('a' + i % 26)), {}));
+    ASSERT_OK(t().Put("o" + std::to_string(i % 7), std::string(100 + i, 'z'), {}));
+  }
+  EXPECT_EQ(ReadAll(*reader), v1);
+  ASSERT_OK_AND_ASSIGN(Object now, t().Get("k", {}));
+  EXPECT_EQ(now.data, std::string(64 * 1024, static_cast<char>('a' + 99 % 26)));
+}
+
+TEST_F(LocalTransportTest, AFileLinkedElsewhereIsNeverRewritten) {
+  ASSERT_OK(t().Put("k", "original", {}));
+  fs::create_hard_link(root() / "k", root() / "kept-link");
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_OK(t().Put("k", "new " + std::to_string(i), {}));
+    ASSERT_OK(t().Put("o" + std::to_string(i % 7), "other " + std::to_string(i), {}));
+  }
+  EXPECT_EQ(ReadFileOrDie(root() / "kept-link"), "original");
+}
+
+TEST_F(LocalTransportTest, AFileMovedByHandKeepsItsEtag) {
+  ASSERT_OK_AND_ASSIGN(PutResult put, t().Put("from", "moved content", {}));
+  fs::rename(root() / "from", root() / "to");
+  ASSERT_OK_AND_ASSIGN(ObjectMeta head, t().Head("to", {}));
+  EXPECT_EQ(head.etag, put.etag);
+  ASSERT_OK_AND_ASSIGN(Object obj, t().Get("to", {}));
+  EXPECT_EQ(obj.data, "moved content");
+  EXPECT_EQ(obj.meta.etag, put.etag);
 }
 
 TEST_F(LocalTransportTest, DeletePrunesEmptyFolders) {

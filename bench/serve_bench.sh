@@ -37,7 +37,7 @@ start_worm() {  # $1: extra flags; sets WORM_URL, WORM_PID
   "$WORM" serve --root "$WORK/worm" --port 0 --anonymous $1 >"$WORK/worm.out" 2>"$WORK/worm.err" &
   WORM_PID=$!
   PIDS+=("$WORM_PID")
-  for _ in $(seq 100); do grep -q '^listening on ' "$WORK/worm.out" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 300); do grep -q '^listening on ' "$WORK/worm.out" 2>/dev/null && break; sleep 0.1; done
   WORM_URL="$(sed -n 's/^listening on //p' "$WORK/worm.out" | head -1)"
   [[ -n "$WORM_URL" ]] || { cat "$WORK/worm.err"; exit 1; }
 }

@@ -253,7 +253,12 @@ inline constexpr std::string_view kLocalReservedDir = ".wormfs";
 // fsynced, then renamed into place (and the folder fsynced). Metadata
 // (content type, user metadata, the cached MD5 ETag with the size, mtime and
 // inode it was computed for) lives in the xattr "user.worm.meta", set before
-// the rename; a file edited by hand is re-hashed. Without xattr support,
+// the rename; a file edited by hand is re-hashed. An overwrite keeps the
+// inode it replaced (hard-linked in .wormfs/tmp, at most 64 of up to 1 MiB)
+// and writes a later object into it instead of a new file, but only while
+// no one has it open (a write lease), so readers of an old version read it
+// whole; ext4 without a journal makes every inode allocation scan the ones
+// freed in the last minutes. Without xattr support,
 // ETags are hashed on demand and capabilities().user_metadata is false.
 // Every write holds a cross-process lock stripe (flock on
 // root/.wormfs/locks/NN, chosen by a hash of the key) around its check and

@@ -348,9 +348,9 @@ std::optional<TempFile> SparePool::Take() {
       if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
         return TempFile(std::move(fd), std::move(path), true);
       }
-    } else if (fd.valid() && errno != EAGAIN && errno != EBUSY) {
+    } else if (fd.valid() && (errno == EINVAL || errno == ENOLCK)) {
       Disable();  // no leases on this filesystem: never reuse
-    }
+    }  // else busy (EAGAIN) or another owner's file (EACCES): drop this one
     ::unlink(path.c_str());
   }
   return std::nullopt;

@@ -146,9 +146,10 @@ class SparePool {
   // `object_path`: links the current inode to a fresh spare path. Returns
   // that path, or "" (no object there, pool off, or link unsupported).
   std::string Preserve(const std::string& object_path);
-  // After the rename: keeps the spare if it is small enough to be worth
-  // holding and the pool has room, else unlinks it. `replaced` false (the
-  // rename failed) always unlinks.
+  // After the rename (and, when writes are synced, after it is durable):
+  // keeps the spare if it is small enough to be worth holding and the pool
+  // has room, else unlinks it. `replaced` false (the rename failed) always
+  // unlinks. "" is ignored.
   void Settle(std::string spare_path, bool replaced);
   // A spare opened for rewriting (lease held), or nullopt when none is free.
   std::optional<TempFile> Take();

@@ -76,7 +76,8 @@ class LocalTransport final : public Transport {
   // free, else a new file.
   Result<TempFile> NewTemp();
   Status FinishTemp(TempFile* tmp, MetaRecord* record, bool sync);
-  Status RenameLocked(const Key& key, TempFile* tmp, const WriteOptions& options, int* err);
+  Status RenameLocked(const Key& key, TempFile* tmp, const WriteOptions& options, int* err,
+                      std::string* replaced);
   Status MakeParents(const Key& key, std::vector<std::string>* created);
   Status ClashError(std::string_view op, const Key& key);
   std::string PruneParents(const Key& key);
@@ -384,10 +385,19 @@ Result<PutResult> LocalTransport::CommitTemp(const Key& key, TempFile* tmp, std:
   record.content_type = options.content_type;
   record.user_metadata = options.user_metadata;
   RETURN_NOT_OK(FinishTemp(tmp, &record, sync).WithContext("put " + Quote(key)));
+  // The inode the rename replaced becomes a spare only after the rename is
+  // durable: reused before, a crash could leave the key naming it while it
+  // holds another object's bytes.
+  std::string replaced;
+  struct SettleOnExit {
+    SparePool* pool;
+    std::string* path;
+    ~SettleOnExit() { pool->Settle(std::move(*path), true); }
+  } settle{spares_.get(), &replaced};
   std::vector<std::string> created;
   for (int attempt = 0;; ++attempt) {
     int err = 0;
-    RETURN_NOT_OK(RenameLocked(key, tmp, options, &err));
+    RETURN_NOT_OK(RenameLocked(key, tmp, options, &err, &replaced));
     if (err == 0) break;
     if (err == ENOENT && attempt < kInstallAttempts) {
       RETURN_NOT_OK(MakeParents(key, &created));
@@ -407,9 +417,11 @@ Result<PutResult> LocalTransport::CommitTemp(const Key& key, TempFile* tmp, std:
 }
 
 // Under the key's stripe: checks the mode, then renames. A failed rename is
-// reported through `err` (the caller decides whether to retry).
+// reported through `err` (the caller decides whether to retry). After an
+// overwrite, `replaced` names a link to the inode it replaced (for the spare
+// pool), else it is left empty.
 Status LocalTransport::RenameLocked(const Key& key, TempFile* tmp, const WriteOptions& options,
-                                    int* err) {
+                                    int* err, std::string* replaced) {
   LockStripes::Guard guard;
   RETURN_NOT_OK(locks_.Lock(key, &guard));
   const std::string path = PathOf(key);
@@ -440,7 +452,11 @@ Status LocalTransport::RenameLocked(const Key& key, TempFile* tmp, const WriteOp
     std::string spare = spares_->Preserve(path);  // the inode this rename frees
     rc = ::rename(tmp->path().c_str(), path.c_str());
     int rename_errno = errno;
-    spares_->Settle(std::move(spare), rc == 0);
+    if (rc == 0) {
+      *replaced = std::move(spare);
+    } else {
+      spares_->Settle(std::move(spare), false);
+    }
     errno = rename_errno;
   }
   *err = rc == 0 ? 0 : errno;

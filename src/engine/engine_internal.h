@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/json_util.h"
+#include "engine/key_parser.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
 #include "worm/repository.h"
@@ -216,6 +217,7 @@ class ModelStore {
 
   ProjectState* project_;
   const schema::Model* model_;
+  KeyParser key_parser_;  // listed keys -> ids
 
   mutable std::mutex hooks_mu_;
   std::map<HookOp, std::vector<std::shared_ptr<BeforeHook>>> before_;

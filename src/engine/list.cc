@@ -75,7 +75,8 @@ Result<EntityPage> ModelStore::ListPage(const ListOptions& options) {
   while (static_cast<int>(page.items.size()) < limit) {
     ASSIGN_OR_RETURN(worm::ListPage got, transport()->List(req));
     listing_done = false;
-    for (const ObjectMeta& m : got.objects) {
+    page.items.reserve(std::min<size_t>(limit, page.items.size() + got.objects.size()));
+    for (ObjectMeta& m : got.objects) {
       req.start_after = m.key;
       listing_done = got.next_token.empty() && &m == &got.objects.back();
       EntityIds ids;
@@ -84,20 +85,18 @@ Result<EntityPage> ModelStore::ListPage(const ListOptions& options) {
       if (trash_phase) {
         if (!MatchFolderTemplate(tomb_tmpl, m.key, &ids, &file) || file != kTombstoneName) continue;
         deleted = true;
-      } else {
-        auto parsed = resolver.ParseEntityKey(*model_, m.key);
-        if (!parsed.ok()) continue;
-        ids = std::move(*parsed);
+      } else if (!key_parser_.Parse(m.key, &ids)) {
+        continue;
       }
       if (!ParentsMatch(options.parent_ids, ids)) continue;
-      Entity e{ids, m.key, m.etag, Json(), deleted};
+      Entity e{std::move(ids), std::move(m.key), std::move(m.etag), Json(), deleted};
       if (deleted) {
-        ASSIGN_OR_RETURN(std::optional<Entity> t, GetFromTrash(ids));
+        ASSIGN_OR_RETURN(std::optional<Entity> t, GetFromTrash(e.ids));
         if (!t) continue;
         e = std::move(*t);
         if (!options.documents) e.document = Json();
       } else if (options.documents) {
-        Result<Entity> full = Get(ids, {});
+        Result<Entity> full = Get(e.ids, {});
         if (full.status().IsNotFound()) continue;  // deleted since the listing
         RETURN_NOT_OK(full.status());
         e = std::move(*full);

@@ -75,6 +75,6 @@ class DocCache {
 // bytes can be checked against.
 bool IsMd5Etag(const std::string& etag);
 // Whether cached `bytes` may stand for an object with `etag`.
-bool CachedBytesMatch(const std::string& bytes, const std::string& etag);
+bool CachedBytesMatch(std::string_view bytes, const std::string& etag);
 
 }  // namespace worm::query

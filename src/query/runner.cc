@@ -30,8 +30,9 @@ constexpr size_t kMinSlotsPerThread = 64;
 // One listed entity on its way to the evaluator.
 struct Slot {
   const Entity* entity = nullptr;
-  std::optional<std::string> cached;  // bytes from the cache, unverified
-  std::string bytes;                  // what was used
+  std::optional<std::string_view> cached;  // bytes from the cache (in its Page), unverified
+  std::string fetched_bytes;               // bytes from a GET
+  std::string_view bytes;                  // what was used: cached or fetched_bytes
   std::string etag;
   bool fetched = false;  // GET (not the cache)
   bool gone = false;     // deleted since the listing
@@ -73,7 +74,8 @@ void Fetch(Transport* transport, Slot* s) {
     s->status = got.status().WithContext("query: reading " + e.key);
     return;
   }
-  s->bytes = std::move(got->data);
+  s->fetched_bytes = std::move(got->data);
+  s->bytes = s->fetched_bytes;
   s->etag = got->meta.etag;
   s->fetched = true;
 }
@@ -85,7 +87,7 @@ void Fetch(Transport* transport, Slot* s) {
 void Decode(Transport* transport, query::PartialParser* partial, Slot* s) {
   if (!s->fetched) {
     if (s->cached && query::CachedBytesMatch(*s->cached, s->entity->etag)) {
-      s->bytes = std::move(*s->cached);
+      s->bytes = *s->cached;
       s->etag = s->entity->etag;
       if (partial != nullptr && partial->Parse(s->bytes, &s->doc)) {
         s->partial = true;
@@ -140,33 +142,53 @@ class Run {
   std::vector<std::unique_ptr<query::PartialParser>> parsers_;  // one per decode thread
 };
 
-// Cached rows for a page: one range read when the page is key-ordered (the
-// live listing), else one lookup per key (pages that reach into the trash).
-void LookupPage(const std::vector<Entity>& items, query::DocCache* cache,
-                std::vector<Slot>* slots) {
-  bool ordered = true;
-  for (size_t i = 1; i < items.size(); ++i) ordered = ordered && items[i - 1].key < items[i].key;
-  if (ordered && !items.empty()) {
-    size_t i = 0;  // merge two key-ordered sequences; only matching rows are copied
-    Status st =
-        cache->ScanRange(items.front().key, items.back().key,
-                         [&](std::string_view key, std::string_view etag, std::string_view bytes) {
-                           while (i < slots->size() && (*slots)[i].entity->key < key) ++i;
-                           if (i < slots->size() && (*slots)[i].entity->key == key &&
-                               (*slots)[i].entity->etag == etag) {
-                             (*slots)[i].cached.emplace(bytes);
-                           }
-                         });
-    if (st.ok()) return;
-  }
-  for (Slot& s : *slots) s.cached = cache->Lookup(s.entity->key, s.entity->etag, false);
-}
-
 // A listing page with its cached rows.
 struct Page {
   EntityPage listed;
-  std::vector<Slot> slots;  // point into listed.items (a move keeps them valid)
+  std::vector<char> cached_bytes;  // the cached documents, back to back: one allocation
+  std::vector<Slot> slots;  // point into listed.items and cached_bytes (a move keeps them valid)
 };
+
+// Cached rows for a page: one range read when the page is key-ordered (the
+// live listing), else one lookup per key (pages that reach into the trash).
+void LookupPage(query::DocCache* cache, Page* page) {
+  const std::vector<Entity>& items = page->listed.items;
+  std::vector<Slot>& slots = page->slots;
+  std::vector<char>& arena = page->cached_bytes;
+  std::vector<std::optional<std::pair<size_t, size_t>>> spans(slots.size());  // offset, size
+  auto keep = [&](size_t i, std::string_view bytes) {
+    spans[i].emplace(arena.size(), bytes.size());
+    arena.insert(arena.end(), bytes.begin(), bytes.end());
+  };
+  bool ordered = true;
+  for (size_t i = 1; i < items.size(); ++i) ordered = ordered && items[i - 1].key < items[i].key;
+  bool scanned = false;
+  if (ordered && !items.empty()) {
+    size_t i = 0;  // merge two key-ordered sequences; only matching rows are copied
+    Status st = cache->ScanRange(
+        items.front().key, items.back().key,
+        [&](std::string_view key, std::string_view etag, std::string_view bytes) {
+          while (i < slots.size() && slots[i].entity->key < key) ++i;
+          if (i < slots.size() && slots[i].entity->key == key && slots[i].entity->etag == etag) {
+            keep(i, bytes);
+          }
+        });
+    scanned = st.ok();
+  }
+  if (!scanned) {
+    arena.clear();
+    std::fill(spans.begin(), spans.end(), std::nullopt);
+    for (size_t i = 0; i < slots.size(); ++i) {
+      std::optional<std::string> row = cache->Lookup(items[i].key, items[i].etag, false);
+      if (row) keep(i, *row);
+    }
+  }
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (spans[i]) {
+      slots[i].cached = std::string_view(arena.data() + spans[i]->first, spans[i]->second);
+    }
+  }
+}
 
 // Lists one page and looks its documents up in `cache` (may be null).
 Result<Page> ListAndLookup(Repository* repo, const ListOptions& lo, query::DocCache* cache) {
@@ -175,7 +197,7 @@ Result<Page> ListAndLookup(Repository* repo, const ListOptions& lo, query::DocCa
   const std::vector<Entity>& items = page.listed.items;
   page.slots.resize(items.size());
   for (size_t i = 0; i < items.size(); ++i) page.slots[i].entity = &items[i];
-  if (cache != nullptr) LookupPage(items, cache, &page.slots);
+  if (cache != nullptr) LookupPage(cache, &page);
   return page;
 }
 
@@ -214,12 +236,14 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
       continue;
     }
     (s.fetched ? stats_->fetched : stats_->cache_hits)++;
-    if (s.fetched && cache != nullptr) rows.push_back({s.entity->key, s.etag, std::move(s.bytes)});
     if (s.partial) {
       RETURN_NOT_OK(ev->Add(s.entity->key, std::move(s.doc),
                             [&](Json* kept) { parsers_.front()->Attach(s.bytes, kept); }));
     } else {
       RETURN_NOT_OK(ev->Add(s.entity->key, std::move(s.doc)));
+    }
+    if (s.fetched && cache != nullptr) {
+      rows.push_back({s.entity->key, s.etag, std::move(s.fetched_bytes)});
     }
   }
   if (cache != nullptr) {  // best effort: a cache that cannot be written is skipped

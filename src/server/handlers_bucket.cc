@@ -192,13 +192,14 @@ std::string ListXml(const RequestContext& ctx, const ListParams& p, const Listin
   if (p.url) x.Leaf("EncodingType", "url");
   x.Bool("IsTruncated", l.truncated);
   if (p.v2 && l.truncated) x.Leaf("NextContinuationToken", Base64Encode(l.next_token));
+  const bool owner = !p.v2 || ctx.Q("fetch-owner") == "true";
   for (const ObjectMeta& m : l.objects) {
     x.Open("Contents");
     x.Leaf("Key", Enc(p, m.key));
     x.Leaf("LastModified", IsoDate(m.last_modified_ms));
     x.Leaf("ETag", Quoted(m.etag));
     x.Leaf("Size", m.size);
-    if (!p.v2 || ctx.Q("fetch-owner") == "true") {
+    if (owner) {
       x.Open("Owner");
       x.Leaf("ID", kOwnerId);
       x.Leaf("DisplayName", kOwnerId);

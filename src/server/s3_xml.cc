@@ -6,34 +6,44 @@
 
 namespace worm::server {
 
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+namespace {
+
+// Appends `text` escaped to `out`: listings escape every key, so no
+// temporary string per value.
+void AppendEscaped(std::string* out, std::string_view text) {
   for (char c : text) {
     switch (c) {
       case '&':
-        out += "&amp;";
+        *out += "&amp;";
         break;
       case '<':
-        out += "&lt;";
+        *out += "&lt;";
         break;
       case '>':
-        out += "&gt;";
+        *out += "&gt;";
         break;
       case '"':
-        out += "&quot;";
+        *out += "&quot;";
         break;
       case '\'':
-        out += "&apos;";
+        *out += "&apos;";
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
-          out += "&#" + std::to_string(static_cast<int>(c)) + ";";
+          *out += "&#" + std::to_string(static_cast<int>(c)) + ";";
         } else {
-          out += c;
+          *out += c;
         }
     }
   }
+}
+
+}  // namespace
+
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendEscaped(&out, text);
   return out;
 }
 
@@ -56,9 +66,11 @@ void XmlWriter::Close(std::string_view name) {
 
 void XmlWriter::Leaf(std::string_view name, std::string_view text) {
   Open(name);
-  out_ += XmlEscape(text);
+  AppendEscaped(&out_, text);
   Close(name);
 }
+
+void XmlWriter::Text(std::string_view text) { AppendEscaped(&out_, text); }
 
 namespace {
 

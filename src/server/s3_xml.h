@@ -30,7 +30,7 @@ class XmlWriter {
   void Leaf(std::string_view name, uint64_t value) { Leaf(name, std::to_string(value)); }
   void Bool(std::string_view name, bool value) { Leaf(name, value ? "true" : "false"); }
   // Escaped character data inside the element opened last.
-  void Text(std::string_view text) { out_ += XmlEscape(text); }
+  void Text(std::string_view text);
   std::string Finish() { return std::move(out_); }
 
  private:

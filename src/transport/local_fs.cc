@@ -350,7 +350,7 @@ std::optional<TempFile> SparePool::Take() {
       }
     } else if (fd.valid() && (errno == EINVAL || errno == ENOLCK)) {
       Disable();  // no leases on this filesystem: never reuse
-    }  // else busy (EAGAIN) or another owner's file (EACCES): drop this one
+    }             // else busy (EAGAIN) or another owner's file (EACCES): drop this one
     ::unlink(path.c_str());
   }
   return std::nullopt;

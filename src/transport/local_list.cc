@@ -73,7 +73,7 @@ std::shared_ptr<const SortedDir> DirListingCache::Find(const std::string& path,
       SameTime(slot.ctime, st.st_ctim)) {
     return slot.entries;
   }
-  total_entries_ -= slot.entries->size();
+  total_entries_ -= Cost(*slot.entries);
   slots_.erase(it);
   return nullptr;
 }
@@ -87,18 +87,19 @@ bool DirListingCache::Settled(const struct stat& st) {
 
 void DirListingCache::Offer(const std::string& path, const struct stat& st,
                             std::shared_ptr<const SortedDir> entries) {
-  if (entries->size() < kMinEntries || !Settled(st)) return;
+  if (!Settled(st)) return;
+  const size_t cost = Cost(*entries);
   std::lock_guard<std::mutex> lock(mu_);
   if (auto old = slots_.find(path); old != slots_.end()) {
-    total_entries_ -= old->second.entries->size();
+    total_entries_ -= Cost(*old->second.entries);
     slots_.erase(old);
   }
-  if (total_entries_ + entries->size() > kMaxEntries) {
+  if (total_entries_ + cost > kMaxEntries) {
     slots_.clear();  // simple bound: start over
     total_entries_ = 0;
   }
-  if (entries->size() > kMaxEntries) return;
-  total_entries_ += entries->size();
+  if (cost > kMaxEntries) return;
+  total_entries_ += cost;
   slots_[path] = Slot{st.st_ino, st.st_mtim, st.st_ctim, std::move(entries)};
 }
 
@@ -137,6 +138,15 @@ Status LocalKeyWalker::Fill(Frame* frame) {
   frame->pos = 0;
   frame->complete = true;
   std::string path = root_ + "/" + frame->key_prefix;
+  if (cache_ != nullptr) {  // a folder cached and unchanged since: one stat, no open or read
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && DirListingCache::Settled(st)) {
+      if (std::shared_ptr<const SortedDir> entries = cache_->Find(path, st)) {
+        SelectFrom(*entries, frame);
+        return Status::OK();
+      }
+    }
+  }
   DIR* dir = ::opendir(path.c_str());
   if (dir == nullptr) {
     if (errno == ENOENT || errno == ENOTDIR) return Status::OK();
@@ -149,36 +159,30 @@ Status LocalKeyWalker::Fill(Frame* frame) {
     ::closedir(dir);
     return ErrnoToStatus(err, "list: stat folder " + path);
   }
-  // A settled folder is read whole, sorted, and reused by later pages while
-  // it is unchanged. One that is still changing is scanned for just this
-  // batch (bounded memory; its sorted copy would be stale at once).
+  // A settled folder is read whole, sorted, and reused by later pages and
+  // listings while it is unchanged (the cache missed just above). One that is
+  // still changing is scanned for just this batch (bounded memory; its sorted
+  // copy would be stale at once).
   if (cache_ != nullptr && DirListingCache::Settled(st)) {
-    std::shared_ptr<const SortedDir> entries = cache_->Find(path, st);
-    if (entries == nullptr) {
-      auto all = std::make_shared<SortedDir>();
-      errno = 0;
-      while (struct dirent* e = ::readdir(dir)) {
-        std::string_view name = e->d_name;
-        if (name == "." || name == "..") continue;
-        if (at_root && name == kLocalReservedDir) continue;
-        Kind kind = KindOf(::dirfd(dir), e);
-        if (kind == Kind::kOther) continue;
-        Entry entry{std::string(name), kind == Kind::kDir};
-        if (entry.is_dir) entry.sort_name.push_back('/');
-        all->push_back(std::move(entry));
-      }
-      int err = errno;
-      if (err != 0) {
-        ::closedir(dir);
-        return ErrnoToStatus(err, "list: read folder " + path);
-      }
-      std::sort(all->begin(), all->end(),
-                [](const Entry& a, const Entry& b) { return a.sort_name < b.sort_name; });
-      entries = all;
-      cache_->Offer(path, st, std::move(all));
+    auto all = std::make_shared<SortedDir>();
+    errno = 0;
+    while (struct dirent* e = ::readdir(dir)) {
+      std::string_view name = e->d_name;
+      if (name == "." || name == "..") continue;
+      if (at_root && name == kLocalReservedDir) continue;
+      Kind kind = KindOf(::dirfd(dir), e);
+      if (kind == Kind::kOther) continue;
+      Entry entry{std::string(name), kind == Kind::kDir};
+      if (entry.is_dir) entry.sort_name.push_back('/');
+      all->push_back(std::move(entry));
     }
+    int err = errno;
     ::closedir(dir);
-    SelectFrom(*entries, frame);
+    if (err != 0) return ErrnoToStatus(err, "list: read folder " + path);
+    std::sort(all->begin(), all->end(),
+              [](const Entry& a, const Entry& b) { return a.sort_name < b.sort_name; });
+    SelectFrom(*all, frame);
+    cache_->Offer(path, st, std::move(all));
     return Status::OK();
   }
   auto heap_less = [](const Entry& a, const Entry& b) {

@@ -14,21 +14,23 @@
 // Not thread-safe; one List call owns one walker.
 //
 // Paging a big folder would re-read it once per page (O(N^2 / page) for a
-// collection of N entities). DirListingCache keeps the sorted entries of big
-// folders between List calls, keyed by the folder's inode and change times:
-// any entry added, removed or renamed changes the folder's mtime/ctime. Only
-// folders unchanged for kSettleSeconds are cached, so a change in the same
-// clock tick as the read cannot hide behind an equal timestamp (the
+// collection of N entities), and a collection of N entities is N small
+// folders (one per entity) to open and read per listing. DirListingCache
+// keeps the sorted entries of folders between List calls, keyed by the
+// folder's inode and change times: any entry added, removed or renamed
+// changes the folder's mtime/ctime, so one stat of the folder validates its
+// entry. Only folders unchanged for kSettleSeconds are cached, so a change in
+// the same clock tick as the read cannot hide behind an equal timestamp (the
 // "racy git" rule).
 #pragma once
 
 #include <sys/stat.h>
 
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "transport/transport_util.h"
@@ -45,26 +47,29 @@ using SortedDir = std::vector<DirEntry>;
 class DirListingCache {
  public:
   static constexpr int kSettleSeconds = 2;
-  static constexpr size_t kMinEntries = 1024;       // smaller folders are cheap to read
-  static constexpr size_t kMaxEntries = 2'000'000;  // bound on memory (~100 MB)
+  // Bound on memory (~100 MB): each folder counts as kFolderCost entries
+  // (its path and bookkeeping) plus its entries.
+  static constexpr size_t kMaxEntries = 2'000'000;
+  static constexpr size_t kFolderCost = 5;
 
-  // The cached listing of `path` if `st` (its fstat now) matches.
+  // The cached listing of `path` if `st` (its stat now) matches.
   std::shared_ptr<const SortedDir> Find(const std::string& path, const struct stat& st);
-  // True when the folder (its fstat `st`) has not changed for kSettleSeconds:
+  // True when the folder (its stat `st`) has not changed for kSettleSeconds:
   // a change in the same timestamp tick as a read can no longer follow.
   static bool Settled(const struct stat& st);
-  // Keeps `entries` when the folder is big and has settled.
+  // Keeps `entries` when the folder has settled.
   void Offer(const std::string& path, const struct stat& st,
              std::shared_ptr<const SortedDir> entries);
 
  private:
+  static size_t Cost(const SortedDir& entries) { return entries.size() + kFolderCost; }
   struct Slot {
     ino_t ino;
     struct timespec mtime, ctime;
     std::shared_ptr<const SortedDir> entries;
   };
   std::mutex mu_;
-  std::map<std::string, Slot> slots_;
+  std::unordered_map<std::string, Slot> slots_;
   size_t total_entries_ = 0;
 };
 

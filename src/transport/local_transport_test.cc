@@ -341,6 +341,19 @@ TEST_F(LocalTransportTest, CachedBigFolderListingSeesEveryChange) {
   expected.erase(std::prev(expected.end()));
   want.assign(expected.begin(), expected.end());
   EXPECT_EQ(list_all("", ""), want);
+
+  // Entity folders are cached too: a file added to one shows on the next
+  // listing, and so does a file edited in place (its folder unchanged).
+  std::string first = *expected.begin(), untouched = *std::next(expected.begin(), 100);
+  std::string sibling = first.substr(0, first.rfind('/') + 1) + "extra.json";
+  ASSERT_OK(t().Put(sibling, "x", fast));
+  expected.insert(sibling);
+  want.assign(expected.begin(), expected.end());
+  EXPECT_EQ(list_all("", ""), want);
+  WriteFileOrDie(root() / untouched, "edited in place");
+  ASSERT_OK_AND_ASSIGN(ListPage edited, t().List(ListRequest{untouched, "", "", "", 1}));
+  ASSERT_EQ(edited.objects.size(), 1u);
+  EXPECT_EQ(edited.objects[0].etag, Md5Hex("edited in place"));
 }
 
 // Runs in a forked child: conditional creates on shared keys, then counter

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <optional>
 #include <pugixml.hpp>
 
 #include "transport/s3/sigv4.h"
@@ -93,7 +94,45 @@ std::string StripEtagQuotes(std::string_view etag) {
   return std::string(etag);
 }
 
+namespace {
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+// days_from_civil).
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// "YYYY-MM-DDTHH:MM:SS.sssZ", as every listing sends it, without strptime
+// (a listing parses one per key); nullopt for any other shape.
+std::optional<int64_t> ParseCanonicalIso8601Millis(std::string_view s) {
+  if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':' || s[19] != '.' || s[23] != 'Z') {
+    return std::nullopt;
+  }
+  auto num = [&](size_t at, size_t n, int64_t lo, int64_t hi) -> std::optional<int64_t> {
+    int64_t v = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    if (v < lo || v > hi) return std::nullopt;
+    return v;
+  };
+  auto y = num(0, 4, 0, 9999), mo = num(5, 2, 1, 12), d = num(8, 2, 1, 31), h = num(11, 2, 0, 23),
+       mi = num(14, 2, 0, 59), se = num(17, 2, 0, 60), ms = num(20, 3, 0, 999);
+  if (!y || !mo || !d || !h || !mi || !se || !ms) return std::nullopt;
+  return ((DaysFromCivil(*y, *mo, *d) * 24 + *h) * 60 + *mi) * 60000 + *se * 1000 + *ms;
+}
+
+}  // namespace
+
 Result<int64_t> ParseIso8601Millis(std::string_view s) {
+  if (std::optional<int64_t> ms = ParseCanonicalIso8601Millis(s)) return *ms;
   std::tm tm{};
   std::string str(s);
   const char* rest = strptime(str.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);

@@ -68,6 +68,22 @@ TEST(S3XmlTest, FormatsAndQuotes) {
   EXPECT_EQ(ms, 1255369800000);
 }
 
+// Listings' canonical timestamps take a fast path; any other shape strptime.
+TEST(S3XmlTest, ParsesIso8601Timestamps) {
+  const std::pair<const char*, int64_t> cases[] = {
+      {"2009-10-12T17:50:30.000Z", 1255369830000}, {"2009-10-12T17:50:30.123Z", 1255369830123},
+      {"2024-02-29T23:59:59.999Z", 1709251199999}, {"1970-01-01T00:00:00.000Z", 0},
+      {"2100-03-01T00:00:00.000Z", 4107542400000}, {"2009-10-12T17:50:30Z", 1255369830000},
+      {"2009-10-12T17:50:30.5Z", 1255369830500},
+  };
+  for (const auto& [text, want] : cases) {
+    ASSERT_OK_AND_ASSIGN(int64_t ms, ParseIso8601Millis(text));
+    EXPECT_EQ(ms, want) << text;
+  }
+  EXPECT_FALSE(ParseIso8601Millis("2009-13-12T17:50:30.000Z").ok());
+  EXPECT_FALSE(ParseIso8601Millis("yesterday").ok());
+}
+
 struct ErrorCase {
   S3Op op;
   int http;

@@ -103,6 +103,9 @@ struct ListRequest {
   std::string start_after;  // exclusive; keys <= start_after are skipped
   std::string token;        // continuation token from a previous ListPage
   int max_keys = 1000;      // 1..1000, as S3 caps it
+  // Also fill content_type and user_metadata where the backend reads them
+  // with the listing at no extra cost (local); S3 listings never carry them.
+  bool with_metadata = false;
 };
 
 struct ListPage {

@@ -134,6 +134,7 @@ Result<Listing> Collect(Transport& t, const ListParams& p, const std::string& to
                         const std::string& after) {
   Listing out;
   ListRequest req;
+  req.with_metadata = true;  // for the S3 ETag (FixListEtags)
   req.prefix = p.prefix;
   req.delimiter = p.delimiter;
   req.token = token;
@@ -166,11 +167,12 @@ std::string Enc(const ListParams& p, std::string_view s) {
 }
 
 // ETags in listings match HEAD: multipart objects show "<md5>-N", kept in
-// metadata that List itself does not return.
-void FixListEtags(Transport& t, std::vector<ObjectMeta>* objects) {
+// the metadata the listing was asked for; the rest of it is not listed.
+void FixListEtags(std::vector<ObjectMeta>* objects) {
   for (ObjectMeta& m : *objects) {
-    Result<ObjectMeta> full = t.Head(m.key, {});
-    if (full.ok()) m.etag = S3Etag(*full);
+    m.etag = S3Etag(m);
+    m.content_type.clear();
+    m.user_metadata.clear();
   }
 }
 
@@ -244,7 +246,7 @@ Dispatch ListObjects(ServiceEnv& env, const Ctx& ctx) {
     }
     l = std::move(*got);
   }
-  FixListEtags(*(*bucket)->objects, &l.objects);
+  FixListEtags(&l.objects);
   return Respond(XmlOk(*ctx, ListXml(*ctx, *p, l)));
 }
 

@@ -138,7 +138,7 @@ Result<OpenedObject> OpenObject(Bucket& bucket, const std::string& key) {
     std::optional<std::string> blob = transport_internal::ReadMetaXattr(out.file.fd);
     if (blob && transport_internal::DecodeMetaRecord(*blob, &record) &&
         transport_internal::RecordMatches(record, st) &&
-        record.key_hash == transport_internal::KeyHash(key)) {
+        record.key_hash == transport_internal::RecordKeyHash(key)) {
       out.meta.key = key;
       out.meta.size = static_cast<uint64_t>(st.st_size);
       out.meta.etag = std::move(record.etag);

@@ -608,6 +608,10 @@ TEST_F(ServerTest, MultipartUpload) {
   EXPECT_TRUE(got.body == p1 + p2);
   EXPECT_EQ(got.Header("etag"), etag.find("&quot;") == 0 ? got.Header("etag") : etag);
   EXPECT_EQ(got.Header("content-type"), "app/x");
+  // Listings show the same multipart ETag as HEAD, and no metadata.
+  std::string listed = Do({"GET", "/bkt", "list-type=2&prefix=mp", {}, ""}).body;
+  EXPECT_EQ(Between(listed, "<ETag>", "</ETag>"), etag) << listed;
+  EXPECT_EQ(listed.find("app/x"), std::string::npos) << listed;
   EXPECT_EQ(Code(Do({"POST", "/bkt/mp", "uploadId=" + id, {}, xml})), "NoSuchUpload");
 }
 

@@ -8,6 +8,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -28,51 +29,74 @@ constexpr size_t kHashChunk = 256 * 1024;
 // Temp files older than this are swept even if their writer pid looks alive
 // (pids are reused).
 constexpr int64_t kStaleTempSeconds = 24 * 3600;
-// Version tag of the xattr record; bump when the layout changes (an older
+// First byte of the xattr record; bump when the layout changes (an older
 // record is then recomputed on first read).
-constexpr std::string_view kRecordVersion = "w2";
+constexpr char kRecordVersion = 3;
+// Content types common enough to take one byte in the record (code = index).
+constexpr std::string_view kCommonTypes[] = {"", "application/json", "application/octet-stream",
+                                             "binary/octet-stream", "text/plain"};
+constexpr uint8_t kOtherType = 0xff;
 // Spares (SparePool) kept per transport, and the largest object kept as one:
 // enough for the writes in flight, without holding much disk.
 constexpr size_t kMaxSpares = 64;
 constexpr int64_t kMaxSpareBytes = 1 << 20;
 
-void AppendField(std::string* out, std::string_view field) {
-  *out += std::to_string(field.size());
-  out->push_back(':');
-  out->append(field);
+void AppendVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
 }
 
-bool ReadField(std::string_view* in, std::string_view* field) {
-  size_t colon = in->find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon > 10) return false;
-  size_t len = 0;
-  for (size_t i = 0; i < colon; ++i) {
-    char c = (*in)[i];
-    if (c < '0' || c > '9') return false;
-    len = len * 10 + static_cast<size_t>(c - '0');
+bool ReadVarint(std::string_view* in, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    auto byte = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return true;
   }
-  if (in->size() - colon - 1 < len) return false;
-  *field = in->substr(colon + 1, len);
-  in->remove_prefix(colon + 1 + len);
+  return false;
+}
+
+void AppendFixed(std::string* out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+bool ReadFixed(std::string_view* in, int bytes, uint64_t* v) {
+  if (in->size() < static_cast<size_t>(bytes)) return false;
+  *v = 0;
+  for (int i = 0; i < bytes; ++i)
+    *v |= static_cast<uint64_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
+  in->remove_prefix(static_cast<size_t>(bytes));
   return true;
 }
 
-bool ParseU64(std::string_view s, uint64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  *out = v;
+void AppendString(std::string* out, std::string_view s) {
+  AppendVarint(out, s.size());
+  out->append(s);
+}
+
+bool ReadString(std::string_view* in, std::string_view* s) {
+  uint64_t n = 0;
+  if (!ReadVarint(in, &n) || n > in->size()) return false;
+  *s = in->substr(0, n);
+  in->remove_prefix(n);
   return true;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
 }
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 }  // namespace
 
-uint64_t KeyHash(std::string_view key) {
+uint64_t StableHash(std::string_view key) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : key) {
     h ^= c;
@@ -109,44 +133,63 @@ Status ValidateLocalKey(std::string_view op, const Key& key) {
   return Status::OK();
 }
 
+// Binary and small: ext4 keeps an xattr of up to about 60 bytes inside the
+// inode (a bigger one costs a block of its own on every write and read), and
+// a record for a JSON document with no user metadata takes about 40.
 std::string EncodeMetaRecord(const MetaRecord& r) {
   std::string out;
-  out.reserve(96 + r.content_type.size());
-  AppendField(&out, kRecordVersion);
-  AppendField(&out, r.etag);
-  AppendField(&out, std::to_string(r.size));
-  AppendField(&out, std::to_string(r.mtime_ns));
-  AppendField(&out, std::to_string(r.ino));
-  AppendField(&out, std::to_string(r.key_hash));
-  AppendField(&out, r.content_type);
-  AppendField(&out, std::to_string(r.user_metadata.size()));
+  out.reserve(48);
+  out.push_back(kRecordVersion);
+  for (size_t i = 0; i < 32; i += 2) {  // the MD5, raw (an ETag is lowercase hex)
+    int hi = i + 1 < r.etag.size() ? HexValue(r.etag[i]) : 0;
+    int lo = i + 1 < r.etag.size() ? HexValue(r.etag[i + 1]) : 0;
+    out.push_back(static_cast<char>(std::max(hi, 0) * 16 + std::max(lo, 0)));
+  }
+  AppendVarint(&out, r.size);
+  AppendFixed(&out, static_cast<uint64_t>(r.mtime_ns), 8);
+  AppendVarint(&out, r.ino);
+  AppendFixed(&out, r.key_hash, 4);
+  const auto* common = std::find(std::begin(kCommonTypes), std::end(kCommonTypes), r.content_type);
+  if (common != std::end(kCommonTypes)) {
+    out.push_back(static_cast<char>(common - std::begin(kCommonTypes)));
+  } else {
+    out.push_back(static_cast<char>(kOtherType));
+    AppendString(&out, r.content_type);
+  }
+  AppendVarint(&out, r.user_metadata.size());
   for (const auto& [name, value] : r.user_metadata) {
-    AppendField(&out, name);
-    AppendField(&out, value);
+    AppendString(&out, name);
+    AppendString(&out, value);
   }
   return out;
 }
 
 bool DecodeMetaRecord(std::string_view blob, MetaRecord* r) {
-  std::string_view version, etag, size, mtime, ino, key_hash, type, count;
-  if (!ReadField(&blob, &version) || version != kRecordVersion) return false;
-  if (!ReadField(&blob, &etag) || !ReadField(&blob, &size) || !ReadField(&blob, &mtime) ||
-      !ReadField(&blob, &ino) || !ReadField(&blob, &key_hash) || !ReadField(&blob, &type) ||
-      !ReadField(&blob, &count)) {
+  constexpr size_t kMd5Bytes = 16;
+  if (blob.size() < 1 + kMd5Bytes || blob[0] != kRecordVersion) return false;
+  r->etag = HexEncode(blob.substr(1, kMd5Bytes));
+  blob.remove_prefix(1 + kMd5Bytes);
+  uint64_t mtime = 0, key_hash = 0, count = 0;
+  if (!ReadVarint(&blob, &r->size) || !ReadFixed(&blob, 8, &mtime) || !ReadVarint(&blob, &r->ino) ||
+      !ReadFixed(&blob, 4, &key_hash) || blob.empty()) {
     return false;
   }
-  uint64_t n = 0, mtime_u = 0;
-  if (!ParseU64(size, &r->size) || !ParseU64(mtime, &mtime_u) || !ParseU64(ino, &r->ino) ||
-      !ParseU64(key_hash, &r->key_hash) || !ParseU64(count, &n) || etag.size() != 32) {
-    return false;
+  r->mtime_ns = static_cast<int64_t>(mtime);
+  r->key_hash = static_cast<uint32_t>(key_hash);
+  auto type = static_cast<uint8_t>(blob.front());
+  blob.remove_prefix(1);
+  if (type < std::size(kCommonTypes)) {
+    r->content_type.assign(kCommonTypes[type]);
+  } else {
+    std::string_view other;
+    if (type != kOtherType || !ReadString(&blob, &other)) return false;
+    r->content_type.assign(other);
   }
-  r->etag.assign(etag);
-  r->mtime_ns = static_cast<int64_t>(mtime_u);
-  r->content_type.assign(type);
+  if (!ReadVarint(&blob, &count)) return false;
   r->user_metadata.clear();
-  for (uint64_t i = 0; i < n; ++i) {
+  for (uint64_t i = 0; i < count; ++i) {
     std::string_view name, value;
-    if (!ReadField(&blob, &name) || !ReadField(&blob, &value)) return false;
+    if (!ReadString(&blob, &name) || !ReadString(&blob, &value)) return false;
     r->user_metadata.emplace(name, value);
   }
   return blob.empty();
@@ -386,7 +429,7 @@ Status LockStripes::Open(const std::string& lock_dir) {
 }
 
 Status LockStripes::Lock(std::string_view key, Guard* guard) {
-  int stripe = static_cast<int>(KeyHash(key) % kStripes);
+  int stripe = static_cast<int>(StableHash(key) % kStripes);
   mutexes_[stripe].lock();
   while (::flock(fds_[stripe].get(), LOCK_EX) != 0) {
     if (errno == EINTR) continue;

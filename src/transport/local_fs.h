@@ -37,7 +37,7 @@ struct MetaRecord {
   uint64_t size = 0;
   int64_t mtime_ns = 0;
   uint64_t ino = 0;
-  uint64_t key_hash = 0;
+  uint32_t key_hash = 0;  // RecordKeyHash
   std::string content_type;
   std::map<std::string, std::string> user_metadata;
 };
@@ -49,8 +49,11 @@ bool DecodeMetaRecord(std::string_view blob, MetaRecord* record);
 int64_t MtimeNanos(const struct stat& st);
 // True when `record` was computed for the file `st` describes.
 bool RecordMatches(const MetaRecord& record, const struct stat& st);
-// FNV-1a of the key: stable across processes and builds, unlike std::hash.
-uint64_t KeyHash(std::string_view key);
+// FNV-1a: stable across processes and builds, unlike std::hash.
+uint64_t StableHash(std::string_view s);
+inline uint32_t RecordKeyHash(std::string_view key) {
+  return static_cast<uint32_t>(StableHash(key));
+}
 
 // An owned file descriptor, closed on destruction.
 class UniqueFd {

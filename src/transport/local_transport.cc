@@ -131,7 +131,7 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
     std::optional<std::string> blob = ReadMetaXattr(fd);
     decoded = blob && DecodeMetaRecord(*blob, &record);
     if (decoded && RecordMatches(record, st)) {
-      if (record.key_hash == KeyHash(key)) return MetaFrom(key, st, record);
+      if (record.key_hash == RecordKeyHash(key)) return MetaFrom(key, st, record);
       // Written for another key: either the file was moved here by hand, or
       // this open raced a reuse of the inode (SparePool) and the key now
       // names another file.
@@ -139,7 +139,7 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
       if (::stat(PathOf(key).c_str(), &now) != 0 || now.st_ino != st.st_ino) {
         return Status::Aborted("open " + Quote(key) + ": the file was replaced while opened");
       }
-      record.key_hash = KeyHash(key);
+      record.key_hash = RecordKeyHash(key);
       (void)WriteMetaXattr(fd, record);  // best effort: only a cache
       return MetaFrom(key, st, record);
     }
@@ -153,7 +153,7 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
     record.size = static_cast<uint64_t>(st.st_size);
     record.mtime_ns = MtimeNanos(st);
     record.ino = static_cast<uint64_t>(st.st_ino);
-    record.key_hash = KeyHash(key);
+    record.key_hash = RecordKeyHash(key);
     (void)WriteMetaXattr(fd, record);  // best effort: only a cache
   }
   return MetaFrom(key, st, record);
@@ -174,7 +174,7 @@ Result<ObjectMeta> LocalTransport::StatMeta(const Key& key) {
     MetaRecord record;
     std::optional<std::string> blob = ReadMetaXattrAt(path);
     if (blob && DecodeMetaRecord(*blob, &record) && RecordMatches(record, st) &&
-        record.key_hash == KeyHash(key)) {
+        record.key_hash == RecordKeyHash(key)) {
       return MetaFrom(key, st, record);
     }
   }
@@ -381,7 +381,7 @@ Result<PutResult> LocalTransport::CommitTemp(const Key& key, TempFile* tmp, std:
   MetaRecord record;
   record.etag = std::move(etag);
   record.size = size;
-  record.key_hash = KeyHash(key);
+  record.key_hash = RecordKeyHash(key);
   record.content_type = options.content_type;
   record.user_metadata = options.user_metadata;
   RETURN_NOT_OK(FinishTemp(tmp, &record, sync).WithContext("put " + Quote(key)));
@@ -566,8 +566,10 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
       if (meta.status().IsNotFound()) continue;  // deleted since the scan
       return meta.status();
     }
-    meta->content_type.clear();  // as S3: List carries no content type or user metadata
-    meta->user_metadata.clear();
+    if (!request.with_metadata) {  // as S3: List carries no content type or user metadata
+      meta->content_type.clear();
+      meta->user_metadata.clear();
+    }
     last = *key;
     last_is_prefix = false;
     page.objects.push_back(std::move(*meta));

@@ -16,6 +16,7 @@
 
 #include "core/hash.h"
 #include "testing/test_util.h"
+#include "transport/local_fs.h"
 #include "worm/transport.h"
 
 namespace worm {
@@ -74,12 +75,44 @@ TEST_F(LocalTransportTest, MetadataLivesInXattrAndSurvivesReopen) {
   char buf[512];
   ssize_t n = ::getxattr((root() / "m.json").c_str(), "user.worm.meta", buf, sizeof(buf));
   ASSERT_GT(n, 0);
-  EXPECT_THAT(std::string(buf, n), HasSubstr(put.etag));
+  transport_internal::MetaRecord record;
+  ASSERT_TRUE(transport_internal::DecodeMetaRecord(std::string_view(buf, n), &record));
+  EXPECT_EQ(record.etag, put.etag);
+  EXPECT_EQ(record.key_hash, transport_internal::RecordKeyHash("m.json"));
   Open();
   ASSERT_OK_AND_ASSIGN(ObjectMeta head, t().Head("m.json", {}));
   EXPECT_EQ(head.etag, put.etag);
   EXPECT_EQ(head.content_type, "application/json");
   EXPECT_EQ(head.user_metadata, o.user_metadata);
+}
+
+TEST(MetaRecordTest, RoundTripsAndFitsInTheInodeForPlainDocuments) {
+  transport_internal::MetaRecord r;
+  r.etag = Md5Hex("{\"id\":1}");
+  r.size = 123456789;
+  r.mtime_ns = 1764600000123456789;
+  r.ino = 987654321;
+  r.key_hash = transport_internal::RecordKeyHash("org/customers/1/profile.json");
+  r.content_type = "application/json";
+  std::string blob = transport_internal::EncodeMetaRecord(r);
+  // ext4 keeps xattr values up to about 60 bytes inside a 256-byte inode.
+  EXPECT_LE(blob.size(), 48u);
+  r.content_type = "image/svg+xml; charset=utf-8";  // not one of the one-byte types
+  r.user_metadata = {{"owner", "ada"}, {"note", std::string(300, 'x')}, {"empty", ""}};
+  blob = transport_internal::EncodeMetaRecord(r);
+  transport_internal::MetaRecord back;
+  ASSERT_TRUE(transport_internal::DecodeMetaRecord(blob, &back));
+  EXPECT_EQ(back.etag, r.etag);
+  EXPECT_EQ(back.size, r.size);
+  EXPECT_EQ(back.mtime_ns, r.mtime_ns);
+  EXPECT_EQ(back.ino, r.ino);
+  EXPECT_EQ(back.key_hash, r.key_hash);
+  EXPECT_EQ(back.content_type, r.content_type);
+  EXPECT_EQ(back.user_metadata, r.user_metadata);
+  for (size_t cut = 0; cut < blob.size(); ++cut) {
+    EXPECT_FALSE(transport_internal::DecodeMetaRecord(blob.substr(0, cut), &back)) << cut;
+  }
+  EXPECT_FALSE(transport_internal::DecodeMetaRecord(blob + "x", &back));
 }
 
 TEST_F(LocalTransportTest, HandEditedFileGetsFreshEtag) {

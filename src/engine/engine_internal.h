@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "core/json_util.h"
-#include "engine/key_parser.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
 #include "worm/repository.h"
@@ -217,7 +216,7 @@ class ModelStore {
 
   ProjectState* project_;
   const schema::Model* model_;
-  KeyParser key_parser_;  // listed keys -> ids
+  schema::EntityKeyParser key_parser_;  // listed keys -> ids
 
   mutable std::mutex hooks_mu_;
   std::map<HookOp, std::vector<std::shared_ptr<BeforeHook>>> before_;

@@ -134,7 +134,7 @@ Status ProjectState::EnsureSentinel(const std::string& key, const Json& content)
 // ---- ModelStore: naming and objects -------------------------------------------
 
 ModelStore::ModelStore(ProjectState* project, const schema::Model* model)
-    : project_(project), model_(model), key_parser_(project->resolver(), *model) {}
+    : project_(project), model_(model), key_parser_(project->resolver().schema(), *model) {}
 
 std::string ModelStore::Describe(const EntityIds& ids) const {
   return ids.empty() ? model_->name : model_->name + " " + JoinIds(ids);

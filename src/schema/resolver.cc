@@ -186,34 +186,51 @@ SystemFolders StorageResolver::SystemFolderTemplates(const Model& model) const {
   return FoldersFor(*r, schema_->LayoutOf(model));
 }
 
+EntityKeyParser::EntityKeyParser(const Schema& schema, const Model& model) {
+  for (const Segment* s : KeySegments(model)) {
+    Part part;
+    part.dynamic = s->kind == SegmentKind::kDynamic;
+    if (!part.dynamic) {
+      part.literal = Literal(*s);
+    } else if (auto t = schema.dynamic_types.find(s->type); t != schema.dynamic_types.end()) {
+      part.type = &t->second;
+    }
+    parts_.push_back(std::move(part));
+  }
+}
+
+bool EntityKeyParser::Parse(std::string_view key, EntityIds* ids) const {
+  ids->clear();
+  if (parts_.empty() || IsSystemKey(key)) return false;
+  size_t start = 0;
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    const bool last = i + 1 == parts_.size();
+    size_t end = key.find('/', start);
+    if ((end == std::string_view::npos) != last) return false;
+    if (last) end = key.size();
+    std::string_view segment = key.substr(start, end - start);
+    const Part& part = parts_[i];
+    if (!part.dynamic) {
+      if (segment != part.literal) return false;
+    } else {
+      if (part.type == nullptr || !ValidateIdSegment(segment).ok() ||
+          !part.type->Matches(segment)) {
+        return false;
+      }
+      ids->emplace_back(segment);
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
 Result<EntityIds> StorageResolver::ParseEntityKey(const Model& model, std::string_view key) const {
   if (IsSystemKey(key)) {
     return Status::NotFound("key '" + internal::Printable(key) +
                             "': a system entry, not an entity");
   }
-  std::vector<const Segment*> segs = KeySegments(model);
   EntityIds ids;
-  size_t start = 0;
-  for (size_t i = 0; i < segs.size(); ++i) {
-    size_t end = key.find('/', start);
-    bool last = i + 1 == segs.size();
-    if ((end == std::string_view::npos) != last) break;
-    if (last) end = key.size();
-    std::string_view part = key.substr(start, end - start);
-    const Segment& s = *segs[i];
-    if (s.kind != SegmentKind::kDynamic) {
-      if (part != Literal(s)) break;
-    } else {
-      auto t = schema_->dynamic_types.find(s.type);
-      if (!ValidateIdSegment(part).ok() || t == schema_->dynamic_types.end() ||
-          !t->second.Matches(part)) {
-        break;
-      }
-      ids.emplace_back(part);
-    }
-    if (last) return ids;
-    start = end + 1;
-  }
+  if (EntityKeyParser(*schema_, model).Parse(key, &ids)) return ids;
   return Status::NotFound("key '" + internal::Printable(key) + "': not a " + model.name + " key (" +
                           KeyTemplate(model) + ")");
 }

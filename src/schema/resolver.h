@@ -40,6 +40,25 @@ struct SystemFolders {
   std::string trash;      // ".worm.trash/org/customers/abc-123/"
 };
 
+// Entity keys of one model to ids, with the model's segments and id types
+// looked up once: what a listing needs, parsing every key of a page.
+// StorageResolver::ParseEntityKey is the same parse made for one key.
+class EntityKeyParser {
+ public:
+  EntityKeyParser(const Schema& schema, const Model& model);
+  // The ids of `key` when it is an entity document of the model (not a
+  // system entry, every id a safe segment of its dynamic type).
+  bool Parse(std::string_view key, EntityIds* ids) const;
+
+ private:
+  struct Part {
+    std::string literal;                // a fixed segment or the file name
+    const DynamicType* type = nullptr;  // its type, for a dynamic segment
+    bool dynamic = false;
+  };
+  std::vector<Part> parts_;
+};
+
 class StorageResolver {
  public:
   explicit StorageResolver(const Schema& schema) : schema_(&schema) {}

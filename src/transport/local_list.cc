@@ -140,7 +140,7 @@ Status LocalKeyWalker::Fill(Frame* frame) {
   std::string path = root_ + "/" + frame->key_prefix;
   if (cache_ != nullptr) {  // a folder cached and unchanged since: one stat, no open or read
     struct stat st;
-    if (::stat(path.c_str(), &st) == 0 && DirListingCache::Settled(st)) {
+    if (::stat(path.c_str(), &st) == 0) {  // a hit was settled when cached, and is unchanged
       if (std::shared_ptr<const SortedDir> entries = cache_->Find(path, st)) {
         SelectFrom(*entries, frame);
         return Status::OK();

@@ -3,7 +3,13 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
+#include <array>
 #include <cassert>
+#include <cstring>
 
 #include "blake3.h"
 
@@ -94,6 +100,55 @@ std::string HmacSha256Raw(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
+}
+
+namespace {
+
+// CRC-32C, slice-by-1 table fallback for CPUs without SSE4.2.
+std::array<uint32_t, 256> MakeCrc32cTable() {
+  std::array<uint32_t, 256> t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+
+uint32_t Crc32cSw(uint32_t c, const uint8_t* p, size_t n) {
+  static const auto table = MakeCrc32cTable();
+  while (n-- > 0) c = table[(c ^ *p++) & 0xff] ^ (c >> 8);
+  return c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) uint32_t Crc32cHw(uint32_t c, const uint8_t* p, size_t n) {
+  uint64_t c64 = c;
+  while (n >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    c64 = _mm_crc32_u64(c64, v);
+    p += 8;
+    n -= 8;
+  }
+  c = static_cast<uint32_t>(c64);
+  while (n-- > 0) c = _mm_crc32_u8(c, *p++);
+  return c;
+}
+#endif
+
+}  // namespace
+
+uint32_t Crc32c(uint32_t crc, std::string_view data) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
+  uint32_t c = ~crc;
+#if defined(__x86_64__)
+  static const bool hw = __builtin_cpu_supports("sse4.2");
+  c = hw ? Crc32cHw(c, p, data.size()) : Crc32cSw(c, p, data.size());
+#else
+  c = Crc32cSw(c, p, data.size());
+#endif
+  return ~c;
 }
 
 }  // namespace worm

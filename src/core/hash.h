@@ -21,6 +21,10 @@ std::string Blake3Hex(std::string_view data);
 std::string Sha256Raw(std::string_view data);
 std::string HmacSha256Raw(std::string_view key, std::string_view data);
 
+// CRC-32C (Castagnoli), standard init/xorout; pass the previous result as
+// `crc` to continue (0 to start). SSE4.2 where the CPU has it.
+uint32_t Crc32c(uint32_t crc, std::string_view data);
+
 enum class HashAlgorithm { kMd5, kSha256, kBlake3 };
 
 class Hasher {

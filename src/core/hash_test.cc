@@ -38,6 +38,16 @@ TEST(JsonUtilTest, CanonicalJsonSortsKeysAndFormatsNumbers) {
   EXPECT_EQ(CanonicalJson(v), R"({"a":[true,null,"x"],"b":1,"c":{"y":0,"z":2.5}})");
 }
 
+TEST(HashTest, Crc32cKnownVectorsAndIncremental) {
+  EXPECT_EQ(Crc32c(0, ""), 0u);
+  EXPECT_EQ(Crc32c(0, "123456789"), 0xE3069283u);
+  EXPECT_EQ(Crc32c(Crc32c(0, "12345678"), "9"), 0xE3069283u);
+  // Longer than the 8-byte steps of the hardware path, with a tail.
+  std::string long_input(1000, 'x');
+  EXPECT_EQ(Crc32c(Crc32c(0, long_input.substr(0, 333)), long_input.substr(333)),
+            Crc32c(0, long_input));
+}
+
 TEST(JsonUtilTest, ParseErrorNamesLineAndColumn) {
   auto r = ParseJson("{\n  \"a\": 1,\n  \"b\": }", "schema.json");
   ASSERT_FALSE(r.ok());

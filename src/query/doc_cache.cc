@@ -22,6 +22,13 @@ constexpr const char* kPragmas =
     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=1073741824; "
     "PRAGMA cache_size=-16384;";
 
+// The table's layout, kept in PRAGMA user_version. A file of another layout
+// (1 had no crc column) is emptied: it is only a cache.
+constexpr int kFormat = 2;
+constexpr const char* kCreateTable =
+    "DROP TABLE IF EXISTS docs; CREATE TABLE docs (key TEXT PRIMARY KEY, etag TEXT NOT NULL, "
+    "crc INTEGER NOT NULL, bytes BLOB NOT NULL) WITHOUT ROWID; PRAGMA user_version = 2;";
+
 Status SqliteError(sqlite3* db, const std::string& what) {
   return Status::Unavailable("query cache: " + what + ": " +
                              (db != nullptr ? sqlite3_errmsg(db) : "cannot open"));
@@ -56,13 +63,12 @@ Status DocCache::Init(const std::string& path) {
   }
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   RETURN_NOT_OK(Exec(kPragmas));
-  RETURN_NOT_OK(
-      Exec("CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, etag TEXT NOT NULL, "
-           "bytes BLOB NOT NULL) WITHOUT ROWID;"));
-  const char* kLookup = "SELECT bytes FROM docs WHERE key = ?1 AND etag = ?2";
-  const char* kUpsert = "INSERT OR REPLACE INTO docs (key, etag, bytes) VALUES (?1, ?2, ?3)";
+  RETURN_NOT_OK(Migrate());
+  const char* kLookup = "SELECT crc, bytes FROM docs WHERE key = ?1 AND etag = ?2";
+  const char* kUpsert =
+      "INSERT OR REPLACE INTO docs (key, etag, crc, bytes) VALUES (?1, ?2, ?3, ?4)";
   const char* kErase = "DELETE FROM docs WHERE key = ?1";
-  const char* kRange = "SELECT key, etag, bytes FROM docs WHERE key >= ?1 AND key <= ?2";
+  const char* kRange = "SELECT key, etag, crc, bytes FROM docs WHERE key >= ?1 AND key <= ?2";
   if (sqlite3_prepare_v2(db_, kLookup, -1, &lookup_, nullptr) != SQLITE_OK ||
       sqlite3_prepare_v2(db_, kRange, -1, &range_, nullptr) != SQLITE_OK ||
       sqlite3_prepare_v2(db_, kUpsert, -1, &upsert_, nullptr) != SQLITE_OK ||
@@ -70,6 +76,33 @@ Status DocCache::Init(const std::string& path) {
     return SqliteError(db_, "prepare");
   }
   return Status::OK();
+}
+
+namespace {
+
+int UserVersion(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  int version = -1;
+  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    version = sqlite3_column_int(st, 0);
+  }
+  sqlite3_finalize(st);
+  return version;
+}
+
+}  // namespace
+
+Status DocCache::Migrate() {
+  if (UserVersion(db_) == kFormat) return Status::OK();
+  RETURN_NOT_OK(Exec("BEGIN IMMEDIATE"));
+  // Checked again under the write lock: another process may have done it.
+  Status st = UserVersion(db_) == kFormat ? Status::OK() : Exec(kCreateTable);
+  if (!st.ok()) {
+    (void)Exec("ROLLBACK");
+    return st;
+  }
+  return Exec("COMMIT");
 }
 
 Result<std::unique_ptr<DocCache>> DocCache::Open(const std::string& path) {
@@ -95,10 +128,8 @@ DocCache::~DocCache() {
 
 namespace {
 
-// MD5 of `bytes` as lowercase hex equals `hex`. Called once per cached
-// document on every warm query: the digest is fetched once and each thread
-// reuses its context (a fresh fetch + context per call cost more than the
-// hashing itself).
+// MD5 of `bytes` as lowercase hex equals `hex`. Once per stored document (a
+// fresh digest fetch + context per call cost more than the hashing itself).
 bool Md5HexEquals(std::string_view bytes, const std::string& hex) {
   static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
   thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
@@ -118,30 +149,6 @@ bool Md5HexEquals(std::string_view bytes, const std::string& hex) {
   return true;
 }
 
-}  // namespace
-
-bool CachedBytesMatch(std::string_view bytes, const std::string& etag) {
-  return !IsMd5Etag(etag) || Md5HexEquals(bytes, etag);
-}
-
-std::optional<std::string> DocCache::Lookup(const std::string& key, const std::string& etag,
-                                            bool verify) {
-  sqlite3_reset(lookup_);
-  sqlite3_bind_text(lookup_, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
-  sqlite3_bind_text(lookup_, 2, etag.data(), static_cast<int>(etag.size()), SQLITE_STATIC);
-  std::optional<std::string> out;
-  if (sqlite3_step(lookup_) == SQLITE_ROW) {
-    const void* data = sqlite3_column_blob(lookup_, 0);
-    int n = sqlite3_column_bytes(lookup_, 0);
-    out.emplace(static_cast<const char*>(data), static_cast<size_t>(n));
-  }
-  sqlite3_reset(lookup_);
-  if (out && verify && !CachedBytesMatch(*out, etag)) return std::nullopt;  // torn or tampered
-  return out;
-}
-
-namespace {
-
 // A column's bytes, valid until the statement steps again.
 std::string_view ColumnView(sqlite3_stmt* st, int col) {
   const void* data = sqlite3_column_blob(st, col);
@@ -150,7 +157,26 @@ std::string_view ColumnView(sqlite3_stmt* st, int col) {
                : std::string_view();
 }
 
+// The row's bytes (column `col`) still have the CRC stored with them (`col - 1`).
+bool Intact(sqlite3_stmt* st, int col) {
+  return static_cast<int64_t>(Crc32c(0, ColumnView(st, col))) == sqlite3_column_int64(st, col - 1);
+}
+
 }  // namespace
+
+bool BytesMatchEtag(std::string_view bytes, const std::string& etag) {
+  return !IsMd5Etag(etag) || Md5HexEquals(bytes, etag);
+}
+
+std::optional<std::string> DocCache::Lookup(const std::string& key, const std::string& etag) {
+  sqlite3_reset(lookup_);
+  sqlite3_bind_text(lookup_, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+  sqlite3_bind_text(lookup_, 2, etag.data(), static_cast<int>(etag.size()), SQLITE_STATIC);
+  std::optional<std::string> out;
+  if (sqlite3_step(lookup_) == SQLITE_ROW && Intact(lookup_, 1)) out.emplace(ColumnView(lookup_, 1));
+  sqlite3_reset(lookup_);
+  return out;
+}
 
 Status DocCache::ScanRange(const std::string& first, const std::string& last,
                            std::vector<Row>* rows) {
@@ -165,7 +191,7 @@ Status DocCache::ScanRange(const std::string& first, const std::string& last, co
   sqlite3_bind_text(range_, 2, last.data(), static_cast<int>(last.size()), SQLITE_STATIC);
   int rc;
   while ((rc = sqlite3_step(range_)) == SQLITE_ROW) {
-    fn(ColumnView(range_, 0), ColumnView(range_, 1), ColumnView(range_, 2));
+    if (Intact(range_, 3)) fn(ColumnView(range_, 0), ColumnView(range_, 1), ColumnView(range_, 3));
   }
   sqlite3_reset(range_);
   return rc == SQLITE_DONE ? Status::OK() : SqliteError(db_, "read");
@@ -175,10 +201,12 @@ Status DocCache::Store(const std::vector<Row>& rows) {
   if (rows.empty()) return Status::OK();
   RETURN_NOT_OK(Exec("BEGIN IMMEDIATE"));
   for (const Row& r : rows) {
+    if (!BytesMatchEtag(r.bytes, r.etag)) continue;
     sqlite3_reset(upsert_);
     sqlite3_bind_text(upsert_, 1, r.key.data(), static_cast<int>(r.key.size()), SQLITE_STATIC);
     sqlite3_bind_text(upsert_, 2, r.etag.data(), static_cast<int>(r.etag.size()), SQLITE_STATIC);
-    sqlite3_bind_blob(upsert_, 3, r.bytes.data(), static_cast<int>(r.bytes.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(upsert_, 3, static_cast<int64_t>(Crc32c(0, r.bytes)));
+    sqlite3_bind_blob(upsert_, 4, r.bytes.data(), static_cast<int>(r.bytes.size()), SQLITE_STATIC);
     if (sqlite3_step(upsert_) != SQLITE_DONE) {
       Status st = SqliteError(db_, "write");
       sqlite3_reset(upsert_);

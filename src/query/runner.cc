@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 // Keys per listing page (S3's maximum per LIST request).
 constexpr int kListPage = 1000;
-// Threads hashing and parsing a page of documents, and the fewest documents
+// Threads parsing a page of documents, and the fewest documents
 // worth a thread of their own.
 constexpr int kDecodeThreads = 2;
 constexpr size_t kMinSlotsPerThread = 64;
@@ -30,7 +30,7 @@ constexpr size_t kMinSlotsPerThread = 64;
 // One listed entity on its way to the evaluator.
 struct Slot {
   const Entity* entity = nullptr;
-  std::optional<std::string_view> cached;  // bytes from the cache (in its Page), unverified
+  std::optional<std::string_view> cached;  // bytes from the cache (in its Page)
   std::string fetched_bytes;               // bytes from a GET
   std::string_view bytes;                  // what was used: cached or fetched_bytes
   std::string etag;
@@ -60,9 +60,8 @@ void ParallelFor(size_t n, int threads, Fn fn) {
   for (std::thread& t : pool) t.join();
 }
 
-// Worker side: GETs a document the cache could not supply. I/O only: hashing
-// and parsing run on kDecodeThreads threads afterwards (cheap now that cached
-// documents are reduced to what the query reads).
+// Worker side: GETs a document the cache could not supply. I/O only: parsing
+// runs on kDecodeThreads threads afterwards.
 void Fetch(Transport* transport, Slot* s) {
   const Entity& e = *s->entity;
   auto got = transport->Get(e.key, {});
@@ -80,22 +79,17 @@ void Fetch(Transport* transport, Slot* s) {
   s->fetched = true;
 }
 
-// A cached row whose bytes do not hash to the listed ETag is refetched; then
-// the bytes are parsed. Verified cached bytes go through `partial` when given
-// (only the members the query reads are built); fetched bytes are always
-// parsed in full, by the parser that decides whether a stored object is JSON.
-void Decode(Transport* transport, query::PartialParser* partial, Slot* s) {
+// Parses a slot's bytes. Cached bytes (already checked by the cache) go
+// through `partial` when given (only the members the query reads are built);
+// fetched bytes are always parsed in full, by the parser that decides whether
+// a stored object is JSON.
+void Decode(query::PartialParser* partial, Slot* s) {
   if (!s->fetched) {
-    if (s->cached && query::CachedBytesMatch(*s->cached, s->entity->etag)) {
-      s->bytes = *s->cached;
-      s->etag = s->entity->etag;
-      if (partial != nullptr && partial->Parse(s->bytes, &s->doc)) {
-        s->partial = true;
-        return;
-      }
-    } else {
-      Fetch(transport, s);  // a torn or tampered cache row
-      if (s->gone || !s->status.ok()) return;
+    s->bytes = *s->cached;
+    s->etag = s->entity->etag;
+    if (partial != nullptr && partial->Parse(s->bytes, &s->doc)) {
+      s->partial = true;
+      return;
     }
   }
   auto doc = ParseJson(s->bytes, s->entity->key);
@@ -179,7 +173,7 @@ void LookupPage(query::DocCache* cache, Page* page) {
     arena.clear();
     std::fill(spans.begin(), spans.end(), std::nullopt);
     for (size_t i = 0; i < slots.size(); ++i) {
-      std::optional<std::string> row = cache->Lookup(items[i].key, items[i].etag, false);
+      std::optional<std::string> row = cache->Lookup(items[i].key, items[i].etag);
       if (row) keep(i, *row);
     }
   }
@@ -209,14 +203,14 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
   }
   Transport* transport = project_.transport();
   ParallelFor(misses.size(), options_.concurrency, [&](size_t i) { Fetch(transport, misses[i]); });
-  // Hashing and parsing, split across threads when the page is large enough.
+  // Parsing, split across threads when the page is large enough.
   size_t threads = std::min<size_t>(kDecodeThreads,
                                     (slots.size() + kMinSlotsPerThread - 1) / kMinSlotsPerThread);
   auto decode = [&](size_t t) {
     query::PartialParser* partial = parsers_.empty() ? nullptr : parsers_[t].get();
     for (size_t i = t; i < slots.size(); i += threads) {
       Slot& s = slots[i];
-      if (!s.gone && s.status.ok()) Decode(transport, partial, &s);
+      if (!s.gone && s.status.ok()) Decode(partial, &s);
     }
   };
   if (threads <= 1) {

@@ -1,5 +1,7 @@
 // RunQuery over a Project: listing, cache, parallel fetch, withDeleted,
 // populate, early stop, request counts.
+#include <sqlite3.h>
+
 #include <filesystem>
 
 #include "query/doc_cache.h"
@@ -187,12 +189,29 @@ TEST_F(RunnerTest, TamperedCacheRowIsRefetched) {
   std::string id = AddOrder({{"status", "open"}, {"amount", 5}});
   ASSERT_OK(Query("{}").status());
   ASSERT_OK_AND_ASSIGN(Entity e, orders_->Get({id}));
+  std::string path = (cache_dir_.path() / "Order" / "docs.sqlite").string();
   {
-    ASSERT_OK_AND_ASSIGN(
-        auto cache, query::DocCache::Open((cache_dir_.path() / "Order" / "docs.sqlite").string()));
+    // The cache refuses bytes that are not the ETag's...
+    ASSERT_OK_AND_ASSIGN(auto cache, query::DocCache::Open(path));
     Json lie = e.document;
     lie["amount"] = 500;
     ASSERT_OK(cache->Store({{e.key, e.etag, lie.dump()}}));
+    EXPECT_TRUE(cache->Lookup(e.key, e.etag).has_value());  // the first query's row
+  }
+  {
+    // ...so tamper with the file itself (its CRC no longer matches).
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE docs SET bytes = ?1 WHERE key = ?2", -1, &st, nullptr),
+              SQLITE_OK);
+    std::string lie = R"({"amount":500})";
+    sqlite3_bind_blob(st, 1, lie.data(), static_cast<int>(lie.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, e.key.data(), static_cast<int>(e.key.size()), SQLITE_TRANSIENT);
+    EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
   }
   QueryRunStats stats;
   ASSERT_OK_AND_ASSIGN(QueryResult r, Query(R"({"where":{"amount":{"$gte":100}}})", &stats));

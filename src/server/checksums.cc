@@ -1,11 +1,12 @@
 #include "server/checksums.h"
 
-#include <nmmintrin.h>
 #include <openssl/evp.h>
 #include <zlib.h>
 
 #include <array>
 #include <cstring>
+
+#include "core/hash.h"
 
 namespace worm::server {
 
@@ -39,37 +40,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// CRC-32C, slice-by-1 table fallback for CPUs without SSE4.2.
-std::array<uint32_t, 256> MakeCrc32cTable() {
-  std::array<uint32_t, 256> t{};
-  for (uint32_t i = 0; i < 256; ++i) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-    t[i] = c;
-  }
-  return t;
-}
-
-__attribute__((target("sse4.2"))) uint32_t Crc32cHw(uint32_t c, const uint8_t* p, size_t n) {
-  uint64_t c64 = c;
-  while (n >= 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    c64 = _mm_crc32_u64(c64, v);
-    p += 8;
-    n -= 8;
-  }
-  c = static_cast<uint32_t>(c64);
-  while (n-- > 0) c = _mm_crc32_u8(c, *p++);
-  return c;
-}
-
-uint32_t Crc32cSw(uint32_t c, const uint8_t* p, size_t n) {
-  static const auto table = MakeCrc32cTable();
-  while (n-- > 0) c = table[(c ^ *p++) & 0xff] ^ (c >> 8);
-  return c;
-}
-
 // CRC-64/NVME (reflected polynomial 0x9a6c9329ac4bc9b5), slice-by-8.
 using Crc64Tables = std::array<std::array<uint64_t, 256>, 8>;
 Crc64Tables MakeCrc64Tables() {
@@ -89,7 +59,7 @@ class Crc32Checksummer final : public Checksummer {
  public:
   explicit Crc32Checksummer(bool castagnoli) : castagnoli_(castagnoli) {}
   void Update(std::string_view d) override {
-    crc_ = castagnoli_ ? Crc32c(crc_, d) : Crc32(crc_, d);
+    crc_ = castagnoli_ ? worm::Crc32c(crc_, d) : Crc32(crc_, d);
   }
   std::string FinishRaw() override {
     std::string out(4, '\0');
@@ -198,14 +168,6 @@ uint32_t Crc32(uint32_t crc, std::string_view data) {
     n -= step;
   }
   return static_cast<uint32_t>(c);
-}
-
-uint32_t Crc32c(uint32_t crc, std::string_view data) {
-  static const bool hw = __builtin_cpu_supports("sse4.2");
-  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
-  uint32_t c = ~crc;
-  c = hw ? Crc32cHw(c, p, data.size()) : Crc32cSw(c, p, data.size());
-  return ~c;
 }
 
 uint64_t Crc64Nvme(uint64_t crc, std::string_view data) {

@@ -78,11 +78,9 @@ class ServerTest : public ::testing::Test {
 
 TEST(ChecksumsTest, KnownVectors) {
   EXPECT_EQ(Crc32(0, "123456789"), 0xCBF43926u);
-  EXPECT_EQ(Crc32c(0, "123456789"), 0xE3069283u);
   EXPECT_EQ(Crc64Nvme(0, "123456789"), 0xAE8B14860A799888ull);
   // Incremental equals one-shot.
   EXPECT_EQ(Crc64Nvme(Crc64Nvme(0, "1234"), "56789"), 0xAE8B14860A799888ull);
-  EXPECT_EQ(Crc32c(Crc32c(0, "12345678"), "9"), 0xE3069283u);
   EXPECT_EQ(Base64Encode("hello"), "aGVsbG8=");
   ASSERT_OK_AND_ASSIGN(std::string d, Base64Decode("aGVsbG8="));
   EXPECT_EQ(d, "hello");

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -57,6 +58,19 @@ Kind KindOf(int dir_fd, const struct dirent* e) {
 
 bool SortNameLess(const std::string& a, const std::string& b) { return a < b; }
 
+// a + b compared with s (<0, 0, >0), without joining a and b.
+int CompareJoined(std::string_view a, std::string_view b, std::string_view s) {
+  size_t n = std::min(a.size(), s.size());
+  if (int c = a.substr(0, n).compare(s.substr(0, n)); c != 0) return c;
+  if (a.size() > s.size()) return 1;
+  return b.compare(s.substr(a.size()));
+}
+
+// Whether s starts with a + b.
+bool JoinedPrefixOf(std::string_view a, std::string_view b, std::string_view s) {
+  return s.size() >= a.size() + b.size() && StartsWith(s, a) && StartsWith(s.substr(a.size()), b);
+}
+
 bool SameTime(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
@@ -103,6 +117,28 @@ void DirListingCache::Offer(const std::string& path, const struct stat& st,
   slots_[path] = Slot{st.st_ino, st.st_mtim, st.st_ctim, std::move(entries)};
 }
 
+bool FileRecordCache::Find(const std::string& key, const struct stat& st, MetaRecord* record) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = slots_.find(key);
+  if (it == slots_.end()) return false;
+  const Slot& slot = it->second;
+  if (slot.ino != st.st_ino || slot.size != st.st_size || !SameTime(slot.mtime, st.st_mtim) ||
+      !SameTime(slot.ctime, st.st_ctim)) {
+    slots_.erase(it);
+    return false;
+  }
+  *record = slot.record;
+  return true;
+}
+
+void FileRecordCache::Offer(const std::string& key, const struct stat& st,
+                            const MetaRecord& record) {
+  if (!DirListingCache::Settled(st)) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (slots_.size() >= kMaxSlots) slots_.clear();  // simple bound: start over
+  slots_.insert_or_assign(key, Slot{st.st_ino, st.st_size, st.st_mtim, st.st_ctim, record});
+}
+
 LocalKeyWalker::LocalKeyWalker(std::string root, const ListPlan* plan, size_t batch,
                                DirListingCache* cache)
     : root_(std::move(root)), plan_(plan), batch_(std::max<size_t>(batch, 1)), cache_(cache) {
@@ -111,53 +147,76 @@ LocalKeyWalker::LocalKeyWalker(std::string root, const ListPlan* plan, size_t ba
   std::string dir = slash == std::string::npos ? "" : prefix.substr(0, slash + 1);
   std::string name = slash == std::string::npos ? prefix : prefix.substr(slash + 1);
   if (!ValidFolderPrefix(dir)) return;  // no key can live there: empty walk
+  std::string path = root_ + "/" + dir;
+  base_fd_ = UniqueFd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!base_fd_.valid()) {
+    if (errno != ENOENT && errno != ENOTDIR)
+      error_ = ErrnoToStatus(errno, "list: open folder " + path);
+    return;  // no such folder: empty walk
+  }
+  base_prefix_ = dir;
   PushFrame(std::move(dir), std::move(name));
 }
 
-void LocalKeyWalker::PushFrame(std::string key_prefix, std::string name_filter) {
-  Frame frame;
-  frame.key_prefix = std::move(key_prefix);
-  frame.name_filter = std::move(name_filter);
-  stack_.push_back(std::move(frame));
-  Status st = Fill(&stack_.back());
+const char* LocalKeyWalker::RelativePath(const std::string& key_prefix) const {
+  return key_prefix.size() == base_prefix_.size() ? "." : key_prefix.c_str() + base_prefix_.size();
+}
+
+int LocalKeyWalker::StatKey(const std::string& key, struct stat* st) const {
+  return ::fstatat(base_fd_.get(), RelativePath(key), st, 0);
+}
+
+void LocalKeyWalker::PushFrame(std::string_view key_prefix, std::string_view name_filter) {
+  if (depth_ == stack_.size()) stack_.emplace_back();
+  Frame& frame = stack_[depth_++];
+  frame.key_prefix.assign(key_prefix);
+  frame.name_filter.assign(name_filter);
+  frame.resume_after.clear();
+  Status st = Fill(&frame);
   if (!st.ok() && error_.ok()) error_ = st;
 }
 
 // Whether an entry can still yield a key at or after the plan's seek.
 bool LocalKeyWalker::Wanted(const Frame& frame, const Entry& entry) const {
   if (plan_->exhausted) return false;
-  std::string full = frame.key_prefix + entry.sort_name;
-  if (!entry.is_dir) return full >= plan_->seek;
-  // Every key under the folder is below PrefixSuccessor(full).
-  std::optional<std::string> end = PrefixSuccessor(full);
-  return !end || *end > plan_->seek;
+  const std::string& seek = plan_->seek;
+  int order = CompareJoined(frame.key_prefix, entry.sort_name, seek);
+  if (!entry.is_dir) return order >= 0;
+  // A folder holds keys >= seek when it sorts after it or the seek lies in it.
+  return order > 0 || JoinedPrefixOf(frame.key_prefix, entry.sort_name, seek);
 }
 
 Status LocalKeyWalker::Fill(Frame* frame) {
+  frame->whole.reset();
   frame->batch.clear();
-  frame->pos = 0;
+  frame->pos = frame->end = 0;
   frame->complete = true;
-  std::string path = root_ + "/" + frame->key_prefix;
+  const std::string& path = frame->key_prefix;  // names the folder in the cache
+  const char* relative = RelativePath(path);
   if (cache_ != nullptr) {  // a folder cached and unchanged since: one stat, no open or read
     struct stat st;
-    if (::stat(path.c_str(), &st) == 0) {  // a hit was settled when cached, and is unchanged
+    if (::fstatat(base_fd_.get(), relative, &st, 0) == 0) {
+      // A hit was settled when cached, and is unchanged.
       if (std::shared_ptr<const SortedDir> entries = cache_->Find(path, st)) {
-        SelectFrom(*entries, frame);
+        SelectFrom(std::move(entries), frame);
         return Status::OK();
       }
     }
   }
-  DIR* dir = ::opendir(path.c_str());
+  int fd = ::openat(base_fd_.get(), relative, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
   if (dir == nullptr) {
-    if (errno == ENOENT || errno == ENOTDIR) return Status::OK();
-    return ErrnoToStatus(errno, "list: open folder " + path);
+    int err = errno;
+    if (fd >= 0) ::close(fd);
+    if (err == ENOENT || err == ENOTDIR) return Status::OK();
+    return ErrnoToStatus(err, "list: open folder " + root_ + "/" + path);
   }
   const bool at_root = frame->key_prefix.empty();
   struct stat st;
   if (cache_ != nullptr && ::fstat(::dirfd(dir), &st) != 0) {
     int err = errno;
     ::closedir(dir);
-    return ErrnoToStatus(err, "list: stat folder " + path);
+    return ErrnoToStatus(err, "list: stat folder " + root_ + "/" + path);
   }
   // A settled folder is read whole, sorted, and reused by later pages and
   // listings while it is unchanged (the cache missed just above). One that is
@@ -178,11 +237,11 @@ Status LocalKeyWalker::Fill(Frame* frame) {
     }
     int err = errno;
     ::closedir(dir);
-    if (err != 0) return ErrnoToStatus(err, "list: read folder " + path);
+    if (err != 0) return ErrnoToStatus(err, "list: read folder " + root_ + "/" + path);
     std::sort(all->begin(), all->end(),
               [](const Entry& a, const Entry& b) { return a.sort_name < b.sort_name; });
-    SelectFrom(*all, frame);
-    cache_->Offer(path, st, std::move(all));
+    cache_->Offer(path, st, all);
+    SelectFrom(std::move(all), frame);
     return Status::OK();
   }
   auto heap_less = [](const Entry& a, const Entry& b) {
@@ -214,8 +273,9 @@ Status LocalKeyWalker::Fill(Frame* frame) {
   }
   int err = errno;
   ::closedir(dir);
-  if (err != 0) return ErrnoToStatus(err, "list: read folder " + path);
+  if (err != 0) return ErrnoToStatus(err, "list: read folder " + root_ + "/" + path);
   std::sort_heap(heap.begin(), heap.end(), heap_less);
+  frame->end = heap.size();
   return Status::OK();
 }
 
@@ -225,13 +285,14 @@ bool LocalKeyWalker::Acceptable(const Frame& frame, const Entry& entry) const {
   return Wanted(frame, entry);
 }
 
-void LocalKeyWalker::SelectFrom(const SortedDir& entries, Frame* frame) const {
+void LocalKeyWalker::SelectFrom(std::shared_ptr<const SortedDir> whole, Frame* frame) const {
+  const SortedDir& entries = *whole;
   auto by_name = [](const Entry& e, std::string_view v) { return e.sort_name < v; };
   // Skip what cannot be wanted by binary search: entries up to resume_after,
   // before the name filter, and before the plan's seek within this folder
   // (keeping a folder whose subtree holds the seek).
   auto start = entries.begin();
-  auto raise = [&](std::vector<Entry>::const_iterator it) {
+  auto raise = [&](SortedDir::const_iterator it) {
     if (it > start) start = it;
   };
   if (!frame->resume_after.empty()) {
@@ -248,38 +309,39 @@ void LocalKeyWalker::SelectFrom(const SortedDir& entries, Frame* frame) const {
     }
     raise(it);
   }
-  for (auto it = start; it != entries.end() && !plan_->exhausted; ++it) {
-    if (frame->batch.size() == batch_) {
-      frame->complete = false;
-      return;
-    }
-    if (!StartsWith(it->sort_name, frame->name_filter)) break;  // sorted: no more matches
-    if (Acceptable(*frame, *it)) frame->batch.push_back(*it);
-  }
+  // Sorted: the entries with the name filter's prefix are one run.
+  auto stop = std::partition_point(start, entries.end(), [&](const Entry& e) {
+    return StartsWith(e.sort_name, frame->name_filter);
+  });
+  frame->pos = static_cast<size_t>(start - entries.begin());
+  frame->end = static_cast<size_t>(stop - entries.begin());
+  frame->whole = std::move(whole);
 }
 
 Result<std::optional<std::string>> LocalKeyWalker::Next() {
-  while (!stack_.empty()) {
+  while (depth_ > 0) {
     RETURN_NOT_OK(error_);
     if (plan_->exhausted) return std::optional<std::string>();
-    Frame& frame = stack_.back();
-    if (frame.pos == frame.batch.size()) {
-      if (frame.complete || frame.batch.empty()) {
-        stack_.pop_back();
+    Frame& frame = stack_[depth_ - 1];
+    if (frame.pos == frame.end) {
+      if (frame.complete || frame.end == 0) {
+        frame.whole.reset();  // let a stale listing go
+        --depth_;
         continue;
       }
-      frame.resume_after = frame.batch.back().sort_name;
+      frame.resume_after = frame.at(frame.end - 1).sort_name;
       RETURN_NOT_OK(Fill(&frame));
       continue;
     }
-    const Entry& entry = frame.batch[frame.pos++];
-    if (!Wanted(frame, entry)) continue;  // the plan moved on since the scan
-    std::string full = frame.key_prefix + entry.sort_name;
+    const Entry& entry = frame.at(frame.pos++);
+    // Scanned entries were filtered then; either way the plan may have moved on.
+    if (!Acceptable(frame, entry)) continue;
+    full_.assign(frame.key_prefix).append(entry.sort_name);
     if (entry.is_dir) {
-      PushFrame(std::move(full), "");
+      PushFrame(full_, "");  // may move `frame`
       continue;
     }
-    return std::optional<std::string>(std::move(full));
+    return std::optional<std::string>(full_);
   }
   RETURN_NOT_OK(error_);
   return std::optional<std::string>();

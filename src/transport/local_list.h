@@ -21,7 +21,13 @@
 // changes the folder's mtime/ctime, so one stat of the folder validates its
 // entry. Only folders unchanged for kSettleSeconds are cached, so a change in
 // the same clock tick as the read cannot hide behind an equal timestamp (the
-// "racy git" rule).
+// "racy git" rule). FileRecordCache does the same for the files' metadata
+// records, so listing an unchanged file is one stat, not a stat and an xattr
+// read.
+//
+// The walker opens the folder it starts in once and reaches everything below
+// relative to it: the kernel then resolves a short path per stat instead of
+// the whole root path again.
 #pragma once
 
 #include <sys/stat.h>
@@ -33,6 +39,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "transport/local_fs.h"
 #include "transport/transport_util.h"
 
 namespace worm::transport_internal {
@@ -52,7 +59,8 @@ class DirListingCache {
   static constexpr size_t kMaxEntries = 2'000'000;
   static constexpr size_t kFolderCost = 5;
 
-  // The cached listing of `path` if `st` (its stat now) matches.
+  // The cached listing of `path` (the folder's key prefix) if `st` (its stat
+  // now) matches.
   std::shared_ptr<const SortedDir> Find(const std::string& path, const struct stat& st);
   // True when the folder (its stat `st`) has not changed for kSettleSeconds:
   // a change in the same timestamp tick as a read can no longer follow.
@@ -73,6 +81,32 @@ class DirListingCache {
   size_t total_entries_ = 0;
 };
 
+// Thread-safe; shared by the List calls of one transport.
+class FileRecordCache {
+ public:
+  // Bound on memory (~200 MB at most; a slot is the key, the record and
+  // bookkeeping): past it, start over.
+  static constexpr size_t kMaxSlots = 1'000'000;
+
+  // The record kept for `key` if the file `st` describes (its stat now) is
+  // the one it was read from: same inode, size, mtime and ctime. Any write of
+  // the file's data or xattr since moves its ctime.
+  bool Find(const std::string& key, const struct stat& st, MetaRecord* record);
+  // Keeps `record`, read from the file `st` describes, when the file has
+  // settled (DirListingCache::Settled).
+  void Offer(const std::string& key, const struct stat& st, const MetaRecord& record);
+
+ private:
+  struct Slot {
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+    MetaRecord record;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Slot> slots_;
+};
+
 class LocalKeyWalker {
  public:
   // `plan` is consulted at each step: raising its seek (SkipPrefix) prunes
@@ -82,30 +116,47 @@ class LocalKeyWalker {
 
   // The next key >= plan.seek under plan.prefix, or nullopt at the end.
   Result<std::optional<std::string>> Next();
+  // stat(2) of the file at `key` (one Next returned), resolved from the
+  // folder the walk started in. -1 with errno set on failure.
+  int StatKey(const std::string& key, struct stat* st) const;
 
  private:
   using Entry = DirEntry;
+  // One folder on the path of the walk. Frames are reused as the walk goes
+  // down and up (their strings keep their capacity): a collection of N
+  // entities is N folders to enter.
   struct Frame {
-    std::string key_prefix;    // "" for the root, else "a/b/"
-    std::string name_filter;   // entries must start with this (first frame only)
-    std::vector<Entry> batch;  // ascending by sort_name
-    size_t pos = 0;
+    std::string key_prefix;                  // "" for the root, else "a/b/"
+    std::string name_filter;                 // entries must start with this (first frame only)
+    std::shared_ptr<const SortedDir> whole;  // the folder's sorted entries, when all are known
+    std::vector<Entry> batch;                // else the next entries of a bounded scan, ascending
+    size_t pos = 0, end = 0;   // entries still to visit: [pos, end) of `whole` or `batch`
     std::string resume_after;  // entries <= this were already consumed
-    bool complete = false;     // the batch holds every remaining entry
+    bool complete = false;     // [pos, end) holds every remaining entry
+    const Entry& at(size_t i) const { return whole ? (*whole)[i] : batch[i]; }
   };
 
   Status Fill(Frame* frame);
-  // Fills the frame's batch from a complete sorted listing of its folder.
-  void SelectFrom(const SortedDir& entries, Frame* frame) const;
+  // Points the frame at the entries of `entries` (the folder's complete
+  // sorted listing) that can still be wanted.
+  void SelectFrom(std::shared_ptr<const SortedDir> entries, Frame* frame) const;
   bool Acceptable(const Frame& frame, const Entry& entry) const;
   bool Wanted(const Frame& frame, const Entry& entry) const;
-  void PushFrame(std::string key_prefix, std::string name_filter);
+  void PushFrame(std::string_view key_prefix, std::string_view name_filter);
+
+  // `key_prefix` (or a key) relative to the base folder, "." for the base
+  // itself. Points into `key_prefix`.
+  const char* RelativePath(const std::string& key_prefix) const;
 
   std::string root_;
+  std::string base_prefix_;  // the key prefix of the folder the walk starts in
+  UniqueFd base_fd_;         // that folder (O_PATH); invalid when it does not exist
   const ListPlan* plan_;
   size_t batch_;
   DirListingCache* cache_;
-  std::vector<Frame> stack_;
+  std::vector<Frame> stack_;  // frames [0, depth_) are the walk's path; the rest are spare
+  size_t depth_ = 0;
+  std::string full_;  // scratch: the key or folder prefix of the entry being visited
   Status error_;
 };
 

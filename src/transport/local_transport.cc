@@ -70,6 +70,9 @@ class LocalTransport final : public Transport {
   ObjectMeta MetaFrom(const Key& key, const struct stat& st, const MetaRecord& record) const;
   Result<ObjectMeta> MetaOfFd(const Key& key, int fd, const struct stat& st);
   Result<ObjectMeta> StatMeta(const Key& key);
+  // The metadata of the file `st` (its stat just now) describes at `key`: a
+  // cached or xattr record when one still describes it, else hashed.
+  Result<ObjectMeta> MetaOfStat(const Key& key, const struct stat& st);
   Result<OpenObject> Open(std::string_view op, const Key& key, const ReadOptions& options);
   Result<std::optional<ObjectMeta>> CurrentMeta(const Key& key);
   // A temp file to write a new object into: a reused spare inode if one is
@@ -84,6 +87,7 @@ class LocalTransport final : public Transport {
 
   const std::string root_;
   transport_internal::DirListingCache dir_cache_;  // big folders between List pages
+  transport_internal::FileRecordCache records_;    // metadata of listed files
   const LocalTransportOptions options_;
   std::string tmp_dir_;
   bool xattrs_ = true;
@@ -148,33 +152,44 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
   ASSIGN_OR_RETURN(record.etag,
                    HashFile(fd, static_cast<uint64_t>(st.st_size), "hash " + PathOf(key)));
   struct stat after;
-  if (xattrs_ && ::fstat(fd, &after) == 0 && MtimeNanos(after) == MtimeNanos(st) &&
+  if (::fstat(fd, &after) == 0 && MtimeNanos(after) == MtimeNanos(st) &&
       after.st_size == st.st_size) {
     record.size = static_cast<uint64_t>(st.st_size);
     record.mtime_ns = MtimeNanos(st);
     record.ino = static_cast<uint64_t>(st.st_ino);
     record.key_hash = RecordKeyHash(key);
-    (void)WriteMetaXattr(fd, record);  // best effort: only a cache
+    if (xattrs_) {
+      (void)WriteMetaXattr(fd, record);  // best effort: only a cache
+    } else {
+      records_.Offer(key, after, record);  // else every listing would hash the file again
+    }
   }
   return MetaFrom(key, st, record);
 }
 
-// Head's fast path: stat + getxattr by path, no open.
+// Head's fast path: stat + a cached or xattr record, no open.
 Result<ObjectMeta> LocalTransport::StatMeta(const Key& key) {
-  std::string path = PathOf(key);
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
+  if (::stat(PathOf(key).c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) {
       return Status::NotFound("head " + Quote(key) + ": no such key");
     }
     return ErrnoToStatus(errno, "head " + Quote(key));
   }
   if (!S_ISREG(st.st_mode)) return Status::NotFound("head " + Quote(key) + ": no such key");
+  return MetaOfStat(key, st);
+}
+
+Result<ObjectMeta> LocalTransport::MetaOfStat(const Key& key, const struct stat& st) {
+  MetaRecord record;
+  if (records_.Find(key, st, &record)) return MetaFrom(key, st, record);
   if (xattrs_) {
-    MetaRecord record;
-    std::optional<std::string> blob = ReadMetaXattrAt(path);
+    std::optional<std::string> blob = ReadMetaXattrAt(PathOf(key));
+    // The record names the inode it describes, so one read from a file that
+    // replaced `st`'s since the stat does not match.
     if (blob && DecodeMetaRecord(*blob, &record) && RecordMatches(record, st) &&
         record.key_hash == RecordKeyHash(key)) {
+      records_.Offer(key, st, record);
       return MetaFrom(key, st, record);
     }
   }
@@ -561,7 +576,13 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
       ++count;
       continue;
     }
-    Result<ObjectMeta> meta = StatMeta(*key);
+    struct stat st;
+    if (walker.StatKey(*key, &st) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) continue;  // deleted since the scan
+      return ErrnoToStatus(errno, "list: stat " + Quote(*key));
+    }
+    if (!S_ISREG(st.st_mode)) continue;  // replaced by a folder since the scan
+    Result<ObjectMeta> meta = MetaOfStat(*key, st);
     if (!meta.ok()) {
       if (meta.status().IsNotFound()) continue;  // deleted since the scan
       return meta.status();

@@ -387,6 +387,35 @@ TEST_F(LocalTransportTest, CachedBigFolderListingSeesEveryChange) {
   ASSERT_OK_AND_ASSIGN(ListPage edited, t().List(ListRequest{untouched, "", "", "", 1}));
   ASSERT_EQ(edited.objects.size(), 1u);
   EXPECT_EQ(edited.objects[0].etag, Md5Hex("edited in place"));
+
+  // File records are cached too (FileRecordCache): an edit that keeps the
+  // size is seen...
+  auto etag_of = [&](const std::string& key) {
+    auto page = t().List(ListRequest{key, "", "", "", 1});
+    EXPECT_OK(page.status());
+    return page.ok() && page->objects.size() == 1 ? page->objects[0].etag : "";
+  };
+  std::string same_size = *std::next(expected.begin(), 150);
+  EXPECT_EQ(etag_of(same_size), Md5Hex("x"));
+  WriteFileOrDie(root() / same_size, "y");
+  EXPECT_EQ(etag_of(same_size), Md5Hex("y"));
+  // ...and so is a record rewritten by hand (which moves only the ctime):
+  // a forged record that matches the file is believed, so it shows.
+  std::string other = *std::next(expected.begin(), 200);
+  EXPECT_EQ(etag_of(other), Md5Hex("x"));
+  std::string path = (root() / other).string();
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  transport_internal::MetaRecord forged;
+  forged.etag = std::string(32, 'f');
+  forged.size = static_cast<uint64_t>(st.st_size);
+  forged.mtime_ns = transport_internal::MtimeNanos(st);
+  forged.ino = static_cast<uint64_t>(st.st_ino);
+  forged.key_hash = transport_internal::RecordKeyHash(other);
+  std::string blob = transport_internal::EncodeMetaRecord(forged);
+  ASSERT_EQ(::setxattr(path.c_str(), transport_internal::kMetaXattr, blob.data(), blob.size(), 0),
+            0);
+  EXPECT_EQ(etag_of(other), forged.etag);
 }
 
 // Runs in a forked child: conditional creates on shared keys, then counter

@@ -80,7 +80,7 @@ bool SameTime(const struct timespec& a, const struct timespec& b) {
 std::shared_ptr<const SortedDir> DirListingCache::Find(const std::string& path,
                                                        const struct stat& st) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = slots_.find(path);
+  auto it = slots_.find(PathKey(path));
   if (it == slots_.end()) return nullptr;
   const Slot& slot = it->second;
   if (slot.ino == st.st_ino && SameTime(slot.mtime, st.st_mtim) &&
@@ -104,7 +104,8 @@ void DirListingCache::Offer(const std::string& path, const struct stat& st,
   if (!Settled(st)) return;
   const size_t cost = Cost(*entries);
   std::lock_guard<std::mutex> lock(mu_);
-  if (auto old = slots_.find(path); old != slots_.end()) {
+  const uint64_t id = PathKey(path);
+  if (auto old = slots_.find(id); old != slots_.end()) {
     total_entries_ -= Cost(*old->second.entries);
     slots_.erase(old);
   }
@@ -114,12 +115,14 @@ void DirListingCache::Offer(const std::string& path, const struct stat& st,
   }
   if (cost > kMaxEntries) return;
   total_entries_ += cost;
-  slots_[path] = Slot{st.st_ino, st.st_mtim, st.st_ctim, std::move(entries)};
+  slots_[id] = Slot{st.st_ino, st.st_mtim, st.st_ctim, std::move(entries)};
 }
 
-bool FileRecordCache::Find(const std::string& key, const struct stat& st, MetaRecord* record) {
+bool FileRecordCache::Find(const std::string& key, const struct stat& st, bool with_metadata,
+                           MetaRecord* record) {
+  const uint64_t id = PathKey(key);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = slots_.find(key);
+  auto it = slots_.find(id);
   if (it == slots_.end()) return false;
   const Slot& slot = it->second;
   if (slot.ino != st.st_ino || slot.size != st.st_size || !SameTime(slot.mtime, st.st_mtim) ||
@@ -127,16 +130,21 @@ bool FileRecordCache::Find(const std::string& key, const struct stat& st, MetaRe
     slots_.erase(it);
     return false;
   }
-  *record = slot.record;
+  if (with_metadata) {
+    *record = slot.record;
+  } else {
+    record->etag = slot.record.etag;
+  }
   return true;
 }
 
 void FileRecordCache::Offer(const std::string& key, const struct stat& st,
                             const MetaRecord& record) {
   if (!DirListingCache::Settled(st)) return;
+  const uint64_t id = PathKey(key);
   std::lock_guard<std::mutex> lock(mu_);
   if (slots_.size() >= kMaxSlots) slots_.clear();  // simple bound: start over
-  slots_.insert_or_assign(key, Slot{st.st_ino, st.st_size, st.st_mtim, st.st_ctim, record});
+  slots_.insert_or_assign(id, Slot{st.st_ino, st.st_size, st.st_mtim, st.st_ctim, record});
 }
 
 LocalKeyWalker::LocalKeyWalker(std::string root, const ListPlan* plan, size_t batch,

@@ -50,6 +50,12 @@ struct DirEntry {
 };
 using SortedDir = std::vector<DirEntry>;
 
+// What the caches below are keyed by: a 64-bit hash of the path, not the
+// path (a lookup per listed key then costs no string compare or copy). Two
+// paths that collide cannot be confused: a slot is used only for the inode
+// (and times) it was read from, and one inode is one folder or file.
+inline uint64_t PathKey(std::string_view path) { return std::hash<std::string_view>{}(path); }
+
 // Thread-safe; shared by the List calls of one transport.
 class DirListingCache {
  public:
@@ -77,7 +83,7 @@ class DirListingCache {
     std::shared_ptr<const SortedDir> entries;
   };
   std::mutex mu_;
-  std::unordered_map<std::string, Slot> slots_;
+  std::unordered_map<uint64_t, Slot> slots_;  // by PathKey
   size_t total_entries_ = 0;
 };
 
@@ -90,8 +96,10 @@ class FileRecordCache {
 
   // The record kept for `key` if the file `st` describes (its stat now) is
   // the one it was read from: same inode, size, mtime and ctime. Any write of
-  // the file's data or xattr since moves its ctime.
-  bool Find(const std::string& key, const struct stat& st, MetaRecord* record);
+  // the file's data or xattr since moves its ctime. Without `with_metadata`
+  // only the ETag is copied out.
+  bool Find(const std::string& key, const struct stat& st, bool with_metadata,
+            MetaRecord* record);
   // Keeps `record`, read from the file `st` describes, when the file has
   // settled (DirListingCache::Settled).
   void Offer(const std::string& key, const struct stat& st, const MetaRecord& record);
@@ -104,7 +112,7 @@ class FileRecordCache {
     MetaRecord record;
   };
   std::mutex mu_;
-  std::unordered_map<std::string, Slot> slots_;
+  std::unordered_map<uint64_t, Slot> slots_;  // by PathKey
 };
 
 class LocalKeyWalker {

@@ -67,12 +67,14 @@ class LocalTransport final : public Transport {
 
  private:
   std::string PathOf(const Key& key) const { return root_ + "/" + key; }
-  ObjectMeta MetaFrom(const Key& key, const struct stat& st, const MetaRecord& record) const;
+  ObjectMeta MetaFrom(const Key& key, const struct stat& st, MetaRecord record) const;
   Result<ObjectMeta> MetaOfFd(const Key& key, int fd, const struct stat& st);
   Result<ObjectMeta> StatMeta(const Key& key);
   // The metadata of the file `st` (its stat just now) describes at `key`: a
   // cached or xattr record when one still describes it, else hashed.
-  Result<ObjectMeta> MetaOfStat(const Key& key, const struct stat& st);
+  // Without `with_metadata` the content type and user metadata may be left
+  // out (a listing's objects carry neither).
+  Result<ObjectMeta> MetaOfStat(const Key& key, const struct stat& st, bool with_metadata);
   Result<OpenObject> Open(std::string_view op, const Key& key, const ReadOptions& options);
   Result<std::optional<ObjectMeta>> CurrentMeta(const Key& key);
   // A temp file to write a new object into: a reused spare inode if one is
@@ -114,14 +116,14 @@ Status LocalTransport::Init() {
 }
 
 ObjectMeta LocalTransport::MetaFrom(const Key& key, const struct stat& st,
-                                    const MetaRecord& record) const {
+                                    MetaRecord record) const {
   ObjectMeta meta;
   meta.key = key;
   meta.size = static_cast<uint64_t>(st.st_size);
-  meta.etag = record.etag;
+  meta.etag = std::move(record.etag);
   meta.last_modified_ms = MtimeNanos(st) / 1000000;
-  meta.content_type = record.content_type;
-  meta.user_metadata = record.user_metadata;
+  meta.content_type = std::move(record.content_type);
+  meta.user_metadata = std::move(record.user_metadata);
   return meta;
 }
 
@@ -135,7 +137,7 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
     std::optional<std::string> blob = ReadMetaXattr(fd);
     decoded = blob && DecodeMetaRecord(*blob, &record);
     if (decoded && RecordMatches(record, st)) {
-      if (record.key_hash == RecordKeyHash(key)) return MetaFrom(key, st, record);
+      if (record.key_hash == RecordKeyHash(key)) return MetaFrom(key, st, std::move(record));
       // Written for another key: either the file was moved here by hand, or
       // this open raced a reuse of the inode (SparePool) and the key now
       // names another file.
@@ -145,7 +147,7 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
       }
       record.key_hash = RecordKeyHash(key);
       (void)WriteMetaXattr(fd, record);  // best effort: only a cache
-      return MetaFrom(key, st, record);
+      return MetaFrom(key, st, std::move(record));
     }
   }
   if (!decoded) record = MetaRecord{};
@@ -164,7 +166,7 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
       records_.Offer(key, after, record);  // else every listing would hash the file again
     }
   }
-  return MetaFrom(key, st, record);
+  return MetaFrom(key, st, std::move(record));
 }
 
 // Head's fast path: stat + a cached or xattr record, no open.
@@ -177,12 +179,13 @@ Result<ObjectMeta> LocalTransport::StatMeta(const Key& key) {
     return ErrnoToStatus(errno, "head " + Quote(key));
   }
   if (!S_ISREG(st.st_mode)) return Status::NotFound("head " + Quote(key) + ": no such key");
-  return MetaOfStat(key, st);
+  return MetaOfStat(key, st, true);
 }
 
-Result<ObjectMeta> LocalTransport::MetaOfStat(const Key& key, const struct stat& st) {
+Result<ObjectMeta> LocalTransport::MetaOfStat(const Key& key, const struct stat& st,
+                                              bool with_metadata) {
   MetaRecord record;
-  if (records_.Find(key, st, &record)) return MetaFrom(key, st, record);
+  if (records_.Find(key, st, with_metadata, &record)) return MetaFrom(key, st, std::move(record));
   if (xattrs_) {
     std::optional<std::string> blob = ReadMetaXattrAt(PathOf(key));
     // The record names the inode it describes, so one read from a file that
@@ -190,7 +193,7 @@ Result<ObjectMeta> LocalTransport::MetaOfStat(const Key& key, const struct stat&
     if (blob && DecodeMetaRecord(*blob, &record) && RecordMatches(record, st) &&
         record.key_hash == RecordKeyHash(key)) {
       records_.Offer(key, st, record);
-      return MetaFrom(key, st, record);
+      return MetaFrom(key, st, std::move(record));
     }
   }
   ASSIGN_OR_RETURN(OpenObject obj, Open("head", key, ReadOptions{}));
@@ -582,7 +585,7 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
       return ErrnoToStatus(errno, "list: stat " + Quote(*key));
     }
     if (!S_ISREG(st.st_mode)) continue;  // replaced by a folder since the scan
-    Result<ObjectMeta> meta = MetaOfStat(*key, st);
+    Result<ObjectMeta> meta = MetaOfStat(*key, st, request.with_metadata);
     if (!meta.ok()) {
       if (meta.status().IsNotFound()) continue;  // deleted since the scan
       return meta.status();

@@ -299,11 +299,13 @@ struct QueryRunStats {
 //  1. compiles it against the model (every error before any I/O);
 //  2. lists the collection (and its trash with "withDeleted") 1000 keys at a
 //     time; ETags come with the listing. Unless the query may stop early,
-//     page k+1 is listed (and its cached rows read) while page k is evaluated;
-//  3. takes each document from the cache when its ETag is unchanged (bytes
-//     re-verified against the ETag; one range read per listing page), else
-//     GETs it, `concurrency` at a time, and refreshes the cache. Hashing and
-//     parsing run on two threads; a cached document is parsed (simdjson,
+//     up to two pages are listed ahead, on a thread of their own, while the
+//     calling thread reads a page's cached rows and evaluates it;
+//  3. takes each document from the cache when its ETag is unchanged (a row
+//     is stored only when its bytes hash to their ETag, and read only while
+//     they keep the CRC-32C they were stored with; one range read per
+//     listing page), else GETs it, `concurrency` at a time, and refreshes the
+//     cache. Parsing runs on two threads; a cached document is parsed (simdjson,
 //     validating all of it) into only the members the query reads, and the
 //     few kept for the result are parsed in full at the end; evaluation runs
 //     on the calling thread;
@@ -311,7 +313,8 @@ struct QueryRunStats {
 //     page is complete;
 //  5. populates ref fields of the page (each referenced entity fetched once)
 //     and applies select.
-// Memory: two listing pages of documents plus the evaluator's (see above).
+// Memory: one page of documents, up to two listed pages ahead (keys and
+// ETags), plus the evaluator's (see above).
 // Errors: as CompiledQuery::Compile, NotFound for an unknown model, DataLoss
 // naming the key of a stored document that is not JSON, and the transport's.
 // A cache that cannot be opened or written is skipped, never an error.

@@ -173,7 +173,8 @@ std::optional<std::string> DocCache::Lookup(const std::string& key, const std::s
   sqlite3_bind_text(lookup_, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
   sqlite3_bind_text(lookup_, 2, etag.data(), static_cast<int>(etag.size()), SQLITE_STATIC);
   std::optional<std::string> out;
-  if (sqlite3_step(lookup_) == SQLITE_ROW && Intact(lookup_, 1)) out.emplace(ColumnView(lookup_, 1));
+  if (sqlite3_step(lookup_) == SQLITE_ROW && Intact(lookup_, 1))
+    out.emplace(ColumnView(lookup_, 1));
   sqlite3_reset(lookup_);
   return out;
 }

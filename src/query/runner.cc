@@ -2,8 +2,11 @@
 // populate, project. See include/worm/query.h.
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
-#include <future>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "core/json_util.h"
@@ -184,16 +187,107 @@ void LookupPage(query::DocCache* cache, Page* page) {
   }
 }
 
-// Lists one page and looks its documents up in `cache` (may be null).
-Result<Page> ListAndLookup(Repository* repo, const ListOptions& lo, query::DocCache* cache) {
+// A listed page with its slots, its documents looked up in `cache` (may be null).
+Page PageOf(EntityPage listed, query::DocCache* cache) {
   Page page;
-  ASSIGN_OR_RETURN(page.listed, repo->ListPage(lo));
+  page.listed = std::move(listed);
   const std::vector<Entity>& items = page.listed.items;
   page.slots.resize(items.size());
   for (size_t i = 0; i < items.size(); ++i) page.slots[i].entity = &items[i];
   if (cache != nullptr) LookupPage(cache, &page);
   return page;
 }
+
+// A queue between two threads that holds at most `capacity` items.
+template <typename T>
+class BoundedQueue {
+ public:
+  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+  // False once cancelled (the item is dropped).
+  bool Push(T item) {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [this] { return cancelled_ || items_.size() < capacity_; });
+    if (cancelled_) return false;
+    items_.push_back(std::move(item));
+    changed_.notify_all();
+    return true;
+  }
+  // False when cancelled, or closed and drained.
+  bool Pop(T* item) {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [this] { return cancelled_ || closed_ || !items_.empty(); });
+    if (cancelled_ || items_.empty()) return false;
+    *item = std::move(items_.front());
+    items_.pop_front();
+    changed_.notify_all();
+    return true;
+  }
+  void Close() { Set(&closed_); }
+  void Cancel() { Set(&cancelled_); }
+
+ private:
+  void Set(bool* flag) {
+    std::lock_guard<std::mutex> lock(mu_);
+    *flag = true;
+    changed_.notify_all();
+  }
+  const size_t capacity_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<T> items_;
+  bool closed_ = false, cancelled_ = false;
+};
+
+// Lists a query's pages ahead of their use and reads their cached rows, each
+// on a thread of its own, at most kAhead pages ahead at each step: each LIST
+// starts as soon as the one before returns, so the listing (the floor under a
+// warm query) runs back to back while the calling thread evaluates.
+class PagePipeline {
+ public:
+  static constexpr size_t kAhead = 2;
+
+  // `cache` (may be null) is this pipeline's own connection.
+  PagePipeline(Repository* repo, ListOptions first, query::DocCache* cache)
+      : listed_(kAhead), ready_(kAhead) {
+    lister_ = std::thread([this, repo, lo = std::move(first)]() mutable {
+      for (;;) {
+        Result<EntityPage> page = repo->ListPage(lo);
+        bool last = !page.ok() || page->next_cursor.empty();
+        if (!last) lo.cursor = page->next_cursor;
+        if (!listed_.Push(std::move(page)) || last) break;
+      }
+      listed_.Close();
+    });
+    looker_ = std::thread([this, cache] {
+      for (Result<EntityPage> listed = EntityPage(); listed_.Pop(&listed);) {
+        Result<Page> page = listed.ok() ? Result<Page>(PageOf(std::move(*listed), cache))
+                                        : Result<Page>(listed.status());
+        if (!ready_.Push(std::move(page))) break;
+      }
+      ready_.Close();
+    });
+  }
+  ~PagePipeline() {
+    listed_.Cancel();
+    ready_.Cancel();
+    lister_.join();
+    looker_.join();
+  }
+  PagePipeline(const PagePipeline&) = delete;
+  PagePipeline& operator=(const PagePipeline&) = delete;
+
+  // The next page, in order; call only while the previous one had a cursor.
+  Result<Page> Next() {
+    Result<Page> page = Status::Internal("query: the listing ended early");
+    ready_.Pop(&page);
+    return page;
+  }
+
+ private:
+  BoundedQueue<Result<EntityPage>> listed_;
+  BoundedQueue<Result<Page>> ready_;
+  std::thread lister_, looker_;
+};
 
 Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvaluator* ev) {
   std::vector<Slot>& slots = *page;
@@ -284,29 +378,28 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   lo.limit = kListPage;
   lo.one_list_per_page = true;  // the request-count bound: one LIST per 1,000 keys
   Run run(project, options, stats, q, cache != nullptr);
-  // A query that must see every page lists page k+1 and reads its cached rows
-  // (over a connection of its own) on another thread while page k is hashed,
-  // parsed and evaluated. One that may stop early goes one page at a time, so
-  // it never pays for a LIST it does not use.
+  // A query that must see every page lists and reads cached rows ahead
+  // (PagePipeline) while each page is parsed and evaluated here. One that may
+  // stop early goes one page at a time, so it never pays for a LIST it does
+  // not use.
   bool prefetch = !(ascending && !q.has_sort() && !q.is_aggregate() && q.limit().has_value());
-  std::unique_ptr<query::DocCache> reader_cache;
-  query::DocCache* reader = cache.get();
+  std::unique_ptr<query::DocCache> reader_cache;  // the pipeline's connection
   if (prefetch && cache != nullptr) {
     reader_cache = OpenCache(project, model.name, options);
     if (reader_cache == nullptr) prefetch = false;
-    reader = reader_cache.get() != nullptr ? reader_cache.get() : cache.get();
   }
-  auto list = [repo, reader](ListOptions o) { return ListAndLookup(repo, o, reader); };
-  std::future<Result<Page>> next;
-  if (prefetch) next = std::async(std::launch::async, list, lo);
+  std::optional<PagePipeline> pipeline;
+  if (prefetch) pipeline.emplace(repo, lo, reader_cache.get());
   while (true) {
-    ASSIGN_OR_RETURN(Page page, next.valid() ? next.get() : list(lo));
+    Page page;
+    if (pipeline) {
+      ASSIGN_OR_RETURN(page, pipeline->Next());
+    } else {
+      ASSIGN_OR_RETURN(EntityPage listed, repo->ListPage(lo));
+      page = PageOf(std::move(listed), cache.get());
+    }
     const std::string& cursor = page.listed.next_cursor;
     stats->listed += page.slots.size();
-    if (prefetch && !cursor.empty()) {
-      lo.cursor = cursor;
-      next = std::async(std::launch::async, list, lo);
-    }
     RETURN_NOT_OK(run.FeedPage(&page.slots, cache.get(), &ev));
     if (ev.Done()) {
       stats->stopped_early = !cursor.empty();

@@ -45,7 +45,7 @@ std::string ChecksumBase64(ChecksumAlgorithm algorithm, std::string_view data);
 
 // Raw CRC primitives (exposed for tests): standard init/xorout applied. CRC-32C
 // (Castagnoli) is worm::Crc32c in core/hash.h.
-uint32_t Crc32(uint32_t crc, std::string_view data);   // zlib's CRC-32
+uint32_t Crc32(uint32_t crc, std::string_view data);  // zlib's CRC-32
 uint64_t Crc64Nvme(uint64_t crc, std::string_view data);
 
 std::string Base64Encode(std::string_view bytes);

@@ -98,8 +98,7 @@ class FileRecordCache {
   // the one it was read from: same inode, size, mtime and ctime. Any write of
   // the file's data or xattr since moves its ctime. Without `with_metadata`
   // only the ETag is copied out.
-  bool Find(const std::string& key, const struct stat& st, bool with_metadata,
-            MetaRecord* record);
+  bool Find(const std::string& key, const struct stat& st, bool with_metadata, MetaRecord* record);
   // Keeps `record`, read from the file `st` describes, when the file has
   // settled (DirListingCache::Settled).
   void Offer(const std::string& key, const struct stat& st, const MetaRecord& record);

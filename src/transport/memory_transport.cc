@@ -186,9 +186,13 @@ Result<ListPage> MemoryTransport::List(const ListRequest& request) {
       if (!plan.exhausted) it = objects_.lower_bound(plan.seek);
       continue;
     }
-    ObjectMeta meta = it->second.meta;
-    meta.content_type.clear();  // as S3: List carries no content type or user metadata
-    meta.user_metadata.clear();
+    const ObjectMeta& stored = it->second.meta;
+    ObjectMeta meta;  // as S3: List carries no content type or user metadata
+    meta.key = stored.key;
+    meta.size = stored.size;
+    meta.etag = stored.etag;
+    meta.last_modified_ms = stored.last_modified_ms;
+    meta.version = stored.version;
     last = it->first;
     last_is_prefix = false;
     page.objects.push_back(std::move(meta));

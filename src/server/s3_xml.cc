@@ -1,17 +1,34 @@
 #include "server/s3_xml.h"
 
+#include <array>
+#include <charconv>
 #include <pugixml.hpp>
 
 #include "server/s3_errors.h"
+#include "transport/s3/sigv4.h"
+#include "worm/clock.h"
 
 namespace worm::server {
 
 namespace {
 
+// Bytes that need a reference: & < > " ' and control characters but tab.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = c != '\t';
+  for (unsigned char c : std::string_view("&<>\"'")) t[c] = true;
+  return t;
+}();
+
 // Appends `text` escaped to `out`: listings escape every key, so no
-// temporary string per value.
+// temporary string per value, and runs of plain bytes go in one append.
 void AppendEscaped(std::string* out, std::string_view text) {
-  for (char c : text) {
+  size_t run = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (!kNeedsEscape[c]) continue;
+    out->append(text.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '&':
         *out += "&amp;";
@@ -29,13 +46,16 @@ void AppendEscaped(std::string* out, std::string_view text) {
         *out += "&apos;";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
-          *out += "&#" + std::to_string(static_cast<int>(c)) + ";";
-        } else {
-          *out += c;
-        }
+        *out += "&#" + std::to_string(static_cast<int>(c)) + ";";
     }
   }
+  out->append(text.data() + run, text.size() - run);
+}
+
+void AppendDigits(std::string* out, int64_t v, int width) {
+  char buf[8];
+  for (int i = width - 1; i >= 0; --i, v /= 10) buf[i] = static_cast<char>('0' + v % 10);
+  out->append(buf, width);
 }
 
 }  // namespace
@@ -45,6 +65,42 @@ std::string XmlEscape(std::string_view text) {
   out.reserve(text.size());
   AppendEscaped(&out, text);
   return out;
+}
+
+void AppendIsoDate(std::string* out, int64_t unix_ms) {
+  int64_t days = unix_ms / 86'400'000, ms_of_day = unix_ms % 86'400'000;
+  if (ms_of_day < 0) {
+    ms_of_day += 86'400'000;
+    days -= 1;
+  }
+  // H. Hinnant's civil_from_days.
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2);
+  if (y < 0 || y > 9999) {  // not four digits: the general formatter
+    *out += FormatTimestamp(unix_ms);
+    return;
+  }
+  AppendDigits(out, y, 4);
+  out->push_back('-');
+  AppendDigits(out, m, 2);
+  out->push_back('-');
+  AppendDigits(out, d, 2);
+  out->push_back('T');
+  AppendDigits(out, ms_of_day / 3'600'000, 2);
+  out->push_back(':');
+  AppendDigits(out, ms_of_day / 60'000 % 60, 2);
+  out->push_back(':');
+  AppendDigits(out, ms_of_day / 1000 % 60, 2);
+  out->push_back('.');
+  AppendDigits(out, ms_of_day % 1000, 3);
+  out->push_back('Z');
 }
 
 void XmlWriter::Open(std::string_view name, bool with_namespace) {
@@ -67,6 +123,35 @@ void XmlWriter::Close(std::string_view name) {
 void XmlWriter::Leaf(std::string_view name, std::string_view text) {
   Open(name);
   AppendEscaped(&out_, text);
+  Close(name);
+}
+
+void XmlWriter::Leaf(std::string_view name, uint64_t value) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  Open(name);
+  out_.append(buf, end);
+  Close(name);
+}
+
+void XmlWriter::UriLeaf(std::string_view name, std::string_view text) {
+  Open(name);
+  // Percent-encoded text is unreserved bytes, '/' and %XX: nothing to escape.
+  s3::AppendUriEncoded(&out_, text, /*keep_slash=*/true);
+  Close(name);
+}
+
+void XmlWriter::QuotedLeaf(std::string_view name, std::string_view text) {
+  Open(name);
+  out_ += "&quot;";
+  AppendEscaped(&out_, text);
+  out_ += "&quot;";
+  Close(name);
+}
+
+void XmlWriter::DateLeaf(std::string_view name, int64_t unix_ms) {
+  Open(name);
+  AppendIsoDate(&out_, unix_ms);
   Close(name);
 }
 

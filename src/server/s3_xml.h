@@ -19,16 +19,28 @@ inline constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/20
 // Escapes &, <, >, " and ' (and control characters as numeric references).
 std::string XmlEscape(std::string_view text);
 
+// Appends "YYYY-MM-DDTHH:MM:SS.sssZ" (UTC), the same text as FormatTimestamp
+// but without snprintf or gmtime: a listing writes one per key.
+void AppendIsoDate(std::string* out, int64_t unix_ms);
+
 class XmlWriter {
  public:
   XmlWriter() { out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"; }
+  // Room for `bytes` of output, so a large listing is written without regrowth.
+  void Reserve(size_t bytes) { out_.reserve(bytes); }
   // <name> or <name xmlns="..."> when `with_namespace`.
   void Open(std::string_view name, bool with_namespace = false);
   void Close(std::string_view name);
   // <name>escaped text</name>
   void Leaf(std::string_view name, std::string_view text);
-  void Leaf(std::string_view name, uint64_t value) { Leaf(name, std::to_string(value)); }
+  void Leaf(std::string_view name, uint64_t value);
   void Bool(std::string_view name, bool value) { Leaf(name, value ? "true" : "false"); }
+  // <name>text percent-encoded as for encoding-type=url, slashes kept</name>.
+  void UriLeaf(std::string_view name, std::string_view text);
+  // <name>"text"</name>, quotes escaped: how S3 writes an ETag.
+  void QuotedLeaf(std::string_view name, std::string_view text);
+  // <name>AppendIsoDate(unix_ms)</name>
+  void DateLeaf(std::string_view name, int64_t unix_ms);
   // Escaped character data inside the element opened last.
   void Text(std::string_view text);
   std::string Finish() { return std::move(out_); }

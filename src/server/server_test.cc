@@ -18,8 +18,11 @@
 #include "server/auth.h"
 #include "server/aws_chunked.h"
 #include "server/checksums.h"
+#include "server/s3_xml.h"
 #include "server/test_http.h"
 #include "testing/test_util.h"
+#include "transport/s3/s3_xml.h"
+#include "worm/clock.h"
 
 namespace worm::server {
 namespace {
@@ -490,6 +493,79 @@ TEST_F(ServerTest, ListObjectsV2AndV1) {
   EXPECT_NE(v1.body.find("<NextMarker>c</NextMarker>"), std::string::npos);
   RawResponse url = Do({"GET", "/bkt", "list-type=2&encoding-type=url&prefix=d", {}, ""});
   EXPECT_NE(url.body.find("<Key>d%20e%2Bf</Key>"), std::string::npos) << url.body;
+}
+
+// Keys with markup characters, control bytes and non-ASCII text come back
+// exactly, raw (XML-escaped) and with encoding-type=url, through the
+// client's listing parser.
+TEST_F(ServerTest, ListingRoundTripsAwkwardKeys) {
+  const std::vector<std::string> keys = {"a&b<c>'d\"e", "caf\xC3\xA9/\xF0\x9F\x98\x80",
+                                         "sp ace+plus%25", "tab\there", "z"};
+  for (const std::string& k : keys) ASSERT_EQ(Put(k, "x").status, 200) << k;
+  for (const char* q : {"list-type=2", "list-type=2&encoding-type=url"}) {
+    RawResponse r = Do({"GET", "/bkt", q, {}, ""});
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_OK_AND_ASSIGN(s3::ListObjectsV2Result parsed, s3::ParseListObjectsV2(r.body));
+    std::vector<std::string> got;
+    for (const ObjectMeta& m : parsed.objects) {
+      got.push_back(m.key);
+      EXPECT_EQ(m.etag, Md5Hex("x")) << m.key;
+      EXPECT_EQ(m.size, 1u);
+      EXPECT_GT(m.last_modified_ms, 0);
+    }
+    EXPECT_EQ(got, keys) << q << "\n" << r.body;
+  }
+  RawResponse raw = Do({"GET", "/bkt", "list-type=2&prefix=a", {}, ""});
+  EXPECT_NE(raw.body.find("<Key>a&amp;b&lt;c&gt;&apos;d&quot;e</Key>"), std::string::npos)
+      << raw.body;
+  EXPECT_NE(raw.body.find("<ETag>&quot;" + Md5Hex("x") + "&quot;</ETag>"), std::string::npos);
+}
+
+TEST(XmlWriterTest, EscapesAndFormats) {
+  EXPECT_EQ(XmlEscape("plain"), "plain");
+  EXPECT_EQ(XmlEscape("a&b<c>d\"e'f"), "a&amp;b&lt;c&gt;d&quot;e&apos;f");
+  EXPECT_EQ(XmlEscape(std::string("\x01\t\n\x1F", 4)), "&#1;\t&#10;&#31;");
+  EXPECT_EQ(XmlEscape("\xC3\xA9\x7F"), "\xC3\xA9\x7F");
+  XmlWriter x;
+  x.Open("R");
+  x.Leaf("N", uint64_t{18446744073709551615u});
+  x.Leaf("Z", uint64_t{0});
+  x.UriLeaf("K", "a b&c/\xC3\xA9");
+  x.QuotedLeaf("E", "abc-2");
+  x.DateLeaf("D", 1255369830123);
+  x.Close("R");
+  std::string out = x.Finish();
+  EXPECT_EQ(out.substr(out.find("<R>")),
+            "<R><N>18446744073709551615</N><Z>0</Z><K>a%20b%26c/%C3%A9</K>"
+            "<E>&quot;abc-2&quot;</E><D>2009-10-12T17:50:30.123Z</D></R>");
+}
+
+// The hand-rolled date formatter agrees with the general one everywhere,
+// including before 1970 and on leap days.
+TEST(XmlWriterTest, IsoDateMatchesFormatTimestamp) {
+  // Around 1970, leap days, 2100, the first and last four-digit years and past them.
+  std::vector<int64_t> cases = {0,
+                                1,
+                                -1,
+                                999,
+                                -999,
+                                86399999,
+                                -86400000,
+                                951782400000,
+                                1709251199999,
+                                4107542400000,
+                                253402300799999,
+                                -62167219200000,
+                                253402300800000,
+                                -62167219200001};
+  for (int64_t t = -5000000000000; t < 20000000000000; t += 7777777777) {
+    cases.push_back(t);
+  }
+  for (int64_t t : cases) {
+    std::string out;
+    AppendIsoDate(&out, t);
+    EXPECT_EQ(out, FormatTimestamp(t)) << t;
+  }
 }
 
 TEST_F(ServerTest, DeleteObjectsBatch) {

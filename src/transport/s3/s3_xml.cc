@@ -1,5 +1,7 @@
 #include "transport/s3/s3_xml.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <ctime>
 #include <optional>
@@ -36,28 +38,308 @@ bool ParseS3Error(std::string_view xml, S3ErrorBody* out) {
   return true;
 }
 
+namespace {
+
+// A single-pass reader for ListBucketResult: no DOM and no string per
+// element, only the strings the result keeps (a listing page is ~1,000 keys
+// and one is parsed per 1,000 keys a query visits). It checks that the
+// document is well formed as far as a listing needs (balanced tags, closed
+// markup) and refuses DTDs.
+class ListReader {
+ public:
+  explicit ListReader(std::string_view xml) : s_(xml) {}
+
+  bool Parse(ListObjectsV2Result* r) {
+    if (s_.substr(0, 3) == "\xEF\xBB\xBF") i_ = 3;  // UTF-8 byte order mark
+    std::string_view root;
+    bool empty = false;
+    if (!SkipMisc() || !StartTag(&root, &empty) || root != "ListBucketResult") return false;
+    if (!empty) {
+      std::string_view child;
+      while (NextChild(&child, &empty)) {
+        if (empty) continue;
+        bool ok = true;
+        if (child == "Contents") {
+          ok = ReadContents(r);
+        } else if (child == "CommonPrefixes") {
+          ok = ReadPrefixes(r);
+        } else if (child == "IsTruncated") {
+          ok = ReadText(child, &scratch_);
+          r->is_truncated = scratch_ == "true";
+        } else if (child == "NextContinuationToken") {
+          ok = ReadText(child, &r->next_continuation_token);
+        } else if (child == "EncodingType") {
+          ok = ReadText(child, &scratch_);
+          url_ = scratch_ == "url";
+        } else if (child == "KeyCount") {
+          ok = ReadText(child, &scratch_);
+          r->objects.reserve(std::min<uint64_t>(ParseUint(scratch_), 1000));
+        } else {
+          ok = SkipContent(child);
+        }
+        if (!ok) return false;
+      }
+      if (failed_ || !EndTag(root)) return false;
+    }
+    if (!SkipMisc() || i_ != s_.size()) return false;
+    if (url_) {  // after the whole document: EncodingType may come last
+      for (ObjectMeta& m : r->objects) UriDecodeInPlace(&m.key);
+      for (std::string& p : r->common_prefixes) UriDecodeInPlace(&p);
+    }
+    return true;
+  }
+
+ private:
+  static bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+  static uint64_t ParseUint(std::string_view text) {
+    while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
+    uint64_t v = 0;
+    std::from_chars(text.data(), text.data() + text.size(), v);
+    return v;
+  }
+
+  bool Skip(std::string_view open, std::string_view close) {
+    if (s_.compare(i_, open.size(), open) != 0) return false;
+    size_t end = s_.find(close, i_ + open.size());
+    if (end == std::string_view::npos) return false;
+    i_ = end + close.size();
+    return true;
+  }
+
+  // Whitespace, comments and processing instructions (the XML declaration).
+  bool SkipMisc() {
+    for (;;) {
+      while (i_ < s_.size() && IsSpace(s_[i_])) ++i_;
+      if (s_.compare(i_, 4, "<!--") == 0) {
+        if (!Skip("<!--", "-->")) return false;
+      } else if (s_.compare(i_, 2, "<?") == 0) {
+        if (!Skip("<?", "?>")) return false;
+      } else {
+        return true;
+      }
+    }
+  }
+
+  // At '<': reads "<name attr='...'>" or "<name/>".
+  bool StartTag(std::string_view* name, bool* empty) {
+    if (i_ >= s_.size() || s_[i_] != '<') return false;
+    size_t start = ++i_;
+    while (i_ < s_.size() && !IsSpace(s_[i_]) && s_[i_] != '>' && s_[i_] != '/') ++i_;
+    *name = s_.substr(start, i_ - start);
+    if (name->empty() || (*name)[0] == '!' || (*name)[0] == '?') return false;
+    char quote = 0;
+    for (; i_ < s_.size(); ++i_) {
+      char c = s_[i_];
+      if (quote != 0) {
+        if (c == quote) quote = 0;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '>') {
+        *empty = s_[i_ - 1] == '/';
+        ++i_;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // At "</": reads "</name>".
+  bool EndTag(std::string_view name) {
+    if (s_.size() - i_ < name.size() + 3 || s_[i_] != '<' || s_[i_ + 1] != '/' ||
+        s_.substr(i_ + 2, name.size()) != name) {
+      return false;
+    }
+    i_ += 2 + name.size();
+    while (i_ < s_.size() && IsSpace(s_[i_])) ++i_;
+    if (i_ >= s_.size() || s_[i_] != '>') return false;
+    ++i_;
+    return true;
+  }
+
+  // Inside an element of element-only content: moves to its next child
+  // element, skipping whitespace and comments. False at the parent's end tag
+  // (left unread) or on an error (failed_).
+  bool NextChild(std::string_view* name, bool* empty) {
+    for (;;) {
+      size_t lt = s_.find('<', i_);
+      if (lt == std::string_view::npos) return Fail();
+      i_ = lt;  // text between child elements is ignored, as pugixml's text() did
+      char next = lt + 1 < s_.size() ? s_[lt + 1] : '\0';
+      if (next == '/') return false;
+      if (next != '!' && next != '?') return StartTag(name, empty) || Fail();
+      if (!Skip("<!--", "-->") && !Skip("<![CDATA[", "]]>") && !Skip("<?", "?>")) return Fail();
+    }
+  }
+
+  bool Fail() {
+    failed_ = true;
+    return false;
+  }
+
+  // After <name>: its whole content and </name>. Nesting deeper than a
+  // listing ever has is refused, so hostile input cannot exhaust the stack.
+  bool SkipContent(std::string_view name, int depth = 0) {
+    if (depth > kMaxDepth) return false;
+    std::string_view child;
+    bool empty = false;
+    while (NextChild(&child, &empty)) {
+      if (!empty && !SkipContent(child, depth + 1)) return false;
+    }
+    return !failed_ && EndTag(name);
+  }
+
+  // After <name>: its character data (entities decoded, CDATA included,
+  // comments dropped, line ends normalized) into `out`, and </name>.
+  bool ReadText(std::string_view name, std::string* out) {
+    out->clear();
+    for (;;) {
+      size_t lt = s_.find('<', i_);
+      if (lt == std::string_view::npos) return false;
+      if (!AppendDecoded(s_.substr(i_, lt - i_), out)) return false;
+      i_ = lt;
+      char next = lt + 1 < s_.size() ? s_[lt + 1] : '\0';
+      if (next == '/') return EndTag(name);
+      if (s_.compare(i_, 9, "<![CDATA[") == 0) {
+        size_t end = s_.find("]]>", i_ + 9);
+        if (end == std::string_view::npos) return false;
+        out->append(s_.substr(i_ + 9, end - i_ - 9));
+        i_ = end + 3;
+      } else if (s_.compare(i_, 4, "<!--") == 0) {
+        if (!Skip("<!--", "-->")) return false;
+      } else {
+        std::string_view child;
+        bool empty = false;  // mixed content: keep the text, skip the element
+        if (!StartTag(&child, &empty) || (!empty && !SkipContent(child))) return false;
+      }
+    }
+  }
+
+  // Appends character data with the five predefined entities and numeric
+  // references decoded; an unknown entity is kept as written.
+  static bool AppendDecoded(std::string_view text, std::string* out) {
+    for (;;) {
+      // A plain loop: find_first_of calls memchr once per byte.
+      size_t special = 0;
+      while (special < text.size() && text[special] != '&' && text[special] != '\r') ++special;
+      out->append(text.data(), special);
+      if (special == text.size()) return true;
+      text.remove_prefix(special);
+      if (text[0] == '\r') {  // XML line ends: CR LF and a lone CR read as LF
+        out->push_back('\n');
+        text.remove_prefix(text.size() > 1 && text[1] == '\n' ? 2 : 1);
+        continue;
+      }
+      size_t semi = text.find(';');
+      if (semi == std::string_view::npos) return false;
+      std::string_view ref = text.substr(1, semi - 1);
+      text.remove_prefix(semi + 1);
+      if (ref == "amp") {
+        out->push_back('&');
+      } else if (ref == "lt") {
+        out->push_back('<');
+      } else if (ref == "gt") {
+        out->push_back('>');
+      } else if (ref == "quot") {
+        out->push_back('"');
+      } else if (ref == "apos") {
+        out->push_back('\'');
+      } else if (!ref.empty() && ref[0] == '#') {
+        if (!AppendCharRef(ref.substr(1), out)) return false;
+      } else {
+        out->push_back('&');
+        out->append(ref);
+        out->push_back(';');
+      }
+    }
+  }
+
+  // "65" or "x41": the code point as UTF-8.
+  static bool AppendCharRef(std::string_view digits, std::string* out) {
+    int base = 10;
+    if (!digits.empty() && digits[0] == 'x') {
+      base = 16;
+      digits.remove_prefix(1);
+    }
+    uint32_t cp = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, base);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    if (cp < 0x80) {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+    return true;
+  }
+
+  bool ReadContents(ListObjectsV2Result* r) {
+    ObjectMeta& m = r->objects.emplace_back();
+    std::string_view child;
+    bool empty = false;
+    while (NextChild(&child, &empty)) {
+      if (empty) continue;
+      bool ok = true;
+      if (child == "Key") {
+        ok = ReadText(child, &m.key);
+      } else if (child == "ETag") {
+        ok = ReadText(child, &scratch_);
+        m.etag = StripEtagQuotes(scratch_);
+      } else if (child == "Size") {
+        ok = ReadText(child, &scratch_);
+        m.size = ParseUint(scratch_);
+      } else if (child == "LastModified") {
+        ok = ReadText(child, &scratch_);
+        if (Result<int64_t> lm = ParseIso8601Millis(scratch_); lm.ok()) m.last_modified_ms = *lm;
+      } else {
+        ok = SkipContent(child);
+      }
+      if (!ok) return false;
+    }
+    return !failed_ && EndTag("Contents");
+  }
+
+  bool ReadPrefixes(ListObjectsV2Result* r) {
+    std::string_view child;
+    bool empty = false;
+    while (NextChild(&child, &empty)) {
+      if (empty) {
+        if (child == "Prefix") r->common_prefixes.emplace_back();
+        continue;
+      }
+      bool ok = child == "Prefix" ? ReadText(child, &r->common_prefixes.emplace_back())
+                                  : SkipContent(child);
+      if (!ok) return false;
+    }
+    return !failed_ && EndTag("CommonPrefixes");
+  }
+
+  static constexpr int kMaxDepth = 64;
+
+  std::string_view s_;
+  size_t i_ = 0;
+  bool failed_ = false;
+  bool url_ = false;
+  std::string scratch_;  // text of the elements not kept as strings
+};
+
+}  // namespace
+
 Result<ListObjectsV2Result> ParseListObjectsV2(std::string_view xml) {
-  pugi::xml_document doc;
-  if (!Load(xml, &doc)) return Malformed("ListBucketResult", xml);
-  pugi::xml_node root = doc.child("ListBucketResult");
-  if (!root) return Malformed("ListBucketResult", xml);
-  bool url = Text(root, "EncodingType") == "url";
-  auto decode = [url](std::string s) { return url ? UriDecode(s) : s; };
   ListObjectsV2Result r;
-  r.is_truncated = Text(root, "IsTruncated") == "true";
-  r.next_continuation_token = Text(root, "NextContinuationToken");
-  for (pugi::xml_node c : root.children("Contents")) {
-    ObjectMeta m;
-    m.key = decode(Text(c, "Key"));
-    m.size = std::strtoull(c.child("Size").text().as_string("0"), nullptr, 10);
-    m.etag = StripEtagQuotes(Text(c, "ETag"));
-    auto lm = ParseIso8601Millis(Text(c, "LastModified"));
-    if (lm.ok()) m.last_modified_ms = *lm;
-    r.objects.push_back(std::move(m));
-  }
-  for (pugi::xml_node p : root.children("CommonPrefixes")) {
-    r.common_prefixes.push_back(decode(Text(p, "Prefix")));
-  }
+  if (!ListReader(xml).Parse(&r)) return Malformed("ListBucketResult", xml);
   return r;
 }
 

@@ -1,6 +1,7 @@
 // S3 wire formats: the XML bodies of ListObjectsV2, multipart upload, copy
-// and error responses (parsed with pugixml, which stays in the .cc), plus
-// the timestamp and ETag formats S3 uses in headers.
+// and error responses (pugixml, which stays in the .cc; listings, parsed
+// once per 1,000 keys, with a single-pass reader of their own), plus the
+// timestamp and ETag formats S3 uses in headers.
 //
 // Thread-safety: pure functions, safe to call concurrently.
 #pragma once

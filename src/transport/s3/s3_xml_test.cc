@@ -44,6 +44,88 @@ TEST(S3XmlTest, RawKeysWhenTheServerIgnoresEncodingType) {
   EXPECT_THAT(ParseListObjectsV2("not xml"), StatusIs(StatusCode::kInvalidArgument));
 }
 
+// The listing reader is hand-written (one pass, no DOM): what it must accept.
+TEST(S3XmlTest, ListDecodesEntitiesCdataAndUnicode) {
+  const char* xml =
+      "\xEF\xBB\xBF<?xml version='1.0'?>\n<!-- pretty printed, as MinIO and s3rver do -->\n"
+      "<ListBucketResult xmlns='http://s3.amazonaws.com/doc/2006-03-01/'>\n"
+      "  <Name>b</Name>\n  <IsTruncated >true</IsTruncated >\n"
+      "  <Contents>\n    <Key>a&amp;b&lt;c&gt;d&quot;e&apos;f&#233;&#x1F600;</Key>\n"
+      "    <ETag>W/&quot;e1&quot;</ETag>\n    <Size> 12</Size>\n"
+      "    <Owner><ID>o</ID><DisplayName>o</DisplayName></Owner>\n"
+      "    <StorageClass>STANDARD</StorageClass>\n  </Contents>\n"
+      "  <Contents><Key><![CDATA[x<y>&z]]></Key><ETag>\"e2\"</ETag><Size>3</Size></Contents>\n"
+      "  <Contents><Key>caf\xC3\xA9/\xE2\x82\xAC&#13;cr\r\nlf</Key><Size/></Contents>\n"
+      "  <Contents><Key>un&known;<!-- dropped -->kept</Key></Contents>\n"
+      "  <CommonPrefixes><Prefix>p&amp;/</Prefix></CommonPrefixes><CommonPrefixes><Prefix/>"
+      "</CommonPrefixes>\n"
+      "  <NextContinuationToken>t&amp;1</NextContinuationToken>\n"
+      "</ListBucketResult>\n<!-- trailing -->\n";
+  ASSERT_OK_AND_ASSIGN(ListObjectsV2Result r, ParseListObjectsV2(xml));
+  EXPECT_TRUE(r.is_truncated);
+  EXPECT_EQ(r.next_continuation_token, "t&1");
+  ASSERT_EQ(r.objects.size(), 4u);
+  EXPECT_EQ(r.objects[0].key, "a&b<c>d\"e'f\xC3\xA9\xF0\x9F\x98\x80");
+  EXPECT_EQ(r.objects[0].etag, "e1");
+  EXPECT_EQ(r.objects[0].size, 12u);
+  EXPECT_EQ(r.objects[1].key, "x<y>&z");
+  EXPECT_EQ(r.objects[1].etag, "e2");
+  EXPECT_EQ(r.objects[2].key, "caf\xC3\xA9/\xE2\x82\xAC\rcr\nlf");
+  EXPECT_EQ(r.objects[2].size, 0u);
+  EXPECT_EQ(r.objects[3].key, "un&known;kept");
+  EXPECT_EQ(r.common_prefixes, (std::vector<std::string>{"p&/", ""}));
+}
+
+TEST(S3XmlTest, ListPagesEmptyTruncatedAndUrlEncodedLast) {
+  ASSERT_OK_AND_ASSIGN(ListObjectsV2Result empty,
+                       ParseListObjectsV2("<ListBucketResult><KeyCount>0</KeyCount>"
+                                          "<IsTruncated>false</IsTruncated></ListBucketResult>"));
+  EXPECT_TRUE(empty.objects.empty());
+  EXPECT_FALSE(empty.is_truncated);
+  ASSERT_OK_AND_ASSIGN(ListObjectsV2Result bare, ParseListObjectsV2("<ListBucketResult/>"));
+  EXPECT_TRUE(bare.objects.empty());
+  // EncodingType after the keys still decodes them; "+" stays "+".
+  ASSERT_OK_AND_ASSIGN(
+      ListObjectsV2Result late,
+      ParseListObjectsV2("<ListBucketResult><Contents><Key>a%26b+%F0%9F%98%80</Key></Contents>"
+                         "<CommonPrefixes><Prefix>d%2F</Prefix></CommonPrefixes>"
+                         "<IsTruncated>true</IsTruncated><EncodingType>url</EncodingType>"
+                         "</ListBucketResult>"));
+  ASSERT_EQ(late.objects.size(), 1u);
+  EXPECT_EQ(late.objects[0].key, "a&b+\xF0\x9F\x98\x80");
+  EXPECT_EQ(late.common_prefixes, std::vector<std::string>{"d/"});
+  EXPECT_TRUE(late.is_truncated);
+  EXPECT_TRUE(late.next_continuation_token.empty());
+}
+
+TEST(S3XmlTest, ListRefusesMalformedXml) {
+  const char* bad[] = {
+      "",
+      "<ListBucketResult>",                                                // not closed
+      "<ListBucketResult><Contents><Key>a</Key></ListBucketResult>",       // Contents not closed
+      "<ListBucketResult><Contents><Key>a</Contents></ListBucketResult>",  // Key not closed
+      "<ListBucketResult><Contents><Key>a</Kee></Contents></ListBucketResult>",
+      "<ListBucketResult></ListBucketResultX>",
+      "<ListBucketResult></ListBucketResult><Extra/>",  // a second root
+      "<ListBucketResult><Contents><Key>a&amp</Key></Contents></ListBucketResult>",
+      "<ListBucketResult><Contents><Key>&#xD800;</Key></Contents></ListBucketResult>",
+      "<ListBucketResult><Contents><Key>&#x110000;</Key></Contents></ListBucketResult>",
+      "<ListBucketResult><Contents><Key><![CDATA[a</Key></Contents></ListBucketResult>",
+      "<ListBucketResult><!-- open </ListBucketResult>",
+      "<ListBucketResult attr='>'",
+      "<!DOCTYPE x [<!ENTITY e 'x'>]><ListBucketResult/>",
+      "<ListAllMyBucketsResult></ListAllMyBucketsResult>",
+      "<Error><Code>AccessDenied</Code></Error>",
+  };
+  for (const char* xml : bad) {
+    EXPECT_THAT(ParseListObjectsV2(xml), StatusIs(StatusCode::kInvalidArgument)) << xml;
+  }
+  // Nesting no listing has is refused rather than recursed into.
+  std::string deep = "<ListBucketResult>";
+  for (int i = 0; i < 100000; ++i) deep += "<a>";
+  EXPECT_THAT(ParseListObjectsV2(deep), StatusIs(StatusCode::kInvalidArgument));
+}
+
 TEST(S3XmlTest, MultipartDocuments) {
   ASSERT_OK_AND_ASSIGN(std::string id,
                        ParseInitiateMultipartUpload(

@@ -1,6 +1,7 @@
 #include "transport/s3/sigv4.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <ctime>
 #include <map>
@@ -10,9 +11,17 @@
 namespace worm::s3 {
 namespace {
 
-bool IsUnreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
+// A table, not std::isalnum (a locale call per byte): listings encode every key.
+constexpr std::array<bool, 256> kUnreserved = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+  }
+  return t;
+}();
+
+bool IsUnreserved(unsigned char c) { return kUnreserved[c]; }
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -84,38 +93,50 @@ void AppendQuery(std::string* query, std::string_view key, std::string_view valu
 }  // namespace
 
 std::string UriEncode(std::string_view in, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(in.size() + in.size() / 4);
-  for (char ch : in) {
-    auto c = static_cast<unsigned char>(ch);
-    if (IsUnreserved(c) || (keep_slash && c == '/')) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
+  AppendUriEncoded(&out, in, keep_slash);
   return out;
 }
 
-std::string UriDecode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
+void AppendUriEncoded(std::string* out, std::string_view in, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  size_t run = 0;  // start of the bytes not yet copied: they go in one append
   for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size()) {
-      int hi = HexValue(in[i + 1]);
-      int lo = HexValue(in[i + 2]);
+    auto c = static_cast<unsigned char>(in[i]);
+    if (IsUnreserved(c) || (keep_slash && c == '/')) continue;
+    out->append(in.data() + run, i - run);
+    const char esc[3] = {'%', kHex[c >> 4], kHex[c & 0xF]};
+    out->append(esc, 3);
+    run = i + 1;
+  }
+  out->append(in.data() + run, in.size() - run);
+}
+
+std::string UriDecode(std::string_view in) {
+  std::string out(in);
+  UriDecodeInPlace(&out);
+  return out;
+}
+
+void UriDecodeInPlace(std::string* s) {
+  size_t i = s->find('%');
+  if (i == std::string::npos) return;
+  char* d = s->data();
+  size_t w = i;
+  for (; i < s->size(); ++i) {
+    if (d[i] == '%' && i + 2 < s->size()) {
+      int hi = HexValue(d[i + 1]);
+      int lo = HexValue(d[i + 2]);
       if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
+        d[w++] = static_cast<char>(hi * 16 + lo);
         i += 2;
         continue;
       }
     }
-    out.push_back(in[i]);
+    d[w++] = d[i];
   }
-  return out;
+  s->resize(w);
 }
 
 std::string FormatAmzDate(int64_t unix_seconds) {
@@ -240,10 +261,23 @@ std::string BuildStringToSign(int64_t unix_seconds, std::string_view scope,
 
 std::string DeriveSigningKey(std::string_view secret, int64_t unix_seconds, std::string_view region,
                              std::string_view service) {
-  std::string k = HmacSha256Raw("AWS4" + std::string(secret), FormatDateStamp(unix_seconds));
+  // The key changes once a day: each thread keeps the last one, which saves
+  // four HMACs on nearly every request it signs or verifies.
+  struct Last {
+    std::string secret, date, region, service, key;
+  };
+  thread_local Last last;
+  std::string date = FormatDateStamp(unix_seconds);
+  if (!last.key.empty() && last.date == date && last.secret == secret && last.region == region &&
+      last.service == service) {
+    return last.key;
+  }
+  std::string k = HmacSha256Raw("AWS4" + std::string(secret), date);
   k = HmacSha256Raw(k, region);
   k = HmacSha256Raw(k, service);
-  return HmacSha256Raw(k, "aws4_request");
+  k = HmacSha256Raw(k, "aws4_request");
+  last = {std::string(secret), std::move(date), std::string(region), std::string(service), k};
+  return k;
 }
 
 std::string ComputeSignature(std::string_view signing_key, std::string_view string_to_sign) {

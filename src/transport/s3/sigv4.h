@@ -64,8 +64,12 @@ struct SigningResult {
 // Percent-encodes every byte except A-Za-z0-9-._~ (and '/' when keep_slash),
 // with uppercase hex digits, as SigV4 requires.
 std::string UriEncode(std::string_view in, bool keep_slash);
+// UriEncode appended to `out` (a listing encodes every key).
+void AppendUriEncoded(std::string* out, std::string_view in, bool keep_slash);
 // Decodes %XX escapes ('+' stays '+'). Malformed escapes are kept verbatim.
 std::string UriDecode(std::string_view in);
+// UriDecode of `s` in place (decoding never lengthens).
+void UriDecodeInPlace(std::string* s);
 
 // "20130524T000000Z" and "20130524" for a Unix time (UTC).
 std::string FormatAmzDate(int64_t unix_seconds);

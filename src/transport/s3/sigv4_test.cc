@@ -121,6 +121,27 @@ TEST(SigV4Test, UriEncodeKeepsOnlyUnreserved) {
   EXPECT_EQ(UriEncode("a b+c/d=e&f", false), "a%20b%2Bc%2Fd%3De%26f");
   EXPECT_EQ(UriEncode("a b/c", true), "a%20b/c");
   EXPECT_EQ(UriEncode("\xc3\xa9*!", true), "%C3%A9%2A%21");
+  // Every byte: only the unreserved ones pass, whatever the locale says.
+  for (int c = 0; c < 256; ++c) {
+    std::string in(1, static_cast<char>(c));
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '.' || c == '_' || c == '~';
+    EXPECT_EQ(UriEncode(in, false).size(), plain ? 1u : 3u) << c;
+    EXPECT_EQ(UriDecode(UriEncode(in, false)), in) << c;
+  }
+  std::string out = "<Key>";
+  AppendUriEncoded(&out, "a b/c", true);
+  EXPECT_EQ(out, "<Key>a%20b/c");
+}
+
+TEST(SigV4Test, UriDecodeKeepsMalformedEscapes) {
+  EXPECT_EQ(UriDecode("a%20b+c%2F%c3%A9"), "a b+c/\xc3\xa9");
+  EXPECT_EQ(UriDecode("100%"), "100%");
+  EXPECT_EQ(UriDecode("%4"), "%4");
+  EXPECT_EQ(UriDecode("%zz%41"), "%zzA");
+  std::string s = "p%2Fq%";
+  UriDecodeInPlace(&s);
+  EXPECT_EQ(s, "p/q%");
 }
 
 TEST(SigV4Test, CanonicalUriDoesNotDoubleEncodeOrNormalize) {
@@ -192,6 +213,14 @@ TEST(SigV4Test, SigningKeyMatchesAwsDocumentation) {
   EXPECT_EQ(HexEncode(DeriveSigningKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", t, "us-east-1",
                                        "iam")),
             "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+  // Keys are remembered per thread: any change of input gives a fresh key.
+  std::string base = DeriveSigningKey("secret", t, "us-east-1", "s3");
+  EXPECT_EQ(DeriveSigningKey("secret", t + 60, "us-east-1", "s3"), base);  // same day
+  EXPECT_NE(DeriveSigningKey("secret", t + 86400, "us-east-1", "s3"), base);
+  EXPECT_NE(DeriveSigningKey("secreT", t, "us-east-1", "s3"), base);
+  EXPECT_NE(DeriveSigningKey("secret", t, "eu-west-1", "s3"), base);
+  EXPECT_NE(DeriveSigningKey("secret", t, "us-east-1", "iam"), base);
+  EXPECT_EQ(DeriveSigningKey("secret", t, "us-east-1", "s3"), base);
 }
 
 }  // namespace

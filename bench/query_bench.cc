@@ -13,7 +13,8 @@
 //   group_sum {"aggregate": {"groupBy": ["region"], "count": true, "sum": ["amount"]}}
 // and reports, per query:
 //   cold   RunQuery with an empty document cache (every document fetched)
-//   warm   RunQuery again (cache hits: LIST requests only)
+//   warm   RunQuery again (cache hits: LIST requests only), once the loaded
+//          files are 2 s old (see main)
 //   eval   the evaluator alone over documents already in memory
 //   sqlite_json / sqlite_cols   the peers (best of --reps)
 // with requests per run (what S3 bills) and the ratio warm / sqlite_cols.

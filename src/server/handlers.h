@@ -79,7 +79,7 @@ HttpResponse XmlOk(const RequestContext& ctx, std::string xml, int status = 200)
 HttpResponse Empty(const RequestContext& ctx, int status);
 
 // The ETag S3 shows for `meta` (multipart "<md5>-N" when stored), unquoted.
-std::string S3Etag(const ObjectMeta& meta);
+const std::string& S3Etag(const ObjectMeta& meta);
 std::string Quoted(std::string_view etag);
 // RFC 7231 date "Sun, 06 Nov 1994 08:49:37 GMT"; parse gives seconds.
 std::string HttpDate(int64_t unix_ms);

@@ -134,7 +134,7 @@ Result<Listing> Collect(Transport& t, const ListParams& p, const std::string& to
                         const std::string& after) {
   Listing out;
   ListRequest req;
-  req.with_metadata = true;  // for the S3 ETag (FixListEtags)
+  req.with_metadata = true;  // for the S3 ETag of multipart objects (S3Etag)
   req.prefix = p.prefix;
   req.delimiter = p.delimiter;
   req.token = token;
@@ -164,15 +164,6 @@ Result<Listing> Collect(Transport& t, const ListParams& p, const std::string& to
 
 std::string Enc(const ListParams& p, std::string_view s) {
   return p.url ? s3::UriEncode(s, /*keep_slash=*/true) : std::string(s);
-}
-
-// ETags in listings match HEAD: multipart objects show "<md5>-N", kept in
-// the metadata the listing was asked for; the rest of it is not listed.
-const std::string& ListEtag(const ObjectMeta& m) {
-  static const std::string kKey(kMetaEtag);
-  if (m.user_metadata.empty()) return m.etag;
-  auto it = m.user_metadata.find(kKey);
-  return it == m.user_metadata.end() ? m.etag : it->second;
 }
 
 std::string ListXml(const RequestContext& ctx, const ListParams& p, const Listing& l) {
@@ -208,7 +199,7 @@ std::string ListXml(const RequestContext& ctx, const ListParams& p, const Listin
       x.Leaf("Key", m.key);
     }
     x.DateLeaf("LastModified", m.last_modified_ms);
-    x.QuotedLeaf("ETag", ListEtag(m));
+    x.QuotedLeaf("ETag", S3Etag(m));  // as HEAD: "<md5>-N" for multipart
     x.Leaf("Size", m.size);
     if (owner) {
       x.Open("Owner");

@@ -66,8 +66,10 @@ HttpResponse Empty(const RequestContext& ctx, int status) {
   return r;
 }
 
-std::string S3Etag(const ObjectMeta& meta) {
-  auto it = meta.user_metadata.find(std::string(kMetaEtag));
+const std::string& S3Etag(const ObjectMeta& meta) {
+  static const std::string kKey(kMetaEtag);
+  if (meta.user_metadata.empty()) return meta.etag;  // no lookup for the common case
+  auto it = meta.user_metadata.find(kKey);
   return it == meta.user_metadata.end() ? meta.etag : it->second;
 }
 

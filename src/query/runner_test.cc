@@ -6,6 +6,7 @@
 
 #include "query/doc_cache.h"
 #include "schema/schema.h"
+#include "testing/fault_injection_transport.h"
 #include "testing/test_util.h"
 #include "transport/counting_transport.h"
 #include "worm/clock.h"
@@ -228,6 +229,36 @@ TEST_F(RunnerTest, WithoutCacheEveryRunFetches) {
   ASSERT_OK(Query("{}", &stats, options).status());
   EXPECT_FALSE(stats.cache_used);
   EXPECT_EQ(stats.fetched, 5u);
+}
+
+// A LIST that fails while pages are listed ahead (the sorted query's
+// pipeline) fails the query with the transport's error, whichever page it
+// is, and the next run sees everything.
+TEST(RunnerPipelineTest, AFailedListFailsTheQueryAndTheNextRunSeesAll) {
+  auto schema = schema::LoadSchema(Json::parse(kSchema));
+  ASSERT_OK(schema.status());
+  ManualClock clock{1771927872000000};
+  auto faults = std::make_shared<::worm::testing::FaultInjectionTransport>(NewMemoryTransport());
+  std::unique_ptr<Project> project = Project::Create(std::move(schema).value(), faults, &clock);
+  ASSERT_OK_AND_ASSIGN(Repository * orders, project->Get("Order"));
+  for (int i = 0; i < 2500; ++i) ASSERT_OK(orders->Create({{"amount", i}}).status());
+  ScratchDir cache;
+  QueryRunOptions options;
+  options.cache_dir = cache.path().string();
+  Json sorted = Json::parse(R"({"sort": ["-amount"], "limit": 3})");
+  for (int nth : {0, 1, 2}) {  // the first, a middle and the last of the 3 pages
+    ::worm::testing::FaultSpec spec;
+    spec.ops = ::worm::testing::kFaultList;
+    spec.nth = nth;
+    faults->Arm(spec);
+    EXPECT_THAT(RunQuery(*project, "Order", sorted, options), StatusIs(StatusCode::kUnavailable))
+        << "LIST #" << nth;
+    EXPECT_EQ(faults->faults_injected(), 1);
+  }
+  faults->Disarm();
+  ASSERT_OK_AND_ASSIGN(QueryResult r, RunQuery(*project, "Order", sorted, options));
+  ASSERT_EQ(r.items.size(), 3u);
+  EXPECT_EQ(r.items[0].document["amount"], 2499);
 }
 
 TEST_F(RunnerTest, UnsortedQueriesStopListingEarly) {

@@ -33,5 +33,8 @@ class ManualClock : public Clock {
 
 // RFC 3339, UTC, milliseconds, "Z": 2026-02-24T10:11:12.345Z.
 std::string FormatTimestamp(int64_t unix_millis);
+// The same text appended to `out`, with plain arithmetic (no gmtime or
+// snprintf): an S3 listing writes one per key.
+void AppendTimestamp(std::string* out, int64_t unix_millis);
 
 }  // namespace worm

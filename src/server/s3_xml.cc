@@ -52,12 +52,6 @@ void AppendEscaped(std::string* out, std::string_view text) {
   out->append(text.data() + run, text.size() - run);
 }
 
-void AppendDigits(std::string* out, int64_t v, int width) {
-  char buf[8];
-  for (int i = width - 1; i >= 0; --i, v /= 10) buf[i] = static_cast<char>('0' + v % 10);
-  out->append(buf, width);
-}
-
 }  // namespace
 
 std::string XmlEscape(std::string_view text) {
@@ -65,42 +59,6 @@ std::string XmlEscape(std::string_view text) {
   out.reserve(text.size());
   AppendEscaped(&out, text);
   return out;
-}
-
-void AppendIsoDate(std::string* out, int64_t unix_ms) {
-  int64_t days = unix_ms / 86'400'000, ms_of_day = unix_ms % 86'400'000;
-  if (ms_of_day < 0) {
-    ms_of_day += 86'400'000;
-    days -= 1;
-  }
-  // H. Hinnant's civil_from_days.
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = yoe + era * 400 + (m <= 2);
-  if (y < 0 || y > 9999) {  // not four digits: the general formatter
-    *out += FormatTimestamp(unix_ms);
-    return;
-  }
-  AppendDigits(out, y, 4);
-  out->push_back('-');
-  AppendDigits(out, m, 2);
-  out->push_back('-');
-  AppendDigits(out, d, 2);
-  out->push_back('T');
-  AppendDigits(out, ms_of_day / 3'600'000, 2);
-  out->push_back(':');
-  AppendDigits(out, ms_of_day / 60'000 % 60, 2);
-  out->push_back(':');
-  AppendDigits(out, ms_of_day / 1000 % 60, 2);
-  out->push_back('.');
-  AppendDigits(out, ms_of_day % 1000, 3);
-  out->push_back('Z');
 }
 
 void XmlWriter::Open(std::string_view name, bool with_namespace) {
@@ -151,7 +109,7 @@ void XmlWriter::QuotedLeaf(std::string_view name, std::string_view text) {
 
 void XmlWriter::DateLeaf(std::string_view name, int64_t unix_ms) {
   Open(name);
-  AppendIsoDate(&out_, unix_ms);
+  AppendTimestamp(&out_, unix_ms);
   Close(name);
 }
 

@@ -19,10 +19,6 @@ inline constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/20
 // Escapes &, <, >, " and ' (and control characters as numeric references).
 std::string XmlEscape(std::string_view text);
 
-// Appends "YYYY-MM-DDTHH:MM:SS.sssZ" (UTC), the same text as FormatTimestamp
-// but without snprintf or gmtime: a listing writes one per key.
-void AppendIsoDate(std::string* out, int64_t unix_ms);
-
 class XmlWriter {
  public:
   XmlWriter() { out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"; }
@@ -39,7 +35,7 @@ class XmlWriter {
   void UriLeaf(std::string_view name, std::string_view text);
   // <name>"text"</name>, quotes escaped: how S3 writes an ETag.
   void QuotedLeaf(std::string_view name, std::string_view text);
-  // <name>AppendIsoDate(unix_ms)</name>
+  // <name>AppendTimestamp(unix_ms)</name>
   void DateLeaf(std::string_view name, int64_t unix_ms);
   // Escaped character data inside the element opened last.
   void Text(std::string_view text);

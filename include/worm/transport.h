@@ -269,6 +269,20 @@ inline constexpr std::string_view kLocalReservedDir = ".wormfs";
 // cannot be files (empty segments, ".", "..", a segment over NAME_MAX, a key
 // that is also a "folder" of other keys) give InvalidArgument naming the key.
 // Deletes prune folders left empty. Streams must not outlive the transport.
+//
+// Listings: a transport remembers folders and file records between List
+// calls and checks each with a stat. A folder it lists a second time also
+// gets an inotify watch (local filesystems only), and while no event comes
+// for it, it and its single-link files are listed with no stat at all: a
+// long-lived process (worm serve, a gateway, repeated queries) lists an
+// unchanged collection from memory and still sees every write, rename,
+// truncation or xattr change, by anyone on this machine, on the next call.
+// Lost events (queue overflow) distrust every folder. Two changes raise no
+// event and are missed by such a process until something else changes the
+// folder: stores through a shared writable mmap, and a filesystem mounted
+// over a listed folder. The process takes at most half of the user's
+// fs.inotify.max_user_watches (~1 KiB of kernel memory each; one per
+// entity folder); WORM_WATCH_LIMIT=N caps it, 0 turns watching off.
 Result<std::shared_ptr<Transport>> NewLocalTransport(const std::string& root,
                                                      LocalTransportOptions options = {});
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <ctime>
@@ -56,6 +57,12 @@ Kind KindOf(int dir_fd, const struct dirent* e) {
   }
 }
 
+// The entry's inode when the listing names it reliably: not for symlinks
+// (their target can change with no event in this folder) nor unknown types.
+ino_t TrustableIno(const struct dirent* e) {
+  return e->d_type == DT_REG || e->d_type == DT_DIR ? e->d_ino : 0;
+}
+
 bool SortNameLess(const std::string& a, const std::string& b) { return a < b; }
 
 // a + b compared with s (<0, 0, >0), without joining a and b.
@@ -77,19 +84,130 @@ bool SameTime(const struct timespec& a, const struct timespec& b) {
 
 }  // namespace
 
+namespace {
+std::atomic<uint64_t> g_list_epoch{1};
+std::atomic<uint64_t> g_trusted_hits{0};
+}  // namespace
+
+uint64_t TrustedListingHits() { return g_trusted_hits.load(); }
+
+uint64_t ListEpoch() { return g_list_epoch.load(); }
+uint64_t NextListEpoch() { return g_list_epoch.fetch_add(1) + 1; }
+
+DirListingCache::~DirListingCache() { ClearLocked(); }
+
+size_t DirListingCache::Cost(const Slot& slot) {
+  return (slot.entries ? slot.entries->size() : 0) + kFolderCost;
+}
+
+void DirListingCache::EraseLocked(Slots::iterator it) {
+  if (it->second.wd >= 0) {
+    watch_.Remove(it->second.wd);
+    by_wd_.erase(it->second.wd);
+  }
+  total_entries_ -= Cost(it->second);
+  slots_.erase(it);
+}
+
+void DirListingCache::ClearLocked() {
+  for (auto& [id, slot] : slots_) watch_.Remove(slot.wd);
+  slots_.clear();
+  by_wd_.clear();
+  total_entries_ = 0;
+}
+
 std::shared_ptr<const SortedDir> DirListingCache::Find(const std::string& path,
-                                                       const struct stat& st) {
+                                                       const struct stat& st, uint64_t epoch,
+                                                       Trust* trust) {
+  *trust = Trust{};
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = slots_.find(PathKey(path));
+  if (it == slots_.end()) return nullptr;
+  Slot& slot = it->second;
+  if (slot.ino != st.st_ino) {
+    EraseLocked(it);
+    return nullptr;
+  }
+  if (!slot.entries || !SameTime(slot.mtime, st.st_mtim) || !SameTime(slot.ctime, st.st_ctim)) {
+    if (slot.wd < 0) {
+      EraseLocked(it);
+      return nullptr;
+    }
+    // Changed: the listing goes, its watch stays for the next Offer (it
+    // still reports every later change).
+    total_entries_ -= Cost(slot);
+    slot.entries.reset();
+    total_entries_ += Cost(slot);
+    slot.trusted = false;
+    return nullptr;
+  }
+  if (slot.wd >= 0 && epoch >= slot.quiet_since) slot.trusted = true;
+  if (slot.trusted) trust->since = slot.quiet_since;
+  trust->want_watch = watching_ && slot.wd < 0 && !slot.unwatchable;
+  return slot.entries;
+}
+
+std::shared_ptr<const SortedDir> DirListingCache::FindTrusted(const std::string& path, ino_t ino,
+                                                              uint64_t* since) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = slots_.find(PathKey(path));
   if (it == slots_.end()) return nullptr;
   const Slot& slot = it->second;
-  if (slot.ino == st.st_ino && SameTime(slot.mtime, st.st_mtim) &&
-      SameTime(slot.ctime, st.st_ctim)) {
-    return slot.entries;
+  if (!slot.trusted || !slot.entries || slot.ino != ino) return nullptr;
+  *since = slot.quiet_since;
+  g_trusted_hits.fetch_add(1, std::memory_order_relaxed);
+  return slot.entries;
+}
+
+bool DirListingCache::Watch(const std::string& path, const std::string& abs_path) {
+  const uint64_t id = PathKey(path);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = slots_.find(id);
+  if (it == slots_.end()) return false;
+  Slot& slot = it->second;
+  if (slot.wd >= 0) return true;
+  if (slot.unwatchable) return false;
+  int wd = watch_.Add(abs_path);
+  if (wd >= 0 && by_wd_.count(wd) != 0) {  // the same folder under another path
+    watch_.Forget(wd);
+    wd = -1;
   }
-  total_entries_ -= Cost(*slot.entries);
-  slots_.erase(it);
-  return nullptr;
+  if (wd < 0) {
+    slot.unwatchable = true;  // not tried again while the slot lives
+    return false;
+  }
+  slot.wd = wd;
+  by_wd_[wd] = id;
+  slot.quiet_since = NextListEpoch();  // stats from now on can confirm it
+  slot.trusted = false;
+  return true;
+}
+
+void DirListingCache::Drain() {
+  if (!watching_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (by_wd_.empty()) return;
+  uint64_t now = 0;  // one new epoch for all the events of this drain
+  auto distrust = [&](Slot& slot) {
+    if (now == 0) now = NextListEpoch();
+    slot.trusted = false;
+    slot.quiet_since = now;
+  };
+  watch_.Drain([&](int wd, bool gone) {
+    if (wd < 0) {  // events were lost
+      for (auto& [id, slot] : slots_) distrust(slot);
+      return;
+    }
+    auto by = by_wd_.find(wd);
+    if (by == by_wd_.end()) return;  // a watch removed since
+    auto it = slots_.find(by->second);
+    if (it != slots_.end()) distrust(it->second);
+    if (gone) {
+      watch_.Forget(wd);
+      by_wd_.erase(by);
+      if (it != slots_.end()) it->second.wd = -1;
+    }
+  });
 }
 
 bool DirListingCache::Settled(const struct stat& st) {
@@ -102,34 +220,44 @@ bool DirListingCache::Settled(const struct stat& st) {
 void DirListingCache::Offer(const std::string& path, const struct stat& st,
                             std::shared_ptr<const SortedDir> entries) {
   if (!Settled(st)) return;
-  const size_t cost = Cost(*entries);
   std::lock_guard<std::mutex> lock(mu_);
   const uint64_t id = PathKey(path);
+  Slot slot{st.st_ino, st.st_mtim, st.st_ctim, std::move(entries)};
   if (auto old = slots_.find(id); old != slots_.end()) {
-    total_entries_ -= Cost(*old->second.entries);
-    slots_.erase(old);
+    if (old->second.wd >= 0 && old->second.ino == st.st_ino) {
+      // Same folder: its watch carries over. Events up to now were drained
+      // (quiet_since moved with them), so a later stat can confirm it.
+      slot.wd = old->second.wd;
+      slot.quiet_since = old->second.quiet_since;
+      old->second.wd = -1;
+    }
+    EraseLocked(old);
   }
-  if (total_entries_ + cost > kMaxEntries) {
-    slots_.clear();  // simple bound: start over
-    total_entries_ = 0;
+  const size_t cost = Cost(slot);
+  if (total_entries_ + cost > kMaxEntries) ClearLocked();  // simple bound: start over
+  if (cost > kMaxEntries) {
+    watch_.Remove(slot.wd);
+    if (slot.wd >= 0) by_wd_.erase(slot.wd);
+    return;
   }
-  if (cost > kMaxEntries) return;
   total_entries_ += cost;
-  slots_[id] = Slot{st.st_ino, st.st_mtim, st.st_ctim, std::move(entries)};
+  slots_[id] = std::move(slot);
 }
 
-bool FileRecordCache::Find(const std::string& key, const struct stat& st, bool with_metadata,
-                           MetaRecord* record) {
+bool FileRecordCache::Find(const std::string& key, const struct stat& st, uint64_t epoch,
+                           bool with_metadata, MetaRecord* record) {
   const uint64_t id = PathKey(key);
   std::lock_guard<std::mutex> lock(mu_);
   auto it = slots_.find(id);
   if (it == slots_.end()) return false;
-  const Slot& slot = it->second;
+  Slot& slot = it->second;
   if (slot.ino != st.st_ino || slot.size != st.st_size || !SameTime(slot.mtime, st.st_mtim) ||
       !SameTime(slot.ctime, st.st_ctim)) {
     slots_.erase(it);
     return false;
   }
+  slot.confirmed = std::max(slot.confirmed, epoch);
+  slot.single_link = st.st_nlink == 1;
   if (with_metadata) {
     *record = slot.record;
   } else {
@@ -138,13 +266,36 @@ bool FileRecordCache::Find(const std::string& key, const struct stat& st, bool w
   return true;
 }
 
-void FileRecordCache::Offer(const std::string& key, const struct stat& st,
+bool FileRecordCache::FindTrusted(const std::string& key, ino_t ino, uint64_t since,
+                                  bool with_metadata, MetaRecord* record, struct stat* st) {
+  if (since == 0 || ino == 0) return false;
+  const uint64_t id = PathKey(key);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = slots_.find(id);
+  if (it == slots_.end()) return false;
+  const Slot& slot = it->second;
+  if (slot.ino != ino || !slot.single_link || slot.confirmed < since) return false;
+  g_trusted_hits.fetch_add(1, std::memory_order_relaxed);
+  st->st_ino = slot.ino;
+  st->st_size = slot.size;
+  st->st_mtim = slot.mtime;
+  st->st_ctim = slot.ctime;
+  if (with_metadata) {
+    *record = slot.record;
+  } else {
+    record->etag = slot.record.etag;
+  }
+  return true;
+}
+
+void FileRecordCache::Offer(const std::string& key, const struct stat& st, uint64_t epoch,
                             const MetaRecord& record) {
   if (!DirListingCache::Settled(st)) return;
   const uint64_t id = PathKey(key);
   std::lock_guard<std::mutex> lock(mu_);
   if (slots_.size() >= kMaxSlots) slots_.clear();  // simple bound: start over
-  slots_.insert_or_assign(id, Slot{st.st_ino, st.st_size, st.st_mtim, st.st_ctim, record});
+  slots_.insert_or_assign(id, Slot{st.st_ino, st.st_size, st.st_mtim, st.st_ctim, epoch,
+                                   st.st_nlink == 1, record});
 }
 
 LocalKeyWalker::LocalKeyWalker(std::string root, const ListPlan* plan, size_t batch,
@@ -163,7 +314,9 @@ LocalKeyWalker::LocalKeyWalker(std::string root, const ListPlan* plan, size_t ba
     return;  // no such folder: empty walk
   }
   base_prefix_ = dir;
-  PushFrame(std::move(dir), std::move(name));
+  struct stat st;
+  ino_t ino = cache_ != nullptr && ::fstat(base_fd_.get(), &st) == 0 ? st.st_ino : 0;
+  PushFrame(std::move(dir), std::move(name), ino);
 }
 
 const char* LocalKeyWalker::RelativePath(const std::string& key_prefix) const {
@@ -174,12 +327,14 @@ int LocalKeyWalker::StatKey(const std::string& key, struct stat* st) const {
   return ::fstatat(base_fd_.get(), RelativePath(key), st, 0);
 }
 
-void LocalKeyWalker::PushFrame(std::string_view key_prefix, std::string_view name_filter) {
+void LocalKeyWalker::PushFrame(std::string_view key_prefix, std::string_view name_filter,
+                               ino_t ino) {
   if (depth_ == stack_.size()) stack_.emplace_back();
   Frame& frame = stack_[depth_++];
   frame.key_prefix.assign(key_prefix);
   frame.name_filter.assign(name_filter);
   frame.resume_after.clear();
+  frame.ino = ino;
   Status st = Fill(&frame);
   if (!st.ok() && error_.ok()) error_ = st;
 }
@@ -199,16 +354,13 @@ Status LocalKeyWalker::Fill(Frame* frame) {
   frame->batch.clear();
   frame->pos = frame->end = 0;
   frame->complete = true;
+  frame->trusted_since = 0;
   const std::string& path = frame->key_prefix;  // names the folder in the cache
   const char* relative = RelativePath(path);
-  if (cache_ != nullptr) {  // a folder cached and unchanged since: one stat, no open or read
-    struct stat st;
-    if (::fstatat(base_fd_.get(), relative, &st, 0) == 0) {
-      // A hit was settled when cached, and is unchanged.
-      if (std::shared_ptr<const SortedDir> entries = cache_->Find(path, st)) {
-        SelectFrom(std::move(entries), frame);
-        return Status::OK();
-      }
+  if (cache_ != nullptr) {
+    if (std::shared_ptr<const SortedDir> entries = CachedListing(frame)) {
+      SelectFrom(std::move(entries), frame);
+      return Status::OK();
     }
   }
   int fd = ::openat(base_fd_.get(), relative, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -239,7 +391,7 @@ Status LocalKeyWalker::Fill(Frame* frame) {
       if (at_root && name == kLocalReservedDir) continue;
       Kind kind = KindOf(::dirfd(dir), e);
       if (kind == Kind::kOther) continue;
-      Entry entry{std::string(name), kind == Kind::kDir};
+      Entry entry{std::string(name), kind == Kind::kDir, TrustableIno(e)};
       if (entry.is_dir) entry.sort_name.push_back('/');
       all->push_back(std::move(entry));
     }
@@ -264,7 +416,7 @@ Status LocalKeyWalker::Fill(Frame* frame) {
     if (!StartsWith(name, frame->name_filter)) continue;
     Kind kind = KindOf(::dirfd(dir), e);
     if (kind == Kind::kOther) continue;
-    Entry entry{std::string(name), kind == Kind::kDir};
+    Entry entry{std::string(name), kind == Kind::kDir, TrustableIno(e)};
     if (entry.is_dir) entry.sort_name.push_back('/');
     if (!Acceptable(*frame, entry)) continue;
     if (heap.size() == batch_) {
@@ -285,6 +437,30 @@ Status LocalKeyWalker::Fill(Frame* frame) {
   std::sort_heap(heap.begin(), heap.end(), heap_less);
   frame->end = heap.size();
   return Status::OK();
+}
+
+std::shared_ptr<const SortedDir> LocalKeyWalker::CachedListing(Frame* frame) {
+  const std::string& path = frame->key_prefix;
+  // Trusted (watched, no event since): no stat at all.
+  if (frame->ino != 0) {
+    if (auto entries = cache_->FindTrusted(path, frame->ino, &frame->trusted_since)) return entries;
+  }
+  // Else one stat: a hit was settled when cached, and is unchanged.
+  const char* relative = RelativePath(path);
+  uint64_t epoch = ListEpoch();
+  struct stat st;
+  if (::fstatat(base_fd_.get(), relative, &st, 0) != 0) return nullptr;
+  DirListingCache::Trust trust;
+  std::shared_ptr<const SortedDir> entries = cache_->Find(path, st, epoch, &trust);
+  // Listed a second time: worth a watch. A stat after the watch is on
+  // confirms the folder, and it is trusted from here.
+  if (entries && trust.want_watch && cache_->Watch(path, root_ + "/" + path)) {
+    epoch = ListEpoch();
+    if (::fstatat(base_fd_.get(), relative, &st, 0) != 0) return nullptr;
+    entries = cache_->Find(path, st, epoch, &trust);
+  }
+  if (entries) frame->trusted_since = trust.since;
+  return entries;
 }
 
 bool LocalKeyWalker::Acceptable(const Frame& frame, const Entry& entry) const {
@@ -346,9 +522,11 @@ Result<std::optional<std::string>> LocalKeyWalker::Next() {
     if (!Acceptable(frame, entry)) continue;
     full_.assign(frame.key_prefix).append(entry.sort_name);
     if (entry.is_dir) {
-      PushFrame(full_, "");  // may move `frame`
+      PushFrame(full_, "", entry.ino);  // may move `frame`
       continue;
     }
+    file_ino_ = entry.ino;
+    file_trusted_since_ = frame.trusted_since;
     return std::optional<std::string>(full_);
   }
   RETURN_NOT_OK(error_);

@@ -32,6 +32,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,6 +40,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "transport/folder_watch.h"
 #include "transport/local_fs.h"
 #include "transport/transport_util.h"
 
@@ -47,6 +49,7 @@ namespace worm::transport_internal {
 struct DirEntry {
   std::string sort_name;  // the file name, or the folder name plus '/'
   bool is_dir = false;
+  ino_t ino = 0;  // from the folder's own listing (d_ino); 0 for symlinks and unknown types
 };
 using SortedDir = std::vector<DirEntry>;
 
@@ -56,7 +59,24 @@ using SortedDir = std::vector<DirEntry>;
 // (and times) it was read from, and one inode is one folder or file.
 inline uint64_t PathKey(std::string_view path) { return std::hash<std::string_view>{}(path); }
 
+// A process-wide counter that orders stats against watches and events: a
+// stat taken after reading epoch e saw every change made before the counter
+// reached e.
+uint64_t ListEpoch();
+uint64_t NextListEpoch();
+// Folders and files the process's listings took from a cache without a stat
+// (trusted: watched, no event since). For tests.
+uint64_t TrustedListingHits();
+
 // Thread-safe; shared by the List calls of one transport.
+//
+// With a FolderWatch, a cached folder listed twice gets an inotify watch.
+// From then on it is "trusted" while no event arrives for it: a listing
+// takes its entries without a stat, and files in it whose records were
+// confirmed by a stat since the watch (or the last event) are taken from
+// FileRecordCache without a stat either. Each event on the folder ends the
+// trust until a stat confirms the folder again. Drain() must run at the
+// start of every listing.
 class DirListingCache {
  public:
   static constexpr int kSettleSeconds = 2;
@@ -65,9 +85,30 @@ class DirListingCache {
   static constexpr size_t kMaxEntries = 2'000'000;
   static constexpr size_t kFolderCost = 5;
 
+  explicit DirListingCache(bool watch_folders = false) : watching_(watch_folders) {}
+  ~DirListingCache();
+
+  // What Find learned about the folder besides its entries.
+  struct Trust {
+    // Nonzero when the folder is trusted: the epoch since which no event
+    // arrived for it (a file record confirmed at or after it needs no stat).
+    uint64_t since = 0;
+    // The folder has no watch yet and may get one (Watch).
+    bool want_watch = false;
+  };
   // The cached listing of `path` (the folder's key prefix) if `st` (its stat
-  // now) matches.
-  std::shared_ptr<const SortedDir> Find(const std::string& path, const struct stat& st);
+  // now, taken after reading `epoch`) matches.
+  std::shared_ptr<const SortedDir> Find(const std::string& path, const struct stat& st,
+                                        uint64_t epoch, Trust* trust);
+  // The cached listing of a trusted folder, whose parent's listing names
+  // inode `ino` at `path`; no stat needed. Sets *since (Trust::since).
+  std::shared_ptr<const SortedDir> FindTrusted(const std::string& path, ino_t ino, uint64_t* since);
+  // Adds a watch on the cached folder `path` (at `abs_path`); true when it
+  // has one now (then a stat taken from now on can make it trusted by Find).
+  bool Watch(const std::string& path, const std::string& abs_path);
+  // Applies the events queued since the last call: each ends the trust in
+  // its folder. Call at the start of each listing.
+  void Drain();
   // True when the folder (its stat `st`) has not changed for kSettleSeconds:
   // a change in the same timestamp tick as a read can no longer follow.
   static bool Settled(const struct stat& st);
@@ -76,15 +117,26 @@ class DirListingCache {
              std::shared_ptr<const SortedDir> entries);
 
  private:
-  static size_t Cost(const SortedDir& entries) { return entries.size() + kFolderCost; }
   struct Slot {
     ino_t ino;
     struct timespec mtime, ctime;
     std::shared_ptr<const SortedDir> entries;
+    int wd = -1;               // its watch, if any
+    uint64_t quiet_since = 0;  // epoch since which no event arrived (watched folders)
+    bool trusted = false;      // confirmed by a stat taken at or after quiet_since
+    bool unwatchable = false;  // a watch could not be added
   };
+  static size_t Cost(const Slot& slot);
+  using Slots = std::unordered_map<uint64_t, Slot>;  // by PathKey
+  void EraseLocked(Slots::iterator it);
+  void ClearLocked();
+
   std::mutex mu_;
-  std::unordered_map<uint64_t, Slot> slots_;  // by PathKey
+  Slots slots_;
   size_t total_entries_ = 0;
+  const bool watching_;
+  FolderWatch watch_;
+  std::unordered_map<int, uint64_t> by_wd_;  // watch descriptor -> PathKey
 };
 
 // Thread-safe; shared by the List calls of one transport.
@@ -94,20 +146,30 @@ class FileRecordCache {
   // bookkeeping): past it, start over.
   static constexpr size_t kMaxSlots = 1'000'000;
 
-  // The record kept for `key` if the file `st` describes (its stat now) is
-  // the one it was read from: same inode, size, mtime and ctime. Any write of
-  // the file's data or xattr since moves its ctime. Without `with_metadata`
-  // only the ETag is copied out.
-  bool Find(const std::string& key, const struct stat& st, bool with_metadata, MetaRecord* record);
-  // Keeps `record`, read from the file `st` describes, when the file has
-  // settled (DirListingCache::Settled).
-  void Offer(const std::string& key, const struct stat& st, const MetaRecord& record);
+  // The record kept for `key` if the file `st` describes (its stat now, taken
+  // after reading `epoch`) is the one it was read from: same inode, size,
+  // mtime and ctime. Any write of the file's data or xattr since moves its
+  // ctime. Without `with_metadata` only the ETag is copied out.
+  bool Find(const std::string& key, const struct stat& st, uint64_t epoch, bool with_metadata,
+            MetaRecord* record);
+  // Without a stat: the record kept for `key` when its file is inode `ino`
+  // (its folder's listing says so), has one link, and a stat confirmed it at
+  // or after epoch `since` (when its folder became trusted). Fills st_ino,
+  // st_size, st_mtim and st_ctim of *st.
+  bool FindTrusted(const std::string& key, ino_t ino, uint64_t since, bool with_metadata,
+                   MetaRecord* record, struct stat* st);
+  // Keeps `record`, read from the file `st` describes (stat taken after
+  // reading `epoch`), when the file has settled (DirListingCache::Settled).
+  void Offer(const std::string& key, const struct stat& st, uint64_t epoch,
+             const MetaRecord& record);
 
  private:
   struct Slot {
     ino_t ino;
     off_t size;
     struct timespec mtime, ctime;
+    uint64_t confirmed = 0;  // epoch read before the last stat that matched
+    bool single_link = false;
     MetaRecord record;
   };
   std::mutex mu_;
@@ -126,6 +188,10 @@ class LocalKeyWalker {
   // stat(2) of the file at `key` (one Next returned), resolved from the
   // folder the walk started in. -1 with errno set on failure.
   int StatKey(const std::string& key, struct stat* st) const;
+  // About the file Next() returned last: its inode as its folder's listing
+  // names it (0 when unknown), and its folder's Trust::since (0: untrusted).
+  ino_t file_ino() const { return file_ino_; }
+  uint64_t file_trusted_since() const { return file_trusted_since_; }
 
  private:
   using Entry = DirEntry;
@@ -137,9 +203,11 @@ class LocalKeyWalker {
     std::string name_filter;                 // entries must start with this (first frame only)
     std::shared_ptr<const SortedDir> whole;  // the folder's sorted entries, when all are known
     std::vector<Entry> batch;                // else the next entries of a bounded scan, ascending
-    size_t pos = 0, end = 0;   // entries still to visit: [pos, end) of `whole` or `batch`
-    std::string resume_after;  // entries <= this were already consumed
-    bool complete = false;     // [pos, end) holds every remaining entry
+    size_t pos = 0, end = 0;     // entries still to visit: [pos, end) of `whole` or `batch`
+    std::string resume_after;    // entries <= this were already consumed
+    bool complete = false;       // [pos, end) holds every remaining entry
+    ino_t ino = 0;               // the folder's inode as its parent's listing names it
+    uint64_t trusted_since = 0;  // DirListingCache::Trust::since of the folder
     const Entry& at(size_t i) const { return whole ? (*whole)[i] : batch[i]; }
   };
 
@@ -149,7 +217,10 @@ class LocalKeyWalker {
   void SelectFrom(std::shared_ptr<const SortedDir> entries, Frame* frame) const;
   bool Acceptable(const Frame& frame, const Entry& entry) const;
   bool Wanted(const Frame& frame, const Entry& entry) const;
-  void PushFrame(std::string_view key_prefix, std::string_view name_filter);
+  void PushFrame(std::string_view key_prefix, std::string_view name_filter, ino_t ino);
+  // The folder's cached listing when the cache has one that is still
+  // current; may add a watch. Sets frame->trusted_since.
+  std::shared_ptr<const SortedDir> CachedListing(Frame* frame);
 
   // `key_prefix` (or a key) relative to the base folder, "." for the base
   // itself. Points into `key_prefix`.
@@ -164,6 +235,8 @@ class LocalKeyWalker {
   std::vector<Frame> stack_;  // frames [0, depth_) are the walk's path; the rest are spare
   size_t depth_ = 0;
   std::string full_;  // scratch: the key or folder prefix of the entry being visited
+  ino_t file_ino_ = 0;
+  uint64_t file_trusted_since_ = 0;
   Status error_;
 };
 

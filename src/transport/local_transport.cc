@@ -74,7 +74,9 @@ class LocalTransport final : public Transport {
   // cached or xattr record when one still describes it, else hashed.
   // Without `with_metadata` the content type and user metadata may be left
   // out (a listing's objects carry neither).
-  Result<ObjectMeta> MetaOfStat(const Key& key, const struct stat& st, bool with_metadata);
+  // `epoch` is ListEpoch() read before the stat (0: unknown).
+  Result<ObjectMeta> MetaOfStat(const Key& key, const struct stat& st, bool with_metadata,
+                                uint64_t epoch);
   Result<OpenObject> Open(std::string_view op, const Key& key, const ReadOptions& options);
   Result<std::optional<ObjectMeta>> CurrentMeta(const Key& key);
   // A temp file to write a new object into: a reused spare inode if one is
@@ -88,8 +90,8 @@ class LocalTransport final : public Transport {
   std::string PruneParents(const Key& key);
 
   const std::string root_;
-  transport_internal::DirListingCache dir_cache_;  // big folders between List pages
-  transport_internal::FileRecordCache records_;    // metadata of listed files
+  transport_internal::DirListingCache dir_cache_{/*watch_folders=*/true};  // between List calls
+  transport_internal::FileRecordCache records_;  // metadata of listed files
   const LocalTransportOptions options_;
   std::string tmp_dir_;
   bool xattrs_ = true;
@@ -163,7 +165,7 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
     if (xattrs_) {
       (void)WriteMetaXattr(fd, record);  // best effort: only a cache
     } else {
-      records_.Offer(key, after, record);  // else every listing would hash the file again
+      records_.Offer(key, after, 0, record);  // else every listing would hash the file again
     }
   }
   return MetaFrom(key, st, std::move(record));
@@ -172,6 +174,7 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
 // Head's fast path: stat + a cached or xattr record, no open.
 Result<ObjectMeta> LocalTransport::StatMeta(const Key& key) {
   struct stat st;
+  const uint64_t epoch = ListEpoch();
   if (::stat(PathOf(key).c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) {
       return Status::NotFound("head " + Quote(key) + ": no such key");
@@ -179,20 +182,22 @@ Result<ObjectMeta> LocalTransport::StatMeta(const Key& key) {
     return ErrnoToStatus(errno, "head " + Quote(key));
   }
   if (!S_ISREG(st.st_mode)) return Status::NotFound("head " + Quote(key) + ": no such key");
-  return MetaOfStat(key, st, true);
+  return MetaOfStat(key, st, true, epoch);
 }
 
 Result<ObjectMeta> LocalTransport::MetaOfStat(const Key& key, const struct stat& st,
-                                              bool with_metadata) {
+                                              bool with_metadata, uint64_t epoch) {
   MetaRecord record;
-  if (records_.Find(key, st, with_metadata, &record)) return MetaFrom(key, st, std::move(record));
+  if (records_.Find(key, st, epoch, with_metadata, &record)) {
+    return MetaFrom(key, st, std::move(record));
+  }
   if (xattrs_) {
     std::optional<std::string> blob = ReadMetaXattrAt(PathOf(key));
     // The record names the inode it describes, so one read from a file that
     // replaced `st`'s since the stat does not match.
     if (blob && DecodeMetaRecord(*blob, &record) && RecordMatches(record, st) &&
         record.key_hash == RecordKeyHash(key)) {
-      records_.Offer(key, st, record);
+      records_.Offer(key, st, epoch, record);
       return MetaFrom(key, st, std::move(record));
     }
   }
@@ -558,6 +563,7 @@ std::string LocalTransport::PruneParents(const Key& key) {
 
 Result<ListPage> LocalTransport::List(const ListRequest& request) {
   ASSIGN_OR_RETURN(ListPlan plan, PlanList(request));
+  dir_cache_.Drain();  // changes made before this listing end the trust in their folders
   ListPage page;
   LocalKeyWalker walker(root_, &plan, static_cast<size_t>(plan.max_keys) + 1, &dir_cache_);
   int count = 0;
@@ -580,12 +586,20 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
       continue;
     }
     struct stat st;
-    if (walker.StatKey(*key, &st) != 0) {
-      if (errno == ENOENT || errno == ENOTDIR) continue;  // deleted since the scan
-      return ErrnoToStatus(errno, "list: stat " + Quote(*key));
+    MetaRecord record;
+    Result<ObjectMeta> meta = ObjectMeta{};
+    if (records_.FindTrusted(*key, walker.file_ino(), walker.file_trusted_since(),
+                             request.with_metadata, &record, &st)) {
+      meta = MetaFrom(*key, st, std::move(record));  // its folder is watched: no stat
+    } else {
+      const uint64_t epoch = ListEpoch();
+      if (walker.StatKey(*key, &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) continue;  // deleted since the scan
+        return ErrnoToStatus(errno, "list: stat " + Quote(*key));
+      }
+      if (!S_ISREG(st.st_mode)) continue;  // replaced by a folder since the scan
+      meta = MetaOfStat(*key, st, request.with_metadata, epoch);
     }
-    if (!S_ISREG(st.st_mode)) continue;  // replaced by a folder since the scan
-    Result<ObjectMeta> meta = MetaOfStat(*key, st, request.with_metadata);
     if (!meta.ok()) {
       if (meta.status().IsNotFound()) continue;  // deleted since the scan
       return meta.status();

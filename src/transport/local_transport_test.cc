@@ -11,12 +11,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "core/hash.h"
 #include "testing/test_util.h"
 #include "transport/local_fs.h"
+#include "transport/local_list.h"
 #include "worm/transport.h"
 
 namespace worm {
@@ -416,6 +418,110 @@ TEST_F(LocalTransportTest, CachedBigFolderListingSeesEveryChange) {
   ASSERT_EQ(::setxattr(path.c_str(), transport_internal::kMetaXattr, blob.data(), blob.size(), 0),
             0);
   EXPECT_EQ(etag_of(other), forged.etag);
+}
+
+// A folder listed twice gets an inotify watch (FolderWatch); from then on it
+// and its files are listed without a stat while no event arrives. Every
+// kind of change must still show on the very next listing, including ones
+// that leave the folder's own times alone and ones whose events were lost.
+TEST_F(LocalTransportTest, WatchedFoldersAreListedWithoutStatsAndSeeEveryChange) {
+  WriteOptions fast;
+  fast.sync = false;
+  constexpr int kEntities = 40;
+  auto key_of = [](int i) { return "col/" + std::to_string(1000 + i) + "/doc.json"; };
+  for (int i = 0; i < kEntities; ++i) ASSERT_OK(t().Put(key_of(i), "x", fast));
+  // A file that also has a link outside the root: never trusted (a write
+  // through the other link raises no event in the watched folder).
+  ScratchDir outside;
+  std::string linked = key_of(7);
+  ASSERT_EQ(::link((root() / linked).c_str(), (outside.path() / "link").c_str()), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // settle
+
+  auto listing = [&] {
+    std::map<std::string, std::string> etags;
+    ListRequest r{"col/", "", "", "", 1000};
+    auto page = t().List(r);
+    EXPECT_OK(page.status());
+    if (page.ok()) {
+      for (const ObjectMeta& m : page->objects) etags[m.key] = m.etag;
+    }
+    return etags;
+  };
+  std::map<std::string, std::string> want;
+  for (int i = 0; i < kEntities; ++i) want[key_of(i)] = Md5Hex("x");
+  EXPECT_EQ(listing(), want);  // caches the folders
+  EXPECT_EQ(listing(), want);  // listed again: watched
+  uint64_t before = transport_internal::TrustedListingHits();
+  EXPECT_EQ(listing(), want);
+  // Each entity's folder and file, less the linked file.
+  EXPECT_GE(transport_internal::TrustedListingHits() - before, 2u * kEntities - 1);
+
+  auto expect_next_listing = [&](const char* what) {
+    EXPECT_EQ(listing(), want) << what;
+    EXPECT_EQ(listing(), want) << what << ", listed again";
+  };
+  // Written in place, same size: its folder is untouched.
+  WriteFileOrDie(root() / key_of(1), "y");
+  want[key_of(1)] = Md5Hex("y");
+  expect_next_listing("edited in place");
+  // Its metadata record rewritten by hand (an xattr: only the ctime moves).
+  std::string path = (root() / key_of(2)).string();
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  transport_internal::MetaRecord forged;
+  forged.etag = std::string(32, 'e');
+  forged.size = static_cast<uint64_t>(st.st_size);
+  forged.mtime_ns = transport_internal::MtimeNanos(st);
+  forged.ino = static_cast<uint64_t>(st.st_ino);
+  forged.key_hash = transport_internal::RecordKeyHash(key_of(2));
+  std::string blob = transport_internal::EncodeMetaRecord(forged);
+  ASSERT_EQ(::setxattr(path.c_str(), transport_internal::kMetaXattr, blob.data(), blob.size(), 0),
+            0);
+  want[key_of(2)] = forged.etag;
+  expect_next_listing("record rewritten");
+  // Truncated.
+  ASSERT_EQ(::truncate((root() / key_of(3)).c_str(), 0), 0);
+  want[key_of(3)] = Md5Hex("");
+  expect_next_listing("truncated");
+  // A file added beside an entity's, one removed, a folder replaced whole.
+  std::string extra = "col/" + std::to_string(1000 + 4) + "/extra.json";
+  WriteFileOrDie(root() / extra, "z");
+  want[extra] = Md5Hex("z");
+  expect_next_listing("file added");
+  ASSERT_EQ(::unlink((root() / key_of(5)).c_str()), 0);
+  want.erase(key_of(5));
+  expect_next_listing("file removed");
+  fs::path folder = root() / "col" / std::to_string(1000 + 6);
+  fs::rename(folder, outside.path() / "moved");
+  fs::create_directories(folder);
+  WriteFileOrDie(folder / "doc.json", "new folder");
+  want[key_of(6)] = Md5Hex("new folder");
+  expect_next_listing("folder replaced");
+  // Written through its other link.
+  WriteFileOrDie(outside.path() / "link", "through the other link");
+  want[linked] = Md5Hex("through the other link");
+  expect_next_listing("written through another link");
+
+  // Events lost: more than the kernel queues (two files take turns, or
+  // equal events would merge), then one more change whose event is dropped.
+  long max_queued = 16384;
+  std::ifstream("/proc/sys/fs/inotify/max_queued_events") >> max_queued;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // settle again
+  EXPECT_EQ(listing(), want);
+  EXPECT_EQ(listing(), want);  // every folder watched and trusted again
+  {
+    std::string a = (root() / key_of(10)).string(), b = (root() / key_of(11)).string();
+    transport_internal::UniqueFd fa(::open(a.c_str(), O_WRONLY));
+    transport_internal::UniqueFd fb(::open(b.c_str(), O_WRONLY));
+    ASSERT_TRUE(fa.valid() && fb.valid());
+    for (long i = 0; i <= max_queued; ++i) {
+      ASSERT_EQ(::pwrite(fa.get(), "x", 1, 0), 1);
+      ASSERT_EQ(::pwrite(fb.get(), "x", 1, 0), 1);
+    }
+  }
+  WriteFileOrDie(root() / key_of(12), "w");
+  want[key_of(12)] = Md5Hex("w");
+  expect_next_listing("after lost events");
 }
 
 // Runs in a forked child: conditional creates on shared keys, then counter

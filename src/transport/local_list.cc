@@ -294,8 +294,8 @@ void FileRecordCache::Offer(const std::string& key, const struct stat& st, uint6
   const uint64_t id = PathKey(key);
   std::lock_guard<std::mutex> lock(mu_);
   if (slots_.size() >= kMaxSlots) slots_.clear();  // simple bound: start over
-  slots_.insert_or_assign(id, Slot{st.st_ino, st.st_size, st.st_mtim, st.st_ctim, epoch,
-                                   st.st_nlink == 1, record});
+  slots_.insert_or_assign(
+      id, Slot{st.st_ino, st.st_size, st.st_mtim, st.st_ctim, epoch, st.st_nlink == 1, record});
 }
 
 LocalKeyWalker::LocalKeyWalker(std::string root, const ListPlan* plan, size_t batch,

@@ -94,7 +94,8 @@ uint64_t TrustedListingHits() { return g_trusted_hits.load(); }
 uint64_t ListEpoch() { return g_list_epoch.load(); }
 uint64_t NextListEpoch() { return g_list_epoch.fetch_add(1) + 1; }
 
-DirListingCache::~DirListingCache() { ClearLocked(); }
+// Closing the inotify descriptor (FolderWatch) ends every watch at once.
+DirListingCache::~DirListingCache() = default;
 
 size_t DirListingCache::Cost(const Slot& slot) {
   return (slot.entries ? slot.entries->size() : 0) + kFolderCost;
@@ -234,11 +235,16 @@ void DirListingCache::Offer(const std::string& path, const struct stat& st,
     EraseLocked(old);
   }
   const size_t cost = Cost(slot);
-  if (total_entries_ + cost > kMaxEntries) ClearLocked();  // simple bound: start over
-  if (cost > kMaxEntries) {
-    watch_.Remove(slot.wd);
-    if (slot.wd >= 0) by_wd_.erase(slot.wd);
+  if (cost > kMaxEntries) {  // too big to keep: its watch goes too
+    if (slot.wd >= 0) {
+      watch_.Remove(slot.wd);
+      by_wd_.erase(slot.wd);
+    }
     return;
+  }
+  if (total_entries_ + cost > kMaxEntries) {  // simple bound: start over
+    ClearLocked();
+    if (slot.wd >= 0) by_wd_[slot.wd] = id;  // the carried-over watch stays known
   }
   total_entries_ += cost;
   slots_[id] = std::move(slot);

@@ -48,7 +48,6 @@ class FolderWatch {
   // the watch ended (its folder was deleted). fn(-1, false) when events were
   // lost: every watched folder may have changed.
   void Drain(const std::function<void(int wd, bool gone)>& fn);
-  size_t size() const { return watches_; }
   ~FolderWatch();
 
   // How many watches the whole process may hold: WORM_WATCH_LIMIT when set

@@ -32,7 +32,6 @@
 
 #include <sys/stat.h>
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>

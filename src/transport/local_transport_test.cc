@@ -34,6 +34,22 @@ using testing::StatusIs;
 using testing::StatusIsWithMessage;
 using testing::WriteFileOrDie;
 
+// Rewrites the metadata record of `key`'s file by hand: a record that matches
+// the file (inode, size, mtime, key) but claims `etag`. True on success.
+bool ForgeRecord(const fs::path& root, const std::string& key, const std::string& etag) {
+  std::string path = (root / key).string();
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return false;
+  transport_internal::MetaRecord forged;
+  forged.etag = etag;
+  forged.size = static_cast<uint64_t>(st.st_size);
+  forged.mtime_ns = transport_internal::MtimeNanos(st);
+  forged.ino = static_cast<uint64_t>(st.st_ino);
+  forged.key_hash = transport_internal::RecordKeyHash(key);
+  std::string blob = transport_internal::EncodeMetaRecord(forged);
+  return ::setxattr(path.c_str(), transport_internal::kMetaXattr, blob.data(), blob.size(), 0) == 0;
+}
+
 class LocalTransportTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
@@ -405,19 +421,8 @@ TEST_F(LocalTransportTest, CachedBigFolderListingSeesEveryChange) {
   // a forged record that matches the file is believed, so it shows.
   std::string other = *std::next(expected.begin(), 200);
   EXPECT_EQ(etag_of(other), Md5Hex("x"));
-  std::string path = (root() / other).string();
-  struct stat st;
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  transport_internal::MetaRecord forged;
-  forged.etag = std::string(32, 'f');
-  forged.size = static_cast<uint64_t>(st.st_size);
-  forged.mtime_ns = transport_internal::MtimeNanos(st);
-  forged.ino = static_cast<uint64_t>(st.st_ino);
-  forged.key_hash = transport_internal::RecordKeyHash(other);
-  std::string blob = transport_internal::EncodeMetaRecord(forged);
-  ASSERT_EQ(::setxattr(path.c_str(), transport_internal::kMetaXattr, blob.data(), blob.size(), 0),
-            0);
-  EXPECT_EQ(etag_of(other), forged.etag);
+  ASSERT_TRUE(ForgeRecord(root(), other, std::string(32, 'f')));
+  EXPECT_EQ(etag_of(other), std::string(32, 'f'));
 }
 
 // A folder listed twice gets an inotify watch (FolderWatch); from then on it
@@ -465,19 +470,8 @@ TEST_F(LocalTransportTest, WatchedFoldersAreListedWithoutStatsAndSeeEveryChange)
   want[key_of(1)] = Md5Hex("y");
   expect_next_listing("edited in place");
   // Its metadata record rewritten by hand (an xattr: only the ctime moves).
-  std::string path = (root() / key_of(2)).string();
-  struct stat st;
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  transport_internal::MetaRecord forged;
-  forged.etag = std::string(32, 'e');
-  forged.size = static_cast<uint64_t>(st.st_size);
-  forged.mtime_ns = transport_internal::MtimeNanos(st);
-  forged.ino = static_cast<uint64_t>(st.st_ino);
-  forged.key_hash = transport_internal::RecordKeyHash(key_of(2));
-  std::string blob = transport_internal::EncodeMetaRecord(forged);
-  ASSERT_EQ(::setxattr(path.c_str(), transport_internal::kMetaXattr, blob.data(), blob.size(), 0),
-            0);
-  want[key_of(2)] = forged.etag;
+  ASSERT_TRUE(ForgeRecord(root(), key_of(2), std::string(32, 'e')));
+  want[key_of(2)] = std::string(32, 'e');
   expect_next_listing("record rewritten");
   // Truncated.
   ASSERT_EQ(::truncate((root() / key_of(3)).c_str(), 0), 0);

@@ -28,6 +28,11 @@ std::string CheckBytes(std::string_view text) {
            std::to_string(kMaxKeyBytes);
   }
   for (size_t i = 0; i < text.size();) {
+    // Printable ASCII, what keys are nearly always made of, needs no decoding.
+    if (auto c = static_cast<unsigned char>(text[i]); c >= 0x20 && c < 0x7F) {
+      ++i;
+      continue;
+    }
     uint32_t cp;
     size_t n = DecodeUtf8(text, i, &cp);
     if (n == 0) return "is not valid UTF-8 (byte " + std::to_string(i + 1) + ")";

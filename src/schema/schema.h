@@ -58,10 +58,17 @@ std::string PrintPath(const PathPattern& pattern, const Symbols& symbols = {});
 // One segment in DSL form: "#org", "@customers", "(id:uuid)", "[profile].json".
 std::string PrintSegment(const Segment& segment, const Symbols& symbols = {});
 
+namespace internal {
+class RunPattern;
+}
+
 struct DynamicType {
   std::string name;
   std::string regex;
   std::shared_ptr<const re2::RE2> compiled;  // anchored full-match
+  // The same pattern without RE2, when it is only character runs (the
+  // built-ins are): what Matches uses then.
+  std::shared_ptr<const internal::RunPattern> runs;
   bool Matches(std::string_view value) const;
 };
 

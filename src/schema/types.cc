@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "schema/internal.h"
+#include "schema/run_pattern.h"
 #include "schema/schema.h"
 
 namespace worm::schema {
@@ -89,6 +90,7 @@ std::optional<IdStrategy> ParseStrategy(std::string_view name) {
 }  // namespace internal
 
 bool DynamicType::Matches(std::string_view value) const {
+  if (runs != nullptr) return runs->FullMatch(value);
   return compiled != nullptr && internal::FullMatch(*compiled, value);
 }
 
@@ -103,6 +105,9 @@ Result<DynamicType> MakeDynamicType(std::string name, std::string regex) {
   t.name = std::move(name);
   t.regex = std::move(regex);
   t.compiled = std::move(compiled);
+  if (auto runs = internal::RunPattern::Compile(t.regex)) {
+    t.runs = std::make_shared<const internal::RunPattern>(std::move(*runs));
+  }
   return t;
 }
 

@@ -101,18 +101,18 @@ size_t DirListingCache::Cost(const Slot& slot) {
   return (slot.entries ? slot.entries->size() : 0) + kFolderCost;
 }
 
-void DirListingCache::EraseLocked(Slots::iterator it) {
-  if (it->second.wd >= 0) {
-    watch_.Remove(it->second.wd);
-    by_wd_.erase(it->second.wd);
+void DirListingCache::EraseLocked(uint64_t id, const Slot& slot) {
+  if (slot.wd >= 0) {
+    watch_.Remove(slot.wd);
+    by_wd_.erase(slot.wd);
   }
-  total_entries_ -= Cost(it->second);
-  slots_.erase(it);
+  total_entries_ -= Cost(slot);
+  slots_.Erase(id);
 }
 
 void DirListingCache::ClearLocked() {
-  for (auto& [id, slot] : slots_) watch_.Remove(slot.wd);
-  slots_.clear();
+  slots_.ForEach([&](uint64_t, Slot& slot) { watch_.Remove(slot.wd); });
+  slots_.Clear();
   by_wd_.clear();
   total_entries_ = 0;
 }
@@ -121,17 +121,18 @@ std::shared_ptr<const SortedDir> DirListingCache::Find(const std::string& path,
                                                        const struct stat& st, uint64_t epoch,
                                                        Trust* trust) {
   *trust = Trust{};
+  const uint64_t id = PathKey(path);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = slots_.find(PathKey(path));
-  if (it == slots_.end()) return nullptr;
-  Slot& slot = it->second;
+  Slot* found = slots_.Find(id);
+  if (found == nullptr) return nullptr;
+  Slot& slot = *found;
   if (slot.ino != st.st_ino) {
-    EraseLocked(it);
+    EraseLocked(id, slot);
     return nullptr;
   }
   if (!slot.entries || !SameTime(slot.mtime, st.st_mtim) || !SameTime(slot.ctime, st.st_ctim)) {
     if (slot.wd < 0) {
-      EraseLocked(it);
+      EraseLocked(id, slot);
       return nullptr;
     }
     // Changed: the listing goes, its watch stays for the next Offer (it
@@ -150,22 +151,21 @@ std::shared_ptr<const SortedDir> DirListingCache::Find(const std::string& path,
 
 std::shared_ptr<const SortedDir> DirListingCache::FindTrusted(const std::string& path, ino_t ino,
                                                               uint64_t* since) {
+  const uint64_t id = PathKey(path);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = slots_.find(PathKey(path));
-  if (it == slots_.end()) return nullptr;
-  const Slot& slot = it->second;
-  if (!slot.trusted || !slot.entries || slot.ino != ino) return nullptr;
-  *since = slot.quiet_since;
+  const Slot* slot = slots_.Find(id);
+  if (slot == nullptr || !slot->trusted || !slot->entries || slot->ino != ino) return nullptr;
+  *since = slot->quiet_since;
   g_trusted_hits.fetch_add(1, std::memory_order_relaxed);
-  return slot.entries;
+  return slot->entries;
 }
 
 bool DirListingCache::Watch(const std::string& path, const std::string& abs_path) {
   const uint64_t id = PathKey(path);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = slots_.find(id);
-  if (it == slots_.end()) return false;
-  Slot& slot = it->second;
+  Slot* found = slots_.Find(id);
+  if (found == nullptr) return false;
+  Slot& slot = *found;
   if (slot.wd >= 0) return true;
   if (slot.unwatchable) return false;
   int wd = watch_.Add(abs_path);
@@ -196,17 +196,17 @@ void DirListingCache::Drain() {
   };
   watch_.Drain([&](int wd, bool gone) {
     if (wd < 0) {  // events were lost
-      for (auto& [id, slot] : slots_) distrust(slot);
+      slots_.ForEach([&](uint64_t, Slot& slot) { distrust(slot); });
       return;
     }
     auto by = by_wd_.find(wd);
     if (by == by_wd_.end()) return;  // a watch removed since
-    auto it = slots_.find(by->second);
-    if (it != slots_.end()) distrust(it->second);
+    Slot* slot = slots_.Find(by->second);
+    if (slot != nullptr) distrust(*slot);
     if (gone) {
       watch_.Forget(wd);
       by_wd_.erase(by);
-      if (it != slots_.end()) it->second.wd = -1;
+      if (slot != nullptr) slot->wd = -1;
     }
   });
 }
@@ -224,15 +224,15 @@ void DirListingCache::Offer(const std::string& path, const struct stat& st,
   std::lock_guard<std::mutex> lock(mu_);
   const uint64_t id = PathKey(path);
   Slot slot{st.st_ino, st.st_mtim, st.st_ctim, std::move(entries)};
-  if (auto old = slots_.find(id); old != slots_.end()) {
-    if (old->second.wd >= 0 && old->second.ino == st.st_ino) {
+  if (Slot* old = slots_.Find(id)) {
+    if (old->wd >= 0 && old->ino == st.st_ino) {
       // Same folder: its watch carries over. Events up to now were drained
       // (quiet_since moved with them), so a later stat can confirm it.
-      slot.wd = old->second.wd;
-      slot.quiet_since = old->second.quiet_since;
-      old->second.wd = -1;
+      slot.wd = old->wd;
+      slot.quiet_since = old->quiet_since;
+      old->wd = -1;
     }
-    EraseLocked(old);
+    EraseLocked(id, *old);
   }
   const size_t cost = Cost(slot);
   if (cost > kMaxEntries) {  // too big to keep: its watch goes too
@@ -247,19 +247,19 @@ void DirListingCache::Offer(const std::string& path, const struct stat& st,
     if (slot.wd >= 0) by_wd_[slot.wd] = id;  // the carried-over watch stays known
   }
   total_entries_ += cost;
-  slots_[id] = std::move(slot);
+  slots_.Put(id, std::move(slot));
 }
 
 bool FileRecordCache::Find(const std::string& key, const struct stat& st, uint64_t epoch,
                            bool with_metadata, MetaRecord* record) {
   const uint64_t id = PathKey(key);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = slots_.find(id);
-  if (it == slots_.end()) return false;
-  Slot& slot = it->second;
+  Slot* found = slots_.Find(id);
+  if (found == nullptr) return false;
+  Slot& slot = *found;
   if (slot.ino != st.st_ino || slot.size != st.st_size || !SameTime(slot.mtime, st.st_mtim) ||
       !SameTime(slot.ctime, st.st_ctim)) {
-    slots_.erase(it);
+    slots_.Erase(id);
     return false;
   }
   slot.confirmed = std::max(slot.confirmed, epoch);
@@ -277,9 +277,9 @@ bool FileRecordCache::FindTrusted(const std::string& key, ino_t ino, uint64_t si
   if (since == 0 || ino == 0) return false;
   const uint64_t id = PathKey(key);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = slots_.find(id);
-  if (it == slots_.end()) return false;
-  const Slot& slot = it->second;
+  const Slot* found = slots_.Find(id);
+  if (found == nullptr) return false;
+  const Slot& slot = *found;
   if (slot.ino != ino || !slot.single_link || slot.confirmed < since) return false;
   g_trusted_hits.fetch_add(1, std::memory_order_relaxed);
   st->st_ino = slot.ino;
@@ -299,9 +299,9 @@ void FileRecordCache::Offer(const std::string& key, const struct stat& st, uint6
   if (!DirListingCache::Settled(st)) return;
   const uint64_t id = PathKey(key);
   std::lock_guard<std::mutex> lock(mu_);
-  if (slots_.size() >= kMaxSlots) slots_.clear();  // simple bound: start over
-  slots_.insert_or_assign(
-      id, Slot{st.st_ino, st.st_size, st.st_mtim, st.st_ctim, epoch, st.st_nlink == 1, record});
+  if (slots_.size() >= kMaxSlots) slots_.Clear();  // simple bound: start over
+  slots_.Put(id,
+             Slot{st.st_ino, st.st_size, st.st_mtim, st.st_ctim, epoch, st.st_nlink == 1, record});
 }
 
 LocalKeyWalker::LocalKeyWalker(std::string root, const ListPlan* plan, size_t batch,

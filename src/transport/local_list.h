@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "transport/folder_watch.h"
+#include "transport/id_map.h"
 #include "transport/local_fs.h"
 #include "transport/transport_util.h"
 
@@ -126,12 +127,11 @@ class DirListingCache {
     bool unwatchable = false;  // a watch could not be added
   };
   static size_t Cost(const Slot& slot);
-  using Slots = std::unordered_map<uint64_t, Slot>;  // by PathKey
-  void EraseLocked(Slots::iterator it);
+  void EraseLocked(uint64_t id, const Slot& slot);
   void ClearLocked();
 
   std::mutex mu_;
-  Slots slots_;
+  IdMap<Slot> slots_;  // by PathKey
   size_t total_entries_ = 0;
   const bool watching_;
   FolderWatch watch_;
@@ -172,7 +172,7 @@ class FileRecordCache {
     MetaRecord record;
   };
   std::mutex mu_;
-  std::unordered_map<uint64_t, Slot> slots_;  // by PathKey
+  IdMap<Slot> slots_;  // by PathKey
 };
 
 class LocalKeyWalker {

@@ -36,10 +36,10 @@ struct Slot {
   std::optional<std::string_view> cached;  // bytes from the cache (in its Page)
   std::string fetched_bytes;               // bytes from a GET
   std::string_view bytes;                  // what was used: cached or fetched_bytes
-  std::string etag;
-  bool fetched = false;  // GET (not the cache)
-  bool gone = false;     // deleted since the listing
-  bool partial = false;  // doc holds only the members the query reads
+  std::string fetched_etag;  // the ETag of fetched_bytes (a cached document's is the listed one)
+  bool fetched = false;      // GET (not the cache)
+  bool gone = false;         // deleted since the listing
+  bool partial = false;      // doc holds only the members the query reads
   Json doc;
   Status status;
 };
@@ -78,7 +78,7 @@ void Fetch(Transport* transport, Slot* s) {
   }
   s->fetched_bytes = std::move(got->data);
   s->bytes = s->fetched_bytes;
-  s->etag = got->meta.etag;
+  s->fetched_etag = std::move(got->meta.etag);
   s->fetched = true;
 }
 
@@ -89,7 +89,6 @@ void Fetch(Transport* transport, Slot* s) {
 void Decode(query::PartialParser* partial, Slot* s) {
   if (!s->fetched) {
     s->bytes = *s->cached;
-    s->etag = s->entity->etag;
     if (partial != nullptr && partial->Parse(s->bytes, &s->doc)) {
       s->partial = true;
       return;
@@ -331,7 +330,7 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
       RETURN_NOT_OK(ev->Add(s.entity->key, std::move(s.doc)));
     }
     if (s.fetched && cache != nullptr) {
-      rows.push_back({s.entity->key, s.etag, std::move(s.fetched_bytes)});
+      rows.push_back({s.entity->key, std::move(s.fetched_etag), std::move(s.fetched_bytes)});
     }
   }
   if (cache != nullptr) {  // best effort: a cache that cannot be written is skipped

@@ -490,7 +490,9 @@ void LocalKeyWalker::SelectFrom(std::shared_ptr<const SortedDir> whole, Frame* f
                            [](std::string_view v, const Entry& e) { return v < e.sort_name; }));
   }
   raise(std::lower_bound(entries.begin(), entries.end(), frame->name_filter, by_name));
-  if (StartsWith(plan_->seek, frame->key_prefix)) {
+  if (!StartsWith(plan_->seek, frame->key_prefix) && frame->key_prefix < plan_->seek) {
+    start = entries.end();  // the whole folder sorts before the seek
+  } else if (StartsWith(plan_->seek, frame->key_prefix)) {
     std::string_view rel = std::string_view(plan_->seek).substr(frame->key_prefix.size());
     auto it = std::lower_bound(entries.begin(), entries.end(), rel, by_name);
     if (it != entries.begin() && std::prev(it)->is_dir &&
@@ -504,7 +506,8 @@ void LocalKeyWalker::SelectFrom(std::shared_ptr<const SortedDir> whole, Frame* f
     return StartsWith(e.sort_name, frame->name_filter);
   });
   frame->pos = static_cast<size_t>(start - entries.begin());
-  frame->end = static_cast<size_t>(stop - entries.begin());
+  frame->end = std::max(frame->pos, static_cast<size_t>(stop - entries.begin()));
+  frame->selected_at = plan_->moves;
   frame->whole = std::move(whole);
 }
 
@@ -524,8 +527,10 @@ Result<std::optional<std::string>> LocalKeyWalker::Next() {
       continue;
     }
     const Entry& entry = frame.at(frame.pos++);
-    // Scanned entries were filtered then; either way the plan may have moved on.
-    if (!Acceptable(frame, entry)) continue;
+    // SelectFrom kept only acceptable entries of a whole folder: they stay so
+    // while the plan has not moved. Scanned entries were filtered then, but
+    // the plan may have moved on since.
+    if ((!frame.whole || frame.selected_at != plan_->moves) && !Acceptable(frame, entry)) continue;
     full_.assign(frame.key_prefix).append(entry.sort_name);
     if (entry.is_dir) {
       PushFrame(full_, "", entry.ino);  // may move `frame`

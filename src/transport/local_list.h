@@ -205,6 +205,7 @@ class LocalKeyWalker {
     size_t pos = 0, end = 0;     // entries still to visit: [pos, end) of `whole` or `batch`
     std::string resume_after;    // entries <= this were already consumed
     bool complete = false;       // [pos, end) holds every remaining entry
+    uint64_t selected_at = 0;    // ListPlan::moves when SelectFrom chose [pos, end) of `whole`
     ino_t ino = 0;               // the folder's inode as its parent's listing names it
     uint64_t trusted_since = 0;  // DirListingCache::Trust::since of the folder
     const Entry& at(size_t i) const { return whole ? (*whole)[i] : batch[i]; }

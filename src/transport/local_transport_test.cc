@@ -425,6 +425,34 @@ TEST_F(LocalTransportTest, CachedBigFolderListingSeesEveryChange) {
   EXPECT_EQ(etag_of(other), std::string(32, 'f'));
 }
 
+// A cached folder's entries are chosen once per folder (SelectFrom), not
+// checked one by one: a delimiter that rolls a folder up must still skip its
+// other files, and a start_after past a whole folder must skip all of it.
+TEST_F(LocalTransportTest, CachedFoldersHonourDelimiterAndStartAfter) {
+  WriteOptions fast;
+  fast.sync = false;
+  for (const char* key : {"d/a/1", "d/a/2", "d/a/3", "d/b/1", "d/b/2", "d/c", "e/x"}) {
+    ASSERT_OK(t().Put(key, "x", fast));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // settle: cached from now on
+  auto names = [&](ListRequest r) {
+    std::vector<std::string> out;
+    auto page = t().List(r);
+    EXPECT_OK(page.status());
+    if (page.ok()) {
+      for (const ObjectMeta& m : page->objects) out.push_back(m.key);
+      for (const std::string& p : page->common_prefixes) out.push_back(p);
+    }
+    return out;
+  };
+  for (int pass = 0; pass < 3; ++pass) {  // uncached, cached, trusted
+    EXPECT_THAT(names(ListRequest{"d/", "/", "", "", 100}), ElementsAre("d/c", "d/a/", "d/b/"));
+    EXPECT_THAT(names(ListRequest{"d/a/", "", "d/b", "", 100}), IsEmpty());
+    EXPECT_THAT(names(ListRequest{"d/", "", "d/a/2", "", 100}),
+                ElementsAre("d/a/3", "d/b/1", "d/b/2", "d/c"));
+  }
+}
+
 // A folder listed twice gets an inotify watch (FolderWatch); from then on it
 // and its files are listed without a stat while no event arrives. Every
 // kind of change must still show on the very next listing, including ones

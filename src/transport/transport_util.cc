@@ -158,8 +158,10 @@ void ListPlan::SkipPrefix(std::string_view p) {
   std::optional<std::string> next = PrefixSuccessor(p);
   if (!next) {
     exhausted = true;
+    ++moves;
   } else if (*next > seek) {
     seek = std::move(*next);
+    ++moves;
   }
 }
 

@@ -64,6 +64,7 @@ struct ListPlan {
   std::string seek;  // inclusive lower bound for keys
   bool exhausted = false;
   int max_keys = 1000;
+  uint64_t moves = 0;  // bumped each time SkipPrefix moves seek or exhausts the plan
 
   bool Passes(std::string_view key) const { return !exhausted && key >= seek; }
   // Skips every key that starts with `prefix` from now on.

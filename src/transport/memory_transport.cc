@@ -167,22 +167,23 @@ Result<ListPage> MemoryTransport::List(const ListRequest& request) {
   ASSIGN_OR_RETURN(ListPlan plan, PlanList(request));
   ListPage page;
   int count = 0;
-  std::string last;
-  bool last_is_prefix = false;
+  std::string last_prefix;            // the last common prefix listed, if it was last
+  const std::string* last = nullptr;  // the last key listed (no copy per key)
   std::shared_lock lock(mu_);
   auto it = objects_.lower_bound(plan.seek);
   while (!plan.exhausted && it != objects_.end() && StartsWith(it->first, plan.prefix)) {
     if (count == plan.max_keys) {
-      page.next_token = EncodeListToken(last, last_is_prefix);
+      page.next_token = last != nullptr ? EncodeListToken(*last, false)
+                                        : EncodeListToken(last_prefix, true);
       break;
     }
     ++count;
     std::string_view rolled = plan.RollUp(it->first);
     if (!rolled.empty()) {
-      last.assign(rolled);
-      last_is_prefix = true;
-      page.common_prefixes.push_back(last);
-      plan.SkipPrefix(last);
+      last_prefix.assign(rolled);
+      last = nullptr;
+      page.common_prefixes.push_back(last_prefix);
+      plan.SkipPrefix(last_prefix);
       if (!plan.exhausted) it = objects_.lower_bound(plan.seek);
       continue;
     }
@@ -193,8 +194,7 @@ Result<ListPage> MemoryTransport::List(const ListRequest& request) {
     meta.etag = stored.etag;
     meta.last_modified_ms = stored.last_modified_ms;
     meta.version = stored.version;
-    last = it->first;
-    last_is_prefix = false;
+    last = &it->first;
     page.objects.push_back(std::move(meta));
     ++it;
   }

@@ -173,8 +173,8 @@ Result<ListPage> MemoryTransport::List(const ListRequest& request) {
   auto it = objects_.lower_bound(plan.seek);
   while (!plan.exhausted && it != objects_.end() && StartsWith(it->first, plan.prefix)) {
     if (count == plan.max_keys) {
-      page.next_token = last != nullptr ? EncodeListToken(*last, false)
-                                        : EncodeListToken(last_prefix, true);
+      page.next_token =
+          last != nullptr ? EncodeListToken(*last, false) : EncodeListToken(last_prefix, true);
       break;
     }
     ++count;

@@ -34,6 +34,7 @@
 //        R/<bucket>) instead of PUTting each one; queries still go over S3.
 // Prints one "counts:" line per query for scripts (bench/query_bench.sh).
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -107,6 +108,14 @@ double Seconds(const std::function<void()>& fn) {
   auto t0 = std::chrono::steady_clock::now();
   fn();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// CPU time (user + system) of this process so far, all threads.
+double ProcessCpuSeconds() {
+  struct rusage u;
+  ::getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const struct timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
 void Die(const Status& st, const char* what) {
@@ -360,15 +369,20 @@ void RunOne(Env* env, const BenchQuery& bq, Sqlite* json_db, Sqlite* cols_db) {
       Seconds([&] { result = RunQuery(*env->project, "Order", bq.query, options, &stats); });
   Die(result.status(), bq.name.c_str());
   TransportCounts cold_counts = env->counting->Snapshot();
-  double warm = 1e9;
+  double warm = 1e9, warm_total = 0;
   TransportCounts warm_counts;
+  const double cpu_before = ProcessCpuSeconds();
   for (int r = 0; r < env->flags.reps; ++r) {
     env->counting->Reset();
-    warm = std::min(warm, Seconds([&] {
-                      result = RunQuery(*env->project, "Order", bq.query, options, &stats);
-                    }));
+    double t = Seconds([&] { result = RunQuery(*env->project, "Order", bq.query, options, &stats); });
+    warm = std::min(warm, t);
+    warm_total += t;
     warm_counts = env->counting->Snapshot();
   }
+  // Per warm query, on average: wall time, and CPU time of this process (the
+  // client: a server behind the S3 transport is not counted).
+  const double warm_mean = warm_total / env->flags.reps;
+  const double warm_cpu = (ProcessCpuSeconds() - cpu_before) / env->flags.reps;
   Die(result.status(), bq.name.c_str());
   auto compiled = CompiledQuery::Compile(bq.query);
   double eval = 1e9;
@@ -393,9 +407,10 @@ void RunOne(Env* env, const BenchQuery& bq, Sqlite* json_db, Sqlite* cols_db) {
   // One line per query for bench/query_bench.sh.
   std::printf(
       "counts: transport=%s num=%d query=%s cold_s=%.4f warm_s=%.4f eval_s=%.4f sqlite_json_s=%.4f "
-      "sqlite_cols_s=%.4f cold_list=%lu cold_get=%lu warm_list=%lu warm_get=%lu same=%d\n",
+      "sqlite_cols_s=%.4f cold_list=%lu cold_get=%lu warm_list=%lu warm_get=%lu same=%d "
+      "warm_mean_s=%.4f warm_cpu_s=%.4f\n",
       env->flags.transport.c_str(), env->flags.num, bq.name.c_str(), cold, warm, eval, sj, sc, cl,
-      cg, wl, wg, same ? 1 : 0);
+      cg, wl, wg, same ? 1 : 0, warm_mean, warm_cpu);
   std::fflush(stdout);
 }
 

@@ -511,10 +511,10 @@ void LocalKeyWalker::SelectFrom(std::shared_ptr<const SortedDir> whole, Frame* f
   frame->whole = std::move(whole);
 }
 
-Result<std::optional<std::string>> LocalKeyWalker::Next() {
+Result<const std::string*> LocalKeyWalker::Next() {
   while (depth_ > 0) {
     RETURN_NOT_OK(error_);
-    if (plan_->exhausted) return std::optional<std::string>();
+    if (plan_->exhausted) return static_cast<const std::string*>(nullptr);
     Frame& frame = stack_[depth_ - 1];
     if (frame.pos == frame.end) {
       if (frame.complete || frame.end == 0) {
@@ -538,10 +538,10 @@ Result<std::optional<std::string>> LocalKeyWalker::Next() {
     }
     file_ino_ = entry.ino;
     file_trusted_since_ = frame.trusted_since;
-    return std::optional<std::string>(full_);
+    return &full_;
   }
   RETURN_NOT_OK(error_);
-  return std::optional<std::string>();
+  return static_cast<const std::string*>(nullptr);
 }
 
 }  // namespace worm::transport_internal

@@ -182,8 +182,9 @@ class LocalKeyWalker {
   LocalKeyWalker(std::string root, const ListPlan* plan, size_t batch,
                  DirListingCache* cache = nullptr);
 
-  // The next key >= plan.seek under plan.prefix, or nullopt at the end.
-  Result<std::optional<std::string>> Next();
+  // The next key >= plan.seek under plan.prefix, or null at the end. The
+  // string is the walker's own: valid until the next call.
+  Result<const std::string*> Next();
   // stat(2) of the file at `key` (one Next returned), resolved from the
   // folder the walk started in. -1 with errno set on failure.
   int StatKey(const std::string& key, struct stat* st) const;

@@ -570,7 +570,7 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
   std::string last;
   bool last_is_prefix = false;
   for (;;) {
-    ASSIGN_OR_RETURN(std::optional<std::string> key, walker.Next());
+    ASSIGN_OR_RETURN(const std::string* key, walker.Next());
     if (!key) break;
     if (count == plan.max_keys) {
       page.next_token = EncodeListToken(last, last_is_prefix);
@@ -587,10 +587,9 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
     }
     struct stat st;
     MetaRecord record;
-    Result<ObjectMeta> meta = ObjectMeta{};
     if (records_.FindTrusted(*key, walker.file_ino(), walker.file_trusted_since(),
                              request.with_metadata, &record, &st)) {
-      meta = MetaFrom(*key, st, std::move(record));  // its folder is watched: no stat
+      page.objects.push_back(MetaFrom(*key, st, std::move(record)));  // watched folder: no stat
     } else {
       const uint64_t epoch = ListEpoch();
       if (walker.StatKey(*key, &st) != 0) {
@@ -598,19 +597,19 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
         return ErrnoToStatus(errno, "list: stat " + Quote(*key));
       }
       if (!S_ISREG(st.st_mode)) continue;  // replaced by a folder since the scan
-      meta = MetaOfStat(*key, st, request.with_metadata, epoch);
-    }
-    if (!meta.ok()) {
-      if (meta.status().IsNotFound()) continue;  // deleted since the scan
-      return meta.status();
-    }
-    if (!request.with_metadata) {  // as S3: List carries no content type or user metadata
-      meta->content_type.clear();
-      meta->user_metadata.clear();
+      Result<ObjectMeta> meta = MetaOfStat(*key, st, request.with_metadata, epoch);
+      if (!meta.ok()) {
+        if (meta.status().IsNotFound()) continue;  // deleted since the scan
+        return meta.status();
+      }
+      page.objects.push_back(std::move(*meta));
+      if (!request.with_metadata) {  // as S3: List carries no content type or user metadata
+        page.objects.back().content_type.clear();
+        page.objects.back().user_metadata.clear();
+      }
     }
     last = *key;
     last_is_prefix = false;
-    page.objects.push_back(std::move(*meta));
     ++count;
   }
   return page;

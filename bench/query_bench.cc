@@ -374,7 +374,8 @@ void RunOne(Env* env, const BenchQuery& bq, Sqlite* json_db, Sqlite* cols_db) {
   const double cpu_before = ProcessCpuSeconds();
   for (int r = 0; r < env->flags.reps; ++r) {
     env->counting->Reset();
-    double t = Seconds([&] { result = RunQuery(*env->project, "Order", bq.query, options, &stats); });
+    double t =
+        Seconds([&] { result = RunQuery(*env->project, "Order", bq.query, options, &stats); });
     warm = std::min(warm, t);
     warm_total += t;
     warm_counts = env->counting->Snapshot();

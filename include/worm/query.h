@@ -171,7 +171,7 @@ struct QueryOptions {
   bool strict = true;
   // Identity fields kept by select and known to the type check. Empty: the
   // model's dynamic-segment names, or {"id"} without a model.
-  std::vector<std::string> id_fields;
+  std::vector<std::string> id_fields{};
 };
 
 // A parsed, checked and compiled query. Cheap to copy (shares the plan).
@@ -202,6 +202,9 @@ class CompiledQuery {
   // aggregate read, sorted and unique. A document reduced to them evaluates
   // as the whole one; select and populate need the whole document.
   std::vector<std::string> evaluated_fields() const;
+  // Those of them "where" reads (sorted, unique; empty when everything
+  // matches): enough for Matches.
+  std::vector<std::string> filtered_fields() const;
 
  private:
   explicit CompiledQuery(std::shared_ptr<const query::Plan> plan) : plan_(std::move(plan)) {}
@@ -255,6 +258,10 @@ class QueryEvaluator {
   // is kept as a result candidate (and only then): a caller evaluating a
   // reduced document attaches what restores the whole one to the few kept.
   Status Add(std::string_view key, Json&& doc, const std::function<void(Json*)>& attach);
+  // Counts a document the caller already found not to pass "where"
+  // (CompiledQuery::Matches, e.g. on a thread of its own) as Add would count
+  // it. Same errors as Add.
+  Status Skip(std::string_view key);
   // True when no further document can change the result (unsorted query,
   // keys_ascending, page full and one more match seen). Feeding more is harmless.
   bool Done() const;

@@ -218,4 +218,12 @@ std::vector<std::string> CompiledQuery::evaluated_fields() const {
   return out;
 }
 
+std::vector<std::string> CompiledQuery::filtered_fields() const {
+  std::vector<std::string> out;
+  AddWhereFields(plan_->where, &out);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace worm

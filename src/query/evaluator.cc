@@ -18,6 +18,8 @@ class Evaluation {
   Evaluation(CompiledQuery query, const Plan* plan, EvaluatorOptions options);
   Status Add(std::string_view key, const Json& doc, Json* movable,
              const std::function<void(Json*)>* attach = nullptr);
+  // Checks and counts the next key (Add's first step; all of Skip).
+  Status Admit(std::string_view key);
   bool Done() const;
   Result<QueryResult> Finish();
 
@@ -109,8 +111,7 @@ void Evaluation::Keep(std::string_view key, const Json& doc, Json* movable,
   std::push_heap(heap_.begin(), heap_.end(), less);
 }
 
-Status Evaluation::Add(std::string_view key, const Json& doc, Json* movable,
-                       const std::function<void(Json*)>* attach) {
+Status Evaluation::Admit(std::string_view key) {
   if (finished_) return Status::FailedPrecondition("query evaluator: Add after Finish");
   if (options_.keys_ascending) {
     if (scanned > 0 && key <= last_key_) {
@@ -121,6 +122,12 @@ Status Evaluation::Add(std::string_view key, const Json& doc, Json* movable,
     last_key_.assign(key);
   }
   ++scanned;
+  return Status::OK();
+}
+
+Status Evaluation::Add(std::string_view key, const Json& doc, Json* movable,
+                       const std::function<void(Json*)>* attach) {
+  RETURN_NOT_OK(Admit(key));
   if (!EvalFilter(plan_->where, doc)) return Status::OK();
   if (aggregator_) {
     ++matched;
@@ -203,6 +210,8 @@ Status QueryEvaluator::Add(std::string_view key, Json&& doc,
                            const std::function<void(Json*)>& attach) {
   return impl_->Add(key, doc, &doc, &attach);
 }
+
+Status QueryEvaluator::Skip(std::string_view key) { return impl_->Admit(key); }
 
 bool QueryEvaluator::Done() const { return impl_->Done(); }
 uint64_t QueryEvaluator::scanned() const { return impl_->scanned; }

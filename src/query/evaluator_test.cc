@@ -262,6 +262,25 @@ TEST(EvaluatorTest, KeysAscendingPromiseIsChecked) {
   EXPECT_THAT(ev.Add("b", Json::object()), StatusIs(StatusCode::kInvalidArgument));
 }
 
+// Skip stands for Add of a document the caller found not to match: same
+// count, same key order check, and the result is the same as adding it.
+TEST(EvaluatorTest, SkipCountsAsAnAddThatDoesNotMatch) {
+  auto q = CompiledQuery::Compile({{"where", {{"status", "active"}}}});
+  ASSERT_OK(q.status());
+  QueryEvaluator skipping(*q, {.keys_ascending = true}), adding(*q, {.keys_ascending = true});
+  for (const auto& [k, d] : Sample()) {
+    ASSERT_OK(adding.Add(k, d));
+    ASSERT_OK(q->Matches(d) ? skipping.Add(k, d) : skipping.Skip(k));
+  }
+  EXPECT_THAT(skipping.Skip("a"), StatusIs(StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(QueryResult skipped, skipping.Finish());
+  ASSERT_OK_AND_ASSIGN(QueryResult added, adding.Finish());
+  EXPECT_EQ(skipped.scanned, added.scanned);
+  EXPECT_EQ(skipped.matched, added.matched);
+  EXPECT_EQ(Keys(skipped), Keys(added));
+  EXPECT_THAT(skipping.Skip("z"), StatusIs(StatusCode::kFailedPrecondition));
+}
+
 TEST(EvaluatorTest, FinishTwiceAndAddAfterFinish) {
   auto q = CompiledQuery::Compile(Json::object());
   ASSERT_OK(q.status());

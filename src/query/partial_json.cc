@@ -63,19 +63,61 @@ void Convert(simdjson::dom::element e, Json* out) {
   }
 }
 
+// A few member names, looked up by length first: most members of a document
+// are not among them, and are turned away by one bit test.
+class FieldSet {
+ public:
+  explicit FieldSet(std::vector<std::string> names) : names_(std::move(names)) {
+    std::sort(names_.begin(), names_.end());
+    names_.erase(std::unique(names_.begin(), names_.end()), names_.end());
+    for (const std::string& n : names_) {
+      if (n.size() < 64) {
+        lengths_ |= uint64_t{1} << n.size();
+      } else {
+        long_names_ = true;
+      }
+    }
+  }
+  // The kept name equal to `key`, or null.
+  const std::string* Find(std::string_view key) const {
+    if (key.size() < 64 ? ((lengths_ >> key.size()) & 1) == 0 : !long_names_) return nullptr;
+    for (const std::string& n : names_) {
+      if (n == key) return &n;
+    }
+    return nullptr;
+  }
+  bool empty() const { return names_.empty(); }
+  bool contains(const std::string& name) const {
+    return std::binary_search(names_.begin(), names_.end(), name);
+  }
+
+ private:
+  std::vector<std::string> names_;  // sorted, unique
+  uint64_t lengths_ = 0;            // bit n: a name of n bytes
+  bool long_names_ = false;         // a name of 64 bytes or more
+};
+
+// Adds the members of `members` named in `fields` to the object `out`.
+void Keep(simdjson::dom::object members, const FieldSet& fields, Json* out) {
+  for (simdjson::dom::key_value_pair kv : members) {
+    if (const std::string* name = fields.Find(kv.key)) Convert(kv.value, &(*out)[*name]);
+  }
+}
+
 }  // namespace
 
 struct PartialParser::Impl {
+  Impl(std::vector<std::string> first, std::vector<std::string> then)
+      : fields(std::move(first)), later(std::move(then)) {}
   simdjson::dom::parser parser;
-  std::vector<std::string> fields;  // sorted, unique
+  FieldSet fields, later;
+  simdjson::dom::object last;  // of the last successful Parse (in `parser`)
 };
 
-PartialParser::PartialParser(std::vector<std::string> fields) : impl_(std::make_unique<Impl>()) {
-  std::sort(fields.begin(), fields.end());
-  fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
-  impl_->fields = std::move(fields);
+PartialParser::PartialParser(std::vector<std::string> fields, std::vector<std::string> later)
+    : impl_(std::make_unique<Impl>(std::move(fields), std::move(later))) {
   raw_member_ = "\x01raw";
-  while (std::binary_search(impl_->fields.begin(), impl_->fields.end(), raw_member_)) {
+  while (impl_->fields.contains(raw_member_) || impl_->later.contains(raw_member_)) {
     raw_member_ += '_';
   }
 }
@@ -88,17 +130,14 @@ bool PartialParser::Parse(std::string_view text, Json* out) {
   if (impl_->parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) {
     return false;
   }
-  simdjson::dom::object members;
-  if (root.get_object().get(members) != simdjson::SUCCESS) return false;
+  if (root.get_object().get(impl_->last) != simdjson::SUCCESS) return false;
   *out = Json::object();
-  const std::vector<std::string>& fields = impl_->fields;
-  for (simdjson::dom::key_value_pair kv : members) {
-    auto it = std::lower_bound(fields.begin(), fields.end(), kv.key,
-                               [](const std::string& a, std::string_view b) { return a < b; });
-    if (it == fields.end() || *it != kv.key) continue;
-    Convert(kv.value, &(*out)[*it]);
-  }
+  Keep(impl_->last, impl_->fields, out);
   return true;
+}
+
+void PartialParser::AddLater(Json* out) {
+  if (!impl_->later.empty()) Keep(impl_->last, impl_->later, out);
 }
 
 void PartialParser::Attach(std::string_view text, Json* doc) const {

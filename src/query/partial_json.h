@@ -21,8 +21,10 @@ namespace worm::query {
 
 class PartialParser {
  public:
-  // `fields`: the members to keep (any order, duplicates allowed).
-  explicit PartialParser(std::vector<std::string> fields);
+  // `fields`: the members to keep (any order, duplicates allowed). `later`:
+  // members AddLater keeps, e.g. the sort keys of a query whose filter
+  // (`fields`) most documents fail.
+  explicit PartialParser(std::vector<std::string> fields, std::vector<std::string> later = {});
   ~PartialParser();
   PartialParser(const PartialParser&) = delete;
   PartialParser& operator=(const PartialParser&) = delete;
@@ -33,10 +35,13 @@ class PartialParser {
   // 64 bits, nesting deeper than 1024, invalid JSON): the caller then parses
   // it in full, which decides (nlohmann's rules) whether it is valid.
   bool Parse(std::string_view text, Json* out);
+  // Adds the `later` members of the text the last successful Parse read
+  // (before the next Parse) to `out`.
+  void AddLater(Json* out);
   void Attach(std::string_view text, Json* doc) const;
 
-  // The member holding the text: not one of `fields`, hence never read by
-  // the query the fields came from.
+  // The member holding the text: not one of `fields` or `later`, hence never
+  // read by the query the fields came from.
   const std::string& RawMember() const { return raw_member_; }
 
  private:

@@ -42,6 +42,40 @@ TEST(PartialParserTest, KeepsOnlyTheNamedMembers) {
   EXPECT_FALSE(doc.contains("a"));
 }
 
+// Names are looked up by length first: names of equal length, the empty
+// name, and names past the 64-byte length mask must all still be found.
+TEST(PartialParserTest, FindsNamesOfAnyLength) {
+  const std::string long_name(70, 'n'), longer_name(90, 'n');
+  PartialParser parser({"ab", "ba", "", long_name});
+  Json text = {{"ab", 1},
+               {"ba", 2},
+               {"bb", 3},
+               {"", 4},
+               {long_name, 5},
+               {longer_name, 6},
+               {std::string(64, 'n'), 7}};
+  Json doc;
+  ASSERT_TRUE(parser.Parse(text.dump(), &doc));
+  EXPECT_EQ(doc, (Json{{"ab", 1}, {"ba", 2}, {"", 4}, {long_name, 5}}));
+}
+
+// Two stages: Parse builds the filter's members, AddLater the others, from
+// the text Parse read last.
+TEST(PartialParserTest, AddsTheLaterMembersOfTheLastText) {
+  PartialParser parser({"status"}, {"amount", "tags"});
+  Json first, second;
+  ASSERT_TRUE(parser.Parse(R"({"status":"paid","amount":5,"tags":["x"],"other":1})", &first));
+  EXPECT_EQ(first, (Json{{"status", "paid"}}));
+  parser.AddLater(&first);
+  EXPECT_EQ(first, (Json{{"status", "paid"}, {"amount", 5}, {"tags", {"x"}}}));
+  ASSERT_TRUE(parser.Parse(R"({"amount":7,"status":"open"})", &second));
+  parser.AddLater(&second);
+  EXPECT_EQ(second, (Json{{"status", "open"}, {"amount", 7}}));
+  // The text member avoids the later names too.
+  PartialParser clash({"a"}, {"\x01raw"});
+  EXPECT_EQ(clash.RawMember(), "\x01raw_");
+}
+
 TEST(PartialParserTest, RefusesWhatItCannotBuildExactly) {
   PartialParser parser({"a"});
   Json doc;
@@ -73,9 +107,12 @@ TEST(EvaluatedFieldsTest, NamesEveryTopLevelMemberTheEvaluatorReads) {
                     "max": ["n"], "distinct": ["t"]}})"));
   ASSERT_OK(agg.status());
   EXPECT_EQ(agg->evaluated_fields(), (std::vector<std::string>{"g", "m", "n", "s", "t", "v", "w"}));
+  EXPECT_EQ(agg->filtered_fields(), (std::vector<std::string>{"w"}));
+  EXPECT_EQ(q->filtered_fields(), (std::vector<std::string>{"a", "c", "d"}));
   auto all = CompiledQuery::Compile(Json::object());
   ASSERT_OK(all.status());
   EXPECT_TRUE(all->evaluated_fields().empty());
+  EXPECT_TRUE(all->filtered_fields().empty());
 }
 
 }  // namespace

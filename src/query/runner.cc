@@ -36,10 +36,11 @@ struct Slot {
   std::optional<std::string_view> cached;  // bytes from the cache (in its Page)
   std::string fetched_bytes;               // bytes from a GET
   std::string_view bytes;                  // what was used: cached or fetched_bytes
-  std::string fetched_etag;  // the ETag of fetched_bytes (a cached document's is the listed one)
-  bool fetched = false;      // GET (not the cache)
-  bool gone = false;         // deleted since the listing
-  bool partial = false;      // doc holds only the members the query reads
+  std::string fetched_etag;   // the ETag of fetched_bytes (a cached document's is the listed one)
+  bool fetched = false;       // GET (not the cache)
+  bool gone = false;          // deleted since the listing
+  bool partial = false;       // doc holds only the members the query reads
+  bool filtered_out = false;  // failed "where" while decoded (doc left empty)
   Json doc;
   Status status;
 };
@@ -83,14 +84,23 @@ void Fetch(Transport* transport, Slot* s) {
 }
 
 // Parses a slot's bytes. Cached bytes (already checked by the cache) go
-// through `partial` when given (only the members the query reads are built);
-// fetched bytes are always parsed in full, by the parser that decides whether
-// a stored object is JSON.
-void Decode(query::PartialParser* partial, Slot* s) {
+// through `partial` when given (only the members the query reads are built;
+// with `filter`, those "where" reads first, and the rest only for documents
+// that pass); fetched bytes are always parsed in full, by the parser that
+// decides whether a stored object is JSON.
+void Decode(query::PartialParser* partial, const CompiledQuery* filter, Slot* s) {
   if (!s->fetched) {
     s->bytes = *s->cached;
     if (partial != nullptr && partial->Parse(s->bytes, &s->doc)) {
       s->partial = true;
+      if (filter != nullptr) {
+        if (!filter->Matches(s->doc)) {
+          s->filtered_out = true;
+          s->doc = Json();
+          return;
+        }
+        partial->AddLater(&s->doc);
+      }
       return;
     }
   }
@@ -118,10 +128,18 @@ class Run {
  public:
   Run(Project& project, const QueryRunOptions& options, QueryRunStats* stats,
       const CompiledQuery& query, bool partial)
-      : project_(project), options_(options), stats_(stats) {
+      : project_(project), options_(options), stats_(stats), query_(query) {
     if (!partial) return;
+    // Decode threads evaluate "where" on the members it reads, and build the
+    // rest (sort keys, aggregated members) only for documents that pass.
+    std::vector<std::string> first = query.filtered_fields(), later;
+    two_stage_ = !first.empty();
+    for (std::string& field : query.evaluated_fields()) {
+      if (two_stage_ && std::binary_search(first.begin(), first.end(), field)) continue;
+      (two_stage_ ? later : first).push_back(std::move(field));
+    }
     for (int i = 0; i < kDecodeThreads; ++i) {
-      parsers_.push_back(std::make_unique<query::PartialParser>(query.evaluated_fields()));
+      parsers_.push_back(std::make_unique<query::PartialParser>(first, later));
     }
   }
 
@@ -135,6 +153,8 @@ class Run {
   Project& project_;
   const QueryRunOptions& options_;
   QueryRunStats* stats_;
+  const CompiledQuery& query_;
+  bool two_stage_ = false;  // decode threads filter (Decode's `filter`)
   std::vector<std::unique_ptr<query::PartialParser>> parsers_;  // one per decode thread
 };
 
@@ -301,9 +321,10 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
                                     (slots.size() + kMinSlotsPerThread - 1) / kMinSlotsPerThread);
   auto decode = [&](size_t t) {
     query::PartialParser* partial = parsers_.empty() ? nullptr : parsers_[t].get();
+    const CompiledQuery* filter = two_stage_ ? &query_ : nullptr;
     for (size_t i = t; i < slots.size(); i += threads) {
       Slot& s = slots[i];
-      if (!s.gone && s.status.ok()) Decode(partial, &s);
+      if (!s.gone && s.status.ok()) Decode(partial, filter, &s);
     }
   };
   if (threads <= 1) {
@@ -323,7 +344,9 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
       continue;
     }
     (s.fetched ? stats_->fetched : stats_->cache_hits)++;
-    if (s.partial) {
+    if (s.filtered_out) {
+      RETURN_NOT_OK(ev->Skip(s.entity->key));
+    } else if (s.partial) {
       RETURN_NOT_OK(ev->Add(s.entity->key, std::move(s.doc),
                             [&](Json* kept) { parsers_.front()->Attach(s.bytes, kept); }));
     } else {

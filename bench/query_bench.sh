@@ -42,6 +42,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Folder watches (local transport, and `worm serve` over it): a process
+# budgets half of the user's inotify watches by default, which where the
+# limit is the old ~190k is fewer than the entity folders of a 100k run, so
+# some folders would be stat-ed on every listing. The bench is the only big
+# watcher while it runs (one process at a time), so it may take 90%.
+if [[ -z "${WORM_WATCH_LIMIT:-}" && -r /proc/sys/fs/inotify/max_user_watches ]]; then
+  WORM_WATCH_LIMIT=$(($(cat /proc/sys/fs/inotify/max_user_watches) * 9 / 10))
+  export WORM_WATCH_LIMIT
+fi
+
 for bin in "$BENCH" "$WORM"; do
   [[ -x "$bin" ]] || { echo "missing $bin (build it first)" >&2; exit 2; }
 done

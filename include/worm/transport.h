@@ -277,6 +277,9 @@ inline constexpr std::string_view kLocalReservedDir = ".wormfs";
 // long-lived process (worm serve, a gateway, repeated queries) lists an
 // unchanged collection from memory and still sees every write, rename,
 // truncation or xattr change, by anyone on this machine, on the next call.
+// Once a scan of a prefix (no delimiter, page after page) found everything
+// trusted, later listings of that prefix come from a flat copy of the whole
+// listing (at most 128 MB of them per transport) until any event arrives.
 // Lost events (queue overflow) distrust every folder. Two changes raise no
 // event and are missed by such a process until something else changes the
 // folder: stores through a shared writable mmap, and a filesystem mounted

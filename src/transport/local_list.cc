@@ -102,6 +102,7 @@ size_t DirListingCache::Cost(const Slot& slot) {
 }
 
 void DirListingCache::EraseLocked(uint64_t id, const Slot& slot) {
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   if (slot.wd >= 0) {
     watch_.Remove(slot.wd);
     by_wd_.erase(slot.wd);
@@ -111,6 +112,7 @@ void DirListingCache::EraseLocked(uint64_t id, const Slot& slot) {
 }
 
 void DirListingCache::ClearLocked() {
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   slots_.ForEach([&](uint64_t, Slot& slot) { watch_.Remove(slot.wd); });
   slots_.Clear();
   by_wd_.clear();
@@ -141,6 +143,7 @@ std::shared_ptr<const SortedDir> DirListingCache::Find(const std::string& path,
     slot.entries.reset();
     total_entries_ += Cost(slot);
     slot.trusted = false;
+    generation_.fetch_add(1, std::memory_order_acq_rel);
     return nullptr;
   }
   if (slot.wd >= 0 && epoch >= slot.quiet_since) slot.trusted = true;
@@ -190,7 +193,10 @@ void DirListingCache::Drain() {
   if (by_wd_.empty()) return;
   uint64_t now = 0;  // one new epoch for all the events of this drain
   auto distrust = [&](Slot& slot) {
-    if (now == 0) now = NextListEpoch();
+    if (now == 0) {
+      now = NextListEpoch();
+      generation_.fetch_add(1, std::memory_order_acq_rel);
+    }
     slot.trusted = false;
     slot.quiet_since = now;
   };
@@ -369,6 +375,7 @@ Status LocalKeyWalker::Fill(Frame* frame) {
       return Status::OK();
     }
   }
+  any_untrusted_ = true;
   int fd = ::openat(base_fd_.get(), relative, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
   if (dir == nullptr) {
@@ -449,8 +456,12 @@ std::shared_ptr<const SortedDir> LocalKeyWalker::CachedListing(Frame* frame) {
   const std::string& path = frame->key_prefix;
   // Trusted (watched, no event since): no stat at all.
   if (frame->ino != 0) {
-    if (auto entries = cache_->FindTrusted(path, frame->ino, &frame->trusted_since)) return entries;
+    if (auto entries = cache_->FindTrusted(path, frame->ino, &frame->trusted_since)) {
+      if (frame == &stack_[0]) base_trusted_ = true;
+      return entries;
+    }
   }
+  any_untrusted_ = true;
   // Else one stat: a hit was settled when cached, and is unchanged.
   const char* relative = RelativePath(path);
   uint64_t epoch = ListEpoch();

@@ -32,6 +32,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -115,6 +116,10 @@ class DirListingCache {
   // Keeps `entries` when the folder has settled.
   void Offer(const std::string& path, const struct stat& st,
              std::shared_ptr<const SortedDir> entries);
+  // Bumped whenever a folder may have lost its trust or its slot (an event,
+  // lost events, a changed or evicted folder): a listing made of trusted
+  // folders only stays current while this does not move (ListSummaries).
+  uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   struct Slot {
@@ -136,6 +141,7 @@ class DirListingCache {
   const bool watching_;
   FolderWatch watch_;
   std::unordered_map<int, uint64_t> by_wd_;  // watch descriptor -> PathKey
+  std::atomic<uint64_t> generation_{1};      // bumped under mu_
 };
 
 // Thread-safe; shared by the List calls of one transport.
@@ -192,6 +198,9 @@ class LocalKeyWalker {
   // names it (0 when unknown), and its folder's Trust::since (0: untrusted).
   ino_t file_ino() const { return file_ino_; }
   uint64_t file_trusted_since() const { return file_trusted_since_; }
+  // True when the folder the walk starts in, and every folder it listed
+  // since, came from the cache without a stat (DirListingCache::FindTrusted).
+  bool all_folders_trusted() const { return base_trusted_ && !any_untrusted_; }
 
  private:
   using Entry = DirEntry;
@@ -238,6 +247,8 @@ class LocalKeyWalker {
   std::string full_;  // scratch: the key or folder prefix of the entry being visited
   ino_t file_ino_ = 0;
   uint64_t file_trusted_since_ = 0;
+  bool base_trusted_ = false;   // the first frame was listed trusted
+  bool any_untrusted_ = false;  // a folder was listed otherwise
   Status error_;
 };
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "core/hash.h"
+#include "transport/list_summary.h"
 #include "transport/local_fs.h"
 #include "transport/local_list.h"
 #include "transport/posix_error.h"
@@ -92,6 +93,7 @@ class LocalTransport final : public Transport {
   const std::string root_;
   transport_internal::DirListingCache dir_cache_{/*watch_folders=*/true};  // between List calls
   transport_internal::FileRecordCache records_;  // metadata of listed files
+  transport_internal::ListSummaries summaries_;  // whole listings of quiet prefixes
   const LocalTransportOptions options_;
   std::string tmp_dir_;
   bool xattrs_ = true;
@@ -564,6 +566,15 @@ std::string LocalTransport::PruneParents(const Key& key) {
 Result<ListPage> LocalTransport::List(const ListRequest& request) {
   ASSIGN_OR_RETURN(ListPlan plan, PlanList(request));
   dir_cache_.Drain();  // changes made before this listing end the trust in their folders
+  const uint64_t generation = dir_cache_.Generation();
+  const bool flat = plan.delimiter.empty();
+  if (flat) {
+    if (auto summary = summaries_.Find(plan.prefix, request.with_metadata, generation)) {
+      return summary->Page(plan, request.with_metadata);
+    }
+  }
+  const ListPlan start = plan;
+  bool files_trusted = true;
   ListPage page;
   LocalKeyWalker walker(root_, &plan, static_cast<size_t>(plan.max_keys) + 1, &dir_cache_);
   int count = 0;
@@ -591,6 +602,7 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
                              request.with_metadata, &record, &st)) {
       page.objects.push_back(MetaFrom(*key, st, std::move(record)));  // watched folder: no stat
     } else {
+      files_trusted = false;
       const uint64_t epoch = ListEpoch();
       if (walker.StatKey(*key, &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) continue;  // deleted since the scan
@@ -611,6 +623,12 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
     last = *key;
     last_is_prefix = false;
     ++count;
+  }
+  if (flat) {
+    bool trusted =
+        files_trusted && walker.all_folders_trusted() && dir_cache_.Generation() == generation;
+    summaries_.Record(start, request.with_metadata, generation, trusted, page.objects,
+                      page.next_token.empty());
   }
   return page;
 }

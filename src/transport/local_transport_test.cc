@@ -17,6 +17,7 @@
 
 #include "core/hash.h"
 #include "testing/test_util.h"
+#include "transport/list_summary.h"
 #include "transport/local_fs.h"
 #include "transport/local_list.h"
 #include "worm/transport.h"
@@ -457,29 +458,45 @@ TEST_F(LocalTransportTest, CachedFoldersHonourDelimiterAndStartAfter) {
 // and its files are listed without a stat while no event arrives. Every
 // kind of change must still show on the very next listing, including ones
 // that leave the folder's own times alone and ones whose events were lost.
-TEST_F(LocalTransportTest, WatchedFoldersAreListedWithoutStatsAndSeeEveryChange) {
+// Lists "col/" in pages of `page_keys`, resuming by token or by start_after.
+std::map<std::string, std::string> EtagsUnder(Transport& t, int page_keys, bool by_token) {
+  std::map<std::string, std::string> etags;
+  ListRequest r{"col/", "", "", "", page_keys};
+  for (;;) {
+    auto page = t.List(r);
+    EXPECT_OK(page.status());
+    if (!page.ok()) return etags;
+    for (const ObjectMeta& m : page->objects) etags[m.key] = m.etag;
+    if (page->next_token.empty()) return etags;
+    if (by_token) {
+      r.token = page->next_token;
+    } else {
+      r.start_after = page->objects.back().key;
+    }
+  }
+}
+
+// Every change a listing of watched folders must see, one after another,
+// each listed twice: the second listing may use what the first one learned
+// (trusted folders and records, and a summary of the whole prefix).
+// `link_outside`: one file also has a link outside the root, so its record is
+// never trusted (a write through the other link raises no event in the
+// watched folder) and no summary is ever built.
+void WatchedListingsSeeEveryChange(Transport& t, const fs::path& root, bool link_outside,
+                                   int page_keys, bool by_token) {
   WriteOptions fast;
   fast.sync = false;
   constexpr int kEntities = 40;
   auto key_of = [](int i) { return "col/" + std::to_string(1000 + i) + "/doc.json"; };
-  for (int i = 0; i < kEntities; ++i) ASSERT_OK(t().Put(key_of(i), "x", fast));
-  // A file that also has a link outside the root: never trusted (a write
-  // through the other link raises no event in the watched folder).
+  for (int i = 0; i < kEntities; ++i) ASSERT_OK(t.Put(key_of(i), "x", fast));
   ScratchDir outside;
   std::string linked = key_of(7);
-  ASSERT_EQ(::link((root() / linked).c_str(), (outside.path() / "link").c_str()), 0);
+  if (link_outside) {
+    ASSERT_EQ(::link((root / linked).c_str(), (outside.path() / "link").c_str()), 0);
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // settle
 
-  auto listing = [&] {
-    std::map<std::string, std::string> etags;
-    ListRequest r{"col/", "", "", "", 1000};
-    auto page = t().List(r);
-    EXPECT_OK(page.status());
-    if (page.ok()) {
-      for (const ObjectMeta& m : page->objects) etags[m.key] = m.etag;
-    }
-    return etags;
-  };
+  auto listing = [&] { return EtagsUnder(t, page_keys, by_token); };
   std::map<std::string, std::string> want;
   for (int i = 0; i < kEntities; ++i) want[key_of(i)] = Md5Hex("x");
   EXPECT_EQ(listing(), want);  // caches the folders
@@ -488,41 +505,62 @@ TEST_F(LocalTransportTest, WatchedFoldersAreListedWithoutStatsAndSeeEveryChange)
   EXPECT_EQ(listing(), want);
   // Each entity's folder and file, less the linked file.
   EXPECT_GE(transport_internal::TrustedListingHits() - before, 2u * kEntities - 1);
+  // The next listing comes from the summary the last one built: no folder
+  // is visited, one summary hit per page.
+  before = transport_internal::TrustedListingHits();
+  uint64_t summary_before = transport_internal::ListSummaryHits();
+  EXPECT_EQ(listing(), want);
+  uint64_t pages = (kEntities + page_keys - 1) / page_keys;
+  if (link_outside) {
+    EXPECT_EQ(transport_internal::ListSummaryHits(), summary_before);
+  } else {
+    EXPECT_EQ(transport_internal::TrustedListingHits(), before);
+    EXPECT_EQ(transport_internal::ListSummaryHits() - summary_before, pages);
+  }
 
   auto expect_next_listing = [&](const char* what) {
     EXPECT_EQ(listing(), want) << what;
     EXPECT_EQ(listing(), want) << what << ", listed again";
+    EXPECT_EQ(listing(), want) << what << ", listed a third time";
   };
   // Written in place, same size: its folder is untouched.
-  WriteFileOrDie(root() / key_of(1), "y");
+  WriteFileOrDie(root / key_of(1), "y");
   want[key_of(1)] = Md5Hex("y");
   expect_next_listing("edited in place");
   // Its metadata record rewritten by hand (an xattr: only the ctime moves).
-  ASSERT_TRUE(ForgeRecord(root(), key_of(2), std::string(32, 'e')));
+  ASSERT_TRUE(ForgeRecord(root, key_of(2), std::string(32, 'e')));
   want[key_of(2)] = std::string(32, 'e');
   expect_next_listing("record rewritten");
   // Truncated.
-  ASSERT_EQ(::truncate((root() / key_of(3)).c_str(), 0), 0);
+  ASSERT_EQ(::truncate((root / key_of(3)).c_str(), 0), 0);
   want[key_of(3)] = Md5Hex("");
   expect_next_listing("truncated");
   // A file added beside an entity's, one removed, a folder replaced whole.
   std::string extra = "col/" + std::to_string(1000 + 4) + "/extra.json";
-  WriteFileOrDie(root() / extra, "z");
+  WriteFileOrDie(root / extra, "z");
   want[extra] = Md5Hex("z");
   expect_next_listing("file added");
-  ASSERT_EQ(::unlink((root() / key_of(5)).c_str()), 0);
+  ASSERT_EQ(::unlink((root / key_of(5)).c_str()), 0);
   want.erase(key_of(5));
   expect_next_listing("file removed");
-  fs::path folder = root() / "col" / std::to_string(1000 + 6);
+  fs::path folder = root / "col" / std::to_string(1000 + 6);
   fs::rename(folder, outside.path() / "moved");
   fs::create_directories(folder);
   WriteFileOrDie(folder / "doc.json", "new folder");
   want[key_of(6)] = Md5Hex("new folder");
   expect_next_listing("folder replaced");
-  // Written through its other link.
-  WriteFileOrDie(outside.path() / "link", "through the other link");
-  want[linked] = Md5Hex("through the other link");
-  expect_next_listing("written through another link");
+  if (link_outside) {  // written through its other link
+    WriteFileOrDie(outside.path() / "link", "through the other link");
+    want[linked] = Md5Hex("through the other link");
+    expect_next_listing("written through another link");
+  }
+  // Through the transport itself.
+  ASSERT_OK(t.Put(key_of(8), "put", fast));
+  want[key_of(8)] = Md5Hex("put");
+  expect_next_listing("overwritten by Put");
+  ASSERT_OK(t.Delete(key_of(9), {}));
+  want.erase(key_of(9));
+  expect_next_listing("removed by Delete");
 
   // Events lost: more than the kernel queues (two files take turns, or
   // equal events would merge), then one more change whose event is dropped.
@@ -531,8 +569,9 @@ TEST_F(LocalTransportTest, WatchedFoldersAreListedWithoutStatsAndSeeEveryChange)
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // settle again
   EXPECT_EQ(listing(), want);
   EXPECT_EQ(listing(), want);  // every folder watched and trusted again
+  EXPECT_EQ(listing(), want);  // (and summarized, without the link)
   {
-    std::string a = (root() / key_of(10)).string(), b = (root() / key_of(11)).string();
+    std::string a = (root / key_of(10)).string(), b = (root / key_of(11)).string();
     transport_internal::UniqueFd fa(::open(a.c_str(), O_WRONLY));
     transport_internal::UniqueFd fb(::open(b.c_str(), O_WRONLY));
     ASSERT_TRUE(fa.valid() && fb.valid());
@@ -541,9 +580,89 @@ TEST_F(LocalTransportTest, WatchedFoldersAreListedWithoutStatsAndSeeEveryChange)
       ASSERT_EQ(::pwrite(fb.get(), "x", 1, 0), 1);
     }
   }
-  WriteFileOrDie(root() / key_of(12), "w");
+  WriteFileOrDie(root / key_of(12), "w");
   want[key_of(12)] = Md5Hex("w");
   expect_next_listing("after lost events");
+}
+
+TEST_F(LocalTransportTest, WatchedFoldersAreListedWithoutStatsAndSeeEveryChange) {
+  WatchedListingsSeeEveryChange(t(), root(), /*link_outside=*/true, 1000, /*by_token=*/true);
+}
+
+TEST_F(LocalTransportTest, SummarizedListingsSeeEveryChangeByTokenPages) {
+  WatchedListingsSeeEveryChange(t(), root(), /*link_outside=*/false, 7, /*by_token=*/true);
+}
+
+TEST_F(LocalTransportTest, SummarizedListingsSeeEveryChangeByStartAfterPages) {
+  WatchedListingsSeeEveryChange(t(), root(), /*link_outside=*/false, 1000, /*by_token=*/false);
+}
+
+// A prefix whose folder does not exist yet has nothing watched to tell when
+// it appears: its empty listings are never summarized.
+TEST_F(LocalTransportTest, AFolderThatDoesNotExistYetIsNeverSummarized) {
+  WriteOptions fast;
+  fast.sync = false;
+  ASSERT_OK(t().Put("elsewhere/a.json", "a", fast));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // settle
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(EtagsUnder(t(), 1000, /*by_token=*/true).empty());
+  fs::create_directories(root() / "col" / "1");
+  WriteFileOrDie(root() / "col" / "1" / "doc.json", "appeared");
+  EXPECT_EQ(EtagsUnder(t(), 1000, /*by_token=*/true),
+            (std::map<std::string, std::string>{{"col/1/doc.json", Md5Hex("appeared")}}));
+}
+
+// A listing served from a summary is the page a walk of the folders gives:
+// for other prefixes, resume points and page sizes too.
+TEST_F(LocalTransportTest, SummarizedListingsEqualWalkedOnes) {
+  WriteOptions fast;
+  fast.sync = false;
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_OK(t().Put("col/" + std::to_string(100 + i) + "/doc.json", std::to_string(i), fast));
+  }
+  ASSERT_OK(t().Put("col/105/b.json", "b", fast));
+  ASSERT_OK(t().Put("col-other/x.json", "o", fast));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));       // settle
+  for (int i = 0; i < 3; ++i) EtagsUnder(t(), 4, /*by_token=*/true);  // cache, watch, summarize
+  uint64_t before = transport_internal::ListSummaryHits();
+  std::vector<ListRequest> requests = {
+      {"col/", "", "", "", 1000},
+      {"col/", "", "", "", 1},
+      {"col/", "", "col/105/", "", 3},
+      {"col/", "", "col/105/b.json", "", 2},
+      {"col/", "", "col/129/doc.json", "", 5},
+      {"col/", "", "col/2", "", 5},
+      {"col/", "", "a", "", 2},
+      {"col/1", "", "", "", 4},
+      {"col", "", "", "", 1000},
+      {"col/", "/", "", "", 1000},
+  };
+  uint64_t summarized_pages = 0;
+  for (const ListRequest& r : requests) {
+    ListRequest next = r;
+    for (int page = 0; page < 40; ++page) {
+      ASSERT_OK_AND_ASSIGN(ListPage got, t().List(next));
+      // A transport of its own per page: no caches, a plain walk.
+      ASSERT_OK_AND_ASSIGN(auto walked, NewLocalTransport(root().string()));
+      ASSERT_OK_AND_ASSIGN(ListPage want, walked->List(next));
+      if (r.prefix == "col/" && r.delimiter.empty()) ++summarized_pages;
+      std::string what =
+          "prefix " + r.prefix + " after " + r.start_after + " page " + std::to_string(page);
+      ASSERT_EQ(got.objects.size(), want.objects.size()) << what;
+      for (size_t i = 0; i < got.objects.size(); ++i) {
+        EXPECT_EQ(got.objects[i].key, want.objects[i].key) << what;
+        EXPECT_EQ(got.objects[i].etag, want.objects[i].etag) << what;
+        EXPECT_EQ(got.objects[i].size, want.objects[i].size) << what;
+        EXPECT_EQ(got.objects[i].last_modified_ms, want.objects[i].last_modified_ms) << what;
+      }
+      EXPECT_EQ(got.common_prefixes, want.common_prefixes) << what;
+      EXPECT_EQ(got.next_token, want.next_token) << what;
+      if (got.next_token.empty()) break;
+      next.token = got.next_token;
+    }
+  }
+  // Only prefix "col/" without a delimiter has a summary.
+  EXPECT_GT(summarized_pages, 40u);
+  EXPECT_EQ(transport_internal::ListSummaryHits() - before, summarized_pages);
 }
 
 // Runs in a forked child: conditional creates on shared keys, then counter

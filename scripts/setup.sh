@@ -11,6 +11,7 @@ BUILD_PKGS=(
   nlohmann-json3-dev libsimdjson-dev libboost-dev libcurl4-openssl-dev libssl-dev
   libsodium-dev librust-blake3-dev libpugixml-dev libre2-dev libcli11-dev
   libspdlog-dev libfmt-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libjemalloc-dev
 )
 PEER_PKGS=(awscli python3-boto3 rclone nginx-light wrk nodejs npm inotify-tools curl)
 

@@ -195,7 +195,7 @@ TEST_F(FeatureTest, ManyToManyThroughJoinModel) {
 }
 
 struct Customer {
-  std::string id;
+  std::string id{};
   std::string name;
   int age = 0;
 };

@@ -109,7 +109,9 @@ TEST_P(ModelTest, RandomOperationsMatchAMap) {
         std::map<std::string, int> got_live, got_trash;
         for (const Entity& e : all) (e.deleted ? got_trash : got_live)[e.ids[0]] = e.document["n"];
         EXPECT_EQ(got_live, live);
-        if (lo.with_deleted) EXPECT_EQ(got_trash, trash);
+        if (lo.with_deleted) {
+          EXPECT_EQ(got_trash, trash);
+        }
         break;
       }
     }

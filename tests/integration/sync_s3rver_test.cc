@@ -86,7 +86,7 @@ class SyncS3rverTest : public ::testing::Test {
     EXPECT_TRUE(all.ok()) << all.status();
     if (!all.ok()) return out;
     for (const auto& m : *all) {
-      bool sentinel = m.key == ".worm" || m.key.size() > 6 && m.key.ends_with("/.worm");
+      bool sentinel = m.key == ".worm" || (m.key.size() > 6 && m.key.ends_with("/.worm"));
       if (!sentinel) out[m.key] = m.etag;
     }
     return out;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <optional>
 #include <pugixml.hpp>
@@ -220,9 +221,15 @@ class ListReader {
   // references decoded; an unknown entity is kept as written.
   static bool AppendDecoded(std::string_view text, std::string* out) {
     for (;;) {
-      // A plain loop: find_first_of calls memchr once per byte.
-      size_t special = 0;
-      while (special < text.size() && text[special] != '&' && text[special] != '\r') ++special;
+      if (text.empty()) return true;  // (memchr wants a non-null pointer)
+      // Two memchr passes (find_first_of would call memchr once per byte).
+      size_t special = text.size();
+      if (const void* amp = std::memchr(text.data(), '&', special)) {
+        special = static_cast<size_t>(static_cast<const char*>(amp) - text.data());
+      }
+      if (const void* cr = std::memchr(text.data(), '\r', special)) {
+        special = static_cast<size_t>(static_cast<const char*>(cr) - text.data());
+      }
       out->append(text.data(), special);
       if (special == text.size()) return true;
       text.remove_prefix(special);

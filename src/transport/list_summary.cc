@@ -43,10 +43,11 @@ size_t ListSummaries::BytesOf(const ObjectMeta& m) {
 }
 
 std::shared_ptr<const ListSummary> ListSummaries::Find(const std::string& prefix,
-                                                       bool with_metadata, uint64_t generation) {
+                                                       bool with_metadata, uint64_t generation,
+                                                       FolderId base) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const std::shared_ptr<const ListSummary>& s : done_) {
-    if (s->prefix == prefix && s->generation == generation &&
+    if (s->prefix == prefix && s->generation == generation && s->base == base &&
         (s->with_metadata || !with_metadata)) {
       return s;
     }
@@ -55,11 +56,12 @@ std::shared_ptr<const ListSummary> ListSummaries::Find(const std::string& prefix
 }
 
 void ListSummaries::Record(const ListPlan& plan, bool with_metadata, uint64_t generation,
-                           bool trusted, const std::vector<ObjectMeta>& objects, bool last) {
+                           FolderId base, bool trusted, const std::vector<ObjectMeta>& objects,
+                           bool last) {
   std::lock_guard<std::mutex> lock(mu_);
   // Summaries of an older generation can never be current again.
   std::erase_if(done_, [&](const std::shared_ptr<const ListSummary>& s) {
-    if (s->generation == generation) return false;
+    if (s->generation >= generation) return false;
     done_bytes_ -= s->bytes;
     return true;
   });
@@ -69,8 +71,9 @@ void ListSummaries::Record(const ListPlan& plan, bool with_metadata, uint64_t ge
     building_->summary.prefix = plan.prefix;
     building_->summary.with_metadata = with_metadata;
     building_->summary.generation = generation;
+    building_->summary.base = base;
   } else if (!building_ || building_->summary.prefix != plan.prefix ||
-             building_->summary.with_metadata != with_metadata ||
+             building_->summary.base != base || building_->summary.with_metadata != with_metadata ||
              building_->summary.generation != generation || building_->next_seek != plan.seek) {
     return;  // not the next page of the scan being built
   }

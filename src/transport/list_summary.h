@@ -19,6 +19,8 @@
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -32,10 +34,20 @@
 
 namespace worm::transport_internal {
 
+// A folder as a stat names it. A summary holds only while the prefix's
+// folder is still the one it was built from: renaming an ancestor (an
+// unwatched folder) can put another folder at the same path with no event.
+struct FolderId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool operator==(const FolderId&) const = default;
+};
+
 struct ListSummary {
   std::string prefix;
   bool with_metadata = false;       // objects carry content type and user metadata
   uint64_t generation = 0;          // DirListingCache::Generation() it is current for
+  FolderId base;                    // the folder the prefix's listing starts in
   std::vector<ObjectMeta> objects;  // every key under the prefix, ascending
   size_t bytes = 0;
 
@@ -50,17 +62,18 @@ class ListSummaries {
  public:
   static constexpr size_t kMaxBytes = size_t{128} << 20;
 
-  // The summary of `prefix` that is current at `generation` and carries
-  // metadata if asked; else null.
+  // The summary of `prefix` that is current at `generation`, was built from
+  // folder `base` and carries metadata if asked; else null.
   std::shared_ptr<const ListSummary> Find(const std::string& prefix, bool with_metadata,
-                                          uint64_t generation);
+                                          uint64_t generation, FolderId base);
   // A page a walk listed for `plan` (no delimiter; `plan.seek` as the call
-  // began), with the generation read before the walk. `trusted`: every
+  // began) from folder `base`, with the generation read before the walk.
+  // `trusted`: every
   // folder and file record of the walk came from the caches without a stat,
   // and the generation had not moved when it ended. `last`: the page has no
   // next token.
-  void Record(const ListPlan& plan, bool with_metadata, uint64_t generation, bool trusted,
-              const std::vector<ObjectMeta>& objects, bool last);
+  void Record(const ListPlan& plan, bool with_metadata, uint64_t generation, FolderId base,
+              bool trusted, const std::vector<ObjectMeta>& objects, bool last);
 
  private:
   struct Building {

@@ -567,9 +567,18 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
   ASSIGN_OR_RETURN(ListPlan plan, PlanList(request));
   dir_cache_.Drain();  // changes made before this listing end the trust in their folders
   const uint64_t generation = dir_cache_.Generation();
-  const bool flat = plan.delimiter.empty();
+  // Summaries: flat listings only, of a prefix whose folder exists.
+  transport_internal::FolderId base;
+  bool flat = plan.delimiter.empty();
   if (flat) {
-    if (auto summary = summaries_.Find(plan.prefix, request.with_metadata, generation)) {
+    const std::string& prefix = plan.prefix;
+    std::string folder = root_ + "/" + prefix.substr(0, prefix.rfind('/') + 1);
+    struct stat st;
+    flat = ::stat(folder.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    if (flat) base = {st.st_dev, st.st_ino};
+  }
+  if (flat) {
+    if (auto summary = summaries_.Find(plan.prefix, request.with_metadata, generation, base)) {
       return summary->Page(plan, request.with_metadata);
     }
   }
@@ -627,7 +636,7 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
   if (flat) {
     bool trusted =
         files_trusted && walker.all_folders_trusted() && dir_cache_.Generation() == generation;
-    summaries_.Record(start, request.with_metadata, generation, trusted, page.objects,
+    summaries_.Record(start, request.with_metadata, generation, base, trusted, page.objects,
                       page.next_token.empty());
   }
   return page;

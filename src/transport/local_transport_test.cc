@@ -611,6 +611,35 @@ TEST_F(LocalTransportTest, AFolderThatDoesNotExistYetIsNeverSummarized) {
             (std::map<std::string, std::string>{{"col/1/doc.json", Md5Hex("appeared")}}));
 }
 
+// Renaming a folder above the prefix's (not watched: the listing starts
+// below it) puts another folder at the same path with no event: the summary
+// of the old one must not answer for it.
+TEST_F(LocalTransportTest, ASummaryAnswersOnlyForTheFolderItWasBuiltFrom) {
+  WriteOptions fast;
+  fast.sync = false;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(t().Put("app/col/" + std::to_string(i) + "/doc.json", "old", fast));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // settle
+  auto listing = [&] {
+    std::map<std::string, std::string> etags;
+    auto page = t().List(ListRequest{"app/col/", "", "", "", 1000});
+    EXPECT_OK(page.status());
+    if (page.ok()) {
+      for (const ObjectMeta& m : page->objects) etags[m.key] = m.etag;
+    }
+    return etags;
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(listing().size(), 5u);  // cache, watch, summarize
+  uint64_t before = transport_internal::ListSummaryHits();
+  EXPECT_EQ(listing().size(), 5u);
+  EXPECT_EQ(transport_internal::ListSummaryHits() - before, 1u);
+  fs::rename(root() / "app", root() / "app-old");
+  fs::create_directories(root() / "app" / "col" / "9");
+  WriteFileOrDie(root() / "app" / "col" / "9" / "doc.json", "new");
+  EXPECT_EQ(listing(), (std::map<std::string, std::string>{{"app/col/9/doc.json", Md5Hex("new")}}));
+}
+
 // A listing served from a summary is the page a walk of the folders gives:
 // for other prefixes, resume points and page sizes too.
 TEST_F(LocalTransportTest, SummarizedListingsEqualWalkedOnes) {

@@ -201,6 +201,12 @@ void AddWhereFields(const query::FilterNode& node, std::vector<std::string>* out
   for (const query::FilterNode& child : node.children) AddWhereFields(child, out);
 }
 
+std::vector<std::string> SortedUnique(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
 }  // namespace
 
 std::vector<std::string> CompiledQuery::evaluated_fields() const {
@@ -213,17 +219,13 @@ std::vector<std::string> CompiledQuery::evaluated_fields() const {
       for (const query::LocatedPath& p : *list) AddFirstSegment(p.path, &out);
     }
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return SortedUnique(std::move(out));
 }
 
 std::vector<std::string> CompiledQuery::filtered_fields() const {
   std::vector<std::string> out;
   AddWhereFields(plan_->where, &out);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return SortedUnique(std::move(out));
 }
 
 }  // namespace worm

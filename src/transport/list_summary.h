@@ -19,8 +19,6 @@
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -29,25 +27,20 @@
 #include <string>
 #include <vector>
 
+#include "transport/local_list.h"
 #include "transport/transport_util.h"
 #include "worm/transport.h"
 
 namespace worm::transport_internal {
 
-// A folder as a stat names it. A summary holds only while the prefix's
-// folder is still the one it was built from: renaming an ancestor (an
-// unwatched folder) can put another folder at the same path with no event.
-struct FolderId {
-  dev_t dev = 0;
-  ino_t ino = 0;
-  bool operator==(const FolderId&) const = default;
-};
-
 struct ListSummary {
   std::string prefix;
-  bool with_metadata = false;       // objects carry content type and user metadata
-  uint64_t generation = 0;          // DirListingCache::Generation() it is current for
-  FolderId base;                    // the folder the prefix's listing starts in
+  bool with_metadata = false;  // objects carry content type and user metadata
+  uint64_t generation = 0;     // DirListingCache::Generation() it is current for
+  // The folder the prefix's listing starts in: a summary holds only while
+  // that path still names it (renaming an unwatched ancestor can put
+  // another folder there with no event).
+  FolderId base;
   std::vector<ObjectMeta> objects;  // every key under the prefix, ascending
   size_t bytes = 0;
 

@@ -314,9 +314,8 @@ LocalKeyWalker::LocalKeyWalker(std::string root, const ListPlan* plan, size_t ba
                                DirListingCache* cache)
     : root_(std::move(root)), plan_(plan), batch_(std::max<size_t>(batch, 1)), cache_(cache) {
   const std::string& prefix = plan_->prefix;
-  size_t slash = prefix.rfind('/');
-  std::string dir = slash == std::string::npos ? "" : prefix.substr(0, slash + 1);
-  std::string name = slash == std::string::npos ? prefix : prefix.substr(slash + 1);
+  std::string dir(FolderOfPrefix(prefix));
+  std::string name = prefix.substr(dir.size());
   if (!ValidFolderPrefix(dir)) return;  // no key can live there: empty walk
   std::string path = root_ + "/" + dir;
   base_fd_ = UniqueFd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -327,8 +326,8 @@ LocalKeyWalker::LocalKeyWalker(std::string root, const ListPlan* plan, size_t ba
   }
   base_prefix_ = dir;
   struct stat st;
-  ino_t ino = cache_ != nullptr && ::fstat(base_fd_.get(), &st) == 0 ? st.st_ino : 0;
-  PushFrame(std::move(dir), std::move(name), ino);
+  if (cache_ != nullptr && ::fstat(base_fd_.get(), &st) == 0) base_folder_ = {st.st_dev, st.st_ino};
+  PushFrame(std::move(dir), std::move(name), base_folder_.ino);
 }
 
 const char* LocalKeyWalker::RelativePath(const std::string& key_prefix) const {

@@ -54,6 +54,18 @@ struct DirEntry {
 };
 using SortedDir = std::vector<DirEntry>;
 
+// A folder as a stat names it.
+struct FolderId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool operator==(const FolderId&) const = default;
+};
+
+// The folder part of a listing prefix: "a/b/" of "a/b/c", "" of "c".
+inline std::string_view FolderOfPrefix(std::string_view prefix) {
+  return prefix.substr(0, prefix.rfind('/') + 1);
+}
+
 // What the caches below are keyed by: a 64-bit hash of the path, not the
 // path (a lookup per listed key then costs no string compare or copy). Two
 // paths that collide cannot be confused: a slot is used only for the inode
@@ -201,6 +213,8 @@ class LocalKeyWalker {
   // True when the folder the walk starts in, and every folder it listed
   // since, came from the cache without a stat (DirListingCache::FindTrusted).
   bool all_folders_trusted() const { return base_trusted_ && !any_untrusted_; }
+  // The folder the walk started in ({} when there is none).
+  FolderId base_folder() const { return base_folder_; }
 
  private:
   using Entry = DirEntry;
@@ -247,6 +261,7 @@ class LocalKeyWalker {
   std::string full_;  // scratch: the key or folder prefix of the entry being visited
   ino_t file_ino_ = 0;
   uint64_t file_trusted_since_ = 0;
+  FolderId base_folder_;
   bool base_trusted_ = false;   // the first frame was listed trusted
   bool any_untrusted_ = false;  // a folder was listed otherwise
   Status error_;

@@ -567,19 +567,16 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
   ASSIGN_OR_RETURN(ListPlan plan, PlanList(request));
   dir_cache_.Drain();  // changes made before this listing end the trust in their folders
   const uint64_t generation = dir_cache_.Generation();
-  // Summaries: flat listings only, of a prefix whose folder exists.
-  transport_internal::FolderId base;
-  bool flat = plan.delimiter.empty();
+  // Summaries: flat listings only, while the prefix's folder is the one
+  // summarized.
+  const bool flat = plan.delimiter.empty();
   if (flat) {
-    const std::string& prefix = plan.prefix;
-    std::string folder = root_ + "/" + prefix.substr(0, prefix.rfind('/') + 1);
+    std::string folder = root_ + "/" + std::string(transport_internal::FolderOfPrefix(plan.prefix));
     struct stat st;
-    flat = ::stat(folder.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-    if (flat) base = {st.st_dev, st.st_ino};
-  }
-  if (flat) {
-    if (auto summary = summaries_.Find(plan.prefix, request.with_metadata, generation, base)) {
-      return summary->Page(plan, request.with_metadata);
+    if (::stat(folder.c_str(), &st) == 0) {
+      auto summary =
+          summaries_.Find(plan.prefix, request.with_metadata, generation, {st.st_dev, st.st_ino});
+      if (summary) return summary->Page(plan, request.with_metadata);
     }
   }
   const ListPlan start = plan;
@@ -636,8 +633,8 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
   if (flat) {
     bool trusted =
         files_trusted && walker.all_folders_trusted() && dir_cache_.Generation() == generation;
-    summaries_.Record(start, request.with_metadata, generation, base, trusted, page.objects,
-                      page.next_token.empty());
+    summaries_.Record(start, request.with_metadata, generation, walker.base_folder(), trusted,
+                      page.objects, page.next_token.empty());
   }
   return page;
 }

@@ -65,7 +65,8 @@ void ListSummaries::Record(const ListPlan& plan, bool with_metadata, uint64_t ge
     done_bytes_ -= s->bytes;
     return true;
   });
-  const bool from_start = !plan.exhausted && plan.seek == plan.prefix;
+  if (plan.exhausted) return;  // an empty page that says nothing of the keys after seek
+  const bool from_start = plan.seek == plan.prefix;
   if (from_start) {  // a new scan replaces the one being built
     building_.emplace();
     building_->summary.prefix = plan.prefix;
@@ -74,27 +75,35 @@ void ListSummaries::Record(const ListPlan& plan, bool with_metadata, uint64_t ge
     building_->summary.base = base;
   } else if (!building_ || building_->summary.prefix != plan.prefix ||
              building_->summary.base != base || building_->summary.with_metadata != with_metadata ||
-             building_->summary.generation != generation || building_->next_seek != plan.seek) {
-    return;  // not the next page of the scan being built
+             building_->summary.generation != generation || plan.seek > building_->next_seek) {
+    return;  // leaves a gap after the scan being built (or belongs to another)
   }
   if (!trusted) {
     building_.reset();
     return;
   }
+  if (!last && objects.empty()) {  // cannot happen without a delimiter; stay safe
+    building_.reset();
+    return;
+  }
+  // The page holds every key from plan.seek to its last one. A client may
+  // resume before where the scan reached (it kept only part of the last
+  // page: a filtered listing, a page cut short): the overlap is already in.
   ListSummary& s = building_->summary;
-  for (const ObjectMeta& m : objects) s.bytes += BytesOf(m);
+  auto fresh = std::lower_bound(
+      objects.begin(), objects.end(), building_->next_seek,
+      [](const ObjectMeta& m, const std::string& seek) { return m.key < seek; });
+  for (auto it = fresh; it != objects.end(); ++it) s.bytes += BytesOf(*it);
   if (done_bytes_ + s.bytes > kMaxBytes) {
     building_.reset();
     return;
   }
-  s.objects.insert(s.objects.end(), objects.begin(), objects.end());
+  s.objects.insert(s.objects.end(), fresh, objects.end());
   if (!last) {
-    if (objects.empty()) {  // cannot happen without a delimiter; stay safe
-      building_.reset();
-      return;
+    if (fresh != objects.end()) {
+      building_->next_seek = objects.back().key;
+      building_->next_seek.push_back('\0');  // as PlanList resumes after a key
     }
-    building_->next_seek = objects.back().key;
-    building_->next_seek.push_back('\0');  // as PlanList resumes after a key
     return;
   }
   std::erase_if(done_, [&](const std::shared_ptr<const ListSummary>& d) {

@@ -640,6 +640,47 @@ TEST_F(LocalTransportTest, ASummaryAnswersOnlyForTheFolderItWasBuiltFrom) {
   EXPECT_EQ(listing(), (std::map<std::string, std::string>{{"app/col/9/doc.json", Md5Hex("new")}}));
 }
 
+// A client that keeps only part of each page (the engine drops keys that
+// are not entities and lists on from the last one it kept) resumes inside
+// the page before: its scan still covers every key and is summarized. One
+// that skips keys is not: a summary of it would hide them.
+TEST_F(LocalTransportTest, ScansThatResumeInsideTheirLastPageAreSummarizedGapsAreNot) {
+  WriteOptions fast;
+  fast.sync = false;
+  std::map<std::string, std::string> want;
+  for (int i = 0; i < 30; ++i) {
+    std::string key = "col/" + std::to_string(100 + i) + "/doc.json";
+    ASSERT_OK(t().Put(key, std::to_string(i), fast));
+    want[key] = Md5Hex(std::to_string(i));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // settle
+  // Pages of 4, each resumed after its second key; or, with `gap`, the
+  // first page resumed two keys past its end.
+  auto scan = [&](bool gap) {
+    ListRequest r{"col/", "", "", "", 4};
+    for (int page = 0;; ++page) {
+      ASSERT_OK_AND_ASSIGN(ListPage got, t().List(r));
+      if (got.next_token.empty()) return;
+      ASSERT_EQ(got.objects.size(), 4u);
+      r.start_after = got.objects[1].key;
+      if (gap && page == 0) {
+        r.start_after = "col/105/doc.json";  // the page ended at col/103/doc.json
+      }
+    }
+  };
+  for (int i = 0; i < 3; ++i) scan(/*gap=*/false);  // cache, watch, summarize
+  uint64_t before = transport_internal::ListSummaryHits();
+  EXPECT_EQ(EtagsUnder(t(), 1000, /*by_token=*/true), want);
+  EXPECT_EQ(transport_internal::ListSummaryHits() - before, 1u);
+
+  // Any event ends that summary; a scan with a gap must not build another.
+  ASSERT_OK(t().Put("col/100/doc.json", "changed", fast));
+  want["col/100/doc.json"] = Md5Hex("changed");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // settle
+  for (int i = 0; i < 3; ++i) scan(/*gap=*/true);
+  EXPECT_EQ(EtagsUnder(t(), 1000, /*by_token=*/true), want);
+}
+
 // A listing served from a summary is the page a walk of the folders gives:
 // for other prefixes, resume points and page sizes too.
 TEST_F(LocalTransportTest, SummarizedListingsEqualWalkedOnes) {

@@ -201,7 +201,7 @@ EntityKeyParser::EntityKeyParser(const Schema& schema, const Model& model) {
 
 bool EntityKeyParser::Parse(std::string_view key, EntityIds* ids) const {
   ids->clear();
-  if (parts_.empty() || IsSystemKey(key)) return false;
+  if (parts_.empty()) return false;
   size_t start = 0;
   for (size_t i = 0; i < parts_.size(); ++i) {
     const bool last = i + 1 == parts_.size();
@@ -209,6 +209,9 @@ bool EntityKeyParser::Parse(std::string_view key, EntityIds* ids) const {
     if ((end == std::string_view::npos) != last) return false;
     if (last) end = key.size();
     std::string_view segment = key.substr(start, end - start);
+    // A system entry (IsSystemKey), checked on the segments walked here: a
+    // key with more or fewer segments is refused anyway.
+    if (!segment.empty() && segment[0] == '.') return false;
     const Part& part = parts_[i];
     if (!part.dynamic) {
       if (segment != part.literal) return false;

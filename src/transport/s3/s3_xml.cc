@@ -217,6 +217,56 @@ class ListReader {
     }
   }
 
+  // After <name>: its character data and </name>, as ReadText, but as a view
+  // into the document when the text is plain (no reference, CR, CDATA,
+  // comment or child element), as listings' values are; else decoded into
+  // scratch_. Valid until the next read.
+  bool ReadTextView(std::string_view name, std::string_view* out) {
+    if (std::optional<std::string_view> text = PlainText(); text && !Has(*text, '&')) {
+      i_ += text->size();
+      *out = *text;
+      return EndTag(name);
+    }
+    if (!ReadText(name, &scratch_)) return false;
+    *out = scratch_;
+    return true;
+  }
+
+  // An ETag's text without its quotes (StripEtagQuotes). Listings quote it
+  // with entities, "&quot;<hex>&quot;", read here without a decoded copy.
+  bool ReadEtag(std::string_view name, std::string_view* out) {
+    static constexpr std::string_view kQuot = "&quot;";
+    if (std::optional<std::string_view> text = PlainText();
+        text && text->size() >= 2 * kQuot.size() && text->substr(0, kQuot.size()) == kQuot &&
+        text->substr(text->size() - kQuot.size()) == kQuot) {
+      std::string_view inner = text->substr(kQuot.size(), text->size() - 2 * kQuot.size());
+      if (!Has(inner, '&')) {
+        i_ += text->size();
+        *out = inner;
+        return EndTag(name);
+      }
+    }
+    if (!ReadText(name, &scratch_)) return false;
+    *out = StripEtagQuotesView(scratch_);
+    return true;
+  }
+
+  // The text from here to the next "</" when it holds no '<' other than
+  // that and no CR (nothing to normalize); references are left to callers.
+  std::optional<std::string_view> PlainText() const {
+    size_t lt = s_.find('<', i_);
+    if (lt == std::string_view::npos || lt + 1 >= s_.size() || s_[lt + 1] != '/') {
+      return std::nullopt;
+    }
+    std::string_view text = s_.substr(i_, lt - i_);
+    if (Has(text, '\r')) return std::nullopt;
+    return text;
+  }
+
+  static bool Has(std::string_view text, char c) {
+    return !text.empty() && std::memchr(text.data(), c, text.size()) != nullptr;
+  }
+
   // Appends character data with the five predefined entities and numeric
   // references decoded; an unknown entity is kept as written.
   static bool AppendDecoded(std::string_view text, std::string* out) {
@@ -286,17 +336,18 @@ class ListReader {
     while (NextChild(&child, &empty)) {
       if (empty) continue;
       bool ok = true;
+      std::string_view text;
       if (child == "Key") {
         ok = ReadText(child, &m.key);
       } else if (child == "ETag") {
-        ok = ReadText(child, &scratch_);
-        m.etag = StripEtagQuotes(scratch_);
+        ok = ReadEtag(child, &text);
+        m.etag.assign(text);
       } else if (child == "Size") {
-        ok = ReadText(child, &scratch_);
-        m.size = ParseUint(scratch_);
+        ok = ReadTextView(child, &text);
+        m.size = ParseUint(text);
       } else if (child == "LastModified") {
-        ok = ReadText(child, &scratch_);
-        if (Result<int64_t> lm = ParseIso8601Millis(scratch_); lm.ok()) m.last_modified_ms = *lm;
+        ok = ReadTextView(child, &text);
+        if (Result<int64_t> lm = ParseIso8601Millis(text); lm.ok()) m.last_modified_ms = *lm;
       } else {
         ok = SkipContent(child);
       }
@@ -362,13 +413,15 @@ std::string BuildCompleteMultipartUpload(const std::vector<std::string>& part_et
   return out;
 }
 
-std::string StripEtagQuotes(std::string_view etag) {
+std::string_view StripEtagQuotesView(std::string_view etag) {
   if (etag.substr(0, 2) == "W/") etag.remove_prefix(2);
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
     etag = etag.substr(1, etag.size() - 2);
   }
-  return std::string(etag);
+  return etag;
 }
+
+std::string StripEtagQuotes(std::string_view etag) { return std::string(StripEtagQuotesView(etag)); }
 
 namespace {
 
@@ -390,19 +443,24 @@ std::optional<int64_t> ParseCanonicalIso8601Millis(std::string_view s) {
       s[16] != ':' || s[19] != '.' || s[23] != 'Z') {
     return std::nullopt;
   }
-  auto num = [&](size_t at, size_t n, int64_t lo, int64_t hi) -> std::optional<int64_t> {
+  // Every digit checked in one pass (an early return per field costs more
+  // than the parse: this runs once per listed key).
+  unsigned bad = 0;
+  auto num = [&](size_t at, size_t n) {
     int64_t v = 0;
     for (size_t i = at; i < at + n; ++i) {
-      if (s[i] < '0' || s[i] > '9') return std::nullopt;
-      v = v * 10 + (s[i] - '0');
+      unsigned digit = static_cast<unsigned char>(s[i]) - unsigned{'0'};
+      bad |= digit > 9;
+      v = v * 10 + digit;
     }
-    if (v < lo || v > hi) return std::nullopt;
     return v;
   };
-  auto y = num(0, 4, 0, 9999), mo = num(5, 2, 1, 12), d = num(8, 2, 1, 31), h = num(11, 2, 0, 23),
-       mi = num(14, 2, 0, 59), se = num(17, 2, 0, 60), ms = num(20, 3, 0, 999);
-  if (!y || !mo || !d || !h || !mi || !se || !ms) return std::nullopt;
-  return ((DaysFromCivil(*y, *mo, *d) * 24 + *h) * 60 + *mi) * 60000 + *se * 1000 + *ms;
+  const int64_t y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2),
+                se = num(17, 2), ms = num(20, 3);
+  if (bad != 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) {
+    return std::nullopt;
+  }
+  return ((DaysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + se * 1000 + ms;
 }
 
 }  // namespace

@@ -48,6 +48,7 @@ std::string BuildCompleteMultipartUpload(const std::vector<std::string>& part_et
 
 // "\"abc\"" -> "abc"; also strips a weak "W/" prefix.
 std::string StripEtagQuotes(std::string_view etag);
+std::string_view StripEtagQuotesView(std::string_view etag);  // the same, as a view
 // "2009-10-12T17:50:30.000Z" -> Unix ms. InvalidArgument when malformed.
 Result<int64_t> ParseIso8601Millis(std::string_view s);
 // RFC 7231 IMF-fixdate "Wed, 12 Oct 2009 17:50:00 GMT" -> Unix ms.

@@ -76,6 +76,35 @@ TEST(S3XmlTest, ListDecodesEntitiesCdataAndUnicode) {
   EXPECT_EQ(r.common_prefixes, (std::vector<std::string>{"p&/", ""}));
 }
 
+// Plain values are read in place, quoted ETags without a decoded copy; any
+// value the shortcut does not cover must still read as the decoder says.
+TEST(S3XmlTest, ListValuesReadInPlaceEqualDecodedOnes) {
+  const char* xml =
+      "<ListBucketResult>"
+      "<Contents><Key>k1</Key><ETag>&quot;x&amp;y&quot;</ETag><Size>&#49;2</Size>"
+      "<LastModified>2009-10-12T17:50:30.123Z</LastModified></Contents>"
+      "<Contents><Key>k2</Key><ETag>&quot;</ETag><Size>7\r</Size>"
+      "<LastModified>2009-10-12T17:50:3&#48;.000Z</LastModified></Contents>"
+      "<Contents><Key>k3</Key><ETag>&quot;&quot;</ETag><Size>5<!-- c --></Size>"
+      "<LastModified>2009-1x-12T17:50:30.000Z</LastModified></Contents>"
+      "<Contents><Key>k4</Key><ETag>&quot;ab\r\ncd&quot;</ETag><Size>3</Size>"
+      "<LastModified>2009-10-12T24:00:00.000Z</LastModified></Contents>"
+      "</ListBucketResult>";
+  ASSERT_OK_AND_ASSIGN(ListObjectsV2Result r, ParseListObjectsV2(xml));
+  ASSERT_EQ(r.objects.size(), 4u);
+  EXPECT_EQ(r.objects[0].etag, "x&y");
+  EXPECT_EQ(r.objects[0].size, 12u);
+  EXPECT_EQ(r.objects[0].last_modified_ms, 1255369830123);
+  EXPECT_EQ(r.objects[1].etag, "\"");
+  EXPECT_EQ(r.objects[1].size, 7u);
+  EXPECT_EQ(r.objects[1].last_modified_ms, 1255369830000);
+  EXPECT_EQ(r.objects[2].etag, "");
+  EXPECT_EQ(r.objects[2].size, 5u);
+  EXPECT_EQ(r.objects[2].last_modified_ms, 0);  // not a time: left unset
+  EXPECT_EQ(r.objects[3].etag, "ab\ncd");
+  EXPECT_FALSE(ParseIso8601Millis("2009-10-12T24:00:00.000Z").ok());
+}
+
 TEST(S3XmlTest, ListPagesEmptyTruncatedAndUrlEncodedLast) {
   ASSERT_OK_AND_ASSIGN(ListObjectsV2Result empty,
                        ParseListObjectsV2("<ListBucketResult><KeyCount>0</KeyCount>"

@@ -90,9 +90,9 @@ void ListSummaries::Record(const ListPlan& plan, bool with_metadata, uint64_t ge
   // resume before where the scan reached (it kept only part of the last
   // page: a filtered listing, a page cut short): the overlap is already in.
   ListSummary& s = building_->summary;
-  auto fresh = std::lower_bound(
-      objects.begin(), objects.end(), building_->next_seek,
-      [](const ObjectMeta& m, const std::string& seek) { return m.key < seek; });
+  auto fresh =
+      std::lower_bound(objects.begin(), objects.end(), building_->next_seek,
+                       [](const ObjectMeta& m, const std::string& seek) { return m.key < seek; });
   for (auto it = fresh; it != objects.end(); ++it) s.bytes += BytesOf(*it);
   if (done_bytes_ + s.bytes > kMaxBytes) {
     building_.reset();

@@ -421,7 +421,9 @@ std::string_view StripEtagQuotesView(std::string_view etag) {
   return etag;
 }
 
-std::string StripEtagQuotes(std::string_view etag) { return std::string(StripEtagQuotesView(etag)); }
+std::string StripEtagQuotes(std::string_view etag) {
+  return std::string(StripEtagQuotesView(etag));
+}
 
 namespace {
 

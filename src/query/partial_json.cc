@@ -124,10 +124,12 @@ PartialParser::PartialParser(std::vector<std::string> fields, std::vector<std::s
 
 PartialParser::~PartialParser() = default;
 
-bool PartialParser::Parse(std::string_view text, Json* out) {
+static_assert(PartialParser::kPadding >= simdjson::SIMDJSON_PADDING);
+
+bool PartialParser::Parse(std::string_view text, Json* out, bool padded) {
   simdjson::dom::element root;
-  // Copies into the parser's padded buffer (reused across calls).
-  if (impl_->parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) {
+  // Unless padded, copies into the parser's padded buffer (reused across calls).
+  if (impl_->parser.parse(text.data(), text.size(), !padded).get(root) != simdjson::SUCCESS) {
     return false;
   }
   if (root.get_object().get(impl_->last) != simdjson::SUCCESS) return false;

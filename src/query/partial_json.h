@@ -34,7 +34,10 @@ class PartialParser {
   // False when `text` is not a JSON object simdjson accepts (numbers beyond
   // 64 bits, nesting deeper than 1024, invalid JSON): the caller then parses
   // it in full, which decides (nlohmann's rules) whether it is valid.
-  bool Parse(std::string_view text, Json* out);
+  // `padded`: kPadding readable bytes (any content) follow `text`, so it is
+  // parsed where it lies instead of copied into a padded buffer first.
+  bool Parse(std::string_view text, Json* out, bool padded = false);
+  static constexpr size_t kPadding = 64;  // simdjson's SIMDJSON_PADDING
   // Adds the `later` members of the text the last successful Parse read
   // (before the next Parse) to `out`.
   void AddLater(Json* out);

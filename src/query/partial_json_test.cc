@@ -33,6 +33,38 @@ TEST(PartialParserTest, BuildsWhatTheFullParserBuilds) {
   }
 }
 
+// Documents back to back in one buffer, as a query page holds them, parse
+// in place: whatever follows a document (the next one, a truncated one,
+// the padding) is not read as part of it.
+TEST(PartialParserTest, PaddedTextsParseInPlaceAsCopiedOnes) {
+  const std::vector<std::string> texts = {
+      R"({"a":1,"s":"x"})",
+      R"({"a":[1,2],"s":"y\"z"})",
+      R"({"a":2)",
+      R"(  {"a":3}  )",
+      R"({"a":"\u00e9"})",
+      R"({})",
+      R"([1])",
+      R"({"a":1}{"a":2})",
+  };
+  std::string arena;
+  std::vector<std::pair<size_t, size_t>> spans;
+  for (const std::string& t : texts) {
+    spans.emplace_back(arena.size(), t.size());
+    arena += t;
+  }
+  arena.append(PartialParser::kPadding, '"');  // padding that would break a string
+  PartialParser in_place({"a", "s"}), copied({"a", "s"});
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::string_view text(arena.data() + spans[i].first, spans[i].second);
+    Json a, b;
+    bool ok_in_place = in_place.Parse(text, &a, /*padded=*/true);
+    bool ok_copied = copied.Parse(texts[i], &b);
+    EXPECT_EQ(ok_in_place, ok_copied) << texts[i];
+    if (ok_in_place && ok_copied) EXPECT_EQ(a, b) << texts[i];
+  }
+}
+
 TEST(PartialParserTest, KeepsOnlyTheNamedMembers) {
   PartialParser parser({"b", "missing", "b"});
   Json doc;

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -33,9 +34,11 @@ constexpr size_t kMinSlotsPerThread = 64;
 // One listed entity on its way to the evaluator.
 struct Slot {
   const Entity* entity = nullptr;
-  std::optional<std::string_view> cached;  // bytes from the cache (in its Page)
-  std::string fetched_bytes;               // bytes from a GET
-  std::string_view bytes;                  // what was used: cached or fetched_bytes
+  // Bytes from the cache, in its Page's arena: PartialParser::kPadding
+  // readable bytes follow each.
+  std::optional<std::string_view> cached;
+  std::string fetched_bytes;  // bytes from a GET
+  std::string_view bytes;     // what was used: cached or fetched_bytes
   std::string fetched_etag;   // the ETag of fetched_bytes (a cached document's is the listed one)
   bool fetched = false;       // GET (not the cache)
   bool gone = false;          // deleted since the listing
@@ -64,6 +67,56 @@ void ParallelFor(size_t n, int threads, Fn fn) {
   for (std::thread& t : pool) t.join();
 }
 
+// A thread kept for a whole query that runs one task at a time: FeedPage's
+// second decode thread (starting a thread per page cost ~2% of a warm query).
+class Helper {
+ public:
+  Helper() : thread_([this] { Loop(); }) {}
+  ~Helper() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  Helper(const Helper&) = delete;
+  Helper& operator=(const Helper&) = delete;
+
+  // Runs `task` on the helper; call Wait before the next Start.
+  void Start(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      task_ = std::move(task);
+    }
+    changed_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [this] { return !task_; });
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      changed_.wait(lock, [this] { return stop_ || task_; });
+      if (!task_) return;  // stopped
+      lock.unlock();
+      task_();
+      lock.lock();
+      task_ = nullptr;
+      changed_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::function<void()> task_;  // set while one is pending or running
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 // Worker side: GETs a document the cache could not supply. I/O only: parsing
 // runs on kDecodeThreads threads afterwards.
 void Fetch(Transport* transport, Slot* s) {
@@ -91,7 +144,7 @@ void Fetch(Transport* transport, Slot* s) {
 void Decode(query::PartialParser* partial, const CompiledQuery* filter, Slot* s) {
   if (!s->fetched) {
     s->bytes = *s->cached;
-    if (partial != nullptr && partial->Parse(s->bytes, &s->doc)) {
+    if (partial != nullptr && partial->Parse(s->bytes, &s->doc, /*padded=*/true)) {
       s->partial = true;
       if (filter != nullptr) {
         if (!filter->Matches(s->doc)) {
@@ -156,6 +209,7 @@ class Run {
   const CompiledQuery& query_;
   bool two_stage_ = false;  // decode threads filter (Decode's `filter`)
   std::vector<std::unique_ptr<query::PartialParser>> parsers_;  // one per decode thread
+  std::optional<Helper> helper_;  // the second decode thread, started at the first large page
 };
 
 // A listing page with its cached rows.
@@ -167,10 +221,14 @@ struct Page {
 
 // Cached rows for a page: one range read when the page is key-ordered (the
 // live listing), else one lookup per key (pages that reach into the trash).
-void LookupPage(query::DocCache* cache, Page* page) {
+// `arena_hint`: the bytes the page before held, reserved up front so the
+// arena is not regrown (copied, its new pages faulted in) as rows arrive;
+// updated for the next page.
+void LookupPage(query::DocCache* cache, Page* page, size_t* arena_hint) {
   const std::vector<Entity>& items = page->listed.items;
   std::vector<Slot>& slots = page->slots;
   std::vector<char>& arena = page->cached_bytes;
+  arena.reserve(*arena_hint + *arena_hint / 8 + query::PartialParser::kPadding);
   std::vector<std::optional<std::pair<size_t, size_t>>> spans(slots.size());  // offset, size
   auto keep = [&](size_t i, std::string_view bytes) {
     spans[i].emplace(arena.size(), bytes.size());
@@ -199,6 +257,9 @@ void LookupPage(query::DocCache* cache, Page* page) {
       if (row) keep(i, *row);
     }
   }
+  *arena_hint = arena.size();
+  // Each document is followed by the next ones or by this: all parse in place.
+  arena.resize(arena.size() + query::PartialParser::kPadding, ' ');
   for (size_t i = 0; i < slots.size(); ++i) {
     if (spans[i]) {
       slots[i].cached = std::string_view(arena.data() + spans[i]->first, spans[i]->second);
@@ -206,14 +267,15 @@ void LookupPage(query::DocCache* cache, Page* page) {
   }
 }
 
-// A listed page with its slots, its documents looked up in `cache` (may be null).
-Page PageOf(EntityPage listed, query::DocCache* cache) {
+// A listed page with its slots, its documents looked up in `cache` (may be
+// null). `arena_hint` as LookupPage.
+Page PageOf(EntityPage listed, query::DocCache* cache, size_t* arena_hint) {
   Page page;
   page.listed = std::move(listed);
   const std::vector<Entity>& items = page.listed.items;
   page.slots.resize(items.size());
   for (size_t i = 0; i < items.size(); ++i) page.slots[i].entity = &items[i];
-  if (cache != nullptr) LookupPage(cache, &page);
+  if (cache != nullptr) LookupPage(cache, &page, arena_hint);
   return page;
 }
 
@@ -278,9 +340,11 @@ class PagePipeline {
       listed_.Close();
     });
     looker_ = std::thread([this, cache] {
+      size_t arena_hint = 0;
       for (Result<EntityPage> listed = EntityPage(); listed_.Pop(&listed);) {
-        Result<Page> page = listed.ok() ? Result<Page>(PageOf(std::move(*listed), cache))
-                                        : Result<Page>(listed.status());
+        Result<Page> page = listed.ok()
+                                ? Result<Page>(PageOf(std::move(*listed), cache, &arena_hint))
+                                : Result<Page>(listed.status());
         if (!ready_.Push(std::move(page))) break;
       }
       ready_.Close();
@@ -327,13 +391,14 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
       if (!s.gone && s.status.ok()) Decode(partial, filter, &s);
     }
   };
+  static_assert(kDecodeThreads == 2, "one helper thread decodes beside the caller");
   if (threads <= 1) {
     decode(0);
   } else {
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < threads; ++t) pool.emplace_back(decode, t);
+    if (!helper_) helper_.emplace();
+    helper_->Start([&] { decode(1); });
     decode(0);
-    for (std::thread& th : pool) th.join();
+    helper_->Wait();
   }
   std::vector<query::DocCache::Row> rows;
   std::vector<std::string> gone;
@@ -412,13 +477,14 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   }
   std::optional<PagePipeline> pipeline;
   if (prefetch) pipeline.emplace(repo, lo, reader_cache.get());
+  size_t arena_hint = 0;  // PageOf's, without the pipeline
   while (true) {
     Page page;
     if (pipeline) {
       ASSIGN_OR_RETURN(page, pipeline->Next());
     } else {
       ASSIGN_OR_RETURN(EntityPage listed, repo->ListPage(lo));
-      page = PageOf(std::move(listed), cache.get());
+      page = PageOf(std::move(listed), cache.get(), &arena_hint);
     }
     const std::string& cursor = page.listed.next_cursor;
     stats->listed += page.slots.size();

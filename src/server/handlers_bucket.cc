@@ -192,6 +192,10 @@ std::string ListXml(const RequestContext& ctx, const ListParams& p, const Listin
   for (const std::string& cp : l.prefixes) bytes += 64 + cp.size() * 4 / 3;
   x.Reserve(bytes);
   for (const ObjectMeta& m : l.objects) {
+    if (!owner) {
+      x.ListedObject(m.key, p.url, m.last_modified_ms, S3Etag(m), m.size);
+      continue;
+    }
     x.Open("Contents");
     if (p.url) {
       x.UriLeaf("Key", m.key);

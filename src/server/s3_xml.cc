@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <pugixml.hpp>
 
 #include "server/s3_errors.h"
@@ -114,6 +115,90 @@ void XmlWriter::DateLeaf(std::string_view name, int64_t unix_ms) {
 }
 
 void XmlWriter::Text(std::string_view text) { AppendEscaped(&out_, text); }
+
+void XmlWriter::ListedObjectByLeaves(std::string_view key, bool url, int64_t last_modified_ms,
+                                     std::string_view etag, uint64_t size) {
+  Open("Contents");
+  if (url) {
+    UriLeaf("Key", key);
+  } else {
+    Leaf("Key", key);
+  }
+  DateLeaf("LastModified", last_modified_ms);
+  QuotedLeaf("ETag", etag);
+  Leaf("Size", size);
+  Leaf("StorageClass", "STANDARD");
+  Close("Contents");
+}
+
+namespace {
+
+char* Put(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+// Two decimal digits of v < 100.
+char* Put2(char* p, int64_t v) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+  return p + 2;
+}
+
+bool NeedsEscape(std::string_view text) {
+  for (char c : text) {
+    if (kNeedsEscape[static_cast<unsigned char>(c)]) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void XmlWriter::ListedObject(std::string_view key, bool url, int64_t last_modified_ms,
+                             std::string_view etag, uint64_t size) {
+  constexpr int64_t kDayMs = 86'400'000;
+  int64_t day = last_modified_ms / kDayMs, ms = last_modified_ms % kDayMs;
+  if (ms < 0) {
+    ms += kDayMs;
+    day -= 1;
+  }
+  if (day != date_day_) {
+    std::string stamp = FormatTimestamp(day * kDayMs);
+    if (stamp.size() != 24) {  // a year outside 0..9999: not the fixed shape
+      ListedObjectByLeaves(key, url, last_modified_ms, etag, size);
+      return;
+    }
+    std::memcpy(date_, stamp.data(), sizeof(date_));
+    date_day_ = day;
+  }
+  // Markup and fixed-width fields, plus the key (3 bytes per byte when
+  // percent-encoded) and the ETag, which must need no escaping.
+  constexpr size_t kFixed = 256;
+  char buf[4096];
+  if (kFixed + 3 * key.size() + etag.size() > sizeof(buf) || NeedsEscape(etag) ||
+      (!url && NeedsEscape(key))) {
+    ListedObjectByLeaves(key, url, last_modified_ms, etag, size);
+    return;
+  }
+  char* p = Put(buf, "<Contents><Key>");
+  p = url ? s3::WriteUriEncoded(p, key, /*keep_slash=*/true) : Put(p, key);
+  p = Put(p, "</Key><LastModified>");
+  p = Put(p, std::string_view(date_, sizeof(date_)));
+  p = Put2(p, ms / 3'600'000);
+  *p++ = ':';
+  p = Put2(p, ms / 60'000 % 60);
+  *p++ = ':';
+  p = Put2(p, ms / 1000 % 60);
+  *p++ = '.';
+  *p++ = static_cast<char>('0' + ms % 1000 / 100);
+  p = Put2(p, ms % 100);
+  p = Put(p, "Z</LastModified><ETag>&quot;");
+  p = Put(p, etag);
+  p = Put(p, "&quot;</ETag><Size>");
+  p = std::to_chars(p, buf + sizeof(buf), size).ptr;
+  p = Put(p, "</Size><StorageClass>STANDARD</StorageClass></Contents>");
+  out_.append(buf, static_cast<size_t>(p - buf));
+}
 
 namespace {
 

@@ -42,6 +42,61 @@ bool ParseS3Error(std::string_view xml, S3ErrorBody* out) {
 
 namespace {
 
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+// days_from_civil).
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// "YYYY-MM-DDTHH:MM:SS.sssZ", as every listing sends it, parsed without
+// strptime (a listing parses one per key), in two parts so that a listing
+// parses each day once (ListReader::LastModified).
+bool IsCanonicalIso8601(std::string_view s) {
+  return s.size() == 24 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
+         s[16] == ':' && s[19] == '.' && s[23] == 'Z';
+}
+
+// The digits at s[at, at + n); `bad` gets a bit for any non-digit (one check
+// for all fields: an early return per field costs more than the parse).
+int64_t Digits(std::string_view s, size_t at, size_t n, unsigned* bad) {
+  int64_t v = 0;
+  for (size_t i = at; i < at + n; ++i) {
+    unsigned digit = static_cast<unsigned char>(s[i]) - unsigned{'0'};
+    *bad |= digit > 9;
+    v = v * 10 + digit;
+  }
+  return v;
+}
+
+// Days since 1970 of a canonical timestamp's date.
+std::optional<int64_t> CanonicalDay(std::string_view s) {
+  unsigned bad = 0;
+  const int64_t y = Digits(s, 0, 4, &bad), mo = Digits(s, 5, 2, &bad), d = Digits(s, 8, 2, &bad);
+  if (bad != 0 || mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
+  return DaysFromCivil(y, mo, d);
+}
+
+// Milliseconds since midnight of a canonical timestamp's time.
+std::optional<int64_t> CanonicalMillisOfDay(std::string_view s) {
+  unsigned bad = 0;
+  const int64_t h = Digits(s, 11, 2, &bad), mi = Digits(s, 14, 2, &bad),
+                se = Digits(s, 17, 2, &bad), ms = Digits(s, 20, 3, &bad);
+  if (bad != 0 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  return (h * 60 + mi) * 60000 + se * 1000 + ms;
+}
+
+std::optional<int64_t> ParseCanonicalIso8601Millis(std::string_view s) {
+  if (!IsCanonicalIso8601(s)) return std::nullopt;
+  std::optional<int64_t> day = CanonicalDay(s), ms = CanonicalMillisOfDay(s);
+  if (!day || !ms) return std::nullopt;
+  return *day * 86'400'000 + *ms;
+}
+
 // A single-pass reader for ListBucketResult: no DOM and no string per
 // element, only the strings the result keeps (a listing page is ~1,000 keys
 // and one is parsed per 1,000 keys a query visits). It checks that the
@@ -251,6 +306,21 @@ class ListReader {
     return true;
   }
 
+  // ParseIso8601Millis, with the day of a canonical timestamp parsed once
+  // per run of keys modified the same day.
+  std::optional<int64_t> LastModified(std::string_view text) {
+    if (IsCanonicalIso8601(text)) {
+      if (!day_ || text.substr(0, 10) != std::string_view(day_text_, sizeof(day_text_))) {
+        day_ = CanonicalDay(text);
+        std::memcpy(day_text_, text.data(), sizeof(day_text_));
+      }
+      std::optional<int64_t> ms = CanonicalMillisOfDay(text);
+      if (day_ && ms) return *day_ * 86'400'000 + *ms;
+    }
+    Result<int64_t> parsed = ParseIso8601Millis(text);
+    return parsed.ok() ? std::optional<int64_t>(*parsed) : std::nullopt;
+  }
+
   // The text from here to the next "</" when it holds no '<' other than
   // that and no CR (nothing to normalize); references are left to callers.
   std::optional<std::string_view> PlainText() const {
@@ -347,7 +417,7 @@ class ListReader {
         m.size = ParseUint(text);
       } else if (child == "LastModified") {
         ok = ReadTextView(child, &text);
-        if (Result<int64_t> lm = ParseIso8601Millis(text); lm.ok()) m.last_modified_ms = *lm;
+        if (std::optional<int64_t> lm = LastModified(text)) m.last_modified_ms = *lm;
       } else {
         ok = SkipContent(child);
       }
@@ -378,6 +448,10 @@ class ListReader {
   bool failed_ = false;
   bool url_ = false;
   std::string scratch_;  // text of the elements not kept as strings
+  // The date of the last canonical LastModified read, and its day (unset
+  // when that date was not valid).
+  char day_text_[10] = {};
+  std::optional<int64_t> day_;
 };
 
 }  // namespace
@@ -424,48 +498,6 @@ std::string_view StripEtagQuotesView(std::string_view etag) {
 std::string StripEtagQuotes(std::string_view etag) {
   return std::string(StripEtagQuotesView(etag));
 }
-
-namespace {
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-// days_from_civil).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-// "YYYY-MM-DDTHH:MM:SS.sssZ", as every listing sends it, without strptime
-// (a listing parses one per key); nullopt for any other shape.
-std::optional<int64_t> ParseCanonicalIso8601Millis(std::string_view s) {
-  if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-      s[16] != ':' || s[19] != '.' || s[23] != 'Z') {
-    return std::nullopt;
-  }
-  // Every digit checked in one pass (an early return per field costs more
-  // than the parse: this runs once per listed key).
-  unsigned bad = 0;
-  auto num = [&](size_t at, size_t n) {
-    int64_t v = 0;
-    for (size_t i = at; i < at + n; ++i) {
-      unsigned digit = static_cast<unsigned char>(s[i]) - unsigned{'0'};
-      bad |= digit > 9;
-      v = v * 10 + digit;
-    }
-    return v;
-  };
-  const int64_t y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2),
-                se = num(17, 2), ms = num(20, 3);
-  if (bad != 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) {
-    return std::nullopt;
-  }
-  return ((DaysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + se * 1000 + ms;
-}
-
-}  // namespace
 
 Result<int64_t> ParseIso8601Millis(std::string_view s) {
   if (std::optional<int64_t> ms = ParseCanonicalIso8601Millis(s)) return *ms;

@@ -89,9 +89,16 @@ TEST(S3XmlTest, ListValuesReadInPlaceEqualDecodedOnes) {
       "<LastModified>2009-1x-12T17:50:30.000Z</LastModified></Contents>"
       "<Contents><Key>k4</Key><ETag>&quot;ab\r\ncd&quot;</ETag><Size>3</Size>"
       "<LastModified>2009-10-12T24:00:00.000Z</LastModified></Contents>"
+      "<Contents><Key>k5</Key><LastModified>2009-10-13T00:00:00.000Z</LastModified></Contents>"
+      "<Contents><Key>k6</Key><LastModified>2009-10-12T17:50:31.001Z</LastModified></Contents>"
+      "<Contents><Key>k7</Key><LastModified>1969-12-31T23:59:59.999Z</LastModified></Contents>"
       "</ListBucketResult>";
   ASSERT_OK_AND_ASSIGN(ListObjectsV2Result r, ParseListObjectsV2(xml));
-  ASSERT_EQ(r.objects.size(), 4u);
+  ASSERT_EQ(r.objects.size(), 7u);
+  EXPECT_EQ(r.objects[3].last_modified_ms, 0);
+  EXPECT_EQ(r.objects[4].last_modified_ms, 1255392000000);  // the next day
+  EXPECT_EQ(r.objects[5].last_modified_ms, 1255369831001);  // that day again
+  EXPECT_EQ(r.objects[6].last_modified_ms, -1);
   EXPECT_EQ(r.objects[0].etag, "x&y");
   EXPECT_EQ(r.objects[0].size, 12u);
   EXPECT_EQ(r.objects[0].last_modified_ms, 1255369830123);

@@ -113,6 +113,22 @@ void AppendUriEncoded(std::string* out, std::string_view in, bool keep_slash) {
   out->append(in.data() + run, in.size() - run);
 }
 
+char* WriteUriEncoded(char* out, std::string_view in, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char ch : in) {
+    auto c = static_cast<unsigned char>(ch);
+    if (IsUnreserved(c) || (keep_slash && c == '/')) {
+      *out++ = ch;
+    } else {
+      out[0] = '%';
+      out[1] = kHex[c >> 4];
+      out[2] = kHex[c & 0xF];
+      out += 3;
+    }
+  }
+  return out;
+}
+
 std::string UriDecode(std::string_view in) {
   std::string out(in);
   UriDecodeInPlace(&out);

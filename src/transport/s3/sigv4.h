@@ -66,6 +66,9 @@ struct SigningResult {
 std::string UriEncode(std::string_view in, bool keep_slash);
 // UriEncode appended to `out` (a listing encodes every key).
 void AppendUriEncoded(std::string* out, std::string_view in, bool keep_slash);
+// UriEncode written at `out`, which has room for 3 * in.size() bytes; returns
+// the end of what was written.
+char* WriteUriEncoded(char* out, std::string_view in, bool keep_slash);
 // Decodes %XX escapes ('+' stays '+'). Malformed escapes are kept verbatim.
 std::string UriDecode(std::string_view in);
 // UriDecode of `s` in place (decoding never lengthens).

@@ -201,6 +201,21 @@ class ListReader {
     return false;
   }
 
+  // At "<name>" with a name of letters only (no space or attribute): reads
+  // it. Else false, nothing read.
+  bool PlainStartTag(std::string_view* name) {
+    size_t at = i_ + 1;
+    if (i_ >= s_.size() || s_[i_] != '<') return false;
+    while (at < s_.size() &&
+           ((s_[at] >= 'A' && s_[at] <= 'Z') || (s_[at] >= 'a' && s_[at] <= 'z'))) {
+      ++at;
+    }
+    if (at == i_ + 1 || at >= s_.size() || s_[at] != '>') return false;
+    *name = s_.substr(i_ + 1, at - i_ - 1);
+    i_ = at + 1;
+    return true;
+  }
+
   // At "</": reads "</name>".
   bool EndTag(std::string_view name) {
     if (s_.size() - i_ < name.size() + 3 || s_[i_] != '<' || s_[i_ + 1] != '/' ||
@@ -277,7 +292,8 @@ class ListReader {
   // comment or child element), as listings' values are; else decoded into
   // scratch_. Valid until the next read.
   bool ReadTextView(std::string_view name, std::string_view* out) {
-    if (std::optional<std::string_view> text = PlainText(); text && !Has(*text, '&')) {
+    bool amp = false;
+    if (std::optional<std::string_view> text = PlainText(&amp); text && !amp) {
       i_ += text->size();
       *out = *text;
       return EndTag(name);
@@ -291,7 +307,8 @@ class ListReader {
   // with entities, "&quot;<hex>&quot;", read here without a decoded copy.
   bool ReadEtag(std::string_view name, std::string_view* out) {
     static constexpr std::string_view kQuot = "&quot;";
-    if (std::optional<std::string_view> text = PlainText();
+    bool amp = false;
+    if (std::optional<std::string_view> text = PlainText(&amp);
         text && text->size() >= 2 * kQuot.size() && text->substr(0, kQuot.size()) == kQuot &&
         text->substr(text->size() - kQuot.size()) == kQuot) {
       std::string_view inner = text->substr(kQuot.size(), text->size() - 2 * kQuot.size());
@@ -322,15 +339,36 @@ class ListReader {
   }
 
   // The text from here to the next "</" when it holds no '<' other than
-  // that and no CR (nothing to normalize); references are left to callers.
-  std::optional<std::string_view> PlainText() const {
-    size_t lt = s_.find('<', i_);
-    if (lt == std::string_view::npos || lt + 1 >= s_.size() || s_[lt + 1] != '/') {
-      return std::nullopt;
+  // that and no CR (nothing to normalize); references are left to callers
+  // (`*amp`: the text holds one).
+  std::optional<std::string_view> PlainText(bool* amp) const {
+    // One pass over the text rather than a memchr per character sought,
+    // eight bytes at a time while none is one of them.
+    bool has_amp = false;
+    size_t lt = i_;
+    while (lt + 8 <= s_.size() && !AnyOf8(s_.data() + lt)) lt += 8;
+    for (; lt < s_.size() && s_[lt] != '<'; ++lt) {
+      if (s_[lt] == '&') {
+        has_amp = true;
+      } else if (s_[lt] == '\r') {
+        return std::nullopt;
+      }
     }
-    std::string_view text = s_.substr(i_, lt - i_);
-    if (Has(text, '\r')) return std::nullopt;
-    return text;
+    if (lt + 1 >= s_.size() || s_[lt + 1] != '/') return std::nullopt;
+    *amp = has_amp;
+    return s_.substr(i_, lt - i_);
+  }
+
+  // Whether any of the 8 bytes at `p` is '<', '&' or CR (SWAR: a byte
+  // equal to c leaves a zero byte in v ^ c, which (x - 0x01..) & ~x & 0x80..
+  // flags; exact as to whether there is any).
+  static bool AnyOf8(const char* p) {
+    constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHighs; };
+    return (zero_byte(v ^ (kOnes * '<')) | zero_byte(v ^ (kOnes * '&')) |
+            zero_byte(v ^ (kOnes * '\r'))) != 0;
   }
 
   static bool Has(std::string_view text, char c) {
@@ -403,12 +441,18 @@ class ListReader {
     ObjectMeta& m = r->objects.emplace_back();
     std::string_view child;
     bool empty = false;
-    while (NextChild(&child, &empty)) {
-      if (empty) continue;
+    for (;;) {
+      // Listings write "<Name>" right after the sibling before; anything
+      // else (space, comments, attributes, the end tag) takes NextChild.
+      if (!PlainStartTag(&child)) {
+        if (!NextChild(&child, &empty)) break;
+        if (empty) continue;
+      }
       bool ok = true;
       std::string_view text;
       if (child == "Key") {
-        ok = ReadText(child, &m.key);
+        ok = ReadTextView(child, &text);
+        m.key.assign(text);
       } else if (child == "ETag") {
         ok = ReadEtag(child, &text);
         m.etag.assign(text);

@@ -112,6 +112,41 @@ TEST(S3XmlTest, ListValuesReadInPlaceEqualDecodedOnes) {
   EXPECT_FALSE(ParseIso8601Millis("2009-10-12T24:00:00.000Z").ok());
 }
 
+// Text is scanned eight bytes at a time: a reference or CR at any offset,
+// in texts of any length, must still be seen.
+TEST(S3XmlTest, ListSeesSpecialBytesAtEveryOffset) {
+  std::string xml = "<ListBucketResult>";
+  std::vector<std::string> want;
+  for (size_t len = 1; len <= 24; ++len) {
+    for (size_t at = 0; at < len; ++at) {
+      for (std::string_view special : {"&amp;", "\r\n", "&lt;"}) {
+        std::string raw(len, 'k'), decoded(len, 'k');
+        raw.replace(at, 1, special);
+        decoded[at] = special == "&amp;" ? '&' : special == "&lt;" ? '<' : '\n';
+        xml += "<Contents><Key>" + raw + "</Key><Size>" + raw.substr(0, at) + "</Size></Contents>";
+        want.push_back(decoded);
+      }
+    }
+  }
+  xml += "</ListBucketResult>";
+  ASSERT_OK_AND_ASSIGN(ListObjectsV2Result r, ParseListObjectsV2(xml));
+  ASSERT_EQ(r.objects.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(r.objects[i].key, want[i]) << i;
+  // Plain texts only: each ends at its own end tag, whatever its length.
+  xml = "<ListBucketResult>";
+  for (size_t len = 0; len <= 24; ++len) {
+    xml += "<Contents><Key>" + std::string(len, 'p') + "</Key><Size>" + std::to_string(len) +
+           "</Size></Contents>";
+  }
+  xml += "</ListBucketResult>";
+  ASSERT_OK_AND_ASSIGN(r, ParseListObjectsV2(xml));
+  ASSERT_EQ(r.objects.size(), 25u);
+  for (size_t len = 0; len <= 24; ++len) {
+    EXPECT_EQ(r.objects[len].key, std::string(len, 'p'));
+    EXPECT_EQ(r.objects[len].size, len);
+  }
+}
+
 TEST(S3XmlTest, ListPagesEmptyTruncatedAndUrlEncodedLast) {
   ASSERT_OK_AND_ASSIGN(ListObjectsV2Result empty,
                        ParseListObjectsV2("<ListBucketResult><KeyCount>0</KeyCount>"

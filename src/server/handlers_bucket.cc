@@ -143,9 +143,12 @@ Result<Listing> Collect(Transport& t, const ListParams& p, const std::string& to
   while (want > 0) {
     req.max_keys = want;
     ASSIGN_OR_RETURN(ListPage page, t.List(req));
-    for (ObjectMeta& m : page.objects) {
-      out.last = m.key;
-      out.objects.push_back(std::move(m));
+    if (!page.objects.empty()) out.last = page.objects.back().key;
+    if (out.objects.empty()) {
+      out.objects = std::move(page.objects);  // the usual case: one List fills the response
+    } else {
+      out.objects.insert(out.objects.end(), std::make_move_iterator(page.objects.begin()),
+                         std::make_move_iterator(page.objects.end()));
     }
     for (std::string& cp : page.common_prefixes) {
       if (!after.empty() && cp <= after) continue;

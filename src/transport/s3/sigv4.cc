@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 #include <ctime>
 #include <map>
 
@@ -115,16 +116,22 @@ void AppendUriEncoded(std::string* out, std::string_view in, bool keep_slash) {
 
 char* WriteUriEncoded(char* out, std::string_view in, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char ch : in) {
-    auto c = static_cast<unsigned char>(ch);
-    if (IsUnreserved(c) || (keep_slash && c == '/')) {
-      *out++ = ch;
-    } else {
-      out[0] = '%';
-      out[1] = kHex[c >> 4];
-      out[2] = kHex[c & 0xF];
-      out += 3;
-    }
+  auto plain = [keep_slash](unsigned char c) {
+    return IsUnreserved(c) || (keep_slash && c == '/');
+  };
+  size_t i = 0;
+  while (i < in.size()) {
+    size_t run = i;  // bytes that stay as they are go in one copy
+    while (run < in.size() && plain(static_cast<unsigned char>(in[run]))) ++run;
+    std::memcpy(out, in.data() + i, run - i);
+    out += run - i;
+    if (run == in.size()) break;
+    auto c = static_cast<unsigned char>(in[run]);
+    out[0] = '%';
+    out[1] = kHex[c >> 4];
+    out[2] = kHex[c & 0xF];
+    out += 3;
+    i = run + 1;
   }
   return out;
 }

@@ -132,6 +132,15 @@ TEST(SigV4Test, UriEncodeKeepsOnlyUnreserved) {
   std::string out = "<Key>";
   AppendUriEncoded(&out, "a b/c", true);
   EXPECT_EQ(out, "<Key>a%20b/c");
+  // Written in place (runs of plain bytes copied at once): the same bytes.
+  for (std::string_view in : {"", "plain", "a b/c", "/", "%%", "ends with /", "\xC3\xA9x/y z~"}) {
+    for (bool keep_slash : {true, false}) {
+      std::string buf(3 * in.size(), '\0');
+      char* end = WriteUriEncoded(buf.data(), in, keep_slash);
+      buf.resize(static_cast<size_t>(end - buf.data()));
+      EXPECT_EQ(buf, UriEncode(in, keep_slash)) << in << " " << keep_slash;
+    }
+  }
 }
 
 TEST(SigV4Test, UriDecodeKeepsMalformedEscapes) {

@@ -479,8 +479,17 @@ int main(int argc, char** argv) {
     auto settled = load_end + std::chrono::milliseconds(2100);
     std::this_thread::sleep_until(settled);
   }
+  std::printf("%-10s %8s %8s %8s %10s %10s  %7s  %7s  %-16s %-14s\n", "query", "cold s", "warm s",
+              "eval s", "sqlite-js", "sqlite-ix", "warm/js", "warm/ix", "GET cold/warm",
+              "LIST cold/warm");
+  for (const BenchQuery& bq : Queries()) {
+    if (("," + env.flags.queries + ",").find("," + bq.name + ",") == std::string::npos) continue;
+    RunOne(&env, bq, &json_db, &cols_db);
+  }
   // The floor under every warm query: listing the collection through the
   // engine (what RunQuery overlaps with reading the cache and evaluating).
+  // Timed last, as warm queries see it: a server's first listings hash the
+  // files written without their metadata and start watching their folders.
   double listing = 1e9;
   for (int r = 0; r < env.flags.reps; ++r) {
     listing = std::min(listing, Seconds([&] {
@@ -493,13 +502,6 @@ int main(int argc, char** argv) {
                        }));
   }
   std::printf("listing alone: %.3f s\n", listing);
-  std::printf("%-10s %8s %8s %8s %10s %10s  %7s  %7s  %-16s %-14s\n", "query", "cold s", "warm s",
-              "eval s", "sqlite-js", "sqlite-ix", "warm/js", "warm/ix", "GET cold/warm",
-              "LIST cold/warm");
-  for (const BenchQuery& bq : Queries()) {
-    if (("," + env.flags.queries + ",").find("," + bq.name + ",") == std::string::npos) continue;
-    RunOne(&env, bq, &json_db, &cols_db);
-  }
   std::error_code ec;
   fs::remove_all(env.dir, ec);
   return 0;

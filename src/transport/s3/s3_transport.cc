@@ -369,12 +369,14 @@ Result<ListPage> S3Transport::List(const ListRequest& request) {
   ASSIGN_OR_RETURN(s3::ListObjectsV2Result parsed, s3::ParseListObjectsV2(response.body));
 
   ListPage page;
-  page.objects.reserve(parsed.objects.size());
-  for (ObjectMeta& m : parsed.objects) {
-    if (m.key.compare(0, kp.size(), kp) != 0) continue;
-    m.key.erase(0, kp.size());
-    page.objects.push_back(std::move(m));
+  // Keys outside the project's prefix dropped, the prefix cut from the
+  // others, in place: the parsed objects become the page's.
+  std::erase_if(parsed.objects,
+                [&](const ObjectMeta& m) { return m.key.compare(0, kp.size(), kp) != 0; });
+  if (!kp.empty()) {
+    for (ObjectMeta& m : parsed.objects) m.key.erase(0, kp.size());
   }
+  page.objects = std::move(parsed.objects);
   for (std::string& p : parsed.common_prefixes) {
     if (p.compare(0, kp.size(), kp) == 0) page.common_prefixes.push_back(p.substr(kp.size()));
   }

@@ -475,9 +475,22 @@ int main(int argc, char** argv) {
   // The local listing (also behind `worm serve`) caches only folders and
   // file records unchanged for 2 s (the racy-timestamp rule); data at rest is
   // older than that, so let the freshly written files settle before timing.
+  // The listing floor: the collection listed through the engine (what
+  // RunQuery overlaps with reading the cache and evaluating).
+  auto list_all = [&] {
+    ListOptions lo;
+    lo.documents = false;
+    lo.limit = 1000;
+    auto repo = env.project->Get("Order");
+    Die(repo.status(), "model");
+    Die((*repo)->Scan(lo, [](const Entity&) { return Status::OK(); }), "list");
+  };
   if (env.flags.transport != "memory") {
     auto settled = load_end + std::chrono::milliseconds(2100);
     std::this_thread::sleep_until(settled);
+    // A running server has its folders watched and its listing summarized;
+    // a fresh one (or transport) gets there over its first listings.
+    for (int i = 0; i < 3; ++i) list_all();
   }
   std::printf("%-10s %8s %8s %8s %10s %10s  %7s  %7s  %-16s %-14s\n", "query", "cold s", "warm s",
               "eval s", "sqlite-js", "sqlite-ix", "warm/js", "warm/ix", "GET cold/warm",
@@ -486,21 +499,8 @@ int main(int argc, char** argv) {
     if (("," + env.flags.queries + ",").find("," + bq.name + ",") == std::string::npos) continue;
     RunOne(&env, bq, &json_db, &cols_db);
   }
-  // The floor under every warm query: listing the collection through the
-  // engine (what RunQuery overlaps with reading the cache and evaluating).
-  // Timed last, as warm queries see it: a server's first listings hash the
-  // files written without their metadata and start watching their folders.
   double listing = 1e9;
-  for (int r = 0; r < env.flags.reps; ++r) {
-    listing = std::min(listing, Seconds([&] {
-                         ListOptions lo;
-                         lo.documents = false;
-                         lo.limit = 1000;
-                         auto repo = env.project->Get("Order");
-                         Die(repo.status(), "model");
-                         Die((*repo)->Scan(lo, [](const Entity&) { return Status::OK(); }), "list");
-                       }));
-  }
+  for (int r = 0; r < env.flags.reps; ++r) listing = std::min(listing, Seconds(list_all));
   std::printf("listing alone: %.3f s\n", listing);
   std::error_code ec;
   fs::remove_all(env.dir, ec);

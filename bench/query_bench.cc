@@ -472,9 +472,6 @@ int main(int argc, char** argv) {
               env.flags.num, env.flags.transport.c_str(), env.flags.jobs, env.flags.get_latency_us,
               env.flags.reps);
   std::printf("load: engine %.2f s, sqlite peers %.2f s\n", load, peers);
-  // The local listing (also behind `worm serve`) caches only folders and
-  // file records unchanged for 2 s (the racy-timestamp rule); data at rest is
-  // older than that, so let the freshly written files settle before timing.
   // The listing floor: the collection listed through the engine (what
   // RunQuery overlaps with reading the cache and evaluating).
   auto list_all = [&] {
@@ -485,6 +482,9 @@ int main(int argc, char** argv) {
     Die(repo.status(), "model");
     Die((*repo)->Scan(lo, [](const Entity&) { return Status::OK(); }), "list");
   };
+  // The local listing (also behind `worm serve`) caches only folders and
+  // file records unchanged for 2 s (the racy-timestamp rule); data at rest is
+  // older than that, so let the freshly written files settle before timing.
   if (env.flags.transport != "memory") {
     auto settled = load_end + std::chrono::milliseconds(2100);
     std::this_thread::sleep_until(settled);

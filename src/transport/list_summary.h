@@ -5,13 +5,13 @@
 // FileRecordCache), listing a collection of N entities walks N folders: two
 // hash lookups per entity into tables of N entries, each a cache miss, and a
 // string built per key. When a scan of a prefix page by page (each List
-// resuming where the one before ended or before that, no delimiter) found every folder and
-// file trusted and the cache's Generation() did not move meanwhile, its
-// objects are kept here in key order; later List calls on that prefix are
-// served from them, by binary search, while the generation stays put. Any
-// inotify event under the root, lost events, or a folder evicted from the
-// cache moves it, and the next List walks the folders again (and may build
-// a new summary).
+// resuming where the one before ended, or inside that page; no delimiter)
+// found every folder and file trusted and the cache's Generation() did not
+// move meanwhile, its objects are kept here in key order; later List calls
+// on that prefix are served from them, by binary search, while the
+// generation stays put. Any inotify event under the root, lost events, or a
+// folder evicted from the cache moves it, and the next List walks the
+// folders again (and may build a new summary).
 //
 // Memory: at most kMaxBytes for all summaries and the one being built; a
 // summary that would not fit is not kept.

@@ -262,6 +262,9 @@ class QueryEvaluator {
   // (CompiledQuery::Matches, e.g. on a thread of its own) as Add would count
   // it. Same errors as Add.
   Status Skip(std::string_view key);
+  // Add (with attach) of a document the caller already found to pass
+  // "where": it is not tested again.
+  Status AddMatch(std::string_view key, Json&& doc, const std::function<void(Json*)>& attach);
   // True when no further document can change the result (unsorted query,
   // keys_ascending, page full and one more match seen). Feeding more is harmless.
   bool Done() const;

@@ -16,8 +16,9 @@ namespace query {
 class Evaluation {
  public:
   Evaluation(CompiledQuery query, const Plan* plan, EvaluatorOptions options);
+  // `passed`: the caller found `doc` to pass "where" (not tested again).
   Status Add(std::string_view key, const Json& doc, Json* movable,
-             const std::function<void(Json*)>* attach = nullptr);
+             const std::function<void(Json*)>* attach = nullptr, bool passed = false);
   // Checks and counts the next key (Add's first step; all of Skip).
   Status Admit(std::string_view key);
   bool Done() const;
@@ -126,9 +127,9 @@ Status Evaluation::Admit(std::string_view key) {
 }
 
 Status Evaluation::Add(std::string_view key, const Json& doc, Json* movable,
-                       const std::function<void(Json*)>* attach) {
+                       const std::function<void(Json*)>* attach, bool passed) {
   RETURN_NOT_OK(Admit(key));
-  if (!EvalFilter(plan_->where, doc)) return Status::OK();
+  if (!passed && !EvalFilter(plan_->where, doc)) return Status::OK();
   if (aggregator_) {
     ++matched;
     aggregator_->Add(doc);
@@ -212,6 +213,11 @@ Status QueryEvaluator::Add(std::string_view key, Json&& doc,
 }
 
 Status QueryEvaluator::Skip(std::string_view key) { return impl_->Admit(key); }
+
+Status QueryEvaluator::AddMatch(std::string_view key, Json&& doc,
+                                const std::function<void(Json*)>& attach) {
+  return impl_->Add(key, doc, &doc, &attach, /*passed=*/true);
+}
 
 bool QueryEvaluator::Done() const { return impl_->Done(); }
 uint64_t QueryEvaluator::scanned() const { return impl_->scanned; }

@@ -262,16 +262,20 @@ TEST(EvaluatorTest, KeysAscendingPromiseIsChecked) {
   EXPECT_THAT(ev.Add("b", Json::object()), StatusIs(StatusCode::kInvalidArgument));
 }
 
-// Skip stands for Add of a document the caller found not to match: same
-// count, same key order check, and the result is the same as adding it.
-TEST(EvaluatorTest, SkipCountsAsAnAddThatDoesNotMatch) {
+// Skip stands for Add of a document the caller found not to match, AddMatch
+// for one it found to match: same counts, same key order check, and the
+// result is the same as adding each.
+TEST(EvaluatorTest, SkipAndAddMatchCountAsAdds) {
   auto q = CompiledQuery::Compile({{"where", {{"status", "active"}}}});
   ASSERT_OK(q.status());
   QueryEvaluator skipping(*q, {.keys_ascending = true}), adding(*q, {.keys_ascending = true});
+  size_t attached = 0;
+  auto attach = [&](Json*) { ++attached; };
   for (const auto& [k, d] : Sample()) {
     ASSERT_OK(adding.Add(k, d));
-    ASSERT_OK(q->Matches(d) ? skipping.Add(k, d) : skipping.Skip(k));
+    ASSERT_OK(q->Matches(d) ? skipping.AddMatch(k, Json(d), attach) : skipping.Skip(k));
   }
+  EXPECT_GT(attached, 0u);
   EXPECT_THAT(skipping.Skip("a"), StatusIs(StatusCode::kInvalidArgument));
   ASSERT_OK_AND_ASSIGN(QueryResult skipped, skipping.Finish());
   ASSERT_OK_AND_ASSIGN(QueryResult added, adding.Finish());
@@ -279,6 +283,10 @@ TEST(EvaluatorTest, SkipCountsAsAnAddThatDoesNotMatch) {
   EXPECT_EQ(skipped.matched, added.matched);
   EXPECT_EQ(Keys(skipped), Keys(added));
   EXPECT_THAT(skipping.Skip("z"), StatusIs(StatusCode::kFailedPrecondition));
+  // AddMatch takes the caller's word: "where" is not tested again.
+  QueryEvaluator trusting(*q);
+  ASSERT_OK(trusting.AddMatch("k", Json{{"status", "gone"}}, attach));
+  EXPECT_EQ(trusting.matched(), 1u);
 }
 
 TEST(EvaluatorTest, FinishTwiceAndAddAfterFinish) {

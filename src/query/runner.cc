@@ -44,6 +44,7 @@ struct Slot {
   bool gone = false;          // deleted since the listing
   bool partial = false;       // doc holds only the members the query reads
   bool filtered_out = false;  // failed "where" while decoded (doc left empty)
+  bool filtered_in = false;   // passed "where" while decoded
   Json doc;
   Status status;
 };
@@ -152,6 +153,7 @@ void Decode(query::PartialParser* partial, const CompiledQuery* filter, Slot* s)
           s->doc = Json();
           return;
         }
+        s->filtered_in = true;
         partial->AddLater(&s->doc);
       }
       return;
@@ -412,8 +414,9 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
     if (s.filtered_out) {
       RETURN_NOT_OK(ev->Skip(s.entity->key));
     } else if (s.partial) {
-      RETURN_NOT_OK(ev->Add(s.entity->key, std::move(s.doc),
-                            [&](Json* kept) { parsers_.front()->Attach(s.bytes, kept); }));
+      auto attach = [&](Json* kept) { parsers_.front()->Attach(s.bytes, kept); };
+      RETURN_NOT_OK(s.filtered_in ? ev->AddMatch(s.entity->key, std::move(s.doc), attach)
+                                  : ev->Add(s.entity->key, std::move(s.doc), attach));
     } else {
       RETURN_NOT_OK(ev->Add(s.entity->key, std::move(s.doc)));
     }

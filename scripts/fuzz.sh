@@ -28,7 +28,8 @@ for bin in "${bins[@]}"; do
   [[ -d "$corpus" ]] && cp -n "$corpus"/* "$work"/ 2>/dev/null || true
   if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="build/fuzz/crashes/$name-" "$work" >"build/fuzz/$name.log" 2>&1; then
-    echo "fuzz $name: ok ($(grep -Eo '#[0-9]+' "build/fuzz/$name.log" | tail -1 | tr -d '#') runs)"
+    # libFuzzer's closing "Done N runs" (a "#N" may also appear in its dictionary).
+    echo "fuzz $name: ok ($(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "build/fuzz/$name.log" | tail -1) runs)"
   else
     echo "fuzz $name: FAILED, see build/fuzz/$name.log" >&2
     tail -30 "build/fuzz/$name.log" >&2

@@ -145,12 +145,23 @@ Dispatch AbortMultipartUpload(ServiceEnv& env, const Ctx& ctx);
 Dispatch ListParts(ServiceEnv& env, const Ctx& ctx);
 Dispatch ListMultipartUploads(ServiceEnv& env, const Ctx& ctx);
 
-// Source of a copy (x-amz-copy-source), opened with its conditions checked.
+// Source of a copy (x-amz-copy-source), opened with its conditions checked:
+// `stream` reads exactly the version `meta` describes (and whose
+// x-amz-copy-source-if-* conditions held), however often the source is
+// overwritten meanwhile.
 struct CopySource {
   std::shared_ptr<Bucket> bucket;
   std::string key;
   ObjectMeta meta;
+  std::unique_ptr<ReadStream> stream;
 };
-Result<CopySource> OpenCopySource(ServiceEnv& env, const RequestContext& ctx);
+// The byte range to read of a source of `size` bytes (nullopt: all of it), or
+// an error for a range the source cannot satisfy.
+using CopyRangeFn = std::function<Result<std::optional<ByteRange>>(uint64_t size)>;
+// NoSuchKey, PreconditionFailed (a copy-source condition), SlowDown when the
+// source changed on every attempt to open the version it was checked at;
+// never PreconditionFailed for a race the client did not ask about.
+Result<CopySource> OpenCopySource(ServiceEnv& env, const RequestContext& ctx,
+                                  const CopyRangeFn& range = nullptr);
 
 }  // namespace worm::server

@@ -237,7 +237,8 @@ Status CopyStream(ReadStream* source, WriteStream* sink, Checksummer* checksum) 
   }
 }
 
-Result<CopySource> OpenCopySource(ServiceEnv& env, const RequestContext& ctx) {
+Result<CopySource> OpenCopySource(ServiceEnv& env, const RequestContext& ctx,
+                                  const CopyRangeFn& range) {
   std::string src = s3::UriDecode(ctx.H("x-amz-copy-source"));
   size_t q = src.find("?versionId=");
   if (q != std::string::npos) src.resize(q);
@@ -251,19 +252,38 @@ Result<CopySource> OpenCopySource(ServiceEnv& env, const RequestContext& ctx) {
   ASSIGN_OR_RETURN(out.bucket, env.store->Get(src.substr(0, slash)));
   out.key = src.substr(slash + 1);
   RETURN_NOT_OK(ValidateObjectKey(out.key));
-  Result<ObjectMeta> meta = out.bucket->objects->Head(out.key, ReadOptions{});
-  if (!meta.ok()) {
-    if (meta.status().IsNotFound()) {
-      return S3Error(S3Code::kNoSuchKey, "The specified key does not exist: '" + out.key + "'");
+  auto no_such_key = [&] {
+    return S3Error(S3Code::kNoSuchKey, "The specified key does not exist: '" + out.key + "'");
+  };
+  // Head, check the client's conditions on that version, then open exactly
+  // that version (If-Match on its ETag). An overwrite between the two makes
+  // the open fail its internal If-Match: that is our race, not the client's
+  // precondition, so start over on the new version.
+  constexpr int kAttempts = 16;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    Result<ObjectMeta> meta = out.bucket->objects->Head(out.key, ReadOptions{});
+    if (!meta.ok()) return meta.status().IsNotFound() ? no_such_key() : KeyError(meta.status());
+    Status cond = CheckConditions(*meta, ctx.H("x-amz-copy-source-if-match"),
+                                  ctx.H("x-amz-copy-source-if-none-match"),
+                                  ctx.H("x-amz-copy-source-if-modified-since"),
+                                  ctx.H("x-amz-copy-source-if-unmodified-since"));
+    if (!cond.ok()) return Precondition();  // copies answer 412 for every failed condition
+    ReadOptions ro;
+    ro.if_match = meta->etag;
+    if (range) {
+      ASSIGN_OR_RETURN(ro.range, range(meta->size));
     }
-    return KeyError(meta.status());
+    Result<std::unique_ptr<ReadStream>> in = out.bucket->objects->OpenRead(out.key, ro);
+    if (in.ok()) {
+      out.meta = std::move(*meta);
+      out.stream = std::move(*in);
+      return out;
+    }
+    if (in.status().IsNotFound()) return no_such_key();
+    if (!in.status().IsFailedPrecondition()) return KeyError(in.status());
   }
-  out.meta = std::move(*meta);
-  Status cond = CheckConditions(
-      out.meta, ctx.H("x-amz-copy-source-if-match"), ctx.H("x-amz-copy-source-if-none-match"),
-      ctx.H("x-amz-copy-source-if-modified-since"), ctx.H("x-amz-copy-source-if-unmodified-since"));
-  if (!cond.ok()) return Precondition();  // copies answer 412 for every failed condition
-  return out;
+  return S3Error(S3Code::kSlowDown, "The copy source '" + out.key +
+                                        "' changed on every attempt to read it; retry the copy");
 }
 
 // Resolves If-Match / If-None-Match on a write into the transport's mode.

@@ -47,10 +47,17 @@ Status NoSuchUpload(const std::string& id) {
                      id + "'");
 }
 
+// The ids CreateMultipartUpload hands out: a UUIDv7 as 32 lowercase hex digits.
+bool WellFormedUploadId(const std::string& id) {
+  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 Result<Upload> LoadUpload(Bucket& b, const std::string& id, const std::string* key) {
-  if (id.empty() || id.find('/') != std::string::npos || id.find("..") != std::string::npos) {
-    return NoSuchUpload(id);
-  }
+  // Anything else never reaches the staging folder (whose layout and errors
+  // are no client's business).
+  if (!WellFormedUploadId(id)) return NoSuchUpload(id);
   Result<Object> obj = b.uploads->Get(id + "/upload.json", {});
   if (!obj.ok()) return obj.status().IsNotFound() ? NoSuchUpload(id) : obj.status();
   ASSIGN_OR_RETURN(Json j, ParseJson(obj->data, "upload.json"));
@@ -197,28 +204,27 @@ Dispatch UploadPartCopy(ServiceEnv& env, const Ctx& ctx) {
   if (!n.ok()) return Fail(*ctx, n.status());
   Result<Upload> u = LoadUpload(**bucket, ctx->Q("uploadId"), &ctx->key);
   if (!u.ok()) return Fail(*ctx, u.status());
-  Result<CopySource> src = OpenCopySource(env, *ctx);
-  if (!src.ok()) return Fail(*ctx, src.status());
-  ReadOptions ro;
-  ro.if_match = src->meta.etag;
   std::string_view range = ctx->H("x-amz-copy-source-range");
-  if (!range.empty()) {
+  auto part_range = [&](uint64_t size) -> Result<std::optional<ByteRange>> {
+    if (range.empty()) return std::optional<ByteRange>();
     unsigned long long a = 0, b = 0;
     if (std::sscanf(std::string(range).c_str(), "bytes=%llu-%llu", &a, &b) != 2 || b < a ||
-        b >= src->meta.size) {
-      return Fail(*ctx, S3Error(S3Code::kInvalidArgument,
-                                "The x-amz-copy-source-range value must be of the form "
-                                "bytes=first-last where first and last are the zero-based "
-                                "offsets of the first and last bytes to copy"));
+        b >= size) {
+      return S3Error(S3Code::kInvalidArgument,
+                     "The x-amz-copy-source-range value must be of the form bytes=first-last "
+                     "where first and last are the zero-based offsets of the first and last "
+                     "bytes to copy");
     }
-    ro.range = ByteRange{a, b - a + 1};
-  }
-  Result<std::unique_ptr<ReadStream>> in = src->bucket->objects->OpenRead(src->key, ro);
-  if (!in.ok()) return Fail(*ctx, in.status());
+    return std::optional<ByteRange>(ByteRange{a, b - a + 1});
+  };
+  Result<CopySource> src = OpenCopySource(env, *ctx, part_range);
+  if (!src.ok()) return Fail(*ctx, src.status());
   std::string key = PartKey(u->id, *n);
   Result<std::unique_ptr<WriteStream>> out = (*bucket)->uploads->OpenWrite(key, {});
   if (!out.ok()) return Fail(*ctx, out.status());
-  if (Status st = CopyStream(in->get(), out->get(), nullptr); !st.ok()) return Fail(*ctx, st);
+  if (Status st = CopyStream(src->stream.get(), out->get(), nullptr); !st.ok()) {
+    return Fail(*ctx, st);
+  }
   (void)(*bucket)->uploads->Delete(PartKey(u->id, *n, 'c'), {});
   Result<PutResult> put = (*out)->Commit();
   if (!put.ok()) return Fail(*ctx, put.status());

@@ -415,13 +415,11 @@ Dispatch CopyObject(ServiceEnv& env, const Ctx& ctx) {
   Result<WriteOptions> o = CopyOptions(*ctx, *src);
   if (!o.ok()) return Fail(*ctx, o.status());
   if (Status st = ConditionalWrite(**bucket, *ctx, &*o); !st.ok()) return Fail(*ctx, st);
-  ReadOptions ro;
-  ro.if_match = src->meta.etag;  // the version whose conditions were checked
-  Result<std::unique_ptr<ReadStream>> in = src->bucket->objects->OpenRead(src->key, ro);
-  if (!in.ok()) return Fail(*ctx, in.status().IsNotFound() ? NoSuchKey(src->key) : in.status());
   Result<std::unique_ptr<WriteStream>> out = (*bucket)->objects->OpenWrite(ctx->key, *o);
   if (!out.ok()) return Fail(*ctx, CommitError(out.status()));
-  if (Status st = CopyStream(in->get(), out->get(), nullptr); !st.ok()) return Fail(*ctx, st);
+  if (Status st = CopyStream(src->stream.get(), out->get(), nullptr); !st.ok()) {
+    return Fail(*ctx, st);
+  }
   Result<PutResult> put = (*out)->Commit();
   if (!put.ok()) return Fail(*ctx, CommitError(put.status()));
   XmlWriter x;

@@ -1,5 +1,7 @@
 #include "server/s3_errors.h"
 
+#include <atomic>
+
 #include "server/s3_xml.h"
 
 namespace worm::server {
@@ -75,6 +77,8 @@ CodeInfo InfoOf(S3Code code) {
       return {"RequestTimeTooSkewed", 403, SC::kUnauthenticated};
     case S3Code::kSignatureDoesNotMatch:
       return {"SignatureDoesNotMatch", 403, SC::kUnauthenticated};
+    case S3Code::kSlowDown:
+      return {"SlowDown", 503, SC::kUnavailable};
     case S3Code::kXAmzContentSHA256Mismatch:
       return {"XAmzContentSHA256Mismatch", 400, SC::kDataLoss};
     case S3Code::kConditionalRequestConflict:
@@ -85,41 +89,52 @@ CodeInfo InfoOf(S3Code code) {
   return {"InternalError", 500, SC::kInternal};
 }
 
-// Default mapping when a Status carries no S3 code.
+// Default mapping when a Status carries no S3 code, with S3's own generic
+// messages: the Status's message came from below the server and is never
+// sent (it may name server paths).
 S3ErrorInfo FromCanonical(const Status& s) {
   switch (s.code()) {
     case StatusCode::kNotFound:
-      return {404, "NoSuchKey", s.message()};
+      return {404, "NoSuchKey", "The specified key does not exist."};
     case StatusCode::kAlreadyExists:
-      return {412, "PreconditionFailed", s.message()};
     case StatusCode::kFailedPrecondition:
-      return {412, "PreconditionFailed", s.message()};
+      return {412, "PreconditionFailed",
+              "At least one of the pre-conditions you specified did not hold"};
     case StatusCode::kAborted:
-      return {409, "ConditionalRequestConflict", s.message()};
+      return {409, "ConditionalRequestConflict",
+              "The conditional request cannot succeed due to a conflicting operation against "
+              "this resource."};
     case StatusCode::kOutOfRange:
-      return {416, "InvalidRange", s.message()};
+      return {416, "InvalidRange", "The requested range is not satisfiable"};
     case StatusCode::kInvalidArgument:
-      return {400, "InvalidArgument", s.message()};
+      return {400, "InvalidArgument", "Invalid Argument"};
     case StatusCode::kPermissionDenied:
-      return {403, "AccessDenied", s.message()};
     case StatusCode::kUnauthenticated:
-      return {403, "AccessDenied", s.message()};
+      return {403, "AccessDenied", "Access Denied"};
     case StatusCode::kUnimplemented:
-      return {501, "NotImplemented", s.message()};
+      return {501, "NotImplemented",
+              "A header you provided implies functionality that is not implemented"};
     case StatusCode::kDataLoss:
-      return {400, "BadDigest", s.message()};
+      return {400, "BadDigest",
+              "The Content-MD5 or checksum you specified did not match what we "
+              "received."};
     case StatusCode::kUnavailable:
-      return {503, "SlowDown", s.message()};
-    case StatusCode::kDeadlineExceeded:
-      return {400, "RequestTimeout", s.message()};
     case StatusCode::kResourceExhausted:
-      return {503, "SlowDown", s.message()};
+      return {503, "SlowDown", "Please reduce your request rate."};
+    case StatusCode::kDeadlineExceeded:
+      return {400, "RequestTimeout",
+              "Your socket connection to the server was not read from or written to within "
+              "the timeout period."};
     default:
-      return {500, "InternalError", s.message()};
+      return {500, "InternalError", "We encountered an internal error. Please try again."};
   }
 }
 
+std::atomic<InternalErrorLog> internal_error_log{nullptr};
+
 }  // namespace
+
+void SetInternalErrorLog(InternalErrorLog log) { internal_error_log.store(log); }
 
 Status S3Error(S3Code code, std::string message) {
   CodeInfo info = InfoOf(code);
@@ -140,6 +155,9 @@ S3ErrorInfo ToS3Error(const Status& status) {
 HttpResponse ErrorResponse(const Status& status, std::string_view resource,
                            std::string_view request_id, bool head) {
   S3ErrorInfo e = ToS3Error(status);
+  if (e.http_status >= 500) {
+    if (InternalErrorLog log = internal_error_log.load()) log(request_id, status);
+  }
   HttpResponse r;
   r.status = e.http_status;
   r.head = head;

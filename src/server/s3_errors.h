@@ -48,6 +48,7 @@ enum class S3Code {
   kPreconditionFailed,
   kRequestTimeTooSkewed,
   kSignatureDoesNotMatch,
+  kSlowDown,  // 503: retry later (a resource is exhausted or kept changing)
   kXAmzContentSHA256Mismatch,
   kConditionalRequestConflict,
   kInvalidEncryptionAlgorithm,
@@ -62,9 +63,20 @@ struct S3ErrorInfo {
   std::string message;
 };
 
-// Maps any non-OK Status to what S3 would answer. `for_key` chooses NoSuchKey
-// (vs NoSuchBucket) for a plain NotFound.
+// Maps any non-OK Status to what S3 would answer. A Status made by S3Error
+// keeps its message: the server wrote it for the client and it names only
+// what the client sent (keys, buckets, headers). Any other Status comes from
+// a lower layer (transport, filesystem) and may name where the server keeps
+// its data, so the client gets S3's generic message for the code instead
+// ("The specified key does not exist.") and the original goes to the
+// internal-error log (SetInternalErrorLog) when it is a server fault (5xx).
 S3ErrorInfo ToS3Error(const Status& status);
+
+// Where the detail of server faults goes (`worm serve` prints it on stderr
+// with the request id); none by default. Set once at startup, before
+// serving: not synchronized with concurrent ToS3Error calls.
+using InternalErrorLog = void (*)(std::string_view request_id, const Status& status);
+void SetInternalErrorLog(InternalErrorLog log);
 
 // The full error response: status line, XML body (none for HEAD, as S3 does),
 // x-amz-request-id. `resource` is the request path.

@@ -313,11 +313,11 @@ Result<TempFile> TempFile::Create(const std::string& tmp_dir) {
   std::string path = NewTempPath(tmp_dir);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) return ErrnoToStatus(errno, "create temp file " + path);
-  return TempFile(UniqueFd(fd), std::move(path), false);
+  return TempFile(UniqueFd(fd), std::move(path));
 }
 
 TempFile::TempFile(TempFile&& other) noexcept
-    : fd_(std::move(other.fd_)), path_(std::move(other.path_)), reused_(other.reused_) {
+    : fd_(std::move(other.fd_)), path_(std::move(other.path_)) {
   other.path_.clear();
 }
 
@@ -326,7 +326,6 @@ TempFile& TempFile::operator=(TempFile&& other) noexcept {
     if (!path_.empty()) ::unlink(path_.c_str());
     fd_ = std::move(other.fd_);
     path_ = std::move(other.path_);
-    reused_ = other.reused_;
     other.path_.clear();
   }
   return *this;
@@ -387,9 +386,16 @@ std::optional<TempFile> SparePool::Take() {
     // (a reader of the old object) is open.
     if (fd.valid() && ::fcntl(fd.get(), F_SETSIG, SIGURG) == 0 &&
         ::fcntl(fd.get(), F_SETLEASE, F_WRLCK) == 0) {
+      // Emptied before anything is written: truncation takes the old pages
+      // out of the page cache, and a socket that still holds some of them
+      // (sendfile(2) queues page references, not copies, and a GET's
+      // descriptor may be closed long before they are sent) keeps the old
+      // bytes. Rewriting the pages in place would change what those GETs
+      // send after their headers promised the old ETag.
       struct stat st;
-      if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
-        return TempFile(std::move(fd), std::move(path), true);
+      if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+          ::ftruncate(fd.get(), 0) == 0) {
+        return TempFile(std::move(fd), std::move(path));
       }
     } else if (fd.valid() && (errno == EINVAL || errno == ENOLCK)) {
       Disable();  // no leases on this filesystem: never reuse

@@ -108,20 +108,15 @@ class TempFile {
   ~TempFile();
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
-  // A reused inode (SparePool): old bytes past what is written now remain
-  // until the writer truncates to the new size.
-  bool reused() const { return reused_; }
   void CloseFd() { fd_.Reset(); }
   // Forget the file: it was renamed away.
   void Release() { path_.clear(); }
 
  private:
   friend class SparePool;
-  TempFile(UniqueFd fd, std::string path, bool reused)
-      : fd_(std::move(fd)), path_(std::move(path)), reused_(reused) {}
+  TempFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
   UniqueFd fd_;
   std::string path_;
-  bool reused_ = false;
 };
 
 // Inodes of overwritten objects, kept (hard-linked under the tmp folder) to
@@ -131,9 +126,11 @@ class TempFile {
 // create; under steady overwrites that scan was most of a PUT's CPU.
 //
 // An inode is rewritten only while nothing else can see its bytes: it has
-// no other link, and the writer holds a write lease, which the kernel grants
+// no other link, the writer holds a write lease, which the kernel grants
 // only when no other descriptor is open on it and which makes any later
-// open wait until the rewrite is finished. A reader whose path lookup raced
+// open wait until the rewrite is finished, and it is truncated to empty
+// before the first write, so pages that outlive every descriptor (queued in
+// a socket by sendfile(2)) keep the bytes they had. A reader whose path lookup raced
 // the reuse gets a complete file whose record names another key
 // (MetaRecord::key_hash). Falls back to plain temp files where leases or
 // hard links are unsupported. Thread-safe.

@@ -369,11 +369,8 @@ Result<TempFile> LocalTransport::NewTemp() {
   return TempFile::Create(tmp_dir_);
 }
 
-// `record` arrives with the written size; a reused inode is cut to it.
+// `record` arrives with the written size.
 Status LocalTransport::FinishTemp(TempFile* tmp, MetaRecord* record, bool sync) {
-  if (tmp->reused() && ::ftruncate(tmp->fd(), static_cast<off_t>(record->size)) != 0) {
-    return ErrnoToStatus(errno, "truncate " + tmp->path());
-  }
   if (options_.clock != nullptr) {
     int64_t us = options_.clock->NowMicros();
     struct timespec times[2];
@@ -508,7 +505,8 @@ Status LocalTransport::MakeParents(const Key& key, std::vector<std::string>* cre
 }
 
 // Explains why `key` cannot be a file: an ancestor is an object, or the key
-// itself is a folder holding other keys.
+// itself is a folder holding other keys. Names keys, never paths: `worm
+// serve` relays it to clients (KeyConflict).
 Status LocalTransport::ClashError(std::string_view op, const Key& key) {
   const std::string head =
       std::string(op) + " " + Quote(key) + ": the local backend cannot store this key: ";
@@ -516,15 +514,13 @@ Status LocalTransport::ClashError(std::string_view op, const Key& key) {
     std::string dir = root_ + "/" + key.substr(0, slash);
     struct stat st;
     if (::stat(dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
-      return Status::InvalidArgument(head + Quote(key.substr(0, slash)) + " is an object (file " +
-                                     dir +
-                                     "), and a file cannot also be a folder of keys; delete it "
-                                     "or choose another key");
+      return Status::InvalidArgument(head + Quote(key.substr(0, slash)) +
+                                     " is an object, and a file cannot also be a folder of keys; "
+                                     "delete it or choose another key");
     }
   }
-  return Status::InvalidArgument(head + "keys under " + Quote(key + "/") + " exist (folder " +
-                                 PathOf(key) +
-                                 "), and a folder cannot also be an object; delete them or "
+  return Status::InvalidArgument(head + "keys under " + Quote(key + "/") +
+                                 " exist, and a folder cannot also be an object; delete them or "
                                  "choose another key");
 }
 

@@ -11,11 +11,13 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
 #include "cli/cli.h"
 #include "cli/serve_options.h"
+#include "server/s3_errors.h"
 
 namespace worm::cli {
 
@@ -43,7 +45,19 @@ Status ConfigureProject(const Cli& cli, const ServeFlags& f, server::ServerOptio
 
 }  // namespace
 
+namespace {
+
+// Clients get S3's generic message for a server fault; the operator gets the
+// detail, with the request id the client saw.
+void LogServerFault(std::string_view request_id, const Status& status) {
+  std::fprintf(stderr, "worm serve: request %.*s failed: %s\n",
+               static_cast<int>(request_id.size()), request_id.data(), status.ToString().c_str());
+}
+
+}  // namespace
+
 Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags& f) {
+  server::SetInternalErrorLog(&LogServerFault);
   server::ServerOptions o;
   o.bind = f.bind;
   o.port = f.port >= 0 ? static_cast<uint16_t>(f.port) : 9000;

@@ -28,7 +28,8 @@ struct ServeFlags {
 // (each command adds its own --port and, for serve, --root).
 void AddServeFlags(CLI::App* cmd, ServeFlags* flags);
 
-// Server options from the flags, the environment and .worm/config.json.
+// Server options from the flags, the environment and .worm/config.json. Also
+// sends the detail of server faults (5xx) to stderr.
 // InvalidArgument when credentials are missing and --anonymous is not given.
 Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags& f);
 

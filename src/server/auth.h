@@ -50,19 +50,37 @@ struct AuthResult {
 };
 
 struct AuthOptions {
+  // Serve requests that carry no authentication at all (--anonymous). A
+  // request that carries a signature is verified all the same.
   bool allow_anonymous = false;
   std::map<std::string, std::string> secrets;  // access key id -> secret key
   int64_t max_skew_seconds = 15 * 60;          // S3's limit
+  // The region every credential scope must name. S3Service sets it from
+  // ServiceOptions::region (`worm serve --region`, default us-east-1).
+  std::string region = "us-east-1";
 };
 
 class Authenticator {
  public:
   explicit Authenticator(AuthOptions options) : options_(std::move(options)) {}
 
-  // Verifies `request` at time `now_seconds`. Errors carry S3 codes:
-  // AccessDenied (unsigned without --anonymous; expired presigned URL),
-  // InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed,
-  // AuthorizationHeaderMalformed, InvalidRequest (bad x-amz-content-sha256).
+  // Verifies `request` at time `now_seconds`, as S3 does:
+  //  - a request with an Authorization header, or with X-Amz-Algorithm,
+  //    X-Amz-Credential or X-Amz-Signature in its query (any case), is
+  //    verified even with allow_anonymous; only a request with no
+  //    authentication at all is anonymous;
+  //  - `host`, every x-amz-* header present, and the Date header when it is
+  //    what dates the request must be in SignedHeaders (AccessDenied naming
+  //    the unsigned ones): handlers act on x-amz-copy-source, x-amz-meta-*,
+  //    x-amz-acl..., so an unsigned one would ride on someone's signature;
+  //  - the credential scope is <date>/<options.region>/s3/aws4_request and
+  //    its date is the request's date; presigned X-Amz-Expires is 1..604800.
+  // Errors carry S3 codes: AccessDenied (unsigned without --anonymous,
+  // unsigned headers, expired presigned URL), InvalidAccessKeyId,
+  // SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed
+  // (header auth), AuthorizationQueryParametersError (presigned parameters),
+  // InvalidArgument (header and query auth together; unsupported Authorization
+  // type), InvalidRequest (missing x-amz-content-sha256).
   Result<AuthResult> Authenticate(const HttpRequest& request, int64_t now_seconds) const;
 
  private:

@@ -85,6 +85,8 @@ CodeInfo InfoOf(S3Code code) {
       return {"ConditionalRequestConflict", 409, SC::kAborted};
     case S3Code::kInvalidEncryptionAlgorithm:
       return {"InvalidEncryptionAlgorithmError", 400, SC::kInvalidArgument};
+    case S3Code::kAuthorizationQueryParametersError:
+      return {"AuthorizationQueryParametersError", 400, SC::kInvalidArgument};
   }
   return {"InternalError", 500, SC::kInternal};
 }

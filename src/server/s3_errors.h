@@ -52,6 +52,7 @@ enum class S3Code {
   kXAmzContentSHA256Mismatch,
   kConditionalRequestConflict,
   kInvalidEncryptionAlgorithm,
+  kAuthorizationQueryParametersError,  // a malformed presigned-URL parameter
 };
 
 // A Status with the canonical code for `code` and the S3 code in its detail.

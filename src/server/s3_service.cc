@@ -71,10 +71,17 @@ Dispatch MethodNotAllowed(const RequestContext& ctx) {
                                ctx.http.method));
 }
 
+// The server has one region: credential scopes must name the one it reports.
+AuthOptions AuthFor(const ServiceOptions& options) {
+  AuthOptions auth = options.auth;
+  auth.region = options.region;
+  return auth;
+}
+
 }  // namespace
 
 S3Service::S3Service(ServiceOptions options)
-    : options_(std::move(options)), store_(options_.store), auth_(options_.auth) {
+    : options_(std::move(options)), store_(options_.store), auth_(AuthFor(options_)) {
   if (options_.clock == nullptr) options_.clock = Clock::Default();
   env_.store = &store_;
   env_.clock = options_.clock;

@@ -21,8 +21,8 @@ namespace worm::server {
 struct ServiceOptions {
   BucketStoreOptions store;
   AuthOptions auth;
-  Clock* clock = nullptr;  // null: Clock::Default(); not owned
-  std::string region = "us-east-1";
+  Clock* clock = nullptr;            // null: Clock::Default(); not owned
+  std::string region = "us-east-1";  // reported to clients; credential scopes must name it
 };
 
 class S3Service {

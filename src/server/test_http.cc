@@ -140,7 +140,10 @@ std::string Sign(TestRequest* r, uint16_t port, const std::string& ak, const std
   s3::SigningResult res = s3::SignRequest(&parts, {ak, sk, ""}, scope, payload_hash);
   s3::HeaderList out;
   for (auto& [k, v] : parts.headers) {
-    if (strcasecmp(k.c_str(), "host") != 0) out.emplace_back(k, v);
+    // Serialize adds Host; SignRequest set Authorization, added once below.
+    if (strcasecmp(k.c_str(), "host") != 0 && strcasecmp(k.c_str(), "authorization") != 0) {
+      out.emplace_back(k, v);
+    }
   }
   out.emplace_back("Authorization", res.authorization);
   r->headers = std::move(out);

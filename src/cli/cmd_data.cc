@@ -193,7 +193,11 @@ Status RunLog(Cli& cli, const DataArgs& a) {
   return WithRepo(cli, a, [&](Repository& repo) -> Status {
     ASSIGN_OR_RETURN(EntityIds ids, IdsOf(repo, a));
     ASSIGN_OR_RETURN(std::vector<OplogEntry> entries, repo.History(ids));
+    // An intact chain can still have lost its newest entries: only the live
+    // state shows that (DataLoss, exit 5).
+    Result<OplogState> state = repo.VerifyOplog(ids);
     if (cli.json) {
+      RETURN_NOT_OK(state.status());
       Json out = Json::array();
       for (const auto& e : entries) out.push_back(e.raw);
       cli.PrintJson(out);
@@ -202,7 +206,18 @@ Status RunLog(Cli& cli, const DataArgs& a) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& e : entries)
       rows.push_back({std::to_string(e.seq), e.op, e.at, e.actor, e.after_hash.substr(0, 16)});
-    cli.Print(RenderTable({"SEQ", "OP", "AT", "ACTOR", "AFTER HASH"}, rows));
+    if (!rows.empty()) cli.Print(RenderTable({"SEQ", "OP", "AT", "ACTOR", "AFTER HASH"}, rows));
+    RETURN_NOT_OK(state.status());
+    if (*state == OplogState::kNoOplog) {
+      cli.Print(repo.name() + " keeps no oplog");
+    } else if (*state == OplogState::kNoHistory) {
+      cli.Print(
+          "no oplog entries: written outside worm, or its history was removed (the next "
+          "write through worm starts one)");
+    } else if (*state == OplogState::kPending) {
+      cli.Print("entry " + std::to_string(entries.back().seq) +
+                " is not applied yet (an interrupted write): `worm repair` completes it");
+    }
     return Status::OK();
   });
 }
@@ -319,7 +334,8 @@ void RegisterDataCommands(CLI::App& app, Cli& cli) {
   ls->add_option("--parent", args->parent, "Parent ids of a nested collection (a/b)");
   ls->callback([&cli, a] { cli.Finish(RunList(cli, *a)); });
 
-  auto* log = app.add_subcommand("log", "Oplog history of an entity (hash chain verified)");
+  auto* log =
+      app.add_subcommand("log", "Oplog history of an entity (hash chain and live state verified)");
   AddTarget(log, args, true);
   log->callback([&cli, a] { cli.Finish(RunLog(cli, *a)); });
 

@@ -175,7 +175,7 @@ Result<HeadCheck> ModelStore::CheckHead(const EntityIds& ids, const OplogHead& h
   HeadCheck check;
   if (HeadAgrees(head, live)) return check;
   const std::string op = head.op();
-  const std::string newest = "the newest is " + EntryName(head.seq, op);
+  const std::string newest = "the newest is entry " + std::to_string(head.seq) + ", " + op;
   const std::string live_hash = live ? HashDoc(live->doc) : std::string();
   std::string why;
   if (op == "create" || op == "restore") {
@@ -235,8 +235,8 @@ Result<HeadCheck> ModelStore::CheckHead(const EntityIds& ids, const OplogHead& h
                     " did not delete (written outside worm, or the newest entries "
                     "were removed)"
               : "the live document matches no oplog entry (" + newest +
-                    "): the newest entries were removed, or the document was "
-                    "changed outside worm";
+                    "; entries after it were removed, or the document was changed outside "
+                    "worm)";
     if (history != nullptr) {
       for (const OplogEntry& e : *history) {
         if (!e.after_hash.empty() && e.after_hash == live_hash && e.seq < head.seq) {
@@ -256,8 +256,8 @@ Result<HeadCheck> ModelStore::CheckHead(const EntityIds& ids, const OplogHead& h
 
 Status ModelStore::Contradiction(const EntityIds& ids, const std::string& why) const {
   return Status::DataLoss(Describe(ids) + ": the live state contradicts the oplog: " + why +
-                          "; left untouched (restore the missing oplog entries, or see `worm "
-                          "log`)");
+                          "; left untouched (restore the missing oplog entries, or check the "
+                          "document)");
 }
 
 Status ModelStore::RollForward(const EntityIds& ids, const OplogHead& head,

@@ -174,6 +174,18 @@ TEST_F(OplogTest, LiveDocumentAfterRemovedCreateEntryIsNotDeleted) {
   EXPECT_EQ(Json::parse(Bytes(TrashCopy("a")))["n"], 1);
 }
 
+// Restored from the trash, then the restore entry removed: the live document
+// is not the one the (newest) delete entry deleted, so it is not deleted again.
+TEST_F(OplogTest, RestoredEntityWithRemovedRestoreEntryIsNotDeletedAgain) {
+  ASSERT_OK(R()->Create({{"id", "a"}, {"n", 1}}));
+  ASSERT_OK(R()->Delete({"a"}));
+  tp_.clock.Advance(1000);  // the restore stamps updatedAt: a different document
+  ASSERT_OK(R()->Restore({"a"}));
+  Remove(Entry("a", 3));
+  ExpectReportedAndUntouched("a", "did not delete");
+  EXPECT_TRUE(tp_.Has(Live("a")));
+}
+
 // The live document deleted outside worm while the log says it exists.
 TEST_F(OplogTest, MissingLiveDocumentIsReportedNotRecreated) {
   ASSERT_OK(R()->Create({{"id", "a"}, {"n", 1}}));

@@ -207,6 +207,14 @@ class Repository {
   // document the log says exists, an entity in the trash with no delete
   // entry. Safe during concurrent writes (a changing entity is re-read).
   Result<OplogState> VerifyOplog(const EntityIds& ids);
+  // The way out of a contradiction VerifyOplog reported, once someone has
+  // decided the live state is right: appends an entry recording it as it is
+  // ("update" of the live document, or a hard "delete" when there is none;
+  // reason "adopted"), so the chain stays intact and says where it was
+  // re-anchored. Nothing else is written. FailedPrecondition when the live
+  // state does not contradict the oplog (nothing to adopt); DataLoss when
+  // the chain itself is broken (a gap or an altered entry cannot be adopted).
+  Result<OplogEntry> AdoptLive(const EntityIds& ids, const WriteContext& options = {});
 
   // Snapshots: full copies of the current document.
   Result<SnapshotInfo> Snapshot(const EntityIds& ids);

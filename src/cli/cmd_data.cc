@@ -19,6 +19,7 @@ struct DataArgs {
   std::vector<std::string> named_ids;  // --id name=value (or a plain id)
   std::string data, file, source;      // --data JSON | --file F | "-"
   std::string if_match, reason, populate, parent, restore_snapshot;
+  std::string adopt;  // repair --adopt ID
   bool with_meta = false, with_deleted = false, hard = false, list = false;
 };
 
@@ -252,6 +253,26 @@ Status RunSnapshot(Cli& cli, const DataArgs& a) {
   });
 }
 
+// repair <Model> --adopt ID: records the live state of one entity its oplog
+// contradicts as a new entry, after a person decided it is right.
+Status RunAdopt(Cli& cli, const DataArgs& a) {
+  if (a.model.empty())
+    return Status::InvalidArgument("--adopt: name the model: worm repair <Model> --adopt ID");
+  return WithRepo(cli, a, [&](Repository& repo) -> Status {
+    DataArgs target = a;
+    target.id = a.adopt;
+    ASSIGN_OR_RETURN(EntityIds ids, IdsOf(repo, target));
+    ASSIGN_OR_RETURN(OplogEntry e, repo.AdoptLive(ids));
+    if (cli.json) {
+      cli.PrintJson(e.raw);
+    } else {
+      cli.Print("adopted the live state of " + repo.name() + " " + a.adopt + " as oplog entry " +
+                std::to_string(e.seq) + " (" + e.op + ")");
+    }
+    return Status::OK();
+  });
+}
+
 Status RunRepair(Cli& cli, const std::string& model) {
   ASSIGN_OR_RETURN(auto project, OpenProject(cli));
   RepairReport report;
@@ -349,7 +370,11 @@ void RegisterDataCommands(CLI::App& app, Cli& cli) {
   auto* repair = app.add_subcommand(
       "repair", "Roll forward the oplog and finish interrupted deletes/restores");
   repair->add_option("model", args->model, "Only this model");
-  repair->callback([&cli, a] { cli.Finish(RunRepair(cli, a->model)); });
+  repair->add_option("--adopt", args->adopt,
+                     "Record entity ID's live state as a new oplog entry, when the oplog "
+                     "contradicts it and the live state is right (needs the model)");
+  repair->callback(
+      [&cli, a] { cli.Finish(a->adopt.empty() ? RunRepair(cli, a->model) : RunAdopt(cli, *a)); });
 }
 
 }  // namespace worm::cli

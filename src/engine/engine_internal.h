@@ -170,6 +170,7 @@ class ModelStore {
                      std::vector<std::string>* actions);
   Result<std::vector<OplogEntry>> History(const EntityIds& ids);
   Result<OplogState> VerifyOplog(const EntityIds& ids);
+  Result<OplogEntry> AdoptLive(const EntityIds& ids, const WriteContext& ctx);
 
   // ---- trash (trash.cc)
   // Copies `live` to the trash with a tombstone, then deletes it (if_match).

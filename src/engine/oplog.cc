@@ -256,8 +256,9 @@ Result<HeadCheck> ModelStore::CheckHead(const EntityIds& ids, const OplogHead& h
 
 Status ModelStore::Contradiction(const EntityIds& ids, const std::string& why) const {
   return Status::DataLoss(Describe(ids) + ": the live state contradicts the oplog: " + why +
-                          "; left untouched (restore the missing oplog entries, or check the "
-                          "document)");
+                          "; left untouched (restore the missing oplog entries; or, if the live "
+                          "state is right, `worm repair " +
+                          model_->name + " --adopt " + JoinIds(ids) + "`)");
 }
 
 Status ModelStore::RollForward(const EntityIds& ids, const OplogHead& head,
@@ -375,6 +376,46 @@ Result<OplogState> ModelStore::VerifyOplog(const EntityIds& ids) {
     }
   }
   return st;
+}
+
+Result<OplogEntry> ModelStore::AdoptLive(const EntityIds& ids, const WriteContext& ctx) {
+  RETURN_NOT_OK(CheckWritable(*model_, false));
+  if (!model_->oplog) return Status::FailedPrecondition(model_->name + " keeps no oplog");
+  ASSIGN_OR_RETURN(std::string key, KeyOf(ids));
+  ASSIGN_OR_RETURN(std::optional<Stored> live, Read(key));
+  ASSIGN_OR_RETURN(std::vector<OplogEntry> history, History(ids));
+  if (history.empty()) {
+    return Status::FailedPrecondition(Describe(ids) +
+                                      ": no oplog entries; the next write starts the history");
+  }
+  ASSIGN_OR_RETURN(OplogHead head, ReadOplogHead(ids));
+  if (head.seq != history.back().seq) return LostRace(Describe(ids) + ": the oplog moved on");
+  ASSIGN_OR_RETURN(HeadCheck check, CheckHead(ids, head, live, &history));
+  if (check.state != HeadState::kContradicts) {
+    return Status::FailedPrecondition(
+        Describe(ids) + ": the live state does not contradict the oplog (" +
+        (check.state == HeadState::kAgrees ? "it agrees" : "an interrupted write: `worm repair`") +
+        "); nothing to adopt");
+  }
+  Json extra = {{"reason", "adopted: " + check.why}};
+  if (live) extra["beforeHash"] = HashDoc(live->doc);
+  if (!live) {
+    ASSIGN_OR_RETURN(bool trashed, TrashHoldsHead(ids, head));
+    if (!trashed) extra["hard"] = true;  // gone, not in the trash
+  }
+  ASSIGN_OR_RETURN(Json entry, AppendOplog(head, live ? "update" : "delete",
+                                           live ? &live->doc : nullptr, Actor(ctx), extra));
+  OplogEntry out;
+  out.seq = head.seq + 1;
+  out.op = entry.value("op", std::string());
+  out.at = entry.value("at", std::string());
+  out.actor = entry.value("actor", std::string());
+  out.after = entry.contains("after") ? entry["after"] : Json();
+  out.after_hash = entry.value("afterHash", std::string());
+  out.prev_hash = head.entry_hash;
+  out.key = head.folder + SeqName(out.seq);
+  out.raw = std::move(entry);
+  return out;
 }
 
 }  // namespace worm::engine

@@ -213,6 +213,39 @@ TEST_F(OplogTest, DeletingTombstoneWithoutDeleteEntryIsNotCompleted) {
   EXPECT_EQ(Bytes(Live("a")), live.data);
 }
 
+// The way out once the live state is judged right: AdoptLive records it as
+// an entry (the chain stays intact) and the entity is usable again.
+TEST_F(OplogTest, AdoptLiveReanchorsTheChain) {
+  ASSERT_OK(R()->Create({{"id", "a"}, {"n", 1}}));
+  ASSERT_OK(R()->Patch({"a"}, {{"n", 2}}));
+  EXPECT_THAT(R()->AdoptLive({"a"}), StatusIs(StatusCode::kFailedPrecondition));  // agrees
+  Remove(Entry("a", 2));
+  const std::string live = Bytes(Live("a"));
+  ASSERT_OK_AND_ASSIGN(OplogEntry adopted, Fresh()->AdoptLive({"a"}));
+  EXPECT_EQ(adopted.seq, 2);
+  EXPECT_EQ(adopted.op, "update");
+  EXPECT_THAT(adopted.raw.value("reason", ""), ::testing::HasSubstr("adopted: "));
+  EXPECT_EQ(Bytes(Live("a")), live);
+  EXPECT_EQ(StateOf(Fresh()->VerifyOplog({"a"})), "agrees");
+  ASSERT_OK(Fresh()->Patch({"a"}, {{"n", 3}}));
+  ASSERT_OK_AND_ASSIGN(auto h, R()->History({"a"}));
+  EXPECT_EQ(h.size(), 3u);
+
+  // A live document deleted outside worm: adopted as a delete.
+  Remove(Live("a"));
+  ASSERT_OK_AND_ASSIGN(adopted, Fresh()->AdoptLive({"a"}));
+  EXPECT_EQ(adopted.op, "delete");
+  EXPECT_EQ(StateOf(Fresh()->VerifyOplog({"a"})), "agrees");
+  CreateOptions co;
+  co.ids = {"a"};
+  EXPECT_OK(Fresh()->Create({{"n", 9}}, co));
+
+  // A gap cannot be adopted.
+  ASSERT_OK(R()->Patch({"a"}, {{"n", 10}}));
+  Remove(Entry("a", 2));
+  EXPECT_THAT(Fresh()->AdoptLive({"a"}), StatusIs(StatusCode::kDataLoss));
+}
+
 // The interrupted writes the log exists for are still completed, in a fresh
 // process: an update (live = the state before it) and a delete.
 TEST_F(OplogTest, InterruptedWritesAreStillRolledForward) {

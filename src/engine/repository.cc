@@ -122,6 +122,10 @@ Result<OplogState> Repository::VerifyOplog(const EntityIds& ids) {
   return Guard(name(), [&] { return store_->VerifyOplog(ids); });
 }
 
+Result<OplogEntry> Repository::AdoptLive(const EntityIds& ids, const WriteContext& options) {
+  return Guard(name(), [&] { return store_->AdoptLive(ids, options); });
+}
+
 std::string_view OplogStateName(OplogState state) {
   switch (state) {
     case OplogState::kNoOplog:

@@ -205,6 +205,16 @@ TEST_F(CliDataTest, RemovedNewestOplogEntryIsReportedAndTheDocumentKept) {
   EXPECT_EQ(p.exit_code, 5) << p.out << p.err;
   EXPECT_EQ(testing::ReadFileOrDie(live), before);
   EXPECT_EQ(Doc(Worm({"get", "Customer", id}))["n"], 1);
+
+  // Once someone decides the live document is right: adopt it, and the
+  // entity is consistent and writable again.
+  auto adopt = Worm({"repair", "Customer", "--adopt", id});
+  ASSERT_EQ(adopt.exit_code, 0) << adopt.out << adopt.err;
+  EXPECT_EQ(Doc(adopt)["seq"], 2);
+  EXPECT_EQ(testing::ReadFileOrDie(live), before);
+  EXPECT_EQ(Worm({"log", "Customer", id}).exit_code, 0);
+  EXPECT_EQ(Worm({"patch", "Customer", id, "--data", R"({"n": 2})"}).exit_code, 0);
+  EXPECT_TRUE(Doc(Worm({"repair"}))["ok"]);
 }
 
 // A document a plain S3 tool (here: the filesystem) wrote has no history and

@@ -23,8 +23,10 @@
 // (create of an existing id; restore over a live entity), FailedPrecondition
 // (stale if_match ETag; onDelete "restrict" refusal), Aborted (an internal
 // compare-and-swap kept losing: retry later), InvalidArgument (document
-// breaks the schema, bad id), DataLoss (broken oplog hash chain, corrupt
-// stored JSON), plus whatever the Transport reports (Unavailable, ...).
+// breaks the schema, bad id), DataLoss (broken oplog hash chain, a live
+// state the oplog contradicts: writes to such an entity are refused rather
+// than rolled back, see VerifyOplog; corrupt stored JSON), plus whatever the Transport reports
+// (Unavailable, ...).
 //
 // Layout on the bucket: see DESIGN.md "Bucket layout" and docs in
 // src/engine/README.md. Oplog entries are written before the entity
@@ -109,6 +111,20 @@ struct OplogEntry {
   Json raw;  // the entry as stored
 };
 
+// How an entity's live state stands against its oplog (VerifyOplog). The
+// oplog is write-ahead: an entry is written before the entity, so the live
+// state is the newest entry's, or the one that entry was written against
+// (an interrupted write). Anything else is tampering or loss, never guessed
+// at: VerifyOplog gives DataLoss, Repair() reports it and writes refuse.
+enum class OplogState {
+  kNoOplog,    // the model keeps no oplog
+  kNoHistory,  // no entries: written outside worm (a plain S3 tool) or the
+               // history was removed; the next write through worm starts one
+  kAgrees,     // the live state (the document, or none after a delete) is the newest entry's
+  kPending,    // the newest entry's write was interrupted; Repair() (or the next write) applies it
+};
+std::string_view OplogStateName(OplogState state);  // "agrees", "noHistory", ...
+
 struct SnapshotInfo {
   std::string name;  // "0003" (oplog seq) or "20260224T101112.345Z"
   std::string key;
@@ -183,6 +199,22 @@ class Repository {
   // Oplog entries of an entity in order, chain verified (DataLoss naming the
   // entry when broken). Empty when the model keeps no oplog.
   Result<std::vector<OplogEntry>> History(const EntityIds& ids);
+  // History() plus the live state checked against the newest entry; changes
+  // nothing. DataLoss "<Model id>: ..." when the chain is broken (a gap, an
+  // altered entry) or the live state contradicts it: a live document that
+  // matches no entry (the newest entries were removed, or it was changed
+  // outside worm), one older than the entry before the newest, a missing
+  // document the log says exists, an entity in the trash with no delete
+  // entry. Safe during concurrent writes (a changing entity is re-read).
+  Result<OplogState> VerifyOplog(const EntityIds& ids);
+  // The way out of a contradiction VerifyOplog reported, once someone has
+  // decided the live state is right: appends an entry recording it as it is
+  // ("update" of the live document, or a hard "delete" when there is none;
+  // reason "adopted"), so the chain stays intact and says where it was
+  // re-anchored. Nothing else is written. FailedPrecondition when the live
+  // state does not contradict the oplog (nothing to adopt); DataLoss when
+  // the chain itself is broken (a gap or an altered entry cannot be adopted).
+  Result<OplogEntry> AdoptLive(const EntityIds& ids, const WriteContext& options = {});
 
   // Snapshots: full copies of the current document.
   Result<SnapshotInfo> Snapshot(const EntityIds& ids);
@@ -201,7 +233,9 @@ class Repository {
   Result<std::vector<Entity>> Linked(const EntityIds& ids, const std::string& link);
 
   // Rolls forward oplog entries whose effect is missing and completes or
-  // undoes interrupted soft deletes and restores, for this model.
+  // undoes interrupted soft deletes and restores, for this model. An entity
+  // that VerifyOplog finds contradicting its oplog is reported in `problems`
+  // and left untouched (its trash too).
   Result<RepairReport> Repair();
 
   // Hooks, run in registration order.

@@ -19,6 +19,7 @@ struct DataArgs {
   std::vector<std::string> named_ids;  // --id name=value (or a plain id)
   std::string data, file, source;      // --data JSON | --file F | "-"
   std::string if_match, reason, populate, parent, restore_snapshot;
+  std::string adopt;  // repair --adopt ID
   bool with_meta = false, with_deleted = false, hard = false, list = false;
 };
 
@@ -193,7 +194,11 @@ Status RunLog(Cli& cli, const DataArgs& a) {
   return WithRepo(cli, a, [&](Repository& repo) -> Status {
     ASSIGN_OR_RETURN(EntityIds ids, IdsOf(repo, a));
     ASSIGN_OR_RETURN(std::vector<OplogEntry> entries, repo.History(ids));
+    // An intact chain can still have lost its newest entries: only the live
+    // state shows that (DataLoss, exit 5).
+    Result<OplogState> state = repo.VerifyOplog(ids);
     if (cli.json) {
+      RETURN_NOT_OK(state.status());
       Json out = Json::array();
       for (const auto& e : entries) out.push_back(e.raw);
       cli.PrintJson(out);
@@ -202,7 +207,18 @@ Status RunLog(Cli& cli, const DataArgs& a) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& e : entries)
       rows.push_back({std::to_string(e.seq), e.op, e.at, e.actor, e.after_hash.substr(0, 16)});
-    cli.Print(RenderTable({"SEQ", "OP", "AT", "ACTOR", "AFTER HASH"}, rows));
+    if (!rows.empty()) cli.Print(RenderTable({"SEQ", "OP", "AT", "ACTOR", "AFTER HASH"}, rows));
+    RETURN_NOT_OK(state.status());
+    if (*state == OplogState::kNoOplog) {
+      cli.Print(repo.name() + " keeps no oplog");
+    } else if (*state == OplogState::kNoHistory) {
+      cli.Print(
+          "no oplog entries: written outside worm, or its history was removed (the next "
+          "write through worm starts one)");
+    } else if (*state == OplogState::kPending) {
+      cli.Print("entry " + std::to_string(entries.back().seq) +
+                " is not applied yet (an interrupted write): `worm repair` completes it");
+    }
     return Status::OK();
   });
 }
@@ -233,6 +249,26 @@ Status RunSnapshot(Cli& cli, const DataArgs& a) {
     }
     ASSIGN_OR_RETURN(SnapshotInfo s, repo.Snapshot(ids));
     cli.json ? cli.PrintJson(to_json(s)) : cli.Print("snapshot " + s.name + " at " + s.key);
+    return Status::OK();
+  });
+}
+
+// repair <Model> --adopt ID: records the live state of one entity its oplog
+// contradicts as a new entry, after a person decided it is right.
+Status RunAdopt(Cli& cli, const DataArgs& a) {
+  if (a.model.empty())
+    return Status::InvalidArgument("--adopt: name the model: worm repair <Model> --adopt ID");
+  return WithRepo(cli, a, [&](Repository& repo) -> Status {
+    DataArgs target = a;
+    target.id = a.adopt;
+    ASSIGN_OR_RETURN(EntityIds ids, IdsOf(repo, target));
+    ASSIGN_OR_RETURN(OplogEntry e, repo.AdoptLive(ids));
+    if (cli.json) {
+      cli.PrintJson(e.raw);
+    } else {
+      cli.Print("adopted the live state of " + repo.name() + " " + a.adopt + " as oplog entry " +
+                std::to_string(e.seq) + " (" + e.op + ")");
+    }
     return Status::OK();
   });
 }
@@ -319,7 +355,8 @@ void RegisterDataCommands(CLI::App& app, Cli& cli) {
   ls->add_option("--parent", args->parent, "Parent ids of a nested collection (a/b)");
   ls->callback([&cli, a] { cli.Finish(RunList(cli, *a)); });
 
-  auto* log = app.add_subcommand("log", "Oplog history of an entity (hash chain verified)");
+  auto* log =
+      app.add_subcommand("log", "Oplog history of an entity (hash chain and live state verified)");
   AddTarget(log, args, true);
   log->callback([&cli, a] { cli.Finish(RunLog(cli, *a)); });
 
@@ -333,7 +370,11 @@ void RegisterDataCommands(CLI::App& app, Cli& cli) {
   auto* repair = app.add_subcommand(
       "repair", "Roll forward the oplog and finish interrupted deletes/restores");
   repair->add_option("model", args->model, "Only this model");
-  repair->callback([&cli, a] { cli.Finish(RunRepair(cli, a->model)); });
+  repair->add_option("--adopt", args->adopt,
+                     "Record entity ID's live state as a new oplog entry, when the oplog "
+                     "contradicts it and the live state is right (needs the model)");
+  repair->callback(
+      [&cli, a] { cli.Finish(a->adopt.empty() ? RunRepair(cli, a->model) : RunAdopt(cli, *a)); });
 }
 
 }  // namespace worm::cli

@@ -14,8 +14,12 @@
 //
 // What is checked per file: the key belongs to a model (else "stray"), the
 // bytes are a JSON object, the id fields agree with the key, and
-// ValidateDocument passes (types, required, enum, unknown fields). Refs are
-// not followed: that needs the other entities and is the engine's job on write.
+// ValidateDocument passes (types, required, enum, unknown fields); for a
+// model with an oplog, the live state agrees with it (Repository::
+// VerifyOplog: a document matching no entry, a gap, ... is "invalid"; an
+// entity without entries is fine). Oplog folders are watched too, so a
+// removed entry re-checks its entity. Refs are not followed: that needs the
+// other entities and is the engine's job on write.
 #include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
@@ -39,11 +43,44 @@
 #include "schema/lint.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
+#include "worm/repository.h"
 
 namespace worm::cli {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr std::string_view kOplogDir = ".oplog";  // a segment of every oplog folder
+
+// True when a segment of `rel` is the oplog folder.
+bool InOplog(std::string_view rel) {
+  for (size_t start = 0; start <= rel.size();) {
+    size_t end = rel.find('/', start);
+    if (end == std::string_view::npos) end = rel.size();
+    if (rel.substr(start, end - start) == kOplogDir) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// The ids when `folder` ("a/b/") fills `tmpl` ("a/{id}/"), segment by segment.
+std::optional<schema::EntityIds> MatchTemplate(std::string_view tmpl, std::string_view folder) {
+  schema::EntityIds ids;
+  while (!tmpl.empty() || !folder.empty()) {
+    size_t t = tmpl.find('/'), f = folder.find('/');
+    if (t == std::string_view::npos || f == std::string_view::npos) return std::nullopt;
+    std::string_view ts = tmpl.substr(0, t), fs_seg = folder.substr(0, f);
+    if (ts.size() > 2 && ts.front() == '{' && ts.back() == '}') {
+      if (fs_seg.empty()) return std::nullopt;
+      ids.emplace_back(fs_seg);
+    } else if (ts != fs_seg) {
+      return std::nullopt;
+    }
+    tmpl.remove_prefix(t + 1);
+    folder.remove_prefix(f + 1);
+  }
+  return ids;
+}
 
 class DevLoop {
  public:
@@ -67,6 +104,9 @@ class DevLoop {
       return Status::Internal("inotify: cannot watch " + project_.worm_dir.string() + ": " +
                               std::strerror(errno));
     }
+    LocalTransportOptions lo;
+    lo.sync = false;  // dev only reads through it
+    ASSIGN_OR_RETURN(data_, NewLocalTransport(project_.data_dir().string(), lo));
     ReloadSchema();
     WatchTree("");
     CheckAll();
@@ -157,6 +197,7 @@ class DevLoop {
     if (!loaded) return false;
     schema_ = std::make_unique<schema::Schema>(std::move(*loaded));
     resolver_ = std::make_unique<schema::StorageResolver>(*schema_);
+    engine_ = Project::Create(*schema_, data_);
     return true;
   }
 
@@ -173,8 +214,9 @@ class DevLoop {
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       std::string name = it->path().filename().string();
-      if (name.empty() || name[0] == '.') continue;
-      if (it->is_directory(ec)) WatchTree(rel.empty() ? name : rel + "/" + name);
+      std::string sub = rel.empty() ? name : rel + "/" + name;
+      if (name.empty() || (name[0] == '.' && !InOplog(sub))) continue;
+      if (it->is_directory(ec)) WatchTree(sub);
     }
   }
 
@@ -194,8 +236,17 @@ class DevLoop {
     }
     auto it = watches_.find(ev.wd);
     if (it == watches_.end()) return;
-    if (name.empty() || name[0] == '.') return;
+    if (name.empty()) return;
     std::string key = it->second.empty() ? name : it->second + "/" + name;
+    if (name[0] == '.' && !InOplog(key)) return;
+    if (InOplog(key)) {
+      if ((ev.mask & IN_ISDIR) && (ev.mask & (IN_CREATE | IN_MOVED_TO))) WatchTree(key);
+      // An entry written or removed: its entity is checked again.
+      if (!(ev.mask & IN_ISDIR) && !(ev.mask & IN_CREATE)) {
+        if (std::optional<std::string> live = EntityOfOplogEntry(key)) pending_.insert(*live);
+      }
+      return;
+    }
     if (ev.mask & IN_ISDIR) {
       if (ev.mask & (IN_CREATE | IN_MOVED_TO)) {
         WatchTree(key);
@@ -229,6 +280,21 @@ class DevLoop {
         fn(fs::relative(it->path(), project_.data_dir()).generic_string());
       }
     }
+  }
+
+  // The entity key whose oplog folder holds the entry `key`.
+  std::optional<std::string> EntityOfOplogEntry(const std::string& key) const {
+    if (!schema_) return std::nullopt;
+    std::string folder = key.substr(0, key.rfind('/') + 1);
+    for (const schema::Model& m : schema_->models) {
+      if (!m.oplog) continue;
+      std::string tmpl = resolver_->SystemFolderTemplates(m).oplog;
+      if (!tmpl.empty() && tmpl.back() != '/') tmpl += '/';
+      std::optional<schema::EntityIds> ids = MatchTemplate(tmpl, folder);
+      if (!ids) continue;
+      if (Result<std::string> live = resolver_->EntityKey(m, *ids); live.ok()) return *live;
+    }
+    return std::nullopt;
   }
 
   void CheckAll() {
@@ -298,7 +364,14 @@ class DevLoop {
                                        " disagrees with the id in the key (\"" + ids[i] + "\")");
       }
     }
-    return schema::ValidateDocument(model, doc);
+    RETURN_NOT_OK(schema::ValidateDocument(model, doc));
+    if (!model.oplog || !engine_) return Status::OK();
+    // Only a contradiction is a problem: an interrupted write (pending) is
+    // what a write in progress looks like, and `worm repair` finishes it.
+    ASSIGN_OR_RETURN(Repository * repo, engine_->Get(model.name));
+    Result<OplogState> state = repo->VerifyOplog(ids);
+    if (state.status().code() == StatusCode::kDataLoss) return state.status();
+    return Status::OK();
   }
 
   Cli& cli_;
@@ -308,6 +381,8 @@ class DevLoop {
   std::map<int, std::string> watches_;  // wd -> folder relative to data ("" = data)
   std::unique_ptr<schema::Schema> schema_;
   std::unique_ptr<schema::StorageResolver> resolver_;
+  std::shared_ptr<Transport> data_;  // .worm/data, for the engine's oplog checks
+  std::unique_ptr<Project> engine_;  // over data_ with the last good schema
   std::set<std::string> pending_;
   bool schema_dirty_ = false;
   bool rescan_ = false;

@@ -79,6 +79,18 @@ struct OplogHead {
   std::string op() const;  // "" when seq == 0
 };
 
+// How the live object stands against an oplog head (ModelStore::CheckHead).
+enum class HeadState {
+  kAgrees,       // the live state is the head's (or there is no entry)
+  kPending,      // the live state is the one the head was written against:
+                 // an interrupted write, which RollForward applies
+  kContradicts,  // neither: tampering or loss; never rolled forward
+};
+struct HeadCheck {
+  HeadState state = HeadState::kAgrees;
+  std::string why;  // kContradicts: what disagrees, without the entity's name
+};
+
 // A reference found while validating: `path` holds an id of `model`.
 struct RefUse {
   std::string path;
@@ -136,12 +148,29 @@ class ModelStore {
   // `extra` members (reason, hard) are merged into the entry.
   Result<Json> AppendOplog(const OplogHead& head, const std::string& op, const Json* after,
                            const std::string& actor, const Json& extra = Json::object());
-  // True when the live object agrees with the last entry.
+  // True when the live object agrees with the last entry (cheap: no I/O).
   static bool HeadAgrees(const OplogHead& head, const std::optional<Stored>& live);
-  // Makes the live object (and trash) agree with the head entry.
+  // Whether `live` is the head's state, the state the head was written
+  // against (create/restore: no live object; update/delete: the document
+  // whose hash is the entry's "beforeHash", or else entry seq-1's
+  // "afterHash"), or neither. Reads entry seq-1 (from `history` when given)
+  // and, for a missing live object, the trash. REQUIRES: `live` was read
+  // before `head` (entries precede the entity, so every live state worm
+  // wrote has its entry in `head`'s view). A mismatch re-reads the live
+  // object: when it changed meanwhile, LostRace rather than a contradiction.
+  Result<HeadCheck> CheckHead(const EntityIds& ids, const OplogHead& head,
+                              const std::optional<Stored>& live,
+                              const std::vector<OplogEntry>* history = nullptr);
+  // DataLoss "<Model id>: the live state contradicts its oplog: <why>; ...".
+  Status Contradiction(const EntityIds& ids, const std::string& why) const;
+  // Makes the live object (and trash) agree with the head entry, after
+  // CheckHead: OK doing nothing when they agree; the Contradiction when the
+  // live state is not one the head was written against (nothing is written).
   Status RollForward(const EntityIds& ids, const OplogHead& head, const std::optional<Stored>& live,
                      std::vector<std::string>* actions);
   Result<std::vector<OplogEntry>> History(const EntityIds& ids);
+  Result<OplogState> VerifyOplog(const EntityIds& ids);
+  Result<OplogEntry> AdoptLive(const EntityIds& ids, const WriteContext& ctx);
 
   // ---- trash (trash.cc)
   // Copies `live` to the trash with a tombstone, then deletes it (if_match).
@@ -202,6 +231,11 @@ class ModelStore {
   };
   Result<TrashKeys> TrashKeysOf(const EntityIds& ids) const;
   Status PurgeTrash(const EntityIds& ids);
+  // True when the entity is in the trash (a tombstone not "restoring", with
+  // a copy) as the document `head` wrote: a delete after head happened.
+  Result<bool> TrashHoldsHead(const EntityIds& ids, const OplogHead& head);
+  // Repair of one entity's oplog; false in *consistent when it was reported.
+  Status RepairOplog(const EntityIds& ids, RepairReport* report, bool* consistent);
   Status FinishSoftDelete(const EntityIds& ids, const TrashKeys& k, const Stored& tomb,
                           const std::optional<Stored>& copy, const std::optional<Stored>& live,
                           std::vector<std::string>* actions);

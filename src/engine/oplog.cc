@@ -126,9 +126,147 @@ bool ModelStore::HeadAgrees(const OplogHead& head, const std::optional<Stored>& 
   return live.has_value() && HashDoc(live->doc) == head.entry.value("afterHash", std::string());
 }
 
+namespace {
+
+// "entry 2 (update)"
+std::string EntryName(int64_t seq, const std::string& op) {
+  return "entry " + std::to_string(seq) + " (" + op + ")";
+}
+
+// The hash of the document an update/delete entry replaced: its own
+// "beforeHash" (written since that field exists), else the afterHash of the
+// entry before it. "" with *why set when that cannot be known.
+std::string BeforeHash(const OplogHead& head, const Json* prev, std::string* why) {
+  if (auto it = head.entry.find("beforeHash"); it != head.entry.end() && it->is_string()) {
+    return it->get<std::string>();
+  }
+  const std::string prev_name = "entry " + std::to_string(head.seq - 1);
+  if (head.seq <= 1) {
+    *why = "; entry 1 replaced a document older than the history, which it does not record";
+  } else if (prev == nullptr) {
+    *why = "; " + prev_name + ", the state entry " + std::to_string(head.seq) +
+           " replaced, is missing (a gap in the oplog)";
+  } else if (!prev->is_object() || !prev->contains("afterHash")) {
+    *why = "; " + prev_name + " holds no document for entry " + std::to_string(head.seq) +
+           " to replace";
+  } else {
+    return prev->value("afterHash", std::string());
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<bool> ModelStore::TrashHoldsHead(const EntityIds& ids, const OplogHead& head) {
+  if (!model_->soft_delete) return false;
+  ASSIGN_OR_RETURN(TrashKeys k, TrashKeysOf(ids));
+  ASSIGN_OR_RETURN(std::optional<Stored> tomb, Read(k.tomb));
+  // "restoring": a restore in progress moves the copy back; not a delete.
+  if (!tomb || (tomb->doc.is_object() && tomb->doc.value("state", std::string()) == "restoring")) {
+    return false;
+  }
+  ASSIGN_OR_RETURN(std::optional<Stored> copy, Read(k.doc));
+  return copy.has_value() && HashDoc(copy->doc) == head.entry.value("afterHash", std::string());
+}
+
+Result<HeadCheck> ModelStore::CheckHead(const EntityIds& ids, const OplogHead& head,
+                                        const std::optional<Stored>& live,
+                                        const std::vector<OplogEntry>* history) {
+  HeadCheck check;
+  if (HeadAgrees(head, live)) return check;
+  const std::string op = head.op();
+  const std::string newest = "the newest is entry " + std::to_string(head.seq) + ", " + op;
+  const std::string live_hash = live ? HashDoc(live->doc) : std::string();
+  std::string why;
+  if (op == "create" || op == "restore") {
+    // Written against no live object. A missing one is an interrupted write
+    // unless the trash holds this very document: then a delete came after.
+    if (!live) {
+      ASSIGN_OR_RETURN(bool trashed, TrashHoldsHead(ids, head));
+      if (!trashed) {
+        check.state = HeadState::kPending;
+        return check;
+      }
+      why = "the entity is in the trash, but no delete entry follows the newest oplog " +
+            EntryName(head.seq, op) + " (the newest entries were removed)";
+    }
+  } else if (op == "update" || op == "delete") {
+    // Written against the live document it replaced.
+    if (live) {
+      std::optional<Json> prev;
+      if (head.seq > 1 && history != nullptr &&
+          static_cast<int64_t>(history->size()) >= head.seq - 1 &&
+          (*history)[head.seq - 2].seq == head.seq - 1) {
+        prev = (*history)[head.seq - 2].raw;
+      } else if (head.seq > 1) {
+        ASSIGN_OR_RETURN(std::optional<Stored> got, Read(head.folder + SeqName(head.seq - 1)));
+        if (got) prev = std::move(got->doc);
+      }
+      std::string unknown;
+      std::string before = BeforeHash(head, prev ? &*prev : nullptr, &unknown);
+      if (!before.empty() && before == live_hash) {
+        check.state = HeadState::kPending;
+        return check;
+      }
+      if (!unknown.empty()) why = unknown;
+    } else {
+      ASSIGN_OR_RETURN(bool trashed, TrashHoldsHead(ids, head));
+      why = trashed
+                ? "the entity is in the trash, but no delete entry follows the newest oplog " +
+                      EntryName(head.seq, op) + " (the newest entries were removed)"
+                : "the live document is missing, but the newest oplog " + EntryName(head.seq, op) +
+                      " says it exists (it was deleted outside worm, or the newest entries "
+                      "were removed)";
+    }
+  } else {
+    why = "the newest oplog " + EntryName(head.seq, op) + " has an unknown op";
+  }
+  // A live state the head was not written against. Unless a writer moved
+  // the entity on since `live` was read, nothing in worm wrote it.
+  ASSIGN_OR_RETURN(std::string key, KeyOf(ids));
+  ASSIGN_OR_RETURN(std::optional<Stored> again, Read(key));
+  if (again.has_value() != live.has_value() || (again && again->etag != live->etag)) {
+    return LostRace(Describe(ids) + ": changed while checking it against its oplog");
+  }
+  if (live && (why.empty() || why[0] == ';')) {
+    std::string detail = std::move(why);
+    why = op == "delete"
+              ? "a live document is present that the newest oplog " + EntryName(head.seq, op) +
+                    " did not delete (written outside worm, or the newest entries "
+                    "were removed)"
+              : "the live document matches no oplog entry (" + newest +
+                    "; entries after it were removed, or the document was changed outside "
+                    "worm)";
+    if (history != nullptr) {
+      for (const OplogEntry& e : *history) {
+        if (!e.after_hash.empty() && e.after_hash == live_hash && e.seq < head.seq) {
+          why = "the live document is an older version (oplog entry " + std::to_string(e.seq) +
+                "'s; " + newest + "): an older copy was put back, or writes were lost";
+          detail.clear();
+          break;
+        }
+      }
+    }
+    why += detail;
+  }
+  check.state = HeadState::kContradicts;
+  check.why = std::move(why);
+  return check;
+}
+
+Status ModelStore::Contradiction(const EntityIds& ids, const std::string& why) const {
+  return Status::DataLoss(Describe(ids) + ": the live state contradicts the oplog: " + why +
+                          "; left untouched (restore the missing oplog entries; or, if the live "
+                          "state is right, `worm repair " +
+                          model_->name + " --adopt " + JoinIds(ids) + "`)");
+}
+
 Status ModelStore::RollForward(const EntityIds& ids, const OplogHead& head,
                                const std::optional<Stored>& live,
                                std::vector<std::string>* actions) {
+  ASSIGN_OR_RETURN(HeadCheck check, CheckHead(ids, head, live));
+  if (check.state == HeadState::kAgrees) return Status::OK();
+  if (check.state == HeadState::kContradicts) return Contradiction(ids, check.why);
   ASSIGN_OR_RETURN(std::string key, KeyOf(ids));
   std::string what = Describe(ids) + ": rolled forward oplog entry " + std::to_string(head.seq) +
                      " (" + head.op() + ")";
@@ -197,6 +335,86 @@ Result<std::vector<OplogEntry>> ModelStore::History(const EntityIds& ids) {
     prev_hash = HashDoc(e);
     ++expected;
   }
+  return out;
+}
+
+Result<OplogState> ModelStore::VerifyOplog(const EntityIds& ids) {
+  if (!model_->oplog) return OplogState::kNoOplog;
+  ASSIGN_OR_RETURN(std::string key, KeyOf(ids));
+  ASSIGN_OR_RETURN(schema::SystemFolders folders, FoldersOf(ids));
+  Status st;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    if (attempt > 0) Backoff(attempt - 1);
+    // The live object before the entries: whatever worm wrote there has its
+    // entry in the listing that follows (write-ahead).
+    ASSIGN_OR_RETURN(std::optional<Stored> live, Read(key));
+    Result<std::vector<OplogEntry>> history = History(ids);
+    if (history.status().IsAborted()) {
+      st = history.status();
+      continue;
+    }
+    RETURN_NOT_OK(history.status());
+    if (history->empty()) return OplogState::kNoHistory;
+    OplogHead head;
+    head.folder = EnsureSlash(folders.oplog);
+    head.seq = history->back().seq;
+    head.entry = history->back().raw;
+    head.entry_hash = HashDoc(head.entry);
+    Result<HeadCheck> check = CheckHead(ids, head, live, &*history);
+    if (check.status().IsAborted()) {
+      st = check.status();
+      continue;
+    }
+    RETURN_NOT_OK(check.status());
+    switch (check->state) {
+      case HeadState::kAgrees:
+        return OplogState::kAgrees;
+      case HeadState::kPending:
+        return OplogState::kPending;
+      case HeadState::kContradicts:
+        return Contradiction(ids, check->why);
+    }
+  }
+  return st;
+}
+
+Result<OplogEntry> ModelStore::AdoptLive(const EntityIds& ids, const WriteContext& ctx) {
+  RETURN_NOT_OK(CheckWritable(*model_, false));
+  if (!model_->oplog) return Status::FailedPrecondition(model_->name + " keeps no oplog");
+  ASSIGN_OR_RETURN(std::string key, KeyOf(ids));
+  ASSIGN_OR_RETURN(std::optional<Stored> live, Read(key));
+  ASSIGN_OR_RETURN(std::vector<OplogEntry> history, History(ids));
+  if (history.empty()) {
+    return Status::FailedPrecondition(Describe(ids) +
+                                      ": no oplog entries; the next write starts the history");
+  }
+  ASSIGN_OR_RETURN(OplogHead head, ReadOplogHead(ids));
+  if (head.seq != history.back().seq) return LostRace(Describe(ids) + ": the oplog moved on");
+  ASSIGN_OR_RETURN(HeadCheck check, CheckHead(ids, head, live, &history));
+  if (check.state != HeadState::kContradicts) {
+    return Status::FailedPrecondition(
+        Describe(ids) + ": the live state does not contradict the oplog (" +
+        (check.state == HeadState::kAgrees ? "it agrees" : "an interrupted write: `worm repair`") +
+        "); nothing to adopt");
+  }
+  Json extra = {{"reason", "adopted: " + check.why}};
+  if (live) extra["beforeHash"] = HashDoc(live->doc);
+  if (!live) {
+    ASSIGN_OR_RETURN(bool trashed, TrashHoldsHead(ids, head));
+    if (!trashed) extra["hard"] = true;  // gone, not in the trash
+  }
+  ASSIGN_OR_RETURN(Json entry, AppendOplog(head, live ? "update" : "delete",
+                                           live ? &live->doc : nullptr, Actor(ctx), extra));
+  OplogEntry out;
+  out.seq = head.seq + 1;
+  out.op = entry.value("op", std::string());
+  out.at = entry.value("at", std::string());
+  out.actor = entry.value("actor", std::string());
+  out.after = entry.contains("after") ? entry["after"] : Json();
+  out.after_hash = entry.value("afterHash", std::string());
+  out.prev_hash = head.entry_hash;
+  out.key = head.folder + SeqName(out.seq);
+  out.raw = std::move(entry);
   return out;
 }
 

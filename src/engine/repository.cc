@@ -118,6 +118,28 @@ Result<std::vector<OplogEntry>> Repository::History(const EntityIds& ids) {
   return Guard(name(), [&] { return store_->History(ids); });
 }
 
+Result<OplogState> Repository::VerifyOplog(const EntityIds& ids) {
+  return Guard(name(), [&] { return store_->VerifyOplog(ids); });
+}
+
+Result<OplogEntry> Repository::AdoptLive(const EntityIds& ids, const WriteContext& options) {
+  return Guard(name(), [&] { return store_->AdoptLive(ids, options); });
+}
+
+std::string_view OplogStateName(OplogState state) {
+  switch (state) {
+    case OplogState::kNoOplog:
+      return "noOplog";
+    case OplogState::kNoHistory:
+      return "noHistory";
+    case OplogState::kAgrees:
+      return "agrees";
+    case OplogState::kPending:
+      return "pending";
+  }
+  return "unknown";
+}
+
 Result<SnapshotInfo> Repository::Snapshot(const EntityIds& ids) {
   return Guard(name(), [&] { return store_->Snapshot(ids); });
 }

@@ -382,7 +382,13 @@ Result<Entity> ModelStore::CommitLive(const EntityIds& ids, const std::string& k
                                       const std::optional<Stored>& current, const OplogHead* head,
                                       const std::string& actor) {
   std::string bytes = Serialize(after);
-  if (head != nullptr) RETURN_NOT_OK(AppendOplog(*head, op, &after, actor).status());
+  if (head != nullptr) {
+    // beforeHash: which document this entry replaces, so an interrupted
+    // write is told from a live document changed outside worm (CheckHead).
+    Json extra = Json::object();
+    if (current) extra["beforeHash"] = HashDoc(current->doc);
+    RETURN_NOT_OK(AppendOplog(*head, op, &after, actor, extra).status());
+  }
   WriteOptions wo = current ? WriteOptions::Update(current->etag) : WriteOptions::Create();
   auto put = transport()->Put(key, bytes, wo);
   if (put.ok()) return Entity{ids, key, put->etag, after};
@@ -432,7 +438,9 @@ Result<Entity> ModelStore::Update(const EntityIds& ids, const std::function<Stat
     if (model_->oplog) {
       ASSIGN_OR_RETURN(head, ReadOplogHead(ids));
       if (!HeadAgrees(head, cur)) {
-        RETURN_NOT_OK(RollForward(ids, head, cur, nullptr));
+        // Aborted: the entity moved on while being checked; read it again.
+        Status rolled = RollForward(ids, head, cur, nullptr);
+        if (!rolled.ok() && !rolled.IsAborted()) return rolled;
         continue;
       }
     }

@@ -17,7 +17,9 @@
 //   tombstone "deleted"    -> consistent (a live object with the same id is a
 //                             new entity); without a copy: drop the tombstone
 //   copy, no tombstone, live present -> drop the copy (restore leftovers)
-// With an oplog the log decides first (RollForward), then these rules tidy.
+// With an oplog the log decides first (RollForward), then these rules tidy;
+// a "deleting" tombstone whose live document the oplog does not delete (no
+// delete entry: removed) is reported, not completed.
 #include "core/hash.h"
 #include "engine/engine_internal.h"
 
@@ -107,7 +109,7 @@ Status ModelStore::DeleteOnce(const EntityIds& ids, const RemoveOptions& options
   RETURN_NOT_OK(ApplyOnDelete(ids, options, /*check_only=*/false));
   bool soft = model_->soft_delete && !options.hard;
   if (model_->oplog) {
-    Json extra = {{"reason", options.reason}};
+    Json extra = {{"reason", options.reason}, {"beforeHash", HashDoc(cur->doc)}};
     if (!soft) extra["hard"] = true;
     RETURN_NOT_OK(AppendOplog(head, "delete", nullptr, actor, extra).status());
   }
@@ -256,6 +258,19 @@ Status ModelStore::FinishSoftDelete(const EntityIds& ids, const TrashKeys& k, co
     if (copy && copy->etag == etag) RETURN_NOT_OK(t->Delete(k.doc, {}));
     actions->push_back(who + "undid a soft delete that lost to a concurrent update");
     return Status::OK();
+  }
+  if (live && model_->oplog) {
+    // With an oplog the delete entry precedes the tombstone: without one,
+    // the delete never committed, or its entry was removed. Either way the
+    // live document is not this delete's to take.
+    ASSIGN_OR_RETURN(OplogHead head, ReadOplogHead(ids));
+    if (head.seq > 0 && head.op() != "delete") {
+      return Contradiction(ids,
+                           "a soft delete is under way (tombstone \"deleting\"), but the "
+                           "newest oplog entry " +
+                               std::to_string(head.seq) + " (" + head.op() +
+                               ") is not a delete (the delete entry was removed)");
+    }
   }
   if (live) {
     if (!copy || copy->etag != etag) RETURN_NOT_OK(t->Put(k.doc, live->bytes, {}).status());

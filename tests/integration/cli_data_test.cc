@@ -162,6 +162,79 @@ TEST_F(CliDataTest, QueryFiltersSortsPagesAndAggregates) {
   EXPECT_NE((unknown.out + unknown.err).find("amout"), std::string::npos);
 }
 
+// Issue 14 item 3, as reported: create, patch, delete the newest oplog entry.
+// The live document is the acknowledged patch; `worm log` must say the log
+// lost entries (not "intact"), and `worm repair` must not roll it back.
+TEST_F(CliDataTest, RemovedNewestOplogEntryIsReportedAndTheDocumentKept) {
+  auto c = Worm({"create", "Customer", "--data", R"({"name": "Ada"})"});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const std::string id = Doc(c)["id"];
+  ASSERT_EQ(Worm({"patch", "Customer", id, "--data", R"({"n": 1})"}).exit_code, 0);
+  const auto data = dir_.path() / ".worm" / "data";
+  const auto live = data / "org" / "customers" / id / "profile.json";
+  const auto newest = data / ".oplog" / "org" / "customers" / id / "0002.json";
+  ASSERT_TRUE(std::filesystem::remove(newest));
+  const std::string before = testing::ReadFileOrDie(live);
+  const std::string root = dir_.path().string();
+  const std::string who = "Customer " + id + ": ";
+
+  auto log = Worm({"log", "Customer", id});
+  EXPECT_EQ(log.exit_code, 5) << log.out << log.err;
+  std::string message = Doc(log)["error"]["message"];
+  EXPECT_THAT(message, ::testing::HasSubstr(who));
+  EXPECT_THAT(message, ::testing::HasSubstr("matches no oplog entry"));
+  EXPECT_EQ((log.out + log.err).find(root), std::string::npos) << log.out << log.err;
+  // Text mode: the surviving entries, then the problem on stderr.
+  auto text = RunWorm({"log", "Customer", id}, dir_.path());
+  EXPECT_EQ(text.exit_code, 5) << text.out << text.err;
+  EXPECT_THAT(text.out, ::testing::HasSubstr("create"));
+  EXPECT_THAT(text.err, ::testing::HasSubstr("matches no oplog entry"));
+
+  auto rep = Worm({"repair"});
+  EXPECT_NE(rep.exit_code, 0) << rep.out << rep.err;
+  Json report = Doc(rep);
+  EXPECT_EQ(report["ok"], false) << rep.out;
+  EXPECT_TRUE(report["actions"].empty()) << rep.out;
+  ASSERT_EQ(report["problems"].size(), 1u) << rep.out;
+  EXPECT_THAT(report["problems"][0].get<std::string>(), ::testing::HasSubstr(who));
+  EXPECT_EQ(rep.out.find(root), std::string::npos) << rep.out;
+  EXPECT_EQ(testing::ReadFileOrDie(live), before);
+
+  // The next write refuses rather than build on a reverted document.
+  auto p = Worm({"patch", "Customer", id, "--data", R"({"n": 2})"});
+  EXPECT_EQ(p.exit_code, 5) << p.out << p.err;
+  EXPECT_EQ(testing::ReadFileOrDie(live), before);
+  EXPECT_EQ(Doc(Worm({"get", "Customer", id}))["n"], 1);
+
+  // Once someone decides the live document is right: adopt it, and the
+  // entity is consistent and writable again.
+  auto adopt = Worm({"repair", "Customer", "--adopt", id});
+  ASSERT_EQ(adopt.exit_code, 0) << adopt.out << adopt.err;
+  EXPECT_EQ(Doc(adopt)["seq"], 2);
+  EXPECT_EQ(testing::ReadFileOrDie(live), before);
+  EXPECT_EQ(Worm({"log", "Customer", id}).exit_code, 0);
+  EXPECT_EQ(Worm({"patch", "Customer", id, "--data", R"({"n": 2})"}).exit_code, 0);
+  EXPECT_TRUE(Doc(Worm({"repair"}))["ok"]);
+}
+
+// A document a plain S3 tool (here: the filesystem) wrote has no history and
+// is fine; `worm log` says so and worm's next write starts the chain.
+TEST_F(CliDataTest, DocumentWithoutHistoryIsUsable) {
+  const std::string id = "0b6c5a3e-8a61-4c1e-9a57-3f0c2b1d9e11";
+  const auto live = dir_.path() / ".worm" / "data" / "org" / "customers" / id / "profile.json";
+  std::filesystem::create_directories(live.parent_path());
+  testing::WriteFileOrDie(live, Json{{"id", id}, {"name", "Outside"}}.dump());
+  auto log = RunWorm({"log", "Customer", id}, dir_.path());
+  EXPECT_EQ(log.exit_code, 0) << log.out << log.err;
+  EXPECT_THAT(log.out, ::testing::HasSubstr("no oplog entries"));
+  EXPECT_EQ(Worm({"repair"}).exit_code, 0);
+  ASSERT_EQ(Worm({"patch", "Customer", id, "--data", R"({"n": 1})"}).exit_code, 0);
+  auto after = Worm({"log", "Customer", id});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  ASSERT_EQ(Doc(after).size(), 1u);
+  EXPECT_EQ(Doc(after)[0]["op"], "update");
+}
+
 // Runs `worm args` with stdout to `out_file`; kills it with SIGKILL after
 // `kill_after_us` (negative: never). Returns the exit code, or -1 when killed.
 int RunAndMaybeKill(const std::filesystem::path& cwd, const std::vector<std::string>& args,

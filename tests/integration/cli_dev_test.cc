@@ -125,6 +125,45 @@ TEST_F(CliDevTest, ReportsInvalidEntitiesStrayFilesAndFixesAsTheyHappen) {
   EXPECT_EQ(dev->Wait(kTimeoutMs), 0);
 }
 
+// An entity whose live document matches no oplog entry (the newest entry
+// removed: issue 14 item 3) is a problem, found by the first scan and while
+// watching; putting the entry back fixes it.
+TEST_F(CliDevTest, ReportsAnEntityItsOplogContradicts) {
+  std::string schema = kSchema;
+  const std::string file = R"("file": "[profile].json",)";
+  schema.replace(schema.find(file), file.size(), file + R"( "oplog": true,)");
+  testing::WriteFileOrDie(dir_.path() / ".worm" / "schema.json", schema);
+  auto c =
+      RunWorm({"create", "Customer", "--json", "--data", Json{{"id", kId}, {"name", "Ada"}}.dump()},
+              dir_.path());
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  ASSERT_EQ(
+      RunWorm({"patch", "Customer", kId, "--data", R"({"tier": "pro"})"}, dir_.path()).exit_code,
+      0);
+  const fs::path entry = dir_.path() / ".worm/data/.oplog/org/customers" / kId / "0002.json";
+  const std::string saved = testing::ReadFileOrDie(entry);
+  ASSERT_TRUE(fs::remove(entry));
+
+  auto dev = StartDev();
+  ASSERT_TRUE(dev->started());
+  Json first = Event(*dev, R"("event":"invalid")");
+  EXPECT_EQ(first["key"], std::string("org/customers/") + kId + "/profile.json");
+  EXPECT_THAT(first["message"].get<std::string>(), ::testing::HasSubstr("matches no oplog entry"));
+  EXPECT_EQ(first["message"].get<std::string>().find(dir_.path().string()), std::string::npos);
+  Json ready = Event(*dev, R"("event":"ready")");
+  EXPECT_EQ(ready["invalid"], 1);
+
+  testing::WriteFileOrDie(entry, saved);  // the entry back: consistent again
+  Json fixed = Event(*dev, R"("event":"fixed")");
+  EXPECT_EQ(fixed["key"], std::string("org/customers/") + kId + "/profile.json");
+  ASSERT_TRUE(fs::remove(entry));  // and removed while dev watches
+  Json again = Event(*dev, R"("event":"invalid")");
+  EXPECT_THAT(again["message"].get<std::string>(), ::testing::HasSubstr("matches no oplog entry"));
+
+  dev->Signal(SIGTERM);
+  EXPECT_EQ(dev->Wait(kTimeoutMs), 0);
+}
+
 TEST_F(CliDevTest, PortServesTheDevDataOverS3) {
   auto dev = StartDev({"--port", "0", "--anonymous"});
   Json ready = Event(*dev, R"("event":"ready")");

@@ -2,6 +2,7 @@
 //
 //   worm serve [--root DIR] [--bind A] [--port N] [--anonymous]
 //              [--access-key K --secret-key S] [--threads N] [--fsync|--no-fsync]
+//              [--max-connections N] [--body-min-rate BYTES_PER_S]
 //
 // Project mode (no --root) serves the project's .worm/data as the one bucket
 // named by "serve": {"bucket": ..., "port": ...} in .worm/config.json. The
@@ -62,6 +63,8 @@ Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags
   o.bind = f.bind;
   o.port = f.port >= 0 ? static_cast<uint16_t>(f.port) : 9000;
   o.threads = f.threads;
+  o.max_connections = f.max_connections;
+  o.body_min_rate = f.body_min_rate;
   o.service.store.sync = f.fsync;
   o.service.region = f.region;
   if (!f.root.empty()) {
@@ -113,6 +116,14 @@ void AddServeFlags(CLI::App* cmd, ServeFlags* flags) {
                 "fsync before acknowledging writes (default); --no-fsync trades durability for "
                 "speed");
   cmd->add_option("--region", flags->region, "Region reported to clients (default us-east-1)");
+  cmd->add_option("--max-connections", flags->max_connections,
+                  "Most connections served at once; more wait to be accepted (default " +
+                      std::to_string(flags->max_connections) + ")")
+      ->check(CLI::Range(1, 1 << 30));
+  cmd->add_option("--body-min-rate", flags->body_min_rate,
+                  "Close uploads slower than this many bytes/s over 30 s, 0: no minimum "
+                  "(default " +
+                      std::to_string(flags->body_min_rate) + ")");
 }
 
 namespace {

@@ -22,6 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -266,6 +267,20 @@ class Session : public std::enable_shared_from_this<Session> {
     buffer_.shrink_to_fit();
     head_.clear();
     head_.shrink_to_fit();
+    WaitForRequest();
+  }
+
+  // Waits for the next request's first bytes without holding a buffer. asio's
+  // epoll reactor is edge-triggered and async_wait is not speculative: an edge
+  // the reactor saw before the wait was queued is not reported again. So look
+  // first; bytes or EOF already there are handled now. No edge can be missed
+  // after the look: this io_context's one thread runs the reactor only
+  // between handlers, and the wait is queued before this handler returns.
+  void WaitForRequest() {
+    char c;
+    ssize_t n = ::recv(socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return ReadHeadBytes();
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return Close();
     socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->Close();
       self->ReadHeadBytes();

@@ -343,7 +343,7 @@ long CpuTicks(pid_t pid) {
 
 // At the open-file limit accept(2) fails with EMFILE while the listening
 // socket stays readable. The server must back off instead of retrying at once
-// (which spun a core at 100%), keep serving what it accepted, and accept again
+// (which spun a core), keep serving what it accepted, and accept again
 // once descriptors are free. The server runs in a child with RLIMIT_NOFILE 64.
 TEST_F(ServerLimitsTest, DescriptorLimitDoesNotSpinTheAcceptLoop) {
   int port_pipe[2], ctl_pipe[2];
@@ -385,11 +385,22 @@ TEST_F(ServerLimitsTest, DescriptorLimitDoesNotSpinTheAcceptLoop) {
   const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
   auto t0 = std::chrono::steady_clock::now();
   long cpu0 = CpuTicks(pid);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
   long cpu1 = CpuTicks(pid);
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double cpu = static_cast<double>(cpu1 - cpu0) / static_cast<double>(ticks_per_second);
-  EXPECT_LT(cpu / wall, 0.3) << "server used " << cpu << " s of CPU in " << wall << " s";
+  size_t child_fds = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    ++child_fds;
+  }
+  std::printf("server at the descriptor limit (%zu open): %.2f s of CPU in %.2f s\n", child_fds,
+              cpu, wall);
+  EXPECT_GE(child_fds, 60u) << "the server did not reach its descriptor limit";
+  // A busy loop gets a core's fair share (a third of one under this
+  // machine's usual load of ~11 runnable tasks on 2 cores); backing off
+  // costs next to nothing (a few accept calls per second).
+  EXPECT_LT(cpu / wall, 0.1) << "server used " << cpu << " s of CPU in " << wall << " s";
 
   // An accepted connection is still served (the first ones were accepted).
   ASSERT_TRUE(SendAll(fds[0], Get("/nobucket/k")));

@@ -10,8 +10,10 @@
 // kernel picks a free port). SIGINT / SIGTERM shut down gracefully.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -128,8 +130,29 @@ void AddServeFlags(CLI::App* cmd, ServeFlags* flags) {
 
 namespace {
 
+// Each connection holds a descriptor and requests open files: with the usual
+// soft limit of 1024, --max-connections 1024 would run out of descriptors
+// first (the server then backs off accepting, and requests needing a file get
+// 503 SlowDown). Raise the soft limit towards the hard one, as Go programs do
+// at start-up, and say so when even the hard limit is too low.
+void RaiseDescriptorLimit(const Cli& cli, int max_connections) {
+  constexpr rlim_t kForFiles = 256;  // descriptors kept for files, listings, the watcher
+  rlim_t want = static_cast<rlim_t>(max_connections) + kForFiles;
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want) return;
+  rlimit raised = rl;
+  raised.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want : std::min(want, rl.rlim_max);
+  if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  if (rl.rlim_cur < want) {
+    cli.Diag("worm serve: warning: the open-file limit (" + std::to_string(rl.rlim_cur) +
+             ") is below --max-connections " + std::to_string(max_connections) + " + " +
+             std::to_string(kForFiles) + "; raise `ulimit -n` or lower --max-connections");
+  }
+}
+
 Status RunServe(Cli& cli, const ServeFlags& f) {
   ASSIGN_OR_RETURN(server::ServerOptions options, BuildServeOptions(cli, f));
+  RaiseDescriptorLimit(cli, options.max_connections);
   // Before the server threads start, so only this thread receives them (sigwait).
   sigset_t signals = BlockStopSignals();
   std::string root = options.service.store.root;

@@ -378,7 +378,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::need_buffer) ec = {};
     body_fill_ = body_cap_ - parser_->get().body().size;
     window_bytes_ += n;
-    if (too_slow_) {
+    bool done = !ec && parser_->is_done();
+    if (too_slow_ && !done) {
       const ServerOptions& o = state_->options;
       return FinishBody(Status::DeadlineExceeded(
           "the request body arrived too slowly: less than " + std::to_string(o.body_min_rate) +
@@ -394,7 +395,6 @@ class Session : public std::enable_shared_from_this<Session> {
       ReleaseBody();
       return Close();
     }
-    bool done = parser_->is_done();
     if (body_fill_ == body_cap_ || (done && body_fill_ > 0)) {
       Status st;
       try {

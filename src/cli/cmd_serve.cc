@@ -2,6 +2,7 @@
 //
 //   worm serve [--root DIR] [--bind A] [--port N] [--anonymous]
 //              [--access-key K --secret-key S] [--threads N] [--fsync|--no-fsync]
+//              [--max-connections N] [--body-min-rate BYTES_PER_S]
 //
 // Project mode (no --root) serves the project's .worm/data as the one bucket
 // named by "serve": {"bucket": ..., "port": ...} in .worm/config.json. The
@@ -9,8 +10,10 @@
 // kernel picks a free port). SIGINT / SIGTERM shut down gracefully.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -62,6 +65,8 @@ Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags
   o.bind = f.bind;
   o.port = f.port >= 0 ? static_cast<uint16_t>(f.port) : 9000;
   o.threads = f.threads;
+  o.max_connections = f.max_connections;
+  o.body_min_rate = f.body_min_rate;
   o.service.store.sync = f.fsync;
   o.service.region = f.region;
   if (!f.root.empty()) {
@@ -113,12 +118,41 @@ void AddServeFlags(CLI::App* cmd, ServeFlags* flags) {
                 "fsync before acknowledging writes (default); --no-fsync trades durability for "
                 "speed");
   cmd->add_option("--region", flags->region, "Region reported to clients (default us-east-1)");
+  cmd->add_option("--max-connections", flags->max_connections,
+                  "Most connections served at once; more wait to be accepted (default " +
+                      std::to_string(flags->max_connections) + ")")
+      ->check(CLI::Range(1, 1 << 30));
+  cmd->add_option("--body-min-rate", flags->body_min_rate,
+                  "Close uploads slower than this many bytes/s over 30 s, 0: no minimum "
+                  "(default " +
+                      std::to_string(flags->body_min_rate) + ")");
 }
 
 namespace {
 
+// Each connection holds a descriptor and requests open files: with the usual
+// soft limit of 1024, --max-connections 1024 would run out of descriptors
+// first (the server then backs off accepting, and requests needing a file get
+// 503 SlowDown). Raise the soft limit towards the hard one, as Go programs do
+// at start-up, and say so when even the hard limit is too low.
+void RaiseDescriptorLimit(const Cli& cli, int max_connections) {
+  constexpr rlim_t kForFiles = 256;  // descriptors kept for files, listings, the watcher
+  rlim_t want = static_cast<rlim_t>(max_connections) + kForFiles;
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want) return;
+  rlimit raised = rl;
+  raised.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want : std::min(want, rl.rlim_max);
+  if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  if (rl.rlim_cur < want) {
+    cli.Diag("worm serve: warning: the open-file limit (" + std::to_string(rl.rlim_cur) +
+             ") is below --max-connections " + std::to_string(max_connections) + " + " +
+             std::to_string(kForFiles) + "; raise `ulimit -n` or lower --max-connections");
+  }
+}
+
 Status RunServe(Cli& cli, const ServeFlags& f) {
   ASSIGN_OR_RETURN(server::ServerOptions options, BuildServeOptions(cli, f));
+  RaiseDescriptorLimit(cli, options.max_connections);
   // Before the server threads start, so only this thread receives them (sigwait).
   sigset_t signals = BlockStopSignals();
   std::string root = options.service.store.root;

@@ -22,10 +22,13 @@ struct ServeFlags {
   int threads = 0;
   bool fsync = true;
   std::string region = "us-east-1";
+  int max_connections = server::ServerOptions().max_connections;
+  uint32_t body_min_rate = server::ServerOptions().body_min_rate;
 };
 
-// --bind, --anonymous, --access-key, --secret-key, --threads, --fsync, --region
-// (each command adds its own --port and, for serve, --root).
+// --bind, --anonymous, --access-key, --secret-key, --threads, --fsync, --region,
+// --max-connections, --body-min-rate (each command adds its own --port and,
+// for serve, --root).
 void AddServeFlags(CLI::App* cmd, ServeFlags* flags);
 
 // Server options from the flags, the environment and .worm/config.json. Also

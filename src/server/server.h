@@ -1,9 +1,16 @@
 // Server: `worm serve`'s HTTP/1.1 front end (Boost.Beast/Asio, following the
 // boost-1.74.0 examples: a listener plus one session per connection using
 // shared_from_this). A small fixed pool of threads runs every connection;
-// no thread per request. Per connection, memory is bounded: request bodies
-// stream through a fixed buffer into the S3Service's BodySink, and large GET
-// bodies go out with sendfile(2).
+// no thread per request. Per connection, memory is bounded: an idle
+// connection holds no buffer (a few hundred bytes of state), request bodies
+// stream through a buffer allocated for the body into the S3Service's
+// BodySink, and large GET bodies go out with sendfile(2). At most
+// max_connections are served at once; freed memory goes back to the kernel
+// after many connections close.
+//
+// Malformed requests get a 400 with an S3 XML error body and the connection
+// closes: what Beast's parser refuses, a bad chunk in a chunked body, and
+// what RFC 9112 says a server must refuse (see http_head.h).
 //
 // Shutdown is graceful: the listener stops accepting, idle keep-alive
 // connections close, requests in flight finish and get their response.
@@ -12,6 +19,7 @@
 // Beast is included only by server.cc.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,15 +34,36 @@ struct ServerOptions {
   std::string bind = "127.0.0.1";
   uint16_t port = 9000;  // 0: pick a free port (see port())
   int threads = 0;       // 0: one per core
-  // Idle keep-alive connections and stalled reads/writes close after this.
+  // Idle keep-alive connections close after this; so do connections whose
+  // request head has not arrived whole within it (nginx
+  // client_header_timeout), whose body brings no byte for this long (nginx
+  // client_body_timeout), or whose response write makes no progress.
   int timeout_seconds = 60;
   // Largest request header block (S3 allows 8 KiB of headers + 2 KiB metadata).
   uint32_t max_header_bytes = 64 * 1024;
+  // Most connections served at once (`worm serve --max-connections`; nginx's
+  // worker_connections). At the cap the server stops accepting: further
+  // clients wait in the kernel's listen queue and are accepted as
+  // connections close (server.cc, Listener, says why not accept-and-close).
+  // Each connection costs a descriptor: keep it below `ulimit -n` minus the
+  // files requests open. At least 1.
+  int max_connections = 1024;
+  // Minimum request-body rate (Apache mod_reqtimeout's MinRate): every
+  // body_rate_window_seconds, a body being read must have brought
+  // body_min_rate * body_rate_window_seconds bytes (or all that remained of
+  // it), else the server answers 400 RequestTimeout and closes. The defaults
+  // (15 KiB per 30 s) let a client on a 4 kbit/s link finish, and bound a
+  // trickle (one byte per 40 s) to 30 s. 0 disables the rate check; the
+  // timeout_seconds no-progress limit still applies. There is no total
+  // request deadline: a 5 GiB part at 1 MB/s legitimately takes 90 minutes.
+  uint32_t body_min_rate = 512;       // bytes per second (`--body-min-rate`)
+  int body_rate_window_seconds = 30;  // at least 1
 };
 
 class Server {
  public:
-  // Binds and starts serving. InvalidArgument for a bad address,
+  // Binds and starts serving. InvalidArgument for a bad address or option
+  // (max_connections, timeout_seconds or body_rate_window_seconds below 1),
   // Unavailable when the port is taken.
   static Result<std::unique_ptr<Server>> Start(ServerOptions options);
   ~Server();  // Shutdown() + Wait()
@@ -42,6 +71,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   uint16_t port() const;
+  // Connections open now (for tests and monitoring).
+  size_t connections() const;
   // "http://127.0.0.1:9000"
   std::string url() const;
   // Stops accepting and closes idle connections; in-flight requests finish.

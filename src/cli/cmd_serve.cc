@@ -53,8 +53,8 @@ namespace {
 // Clients get S3's generic message for a server fault; the operator gets the
 // detail, with the request id the client saw.
 void LogServerFault(std::string_view request_id, const Status& status) {
-  std::fprintf(stderr, "worm serve: request %.*s failed: %s\n",
-               static_cast<int>(request_id.size()), request_id.data(), status.ToString().c_str());
+  std::fprintf(stderr, "worm serve: request %.*s failed: %s\n", static_cast<int>(request_id.size()),
+               request_id.data(), status.ToString().c_str());
 }
 
 }  // namespace

@@ -20,7 +20,62 @@ TextPosition PositionOfOffset(std::string_view text, size_t offset) {
   return pos;
 }
 
-Result<Json> ParseJson(std::string_view text, std::string_view what) {
+Status CheckJsonTextDepth(std::string_view text, int max_depth, std::string_view what) {
+  int depth = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') {
+      // Skip the string: brackets inside it are not structure. An
+      // unterminated string ends the scan (the parser reports it).
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\') ++i;
+      }
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        TextPosition pos = PositionOfOffset(text, i);
+        return Status::InvalidArgument(std::string(what) + ": nested deeper than the limit of " +
+                                       std::to_string(max_depth) + " levels at line " +
+                                       std::to_string(pos.line) + ", column " +
+                                       std::to_string(pos.column));
+      }
+    } else if (c == ']' || c == '}') {
+      if (depth > 0) --depth;  // unbalanced: the parser reports it
+    }
+  }
+  return Status::OK();
+}
+
+int JsonDepth(const Json& value, int limit) {
+  if (!value.is_structured()) return 0;
+  // One (next, end) pair per open container: the walk's own stack, on the heap.
+  std::vector<std::pair<Json::const_iterator, Json::const_iterator>> open;
+  open.emplace_back(value.cbegin(), value.cend());
+  int deepest = 1;
+  while (!open.empty()) {
+    auto& [next, end] = open.back();
+    if (next == end) {
+      open.pop_back();
+      continue;
+    }
+    const Json& child = *next;
+    ++next;
+    if (!child.is_structured()) continue;
+    int depth = static_cast<int>(open.size()) + 1;
+    deepest = std::max(deepest, depth);
+    if (deepest > limit) return deepest;
+    open.emplace_back(child.cbegin(), child.cend());  // invalidates next/end: not used again
+  }
+  return deepest;
+}
+
+Status CheckJsonDepth(const Json& value, int max_depth, std::string_view what) {
+  if (JsonDepth(value, max_depth) <= max_depth) return Status::OK();
+  return Status::InvalidArgument(std::string(what) + ": nested deeper than the limit of " +
+                                 std::to_string(max_depth) + " levels");
+}
+
+Result<Json> ParseJson(std::string_view text, std::string_view what, int max_depth) {
+  RETURN_NOT_OK(CheckJsonTextDepth(text, max_depth, what));
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {

@@ -159,6 +159,9 @@ Result<std::shared_ptr<Plan>> BuildPlan(const Json& q, const QueryOptions& optio
 }  // namespace query
 
 Result<CompiledQuery> CompiledQuery::Compile(const Json& query, const QueryOptions& options) {
+  // Before anything walks or copies it (both recurse per level): a query
+  // built in code, or a filter of $and nested 100,000 deep.
+  RETURN_NOT_OK(CheckJsonDepth(query, kMaxJsonDepth, "query"));
   try {
     auto plan = query::BuildPlan(query, options);
     if (!plan.ok()) return Status::InvalidArgument("query: " + plan.status().message());

@@ -89,6 +89,8 @@ Result<CursorPosition> DecodeCursor(std::string_view cursor, const std::string& 
   if (cursor.empty()) return Malformed("empty");
   if (cursor.size() > kMaxCursorBytes) return Malformed("too long");
   ASSIGN_OR_RETURN(std::string bytes, Base64UrlDecode(cursor));
+  // A forged cursor nested deep would crash copying its sort values.
+  RETURN_NOT_OK(CheckJsonTextDepth(bytes, kMaxJsonDepth, "cursor"));
   Json doc = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_array() || doc.size() != 4 || !doc[0].is_number_integer()) {
     return Malformed("not a cursor");

@@ -73,6 +73,13 @@ Result<FieldPath> ParseFieldPath(std::string_view text, const std::string& where
       s.index = std::stoull(s.name);
     }
     path.segments.push_back(std::move(s));
+    if (path.segments.size() > static_cast<size_t>(kMaxJsonDepth)) {
+      // Reaches nothing (each segment goes one level down), and the tries
+      // built from paths (select) recurse per segment.
+      return Status::InvalidArgument(where + ": field path has more than " +
+                                     std::to_string(kMaxJsonDepth) +
+                                     " segments (the limit on JSON nesting)");
+    }
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }

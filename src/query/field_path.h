@@ -31,8 +31,9 @@ struct FieldPath {
   std::vector<PathSegment> segments;
 };
 
-// Parses `text`; InvalidArgument "<where>: <why>" for an empty path or segment
-// or a segment starting with '$'. `where` locates the path in the query.
+// Parses `text`; InvalidArgument "<where>: <why>" for an empty path or segment,
+// a segment starting with '$', or more than kMaxJsonDepth segments. `where` locates the path in the
+// query.
 Result<FieldPath> ParseFieldPath(std::string_view text, const std::string& where);
 
 // Calls fn(const Json&) for every value reached; stops early (and returns

@@ -11,7 +11,8 @@ namespace worm::query {
 namespace {
 
 // Nesting of $and/$or/$not levels a where may have: far beyond hand-written
-// queries, well within the stack.
+// queries, well within the stack. (Compile refuses a query nested deeper than
+// kMaxJsonDepth before this parser sees it; an $and level takes two.)
 constexpr int kMaxDepth = 64;
 
 Status Invalid(const std::string& location, const std::string& why) {
@@ -174,7 +175,7 @@ Result<std::vector<Condition>> CompileOperators(const Json& ops, const std::stri
 
 Result<std::vector<Condition>> CompileFieldValue(const Json& value, const std::string& location,
                                                  int depth) {
-  if (depth > kMaxDepth) return Invalid(location, "nested too deeply");
+  if (depth > kMaxDepth) return Invalid(location, "nested too deeply (more than 64 levels)");
   if (HasOperatorKeys(value)) return CompileOperators(value, location, depth);
   Condition c;
   c.op = OpKind::kEq;
@@ -236,7 +237,7 @@ Result<FilterNode> CompileMember(const std::string& key, const Json& value,
 }
 
 Result<FilterNode> CompileWhereAt(const Json& where, const std::string& location, int depth) {
-  if (depth > kMaxDepth) return Invalid(location, "nested too deeply");
+  if (depth > kMaxDepth) return Invalid(location, "nested too deeply (more than 64 levels)");
   FilterNode root;
   root.kind = FilterNode::Kind::kAnd;
   root.location = location;

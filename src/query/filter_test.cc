@@ -327,5 +327,54 @@ TEST(FilterErrorTest, DeepNestingIsRefused) {
               StatusIsWithMessage(StatusCode::kInvalidArgument, "nested too deeply"));
 }
 
+// A filter nested 100,000 deep (text or a value built in code) is refused
+// before anything walks or copies it (each recursing once per level).
+TEST(FilterErrorTest, FilterNestedFarPastTheLimitIsRefusedNotACrash) {
+  std::string text = "{\"where\": ";
+  for (int i = 0; i < 100000; ++i) text += "{\"$and\": [";
+  text += "{\"a\": 1}";
+  for (int i = 0; i < 100000; ++i) text += "]}";
+  text += "}";
+  EXPECT_THAT(CompiledQuery::Parse(text),
+              StatusIsWithMessage(StatusCode::kInvalidArgument,
+                                  "query: nested deeper than the limit of 128 levels at line 1"));
+  Json built = Json::parse(text);  // nlohmann's parser does not recurse
+  EXPECT_THAT(CompiledQuery::Compile(built),
+              StatusIsWithMessage(StatusCode::kInvalidArgument,
+                                  "query: nested deeper than the limit of 128 levels"));
+  std::string nots = "{\"where\": " + [] {
+    std::string s;
+    for (int i = 0; i < 100000; ++i) s += "{\"$not\": ";
+    return s + "{\"a\": 1}" + std::string(100000, '}');
+  }() + "}";
+  EXPECT_THAT(CompiledQuery::Compile(Json::parse(nots)),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "limit of 128 levels"));
+  // Within the JSON limit, the filter's own limit on logical nesting.
+  Json where = {{"a", 1}};
+  for (int i = 0; i < 70; ++i) where = Json{{"$not", where}};
+  EXPECT_THAT(CompiledQuery::Compile(Json{{"where", where}}),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "more than 64 levels"));
+}
+
+// A field path reaches one level per segment, so one longer than any
+// document can be deep is refused (select builds a trie per segment).
+TEST(FilterErrorTest, FieldPathWithMoreSegmentsThanTheNestingLimitIsRefused) {
+  std::string path = "a";
+  for (int i = 0; i < 100000; ++i) path += ".a";
+  for (const char* member : {"select", "sort", "populate"}) {
+    EXPECT_THAT(
+        CompiledQuery::Compile(Json{{member, Json::array({path})}}),
+        StatusIsWithMessage(StatusCode::kInvalidArgument, "field path has more than 128 segments"))
+        << member;
+  }
+  EXPECT_THAT(CompiledQuery::Compile(Json{{"where", {{path, 1}}}}),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "more than 128 segments"));
+  EXPECT_THAT(CompiledQuery::Compile(Json{{"aggregate", {{"sum", Json::array({path})}}}}),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "more than 128 segments"));
+  std::string ok = "a";
+  for (int i = 1; i < 128; ++i) ok += ".a";  // kMaxJsonDepth segments
+  EXPECT_OK(CompiledQuery::Compile(Json{{"select", Json::array({ok})}}).status());
+}
+
 }  // namespace
 }  // namespace worm

@@ -108,7 +108,15 @@ void Keep(simdjson::dom::object members, const FieldSet& fields, Json* out) {
 
 struct PartialParser::Impl {
   Impl(std::vector<std::string> first, std::vector<std::string> then)
-      : fields(std::move(first)), later(std::move(then)) {}
+      : fields(std::move(first)), later(std::move(then)) {
+    // The limit ParseJson enforces, so a cached document decodes here exactly
+    // when it would in full (Convert recurses per level). Later parses grow
+    // the capacity and keep this depth. On failure (out of memory) the
+    // parser keeps simdjson's default and Parse reports MEMALLOC.
+    simdjson::error_code ignored =
+        parser.allocate(simdjson::dom::MINIMAL_DOCUMENT_CAPACITY, kMaxJsonDepth);
+    (void)ignored;
+  }
   simdjson::dom::parser parser;
   FieldSet fields, later;
   simdjson::dom::object last;  // of the last successful Parse (in `parser`)

@@ -32,7 +32,7 @@ class PartialParser {
   // A Json object with the kept members of `text`. Attach(text, &doc) adds the
   // text, for documents kept in a result.
   // False when `text` is not a JSON object simdjson accepts (numbers beyond
-  // 64 bits, nesting deeper than 1024, invalid JSON): the caller then parses
+  // 64 bits, nesting deeper than kMaxJsonDepth, invalid JSON): the caller then parses
   // it in full, which decides (nlohmann's rules) whether it is valid.
   // `padded`: kPadding readable bytes (any content) follow `text`, so it is
   // parsed where it lies instead of copied into a padded buffer first.

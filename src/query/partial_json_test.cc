@@ -147,5 +147,27 @@ TEST(EvaluatedFieldsTest, NamesEveryTopLevelMemberTheEvaluatorReads) {
   EXPECT_TRUE(all->filtered_fields().empty());
 }
 
+// The partial parser accepts exactly the nesting ParseJson accepts, so a
+// cached document decodes alike either way and Convert's recursion is bounded.
+TEST(PartialParserTest, RefusesNestingPastTheLimitAsParseJsonDoes) {
+  auto text = [](int depth) {  // {"a": [[...]]}, `depth` levels in all
+    return "{\"a\": " + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+  };
+  PartialParser parser({"a"});
+  Json doc;
+  ASSERT_TRUE(parser.Parse(text(kMaxJsonDepth), &doc));
+  EXPECT_EQ(JsonDepth(doc), kMaxJsonDepth);
+  EXPECT_TRUE(ParseJson(text(kMaxJsonDepth)).ok());
+  EXPECT_FALSE(parser.Parse(text(kMaxJsonDepth + 1), &doc));
+  EXPECT_FALSE(ParseJson(text(kMaxJsonDepth + 1)).ok());
+  EXPECT_FALSE(parser.Parse(text(200000), &doc));
+  // A larger document later (the parser grows) keeps the limit.
+  std::string big = "{\"pad\": \"" + std::string(1 << 20, 'x') +
+                    "\", \"a\": " + std::string(kMaxJsonDepth, '[') +
+                    std::string(kMaxJsonDepth, ']') + "}";
+  EXPECT_FALSE(parser.Parse(big, &doc));
+  ASSERT_TRUE(parser.Parse(text(3), &doc));
+}
+
 }  // namespace
 }  // namespace worm::query

@@ -75,6 +75,13 @@ struct ListOptions {
   // other models' keys) left the page short of `limit`: a full scan then
   // costs exactly one LIST per 1,000 keys. A short page still has a cursor.
   bool one_list_per_page = false;
+  // An entity whose stored document (or trash copy) cannot be decoded
+  // (DataLoss: not JSON, nested deeper than kMaxJsonDepth) is left out and
+  // its error appended to EntityPage::problems instead of failing the page:
+  // one bad object (e.g. pulled from a shared remote) leaves the rest of the
+  // model listable. Off by default: rules that must see every entity
+  // (onDelete) fail instead.
+  bool skip_undecodable = false;
   // Opaque cursor from a previous page ("" = from the start).
   std::string cursor;
 };

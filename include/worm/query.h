@@ -223,8 +223,14 @@ struct QueryResult {
   Json groups;                   // aggregates: the groups array; else null
   uint64_t scanned = 0;          // documents given to Add
   uint64_t matched = 0;          // of which passed where (and the cursor)
+  // RunQuery over a project: stored documents left out because they cannot
+  // be decoded (not JSON, nested deeper than kMaxJsonDepth), and referenced
+  // ones populate could not read; each "<key>: <why> (stored object is
+  // corrupt)". One bad object never makes the rest of a model unreadable.
+  std::vector<std::string> problems;
 
-  // {"items": [documents], "next": cursor|null} or {"groups": [...]}.
+  // {"items": [documents], "next": cursor|null} or {"groups": [...]}, plus
+  // "problems": [...] when there are any.
   Json ToJson() const;
 };
 
@@ -325,8 +331,11 @@ struct QueryRunStats {
 //     and applies select.
 // Memory: one page of documents, up to two listed pages ahead (keys and
 // ETags), plus the evaluator's (see above).
-// Errors: as CompiledQuery::Compile, NotFound for an unknown model, DataLoss
-// naming the key of a stored document that is not JSON, and the transport's.
+// A stored document that cannot be decoded (not JSON, nested deeper than
+// kMaxJsonDepth) is left out and named in QueryResult::problems; the query
+// goes on over the others.
+// Errors: as CompiledQuery::Compile, NotFound for an unknown model, and the
+// transport's.
 // A cache that cannot be opened or written is skipped, never an error.
 // Thread-safety: as the Project (safe to call concurrently).
 Result<QueryResult> RunQuery(Project& project, std::string_view model, const Json& query,

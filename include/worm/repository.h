@@ -23,10 +23,12 @@
 // (create of an existing id; restore over a live entity), FailedPrecondition
 // (stale if_match ETag; onDelete "restrict" refusal), Aborted (an internal
 // compare-and-swap kept losing: retry later), InvalidArgument (document
-// breaks the schema, bad id), DataLoss (broken oplog hash chain, a live
-// state the oplog contradicts: writes to such an entity are refused rather
-// than rolled back, see VerifyOplog; corrupt stored JSON), plus whatever the Transport reports
-// (Unavailable, ...).
+// breaks the schema, bad id, document or patch nested deeper than
+// kMaxDocumentDepth = 100 levels, see core/json_util.h), DataLoss (broken
+// oplog hash chain, a live state the oplog contradicts: writes to such an
+// entity are refused rather than rolled back, see VerifyOplog; corrupt
+// stored JSON, a stored object nested deeper than kMaxJsonDepth = 128), plus
+// whatever the Transport reports (Unavailable, ...).
 //
 // Layout on the bucket: see DESIGN.md "Bucket layout" and docs in
 // src/engine/README.md. Oplog entries are written before the entity
@@ -96,6 +98,8 @@ struct Entity {
 struct EntityPage {
   std::vector<Entity> items;
   std::string next_cursor;  // empty on the last page
+  // With ListOptions::skip_undecodable: "<key>: <why>" of each entity left out.
+  std::vector<std::string> problems;
 };
 
 // One oplog entry, in the stored shape plus where it lives.

@@ -4,7 +4,8 @@
 //   [--distinct f]... [--no-cache] [--jobs N] [--stats] [--json]
 // Thin: builds the query JSON (include/worm/query.h), runs it over the
 // project, prints {"items": [...], "next": cursor|null} or {"groups": [...]}
-// with --json, an aligned table otherwise.
+// with --json, an aligned table otherwise. Stored documents that do not
+// decode are left out, named on stderr, and make the exit code 5.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <memory>
@@ -149,6 +150,11 @@ Status RunQueryCommand(Cli& cli, const QueryArgs& a) {
              ", populated " + std::to_string(stats.populated) + ", matched " +
              std::to_string(r.matched) + (stats.stopped_early ? " (listing stopped early)" : ""));
   }
+  // Stored documents the query left out (they do not decode): named on
+  // stderr (and under "problems" with --json); the result of the others is
+  // printed, and the exit code says the data is not all valid.
+  for (const std::string& p : r.problems) cli.Diag("problem: " + p + " (left out)");
+  if (!r.problems.empty()) cli.exit_code = kExitInvalid;
   if (cli.json) {
     cli.PrintJson(r.ToJson());
     return Status::OK();

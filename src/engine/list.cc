@@ -19,6 +19,13 @@ std::string TemplatePrefix(const std::string& tmpl) {
   return slash == std::string::npos ? std::string() : tmpl.substr(0, slash + 1);
 }
 
+// True when `st` is an undecodable document the listing leaves out (recorded).
+bool SkipUndecodable(const ListOptions& options, const Status& st, EntityPage* page) {
+  if (!options.skip_undecodable || st.code() != StatusCode::kDataLoss) return false;
+  page->problems.push_back(st.message());
+  return true;
+}
+
 bool ParentsMatch(const EntityIds& parents, const EntityIds& ids) {
   if (parents.size() > ids.size()) return false;
   return std::equal(parents.begin(), parents.end(), ids.begin());
@@ -53,6 +60,7 @@ Result<EntityPage> ModelStore::ListPage(const ListOptions& options) {
     if (!options.cursor.empty()) return page;
     auto got = Get({}, GetOptions{{}, options.with_deleted});
     if (got.ok()) page.items.push_back(std::move(*got));
+    if (SkipUndecodable(options, got.status(), &page)) return page;
     if (!got.ok() && !got.status().IsNotFound()) return got.status();
     return page;
   }
@@ -91,13 +99,16 @@ Result<EntityPage> ModelStore::ListPage(const ListOptions& options) {
       if (!ParentsMatch(options.parent_ids, ids)) continue;
       Entity e{std::move(ids), std::move(m.key), std::move(m.etag), Json(), deleted};
       if (deleted) {
-        ASSIGN_OR_RETURN(std::optional<Entity> t, GetFromTrash(e.ids));
+        Result<std::optional<Entity>> trashed = GetFromTrash(e.ids);
+        if (SkipUndecodable(options, trashed.status(), &page)) continue;
+        ASSIGN_OR_RETURN(std::optional<Entity> t, std::move(trashed));
         if (!t) continue;
         e = std::move(*t);
         if (!options.documents) e.document = Json();
       } else if (options.documents) {
         Result<Entity> full = Get(e.ids, {});
         if (full.status().IsNotFound()) continue;  // deleted since the listing
+        if (SkipUndecodable(options, full.status(), &page)) continue;
         RETURN_NOT_OK(full.status());
         e = std::move(*full);
       }
@@ -117,7 +128,9 @@ Result<EntityPage> ModelStore::ListPage(const ListOptions& options) {
     if (page.items.empty()) {
       ListOptions next = options;
       next.cursor = page.next_cursor;
-      return ListPage(next);
+      ASSIGN_OR_RETURN(EntityPage trash, ListPage(next));
+      trash.problems.insert(trash.problems.begin(), page.problems.begin(), page.problems.end());
+      return trash;
     }
   }
   return page;

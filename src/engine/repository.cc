@@ -41,6 +41,8 @@ std::vector<std::string> IdFieldNamesOf(const Repository& repo) {
 }
 
 Result<Entity> Repository::Create(const Json& document, const CreateOptions& options) {
+  // Here, before the engine copies the input (a copy recurses per level).
+  RETURN_NOT_OK(CheckJsonDepth(document, kMaxDocumentDepth, name() + ": document"));
   return Guard(name(), [&] { return store_->Create(document, options); });
 }
 
@@ -60,6 +62,7 @@ Result<bool> Repository::Exists(const EntityIds& ids) {
 
 Result<Entity> Repository::Replace(const EntityIds& ids, const Json& document,
                                    const UpdateOptions& options) {
+  RETURN_NOT_OK(CheckJsonDepth(document, kMaxDocumentDepth, name() + ": document"));
   return Guard(name(), [&] {
     auto set = [&](Json& doc) -> Status {
       doc = document;
@@ -74,6 +77,7 @@ Result<Entity> Repository::Patch(const EntityIds& ids, const Json& patch,
   if (!patch.is_object()) {
     return Status::InvalidArgument(name() + ": a merge patch must be a JSON object");
   }
+  RETURN_NOT_OK(CheckJsonDepth(patch, kMaxDocumentDepth, name() + ": merge patch"));
   return Guard(name(), [&] {
     auto apply = [&](Json& doc) -> Status {
       engine::MergePatch(doc, patch);

@@ -376,6 +376,52 @@ TEST_P(RepositoryTest, CorruptStoredDocumentIsDataLoss) {
   EXPECT_THAT(R("Counter")->Patch({"arr"}, {{"n", 1}}), StatusIs(StatusCode::kDataLoss));
 }
 
+// Nesting: documents given in code (nlohmann's parser builds 200,000 levels
+// without recursing; copying them recursed, SIGSEGV) are refused before any
+// copy, and a stored one that deep is DataLoss for its entity only.
+TEST_P(RepositoryTest, DocumentsNestedPastTheLimitAreRefusedStoredOnesAreDataLoss) {
+  const std::string text = std::string(200000, '[') + std::string(200000, ']');
+  Json doc = {{"id", "d"}, {"n", 1}};
+  doc["x"] = Json::parse(text);  // moved in, not copied
+  EXPECT_THAT(R("Counter")->Create(doc),
+              StatusIsWithMessage(StatusCode::kInvalidArgument,
+                                  "Counter: document: nested deeper than the limit of 100 levels"));
+  ASSERT_OK(R("Counter")->Create({{"id", "a"}, {"n", 1}}));
+  EXPECT_THAT(R("Counter")->Replace({"a"}, doc),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "limit of 100 levels"));
+  EXPECT_THAT(R("Counter")->Patch({"a"}, doc),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "merge patch: nested deeper"));
+  // A mutation (or hook) that nests the document too deep.
+  auto nest = [](Json& d) {
+    Json x = 0;
+    for (int i = 0; i < kMaxDocumentDepth; ++i) x = Json::array({std::move(x)});
+    d["x"] = std::move(x);
+    return Status::OK();
+  };
+  EXPECT_THAT(R("Counter")->Mutate({"a"}, nest),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "limit of 100 levels"));
+  ASSERT_OK_AND_ASSIGN(Entity a, R("Counter")->Get({"a"}));
+  EXPECT_EQ(a.document, (Json{{"id", "a"},
+                              {"n", 1},
+                              {"createdAt", a.document["createdAt"]},
+                              {"updatedAt", a.document["updatedAt"]}}));
+
+  const std::string key = "app/counters/deep/c.json";
+  ASSERT_OK(tp_.transport->Put(key, "{\"n\": " + text + "}", {}).status());
+  EXPECT_THAT(R("Counter")->Get({"deep"}),
+              StatusIsWithMessage(StatusCode::kDataLoss,
+                                  key + ": nested deeper than the limit of 128 levels"));
+  EXPECT_THAT(R("Counter")->Patch({"deep"}, {{"n", 2}}), StatusIs(StatusCode::kDataLoss));
+  EXPECT_THAT(R("Counter")->ListPage({}), StatusIs(StatusCode::kDataLoss));
+  ListOptions lo;
+  lo.skip_undecodable = true;
+  ASSERT_OK_AND_ASSIGN(EntityPage page, R("Counter")->ListPage(lo));
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].ids, EntityIds{"a"});
+  ASSERT_EQ(page.problems.size(), 1u);
+  EXPECT_THAT(page.problems[0], ::testing::HasSubstr(key + ": nested deeper"));
+}
+
 // No lost update: many threads increment through Mutate; every acknowledged
 // increment is in the final value.
 TEST_P(RepositoryTest, ConcurrentIncrementsLoseNothing) {

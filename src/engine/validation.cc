@@ -222,6 +222,8 @@ Status ModelStore::Validate(const EntityIds& ids, const Json& doc,
     return Status::InvalidArgument(Describe(ids) + ": document must be a JSON object, got " +
                                    TypeNameOf(doc));
   }
+  // The result of a mutation or hook too, before it is hashed and stored.
+  RETURN_NOT_OK(CheckJsonDepth(doc, kMaxDocumentDepth, Describe(ids) + ": document"));
   std::set<std::string> engine_fields = {"createdAt", "updatedAt"};
   for (const std::string& n : IdFieldNames()) engine_fields.insert(n);
   Validator v(Describe(ids), refs);

@@ -236,11 +236,17 @@ Result<QueryResult> RunQuery(const CompiledQuery& query,
 }
 
 Json QueryResult::ToJson() const {
-  if (!groups.is_null()) return {{"groups", groups}};
-  Json list = Json::array();
-  for (const QueryItem& item : items) list.push_back(item.document);
-  return {{"items", std::move(list)},
-          {"next", next_cursor.empty() ? Json(nullptr) : Json(next_cursor)}};
+  Json out;
+  if (!groups.is_null()) {
+    out = {{"groups", groups}};
+  } else {
+    Json list = Json::array();
+    for (const QueryItem& item : items) list.push_back(item.document);
+    out = {{"items", std::move(list)},
+           {"next", next_cursor.empty() ? Json(nullptr) : Json(next_cursor)}};
+  }
+  if (!problems.empty()) out["problems"] = problems;
+  return out;
 }
 
 }  // namespace worm

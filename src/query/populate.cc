@@ -55,6 +55,8 @@ Status Populator::FetchInto(const std::string& ref_model, const std::string& res
     std::optional<Json> doc;
     if (got.ok()) {
       doc = std::move(got->document);
+    } else if (got.status().code() == StatusCode::kDataLoss) {
+      problems_.push_back(got.status().message());  // names the key
     } else if (!got.status().IsNotFound() && !got.status().IsInvalidArgument()) {
       return got.status();
     }

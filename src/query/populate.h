@@ -3,7 +3,8 @@
 // each referenced entity once per query. Follows the engine's rules
 // (GetOptions::populate): "customerId", "a.b" (a nested object field),
 // "customerId.ownerId" (through a populated document), arrays of refs;
-// a missing referenced entity leaves the id in place.
+// a missing referenced entity leaves the id in place, and so does one whose
+// stored document cannot be read (DataLoss), which is added to problems().
 //
 // Thread-safety: one Populator per thread.
 #pragma once
@@ -32,6 +33,8 @@ class Populator {
 
   Status Populate(const schema::Model& model, Json& doc, const std::vector<std::string>& paths);
   uint64_t fetched() const { return fetched_; }
+  // Referenced documents left as ids because they could not be decoded.
+  const std::vector<std::string>& problems() const { return problems_; }
 
  private:
   Status PopulatePath(const schema::Model& model, Json& doc, const std::string& path, int depth);
@@ -41,6 +44,7 @@ class Populator {
   // (model, id) -> document, or nullopt when absent.
   std::map<std::pair<std::string, std::string>, std::optional<Json>> memo_;
   uint64_t fetched_ = 0;
+  std::vector<std::string> problems_;
 };
 
 }  // namespace worm::query

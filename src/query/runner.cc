@@ -47,6 +47,7 @@ struct Slot {
   bool filtered_in = false;   // passed "where" while decoded
   Json doc;
   Status status;
+  std::string problem;  // the stored bytes do not decode: left out, reported
 };
 
 // Runs fn(i) for i in [0, n) on up to `threads` threads.
@@ -161,7 +162,7 @@ void Decode(query::PartialParser* partial, const CompiledQuery* filter, Slot* s)
   }
   auto doc = ParseJson(s->bytes, s->entity->key);
   if (!doc.ok()) {
-    s->status = Status::DataLoss(doc.status().message() + " (stored object is corrupt)");
+    s->problem = doc.status().message() + " (stored object is corrupt)";
     return;
   }
   s->doc = std::move(doc).value();
@@ -203,6 +204,8 @@ class Run {
   Status FeedPage(std::vector<Slot>* slots, query::DocCache* cache, QueryEvaluator* ev);
   // Replaces reduced documents in the result by the whole ones.
   Status Complete(QueryResult* result) const;
+  // Documents left out so far (Slot::problem), in listing order.
+  std::vector<std::string> TakeProblems() { return std::move(problems_); }
 
  private:
   Project& project_;
@@ -212,6 +215,7 @@ class Run {
   bool two_stage_ = false;  // decode threads filter (Decode's `filter`)
   std::vector<std::unique_ptr<query::PartialParser>> parsers_;  // one per decode thread
   std::optional<Helper> helper_;  // the second decode thread, started at the first large page
+  std::vector<std::string> problems_;
 };
 
 // A listing page with its cached rows.
@@ -410,6 +414,10 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
       gone.push_back(s.entity->key);
       continue;
     }
+    if (!s.problem.empty()) {  // never cached: a row is stored only once it decodes
+      problems_.push_back(std::move(s.problem));
+      continue;
+    }
     (s.fetched ? stats_->fetched : stats_->cache_hits)++;
     if (s.filtered_out) {
       RETURN_NOT_OK(ev->Skip(s.entity->key));
@@ -467,6 +475,7 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   lo.with_deleted = q.with_deleted();
   lo.limit = kListPage;
   lo.one_list_per_page = true;  // the request-count bound: one LIST per 1,000 keys
+  lo.skip_undecodable = true;   // a trash copy that does not decode: a problem, as below
   Run run(project, options, stats, q, cache != nullptr);
   // A query that must see every page lists and reads cached rows ahead
   // (PagePipeline) while each page is parsed and evaluated here. One that may
@@ -481,6 +490,7 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   std::optional<PagePipeline> pipeline;
   if (prefetch) pipeline.emplace(repo, lo, reader_cache.get());
   size_t arena_hint = 0;  // PageOf's, without the pipeline
+  std::vector<std::string> listing_problems;
   while (true) {
     Page page;
     if (pipeline) {
@@ -490,6 +500,7 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
       page = PageOf(std::move(listed), cache.get(), &arena_hint);
     }
     const std::string& cursor = page.listed.next_cursor;
+    for (std::string& p : page.listed.problems) listing_problems.push_back(std::move(p));
     stats->listed += page.slots.size();
     RETURN_NOT_OK(run.FeedPage(&page.slots, cache.get(), &ev));
     if (ev.Done()) {
@@ -501,6 +512,8 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   }
   ASSIGN_OR_RETURN(QueryResult result, ev.Finish());
   RETURN_NOT_OK(run.Complete(&result));
+  result.problems = run.TakeProblems();
+  result.problems.insert(result.problems.end(), listing_problems.begin(), listing_problems.end());
   query::Populator populator(&project);
   for (QueryItem& item : result.items) {
     if (!q.populate().empty())
@@ -508,6 +521,7 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
     item.document = q.Project(item.document);
   }
   stats->populated = populator.fetched();
+  for (const std::string& p : populator.problems()) result.problems.push_back(p);
   return result;
 }
 

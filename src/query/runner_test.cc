@@ -325,11 +325,67 @@ TEST_F(RunnerTest, PopulateFetchesEachReferenceOnce) {
   EXPECT_EQ(stats.populated, 3u);  // Ada, Boss, and the missing one: once each
 }
 
-TEST_F(RunnerTest, CorruptStoredDocumentIsDataLossNamingTheKey) {
+// {"a":[[...]]}: an object nested `depth` levels in all.
+std::string DeepDocument(int depth) {
+  return "{\"a\": " + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+}
+
+// An undecodable stored document (not JSON, or nested deeper than
+// kMaxJsonDepth: 200,000 levels once crashed the query) is left out and
+// reported; the rest of the model stays queryable, from fetches and cache.
+TEST_F(RunnerTest, UndecodableStoredDocumentsAreLeftOutAndReported) {
+  std::string good = AddOrder({{"amount", 1}, {"status", "paid"}});
+  std::string bad = AddOrder({{"amount", 2}});
+  std::string deep = AddOrder({{"amount", 3}});
+  ASSERT_OK_AND_ASSIGN(Entity b, orders_->Get({bad}));
+  ASSERT_OK_AND_ASSIGN(Entity d, orders_->Get({deep}));
+  ASSERT_OK(counting_->Put(b.key, "{not json", {}).status());
+  ASSERT_OK(counting_->Put(d.key, DeepDocument(200000), {}).status());
+  for (int run = 0; run < 2; ++run) {  // fetched, then the good one from the cache
+    for (const char* q : {"{}", R"({"where": {"amount": {"$gte": 0}}})"}) {
+      ASSERT_OK_AND_ASSIGN(QueryResult r, Query(q));
+      ASSERT_EQ(r.items.size(), 1u) << q;
+      EXPECT_EQ(r.items[0].document["id"], good);
+      ASSERT_EQ(r.problems.size(), 2u);
+      EXPECT_THAT(r.problems[0] + r.problems[1], ::testing::HasSubstr(b.key + ": invalid JSON"));
+      EXPECT_THAT(r.problems[0] + r.problems[1],
+                  ::testing::HasSubstr(d.key + ": nested deeper than the limit of 128 levels"));
+      EXPECT_EQ(r.ToJson()["problems"].size(), 2u);
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(QueryResult count, Query(R"({"aggregate": {"count": true}})"));
+  EXPECT_EQ(count.groups[0]["count"], 1);
+  EXPECT_EQ(count.problems.size(), 2u);
+}
+
+// A document in the cache (written by an older worm, or by hand) nested past
+// the limit is not decoded by the partial parser either.
+TEST_F(RunnerTest, CachedDocumentNestedPastTheLimitIsAProblemToo) {
   std::string id = AddOrder({{"amount", 1}});
   ASSERT_OK_AND_ASSIGN(Entity e, orders_->Get({id}));
-  ASSERT_OK(counting_->Put(e.key, "{not json", {}).status());
-  EXPECT_THAT(Query("{}"), StatusIsWithMessage(StatusCode::kDataLoss, e.key));
+  std::string text = DeepDocument(kMaxJsonDepth + 1);
+  ASSERT_OK_AND_ASSIGN(PutResult put, counting_->Put(e.key, text, {}));
+  {
+    auto cache = query::DocCache::Open((cache_dir_.path() / "Order" / "docs.sqlite").string());
+    ASSERT_OK(cache.status());
+    ASSERT_OK((*cache)->Store({{e.key, put.etag, text}}));
+  }
+  ASSERT_OK_AND_ASSIGN(QueryResult r, Query(R"({"where": {"amount": 1}})"));
+  EXPECT_TRUE(r.items.empty());
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_THAT(r.problems[0], ::testing::HasSubstr("limit of 128 levels"));
+}
+
+TEST_F(RunnerTest, PopulateLeavesTheIdOfAnUndecodableReferencedDocument) {
+  std::string ada = AddCustomer("Ada");
+  AddOrder({{"customerId", ada}});
+  ASSERT_OK_AND_ASSIGN(Entity c, customers_->Get({ada}));
+  ASSERT_OK(counting_->Put(c.key, DeepDocument(200000), {}).status());
+  ASSERT_OK_AND_ASSIGN(QueryResult r, Query(R"({"populate": ["customerId"]})"));
+  ASSERT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(r.items[0].document["customerId"], ada);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_THAT(r.problems[0], ::testing::HasSubstr(c.key));
 }
 
 TEST_F(RunnerTest, ProjectOnDiskCachesUnderDotWorm) {

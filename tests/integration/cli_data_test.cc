@@ -28,7 +28,7 @@ const char* kSchema = R"JSON({
     "Customer": {"path": "#org/@customers/(id:uuid)", "file": "[profile].json",
                  "oplog": true, "softDelete": true,
                  "fields": {"name": {"type": "string", "required": true},
-                            "n": {"type": "integer"}}},
+                            "n": {"type": "integer"}, "deep": {"type": "array"}}},
     "Invoice": {"path": "#org/@invoices/(id:int)", "file": "[data].json", "idOperator": "seq",
                 "fields": {"customerId": {"type": "string", "ref": "Customer"},
                            "amount": {"type": "number", "required": true}}}
@@ -258,6 +258,127 @@ int RunAndMaybeKill(const std::filesystem::path& cwd, const std::vector<std::str
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// {"name": "x", "deep": [[...]]}: a document nested `depth` levels in all.
+std::string DeepDocument(int depth) {
+  return R"({"name": "x", "deep": )" + std::string(depth - 1, '[') + std::string(depth - 1, ']') +
+         "}";
+}
+
+// A document nested 200,000 levels deep crashed `worm create` (SIGSEGV in a
+// recursive copy). Every way in is refused as invalid input (exit 5) naming
+// the limit and where; nothing is written.
+TEST_F(CliDataTest, DocumentsNestedPastTheLimitAreInvalidInputOnEveryCommand) {
+  const std::string deep = DeepDocument(200000);  // ~400 KB
+  // An argument is at most 128 KiB (MAX_ARG_STRLEN): 60,000 levels for --data.
+  const std::string deep_arg = DeepDocument(60000);
+  testing::WriteFileOrDie(dir_.path() / "deep.json", deep);
+  auto expect_refused = [](const testing::ProcessResult& r, const std::string& where) {
+    // With --json the error is the one document on stdout.
+    EXPECT_EQ(r.exit_code, 5) << r.err;
+    EXPECT_EQ(Doc(r)["error"]["code"], "InvalidArgument");
+    EXPECT_THAT(Doc(r)["error"]["message"].get<std::string>(),
+                ::testing::HasSubstr(where + ": nested deeper than the limit of 100 "
+                                             "levels at line 1, column "));
+  };
+  expect_refused(Worm({"create", "Customer", "--data", deep_arg}), "--data");
+  expect_refused(Worm({"create", "Customer", "--file", (dir_.path() / "deep.json").string()}),
+                 (dir_.path() / "deep.json").string());
+  expect_refused(Worm({"create", "Customer", "-"}, deep), "stdin");
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / ".worm" / "data" / "org" / "customers"));
+
+  // Exactly at the limit is a document like any other.
+  auto at = Worm({"create", "Customer", "--data", DeepDocument(kMaxDocumentDepth)});
+  ASSERT_EQ(at.exit_code, 0) << at.err;
+  const std::string id = Doc(at)["id"];
+  expect_refused(Worm({"create", "Customer", "--data", DeepDocument(kMaxDocumentDepth + 1)}),
+                 "--data");
+  expect_refused(Worm({"update", "Customer", id, "-"}, deep), "stdin");
+  expect_refused(Worm({"patch", "Customer", id, "--data", deep_arg}), "--data");
+  expect_refused(Worm({"patch", "Customer", id, "--data",
+                       R"({"more": )" + DeepDocument(kMaxDocumentDepth) + "}"}),
+                 "--data");
+  auto g = Worm({"get", "Customer", id});
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  EXPECT_EQ(JsonDepth(Doc(g)), kMaxDocumentDepth);
+  EXPECT_FALSE(Doc(g).contains("more"));
+
+  // Queries: --where nested far past the limit (8,000 levels: 112 KB).
+  std::string where;
+  for (int i = 0; i < 8000; ++i) where += R"({"$and":[)";
+  where += R"({"name": "x"})";
+  for (int i = 0; i < 8000; ++i) where += "]}";
+  auto q = Worm({"query", "Customer", "--where", where});
+  EXPECT_EQ(q.exit_code, 5) << q.err;
+  EXPECT_THAT(q.out, ::testing::HasSubstr("--where: nested deeper than the limit of 128 levels"));
+  std::string path = "name";
+  for (int i = 0; i < 30000; ++i) path += ".a";
+  auto sel = Worm({"query", "Customer", "--select", path});
+  EXPECT_EQ(sel.exit_code, 5) << sel.err;
+  EXPECT_THAT(sel.out, ::testing::HasSubstr("more than 128 segments"));
+}
+
+// Once such a document is in the data (pulled from a shared remote, written
+// by another tool), reading that entity is a clear error, and the rest of the
+// model stays usable: ls and query print the others and name the bad one.
+TEST_F(CliDataTest, StoredDocumentNestedPastTheLimitIsAProblemNotACrash) {
+  std::vector<std::string> ids;
+  for (const char* name : {"Ada", "Bob", "Cy"}) {
+    auto c = Worm({"create", "Customer", "--data", Json{{"name", name}}.dump()});
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    ids.push_back(Doc(c)["id"]);
+  }
+  auto inv =
+      Worm({"create", "Invoice", "--data", Json{{"customerId", ids[1]}, {"amount", 1}}.dump()});
+  ASSERT_EQ(inv.exit_code, 0) << inv.err;
+  const std::string key = "org/customers/" + ids[1] + "/profile.json";
+  testing::WriteFileOrDie(dir_.path() / ".worm" / "data" / key, DeepDocument(200000));
+
+  // On stderr for ls and query (stdout has the others); in the --json error
+  // document on stdout for get and patch.
+  auto expect_problem = [&](const testing::ProcessResult& r) {
+    EXPECT_EQ(r.exit_code, 5) << r.err.substr(0, 500);
+    EXPECT_THAT(r.out + r.err,
+                ::testing::HasSubstr(key + ": nested deeper than the limit of 128 levels"));
+  };
+  auto g = Worm({"get", "Customer", ids[1]});
+  expect_problem(g);
+  EXPECT_EQ(Doc(g)["error"]["code"], "DataLoss");
+  EXPECT_THAT(g.err + g.out, ::testing::Not(::testing::HasSubstr("[[[")));
+  expect_problem(Worm({"patch", "Customer", ids[1], "--data", R"({"n": 1})"}));
+  expect_problem(Worm({"update", "Customer", ids[1], "--data", R"({"name": "B"})"}));
+  ASSERT_EQ(Worm({"get", "Customer", ids[0]}).exit_code, 0);
+  ASSERT_EQ(Worm({"patch", "Customer", ids[2], "--data", R"({"n": 2})"}).exit_code, 0);
+
+  auto ls = Worm({"ls", "Customer"});
+  expect_problem(ls);
+  EXPECT_THAT(ls.err, ::testing::HasSubstr("problem: " + key));
+  ASSERT_EQ(Doc(ls).size(), 2u);
+  auto ls_table = RunWorm({"ls", "Customer"}, dir_.path());
+  expect_problem(ls_table);
+  EXPECT_THAT(ls_table.out, ::testing::HasSubstr(ids[0]));
+  EXPECT_THAT(ls_table.out, ::testing::Not(::testing::HasSubstr(ids[1])));
+
+  for (bool cached : {false, true}) {  // the first run fills .worm/cache
+    auto q = Worm({"query", "Customer", "--sort", "name"});
+    expect_problem(q);
+    Json r = Doc(q);
+    ASSERT_EQ(r["items"].size(), 2u) << cached;
+    EXPECT_EQ(r["items"][0]["name"], "Ada");
+    EXPECT_EQ(r["items"][1]["name"], "Cy");
+    ASSERT_EQ(r["problems"].size(), 1u);
+    EXPECT_THAT(r["problems"][0].get<std::string>(), ::testing::HasSubstr(key));
+  }
+  auto count = Worm({"query", "Customer", "--count"});
+  expect_problem(count);
+  EXPECT_EQ(Doc(count)["groups"][0]["count"], 2);
+  // Populating a reference to it leaves the id.
+  auto pop = Worm({"query", "Invoice", "--populate", "customerId"});
+  expect_problem(pop);
+  EXPECT_EQ(Doc(pop)["items"][0]["customerId"], ids[1]);
+  // Other models are untouched.
+  EXPECT_EQ(Worm({"query", "Invoice"}).exit_code, 0);
 }
 
 TEST_F(CliDataTest, KillNineNeverLosesAcknowledgedWritesOrTearsFiles) {

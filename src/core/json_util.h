@@ -32,8 +32,8 @@ inline constexpr int kMaxDocumentDepth = 100;
 // document for the envelopes worm wraps one in (an oplog entry holds it at
 // depth 2; a query cursor holds a sort value at depth 3; a where filter adds
 // an operator object per level and two per $and/$or), so a document at the
-// limit still round-trips. At 128 levels the deepest recursion is a few tens
-// of KiB of stack, safe on any thread (the smallest we run on has 8 MiB).
+// limit still round-trips. At 128 levels the deepest recursion takes a few
+// tens of KiB of stack. schema::JsonLocator (lint) uses the same limit.
 inline constexpr int kMaxJsonDepth = 128;
 
 // Parses `text`; on failure InvalidArgument "<what>: invalid JSON at line L,
@@ -47,7 +47,7 @@ Result<Json> ParseJson(std::string_view text, std::string_view what = "JSON",
 // strings); then InvalidArgument "<what>: nested deeper than the limit of N
 // levels at line L, column C" pointing at the bracket past the limit. Linear,
 // no recursion, validates nothing else (ParseJson does). For parsers other
-// than ParseJson (lint's, the fuzzers').
+// than ParseJson (the query cursor decoder's).
 Status CheckJsonTextDepth(std::string_view text, int max_depth, std::string_view what);
 
 // Depth of `value` (see above), found without recursion; stops looking once

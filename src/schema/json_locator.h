@@ -18,9 +18,9 @@
 
 namespace worm::schema {
 
-// Deepest nesting of arrays and objects Build accepts. A schema needs a
-// handful of levels; the cap keeps hostile input from exhausting the stack.
-inline constexpr int kMaxJsonDepth = 128;
+// Build accepts nesting up to worm::kMaxJsonDepth (core/json_util.h), the
+// limit every JSON parse in worm has. A schema needs a handful of levels;
+// the cap keeps hostile input from exhausting the stack (Build recurses).
 
 struct JsonLocation {
   TextPosition value;               // first character of the value

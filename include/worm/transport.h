@@ -270,6 +270,17 @@ inline constexpr std::string_view kLocalReservedDir = ".wormfs";
 // that is also a "folder" of other keys) give InvalidArgument naming the key.
 // Deletes prune folders left empty. Streams must not outlive the transport.
 //
+// Symlinks: the root folder itself may be one, but no symlink inside it is
+// ever followed, replaced or removed; every path is resolved beneath the
+// root's descriptor (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or one
+// O_NOFOLLOW open per segment on kernels without it). A key whose path
+// passes through or ends at a symlink does not exist: Head/Get give
+// NotFound, List leaves symlinks out (and never descends through one),
+// Delete does nothing, and Put gives InvalidArgument naming the link. Why so
+// strict: a symlink that stays inside the root today can be repointed
+// tomorrow, and S3 has no links for a client to expect. The reserved folder
+// (.wormfs) must be a real folder too, or opening the transport fails.
+//
 // Listings: a transport remembers folders and file records between List
 // calls and checks each with a stat. A folder it lists a second time also
 // gets an inotify watch (local filesystems only), and while no event comes

@@ -1,5 +1,6 @@
 #include "server/bucket_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,10 +14,6 @@
 namespace worm::server {
 
 namespace fs = std::filesystem;
-
-std::string LocalObjectPath(const std::string& root, const std::string& key) {
-  return root + "/" + key;
-}
 
 std::string UploadsDir(const std::string& bucket_root) {
   return bucket_root + "/" + std::string(kLocalReservedDir) + "/uploads";
@@ -62,25 +59,62 @@ Result<std::string> BucketStore::RootOf(const std::string& name) const {
 }
 
 Result<std::shared_ptr<Bucket>> BucketStore::Get(const std::string& name) {
+  using transport_internal::UniqueFd;
   ASSIGN_OR_RETURN(std::string root, RootOf(name));
-  struct stat st;
-  if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+  auto missing = [&] {
     std::lock_guard<std::mutex> lock(mu_);
     open_.erase(name);
     return S3Error(S3Code::kNoSuchBucket, "The specified bucket does not exist: '" + name + "'");
-  }
+  };
+  // Root mode: a bucket is a real sub-folder, not a symlink (lstat, then
+  // O_NOFOLLOW). The project's data folder is the operator's to place.
+  struct stat st;
+  const int got = options_.root_mode ? ::lstat(root.c_str(), &st) : ::stat(root.c_str(), &st);
+  if (got != 0 || !S_ISDIR(st.st_mode)) return missing();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = open_.find(name);
-  if (it != open_.end()) return it->second;
+  if (it != open_.end() && it->second->dev == st.st_dev && it->second->ino == st.st_ino) {
+    return it->second;
+  }
+  const int nofollow = options_.root_mode ? O_NOFOLLOW : 0;
+  UniqueFd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | nofollow));
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0) {
+    open_.erase(name);
+    return S3Error(S3Code::kNoSuchBucket, "The specified bucket does not exist: '" + name + "'");
+  }
   auto bucket = std::make_shared<Bucket>();
   bucket->name = name;
   bucket->root = root;
+  bucket->dev = st.st_dev;
+  bucket->ino = st.st_ino;
   bucket->created_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000;
   LocalTransportOptions lo;
   lo.sync = options_.sync;
   lo.clock = options_.clock;
-  ASSIGN_OR_RETURN(bucket->objects, NewLocalTransport(root, lo));
-  ASSIGN_OR_RETURN(bucket->uploads, NewLocalTransport(UploadsDir(root), lo));
+  UniqueFd objects_fd(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+  if (!objects_fd.valid())
+    return Status::Internal("open bucket '" + name + "': out of descriptors");
+  Result<std::shared_ptr<Transport>> objects =
+      transport_internal::NewLocalTransportAt(std::move(objects_fd), root, lo);
+  if (!objects.ok()) {  // the transport's message names the folder: not for clients
+    return Status::Internal("open bucket '" + name + "': " +
+                            (objects.status().IsInvalidArgument()
+                                 ? "its reserved folder " + std::string(kLocalReservedDir) +
+                                       " is not a folder (a symbolic link or a file)"
+                                 : "its folder cannot be opened"));
+  }
+  bucket->objects = std::move(*objects);
+  // The staging folder beneath the bucket's reserved folder (which the
+  // transport just made and checked), reached without following symlinks.
+  UniqueFd uploads_fd(transport_internal::MakeDirsBeneath(
+      fd.get(), std::string(kLocalReservedDir) + "/uploads", false));
+  if (!uploads_fd.valid()) {
+    return Status::Internal("open bucket '" + name + "': cannot open its staging folder (" +
+                            std::strerror(errno) + ")");
+  }
+  ASSIGN_OR_RETURN(bucket->uploads, transport_internal::NewLocalTransportAt(std::move(uploads_fd),
+                                                                            UploadsDir(root), lo));
+  bucket->root_fd = std::move(fd);
   open_[name] = bucket;
   return bucket;
 }
@@ -101,10 +135,12 @@ Result<std::vector<BucketInfo>> BucketStore::List() {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(options_.root, ec)) {
     std::string name = entry.path().filename().string();
-    std::error_code ec2;
-    if (!entry.is_directory(ec2) || !ValidateBucketName(name).ok()) continue;
+    // A symlink is no bucket (Get refuses it too).
     struct stat st;
-    if (::stat(entry.path().c_str(), &st) != 0) continue;
+    if (!ValidateBucketName(name).ok() || ::lstat(entry.path().c_str(), &st) != 0 ||
+        !S_ISDIR(st.st_mode)) {
+      continue;
+    }
     out.push_back({name, static_cast<int64_t>(st.st_mtim.tv_sec) * 1000});
   }
   if (ec) return Status::Internal("list buckets under " + options_.root + ": " + ec.message());

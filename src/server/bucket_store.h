@@ -12,8 +12,16 @@
 // <bucket root>/.wormfs/uploads/ (next to the transport's tmp/ and locks/;
 // never listed), so they survive a restart.
 //
+// Symlinks: worm serve follows none below the folder it was given. A bucket
+// root is opened once (in root mode, a sub-folder that is a symlink is no
+// bucket) and every key is resolved beneath that descriptor
+// (transport_internal::OpenBeneath): a symlink inside a bucket is neither an
+// object nor a folder of keys.
+//
 // Thread-safety: all methods are safe to call concurrently.
 #pragma once
+
+#include <sys/types.h>
 
 #include <map>
 #include <memory>
@@ -21,22 +29,24 @@
 #include <string>
 #include <vector>
 
+#include "transport/local_fs.h"
 #include "worm/clock.h"
 #include "worm/transport.h"
 
 namespace worm::server {
-
-// The file that holds `key` under a local transport root: root + "/" + key
-// (NewLocalTransport's documented layout). Used to open object files
-// directly for sendfile(2); metadata still comes from the transport.
-std::string LocalObjectPath(const std::string& root, const std::string& key);
 
 // Folder under a bucket root where multipart uploads are staged.
 std::string UploadsDir(const std::string& bucket_root);
 
 struct Bucket {
   std::string name;
-  std::string root;                    // folder of the bucket's objects
+  std::string root;  // folder of the bucket's objects (for messages)
+  // That folder, opened when the bucket was: object files are opened beneath
+  // it (OpenBeneath) to be sent with sendfile(2); metadata still comes from
+  // the transport, which holds its own descriptor of the same folder.
+  transport_internal::UniqueFd root_fd;
+  dev_t dev = 0;  // the folder's identity: a folder recreated at the path is another bucket
+  ino_t ino = 0;
   std::shared_ptr<Transport> objects;  // local transport over `root`
   std::shared_ptr<Transport> uploads;  // local transport over UploadsDir(root)
   int64_t created_ms = 0;

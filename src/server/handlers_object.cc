@@ -113,13 +113,15 @@ Status NoSuchKey(const std::string& key) {
 
 // Opens the object's file and reads its metadata, making sure both describe
 // the same file (a concurrent overwrite renames a new inode into place).
+// The file is opened beneath the bucket's folder following no symlink
+// (OpenBeneath): a key through or at a symlink is NoSuchKey.
 Result<OpenedObject> OpenObject(Bucket& bucket, const std::string& key) {
   if (!SafeRelativeKey(key)) {
     Status st = bucket.objects->Head(key, {}).status();
     return KeyError(st.ok() ? Status::InvalidArgument("get " + key + ": not a plain relative key")
                             : st);
   }
-  const std::string path = LocalObjectPath(bucket.root, key);
+  const int root_fd = bucket.root_fd.get();
   // Fast path: the metadata xattr of the very inode we opened, trusted only
   // while it matches that inode's size, mtime and number (as Head does) and
   // was written for this key (the transport reuses inodes of overwritten
@@ -127,10 +129,10 @@ Result<OpenedObject> OpenObject(Bucket& bucket, const std::string& key) {
   // open + fstat + fgetxattr; no path lookups that could race a rename.
   {
     OpenedObject out;
-    out.file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    out.file.fd = transport_internal::OpenBeneath(root_fd, key.c_str(), O_RDONLY);
     if (out.file.fd < 0) {
-      if (errno == ENOENT || errno == ENOTDIR) return NoSuchKey(key);
-      return Status::Internal("open " + path + ": " + std::strerror(errno));
+      if (transport_internal::IsNotThere(errno)) return NoSuchKey(key);
+      return Status::Internal("open '" + key + "': " + std::strerror(errno));
     }
     struct stat st;
     if (::fstat(out.file.fd, &st) != 0 || !S_ISREG(st.st_mode)) return NoSuchKey(key);
@@ -151,10 +153,10 @@ Result<OpenedObject> OpenObject(Bucket& bucket, const std::string& key) {
   // Slow path (no or stale record: the transport rehashes the file).
   for (int attempt = 0; attempt < 5; ++attempt) {
     OpenedObject out;
-    out.file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    out.file.fd = transport_internal::OpenBeneath(root_fd, key.c_str(), O_RDONLY);
     if (out.file.fd < 0) {
-      if (errno == ENOENT || errno == ENOTDIR) return NoSuchKey(key);
-      return Status::Internal("open " + path + ": " + std::strerror(errno));
+      if (transport_internal::IsNotThere(errno)) return NoSuchKey(key);
+      return Status::Internal("open '" + key + "': " + std::strerror(errno));
     }
     struct stat before, after;
     if (::fstat(out.file.fd, &before) != 0 || !S_ISREG(before.st_mode)) return NoSuchKey(key);
@@ -163,8 +165,8 @@ Result<OpenedObject> OpenObject(Bucket& bucket, const std::string& key) {
       if (meta.status().IsNotFound()) continue;
       return KeyError(meta.status());
     }
-    if (::stat(path.c_str(), &after) == 0 && after.st_ino == before.st_ino &&
-        meta->size == static_cast<uint64_t>(before.st_size)) {
+    if (transport_internal::StatBeneath(root_fd, key.c_str(), &after) == 0 &&
+        after.st_ino == before.st_ino && meta->size == static_cast<uint64_t>(before.st_size)) {
       out.meta = std::move(*meta);
       return out;
     }

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -40,9 +41,9 @@ long FolderWatch::WatchBudget() {
   return budget;
 }
 
-bool FolderWatch::LocalFilesystem(const std::string& abs_path) {
+bool FolderWatch::LocalFilesystem(int dir_fd) {
   struct statfs fs;
-  if (::statfs(abs_path.c_str(), &fs) != 0) return false;
+  if (::fstatfs(dir_fd, &fs) != 0) return false;
   switch (static_cast<unsigned long>(fs.f_type)) {
     case 0xEF53:      // ext2/3/4
     case 0x58465342:  // xfs
@@ -58,17 +59,19 @@ bool FolderWatch::LocalFilesystem(const std::string& abs_path) {
   }
 }
 
-int FolderWatch::Add(const std::string& abs_path) {
+int FolderWatch::Add(int dir_fd) {
   if (!opened_) {
     opened_ = true;
     fd_ = UniqueFd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   }
-  if (!fd_.valid() || !LocalFilesystem(abs_path)) return -1;
+  if (!fd_.valid() || !LocalFilesystem(dir_fd)) return -1;
   if (g_watches.fetch_add(1) >= WatchBudget()) {
     g_watches.fetch_sub(1);
     return -1;
   }
-  int wd = ::inotify_add_watch(fd_.get(), abs_path.c_str(), kEvents);
+  char path[32];
+  std::snprintf(path, sizeof(path), "/proc/self/fd/%d", dir_fd);
+  int wd = ::inotify_add_watch(fd_.get(), path, kEvents);
   if (wd < 0) {
     g_watches.fetch_sub(1);
     return -1;

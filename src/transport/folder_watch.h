@@ -35,11 +35,13 @@ namespace worm::transport_internal {
 
 class FolderWatch {
  public:
-  // A watch descriptor for the folder at `abs_path` (inotify's, >= 0), or -1
-  // when none can be had: inotify unavailable, the budget spent, a network or
-  // unknown filesystem, or an error. The same folder (inode) watched twice
-  // gets the same descriptor.
-  int Add(const std::string& abs_path);
+  // A watch descriptor for the folder open as `dir_fd` (inotify's, >= 0), or
+  // -1 when none can be had: inotify unavailable, the budget spent, a
+  // network or unknown filesystem, no /proc, or an error. The same folder
+  // (inode) watched twice gets the same descriptor. The watch is added
+  // through /proc/self/fd/N, on the very folder the caller opened (beneath
+  // its root), never by a path a symlink could redirect.
+  int Add(int dir_fd);
   void Remove(int wd);
   // Counts off a watch the kernel already ended (`gone` below), or a second
   // Add of a folder already watched (same descriptor, one watch).
@@ -53,9 +55,10 @@ class FolderWatch {
   // How many watches the whole process may hold: WORM_WATCH_LIMIT when set
   // (0 turns watching off), else half of fs.inotify.max_user_watches.
   static long WatchBudget();
-  // Whether changes to files under `abs_path` are all made by this machine's
-  // kernel (ext4, xfs, btrfs, tmpfs, f2fs, zfs, bcachefs, overlayfs).
-  static bool LocalFilesystem(const std::string& abs_path);
+  // Whether changes to files in the folder open as `dir_fd` are all made by
+  // this machine's kernel (ext4, xfs, btrfs, tmpfs, f2fs, zfs, bcachefs,
+  // overlayfs).
+  static bool LocalFilesystem(int dir_fd);
 
  private:
   UniqueFd fd_;

@@ -2,9 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -133,6 +135,124 @@ Status ValidateLocalKey(std::string_view op, const Key& key) {
   return Status::OK();
 }
 
+namespace {
+
+// Whether openat2(2) works here: probed once (a kernel before 5.6 answers
+// ENOSYS; some container seccomp filters answer EPERM to calls they do not
+// know). Tests can turn it off.
+std::atomic<int> g_openat2{-1};  // -1 unknown, 0 no, 1 yes
+
+int Openat2(int dir_fd, const char* path, int flags) {
+  struct open_how how = {};
+  how.flags = static_cast<uint64_t>(flags);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;  // implies RESOLVE_NO_MAGICLINKS
+  return static_cast<int>(::syscall(SYS_openat2, dir_fd, path, &how, sizeof(how)));
+}
+
+bool HaveOpenat2() {
+  int known = g_openat2.load(std::memory_order_relaxed);
+  if (known >= 0) return known == 1;
+  int fd = Openat2(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  bool works = fd >= 0 || (errno != ENOSYS && errno != EPERM);
+  if (fd >= 0) ::close(fd);
+  g_openat2.store(works ? 1 : 0, std::memory_order_relaxed);
+  return works;
+}
+
+// The fallback: one openat(O_NOFOLLOW) per segment. Folders on the way are
+// opened O_PATH | O_DIRECTORY | O_NOFOLLOW, which fails on a symlink.
+int OpenBySegments(int base_fd, std::string_view rel, int flags) {
+  while (!rel.empty() && rel.back() == '/') {
+    rel.remove_suffix(1);
+    flags |= O_DIRECTORY;
+  }
+  if (rel.empty() || rel == ".") return ::openat(base_fd, ".", flags);
+  UniqueFd dir;
+  int at = base_fd;
+  char name[NAME_MAX + 1];
+  for (;;) {
+    size_t slash = rel.find('/');
+    std::string_view seg = rel.substr(0, slash);
+    if (seg.empty() || seg == "." || seg == ".." || seg.size() > NAME_MAX) {
+      errno = seg.size() > NAME_MAX ? ENAMETOOLONG : ENOENT;
+      return -1;
+    }
+    seg.copy(name, seg.size());
+    name[seg.size()] = '\0';
+    if (slash == std::string_view::npos) return ::openat(at, name, flags | O_NOFOLLOW);
+    int next = ::openat(at, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) return -1;
+    dir = UniqueFd(next);
+    at = next;
+    rel.remove_prefix(slash + 1);
+  }
+}
+
+}  // namespace
+
+void TEST_SetOpenat2Enabled(bool enabled) {
+  g_openat2.store(enabled ? -1 : 0, std::memory_order_relaxed);
+}
+
+int OpenBeneath(int base_fd, const char* rel, int flags) {
+  flags |= O_CLOEXEC;
+  if (HaveOpenat2()) return Openat2(base_fd, rel, flags);
+  return OpenBySegments(base_fd, rel, flags);
+}
+
+int StatBeneath(int base_fd, const char* rel, struct stat* st) {
+  // O_PATH | O_NOFOLLOW opens a symlink at the end itself (lstat), in both
+  // modes; one in the middle fails the open.
+  UniqueFd fd(OpenBeneath(base_fd, rel, O_PATH | O_NOFOLLOW));
+  if (!fd.valid()) return -1;
+  return ::fstat(fd.get(), st);
+}
+
+int MakeDirsBeneath(int base_fd, std::string_view rel, bool sync) {
+  UniqueFd dir;
+  int at = base_fd;
+  char name[NAME_MAX + 1];
+  while (!rel.empty()) {
+    size_t slash = rel.find('/');
+    std::string_view seg = rel.substr(0, slash);
+    rel.remove_prefix(slash == std::string_view::npos ? rel.size() : slash + 1);
+    if (seg.empty()) continue;
+    if (seg == "." || seg == ".." || seg.size() > NAME_MAX) {
+      errno = EINVAL;
+      return -1;
+    }
+    seg.copy(name, seg.size());
+    name[seg.size()] = '\0';
+    if (::mkdirat(at, name, 0777) == 0) {
+      if (sync && ::fsync(at) != 0) return -1;
+    } else if (errno != EEXIST) {
+      return -1;
+    }
+    int next = ::openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) return -1;
+    dir = UniqueFd(next);
+    at = next;
+  }
+  return dir.valid() ? dir.Release() : ::openat(base_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int OpenParentBeneath(int root_fd, const std::string& key, ParentDir* out) {
+  size_t slash = key.rfind('/');
+  out->owned.Reset();
+  if (slash == std::string::npos) {
+    out->fd = root_fd;
+    out->leaf = key.c_str();
+    return 0;
+  }
+  out->fd = -1;
+  out->leaf = key.c_str() + slash + 1;
+  std::string folder = key.substr(0, slash);
+  out->owned = UniqueFd(OpenBeneath(root_fd, folder.c_str(), O_RDONLY | O_DIRECTORY));
+  if (!out->owned.valid()) return errno;
+  out->fd = out->owned.get();
+  return 0;
+}
+
 // Binary and small: ext4 keeps an xattr of up to about 60 bytes inside the
 // inode (a bigger one costs a block of its own on every write and read), and
 // a record for a JSON document with no user metadata takes about 40.
@@ -240,11 +360,6 @@ std::optional<std::string> ReadMetaXattr(int fd) {
   return ReadXattrWith([fd](char* b, size_t n) { return ::fgetxattr(fd, kMetaXattr, b, n); });
 }
 
-std::optional<std::string> ReadMetaXattrAt(const std::string& path) {
-  return ReadXattrWith(
-      [&path](char* b, size_t n) { return ::getxattr(path.c_str(), kMetaXattr, b, n); });
-}
-
 int WriteMetaXattr(int fd, const MetaRecord& record) {
   std::string blob = EncodeMetaRecord(record);
   if (::fsetxattr(fd, kMetaXattr, blob.data(), blob.size(), 0) != 0) return errno;
@@ -347,10 +462,10 @@ void SparePool::Disable() {
   spares_.clear();
 }
 
-std::string SparePool::Preserve(const std::string& object_path) {
+std::string SparePool::Preserve(int dir_fd, const char* name) {
   if (!enabled()) return "";
   std::string spare = NewTempPath(tmp_dir_);
-  if (::link(object_path.c_str(), spare.c_str()) == 0) return spare;
+  if (::linkat(dir_fd, name, AT_FDCWD, spare.c_str(), 0) == 0) return spare;
   // ENOENT: a new key. EPERM: a folder (the rename reports the clash).
   if (errno == EXDEV || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EMLINK) Disable();
   return "";

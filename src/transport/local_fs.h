@@ -1,6 +1,7 @@
-// Building blocks of the local filesystem transport: key-to-path rules, the
-// metadata record kept in the "user.worm.meta" xattr, file descriptors, temp
-// files and cross-process lock stripes. Linux-specific (xattrs, flock).
+// Building blocks of the local filesystem transport: key-to-path rules,
+// resolving keys beneath the root without following symlinks, the metadata
+// record kept in the "user.worm.meta" xattr, file descriptors, temp files and
+// cross-process lock stripes. Linux-specific (xattrs, flock, openat2).
 //
 // Thread-safety: free functions are thread-safe; LockStripes is thread-safe;
 // UniqueFd and TempFile are owned by one thread at a time.
@@ -8,9 +9,11 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -78,10 +81,62 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-// The xattr blob of an open file or a path; nullopt when absent or when the
-// filesystem has no xattrs.
+// ---- Keys resolved beneath the root ------------------------------------------
+// Every file or folder the local transport (and worm serve, which opens
+// object files itself for sendfile) reaches for a key is resolved beneath a
+// descriptor of the root folder and follows no symbolic link, at any depth:
+// a symlink in a served folder is neither an object nor a folder of keys, so
+// no key can name a file outside the root. openat2(2) with RESOLVE_BENEATH |
+// RESOLVE_NO_SYMLINKS does it in one call (Linux 5.6+); where it is missing
+// (ENOSYS, or EPERM from a seccomp filter) each segment is opened in turn
+// with O_NOFOLLOW. A symlink on the way fails the call with ELOOP or ENOTDIR
+// (EXDEV if the path would leave the base), as a missing entry fails with
+// ENOENT: IsNotThere() of all of them, and readers answer "no such key".
+//
+// `rel` is a key or folder prefix that ValidateLocalKey's rules accept ("a/b",
+// "a/b/"), or "." for the base itself. Thread-safe.
+
+// A new descriptor (O_CLOEXEC added) or -1 with errno set.
+int OpenBeneath(int base_fd, const char* rel, int flags);
+// lstat(2) of `rel` beneath `base_fd`: a symlink at the end is reported as
+// one (S_ISLNK), never followed. 0, or -1 with errno set.
+int StatBeneath(int base_fd, const char* rel, struct stat* st);
+// Creates the folders of `rel` beneath `base_fd` that are missing, following
+// no symlink, and opens the last one (O_RDONLY | O_DIRECTORY, so it can be
+// fsynced). With `sync`, each folder that got a new entry is fsynced. A new
+// descriptor, or -1 with errno set (ELOOP or ENOTDIR: a symlink or a file is
+// in the way; ENOENT: a folder was removed meanwhile, try again).
+int MakeDirsBeneath(int base_fd, std::string_view rel, bool sync);
+// What a failed lookup beneath the root means for a reader: the entry is
+// missing, or a symlink or a file is in the way.
+inline bool IsNotThere(int err) {
+  return err == ENOENT || err == ENOTDIR || err == ELOOP || err == EXDEV;
+}
+// The folder that holds a key, opened beneath the root (O_RDONLY |
+// O_DIRECTORY), and the key's last segment: the *at() calls that create,
+// rename, inspect or remove the key's file take these, so a symlink swapped
+// in for a folder after the check cannot redirect them.
+struct ParentDir {
+  UniqueFd owned;              // invalid for a top-level key
+  int fd = -1;                 // owned.get(), or the root's descriptor
+  const char* leaf = nullptr;  // into the key: its last segment
+};
+// 0, or errno as OpenBeneath sets it (ENOENT: a folder on the way is missing).
+// `leaf` is set either way; `fd` only on success.
+int OpenParentBeneath(int root_fd, const std::string& key, ParentDir* out);
+// For tests: false resolves segment by segment, as where openat2 is missing.
+void TEST_SetOpenat2Enabled(bool enabled);
+
+// NewLocalTransport over the folder `root_fd` already names (taken over;
+// `root` is its path, for messages): for a caller that opened the root
+// itself beneath a folder of its own (worm serve's buckets and their
+// staging folders), so no symlink swapped in later can move it.
+Result<std::shared_ptr<Transport>> NewLocalTransportAt(UniqueFd root_fd, const std::string& root,
+                                                       LocalTransportOptions options);
+
+// The xattr blob of an open file; nullopt when absent or when the filesystem
+// has no xattrs.
 std::optional<std::string> ReadMetaXattr(int fd);
-std::optional<std::string> ReadMetaXattrAt(const std::string& path);
 // Stores `record` on `fd`; errno on failure (ENOTSUP: no xattrs here).
 int WriteMetaXattr(int fd, const MetaRecord& record);
 
@@ -142,10 +197,11 @@ class SparePool {
   ~SparePool();  // unlinks the spares
 
   bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
-  // Called with the key's stripe held, right before a rename replaces
-  // `object_path`: links the current inode to a fresh spare path. Returns
-  // that path, or "" (no object there, pool off, or link unsupported).
-  std::string Preserve(const std::string& object_path);
+  // Called with the key's stripe held, right before a rename replaces the
+  // object `name` in folder `dir_fd`: links the current inode to a fresh
+  // spare path. Returns that path, or "" (no object there, pool off, or link
+  // unsupported).
+  std::string Preserve(int dir_fd, const char* name);
   // After the rename (and, when writes are synced, after it is durable):
   // keeps the spare if it is small enough to be worth holding and the pool
   // has room, else unlinks it. `replaced` false (the rename failed) always

@@ -35,7 +35,7 @@ bool ValidFolderPrefix(std::string_view dir_prefix) {
 }
 
 // Whether a directory entry is a folder, a regular file, or neither (then
-// it is skipped: sockets, fifos, dangling links).
+// it is skipped: sockets, fifos, and symlinks, which are never followed).
 enum class Kind { kFile, kDir, kOther };
 
 Kind KindOf(int dir_fd, const struct dirent* e) {
@@ -44,10 +44,9 @@ Kind KindOf(int dir_fd, const struct dirent* e) {
       return Kind::kFile;
     case DT_DIR:
       return Kind::kDir;
-    case DT_LNK:
     case DT_UNKNOWN: {
       struct stat st;
-      if (::fstatat(dir_fd, e->d_name, &st, 0) != 0) return Kind::kOther;
+      if (::fstatat(dir_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) return Kind::kOther;
       if (S_ISREG(st.st_mode)) return Kind::kFile;
       if (S_ISDIR(st.st_mode)) return Kind::kDir;
       return Kind::kOther;
@@ -163,7 +162,7 @@ std::shared_ptr<const SortedDir> DirListingCache::FindTrusted(const std::string&
   return slot->entries;
 }
 
-bool DirListingCache::Watch(const std::string& path, const std::string& abs_path) {
+bool DirListingCache::Watch(const std::string& path, int dir_fd) {
   const uint64_t id = PathKey(path);
   std::lock_guard<std::mutex> lock(mu_);
   Slot* found = slots_.Find(id);
@@ -171,7 +170,7 @@ bool DirListingCache::Watch(const std::string& path, const std::string& abs_path
   Slot& slot = *found;
   if (slot.wd >= 0) return true;
   if (slot.unwatchable) return false;
-  int wd = watch_.Add(abs_path);
+  int wd = watch_.Add(dir_fd);
   if (wd >= 0 && by_wd_.count(wd) != 0) {  // the same folder under another path
     watch_.Forget(wd);
     wd = -1;
@@ -310,19 +309,17 @@ void FileRecordCache::Offer(const std::string& key, const struct stat& st, uint6
              Slot{st.st_ino, st.st_size, st.st_mtim, st.st_ctim, epoch, st.st_nlink == 1, record});
 }
 
-LocalKeyWalker::LocalKeyWalker(std::string root, const ListPlan* plan, size_t batch,
+LocalKeyWalker::LocalKeyWalker(std::string root, int root_fd, const ListPlan* plan, size_t batch,
                                DirListingCache* cache)
     : root_(std::move(root)), plan_(plan), batch_(std::max<size_t>(batch, 1)), cache_(cache) {
   const std::string& prefix = plan_->prefix;
   std::string dir(FolderOfPrefix(prefix));
   std::string name = prefix.substr(dir.size());
   if (!ValidFolderPrefix(dir)) return;  // no key can live there: empty walk
-  std::string path = root_ + "/" + dir;
-  base_fd_ = UniqueFd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  base_fd_ = UniqueFd(OpenBeneath(root_fd, dir.empty() ? "." : dir.c_str(), O_PATH | O_DIRECTORY));
   if (!base_fd_.valid()) {
-    if (errno != ENOENT && errno != ENOTDIR)
-      error_ = ErrnoToStatus(errno, "list: open folder " + path);
-    return;  // no such folder: empty walk
+    if (!IsNotThere(errno)) error_ = ErrnoToStatus(errno, "list: open folder " + root_ + "/" + dir);
+    return;  // no such folder (or a symlink on the way): empty walk
   }
   base_prefix_ = dir;
   struct stat st;
@@ -334,8 +331,12 @@ const char* LocalKeyWalker::RelativePath(const std::string& key_prefix) const {
   return key_prefix.size() == base_prefix_.size() ? "." : key_prefix.c_str() + base_prefix_.size();
 }
 
+// The folders on the way were listed as folders (no symlink) just before,
+// and whatever the stat finds is checked again beneath the root before it is
+// read (the record cache by inode, LocalTransport's opens), so one fstatat
+// that does not follow the last segment is enough here.
 int LocalKeyWalker::StatKey(const std::string& key, struct stat* st) const {
-  return ::fstatat(base_fd_.get(), RelativePath(key), st, 0);
+  return ::fstatat(base_fd_.get(), RelativePath(key), st, AT_SYMLINK_NOFOLLOW);
 }
 
 void LocalKeyWalker::PushFrame(std::string_view key_prefix, std::string_view name_filter,
@@ -375,12 +376,12 @@ Status LocalKeyWalker::Fill(Frame* frame) {
     }
   }
   any_untrusted_ = true;
-  int fd = ::openat(base_fd_.get(), relative, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = OpenBeneath(base_fd_.get(), relative, O_RDONLY | O_DIRECTORY);
   DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
   if (dir == nullptr) {
     int err = errno;
     if (fd >= 0) ::close(fd);
-    if (err == ENOENT || err == ENOTDIR) return Status::OK();
+    if (IsNotThere(err)) return Status::OK();  // gone, or swapped for a symlink
     return ErrnoToStatus(err, "list: open folder " + root_ + "/" + path);
   }
   const bool at_root = frame->key_prefix.empty();
@@ -465,15 +466,19 @@ std::shared_ptr<const SortedDir> LocalKeyWalker::CachedListing(Frame* frame) {
   const char* relative = RelativePath(path);
   uint64_t epoch = ListEpoch();
   struct stat st;
-  if (::fstatat(base_fd_.get(), relative, &st, 0) != 0) return nullptr;
+  if (::fstatat(base_fd_.get(), relative, &st, AT_SYMLINK_NOFOLLOW) != 0) return nullptr;
   DirListingCache::Trust trust;
   std::shared_ptr<const SortedDir> entries = cache_->Find(path, st, epoch, &trust);
   // Listed a second time: worth a watch. A stat after the watch is on
-  // confirms the folder, and it is trusted from here.
-  if (entries && trust.want_watch && cache_->Watch(path, root_ + "/" + path)) {
-    epoch = ListEpoch();
-    if (::fstatat(base_fd_.get(), relative, &st, 0) != 0) return nullptr;
-    entries = cache_->Find(path, st, epoch, &trust);
+  // confirms the folder, and it is trusted from here. The watch is added on
+  // the folder opened beneath the root, never by path.
+  if (entries && trust.want_watch) {
+    UniqueFd folder(OpenBeneath(base_fd_.get(), relative, O_PATH | O_DIRECTORY));
+    if (folder.valid() && cache_->Watch(path, folder.get())) {
+      epoch = ListEpoch();
+      if (::fstatat(base_fd_.get(), relative, &st, AT_SYMLINK_NOFOLLOW) != 0) return nullptr;
+      entries = cache_->Find(path, st, epoch, &trust);
+    }
   }
   if (entries) frame->trusted_since = trust.since;
   return entries;

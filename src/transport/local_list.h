@@ -27,7 +27,8 @@
 //
 // The walker opens the folder it starts in once and reaches everything below
 // relative to it: the kernel then resolves a short path per stat instead of
-// the whole root path again.
+// the whole root path again. Symlinks are skipped: a listing shows only the
+// regular files and real folders beneath the root.
 #pragma once
 
 #include <sys/stat.h>
@@ -116,9 +117,10 @@ class DirListingCache {
   // The cached listing of a trusted folder, whose parent's listing names
   // inode `ino` at `path`; no stat needed. Sets *since (Trust::since).
   std::shared_ptr<const SortedDir> FindTrusted(const std::string& path, ino_t ino, uint64_t* since);
-  // Adds a watch on the cached folder `path` (at `abs_path`); true when it
-  // has one now (then a stat taken from now on can make it trusted by Find).
-  bool Watch(const std::string& path, const std::string& abs_path);
+  // Adds a watch on the cached folder `path` (open as `dir_fd`, beneath the
+  // root); true when it has one now (then a stat taken from now on can make
+  // it trusted by Find).
+  bool Watch(const std::string& path, int dir_fd);
   // Applies the events queued since the last call: each ends the trust in
   // its folder. Call at the start of each listing.
   void Drain();
@@ -197,7 +199,10 @@ class LocalKeyWalker {
  public:
   // `plan` is consulted at each step: raising its seek (SkipPrefix) prunes
   // the rest of the walk. Must outlive the walker. `cache` may be null.
-  LocalKeyWalker(std::string root, const ListPlan* plan, size_t batch,
+  // `root_fd` is the root folder (`root` its path, for messages): every
+  // folder is opened beneath it (OpenBeneath), and symlinks are neither
+  // listed nor followed.
+  LocalKeyWalker(std::string root, int root_fd, const ListPlan* plan, size_t batch,
                  DirListingCache* cache = nullptr);
 
   // The next key >= plan.seek under plan.prefix, or null at the end. The

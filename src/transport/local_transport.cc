@@ -39,8 +39,8 @@ struct OpenObject {
 
 class LocalTransport final : public Transport {
  public:
-  LocalTransport(std::string root, LocalTransportOptions options)
-      : root_(std::move(root)), options_(options) {}
+  LocalTransport(std::string root, UniqueFd root_fd, LocalTransportOptions options)
+      : root_(std::move(root)), root_fd_(std::move(root_fd)), options_(options) {}
 
   Status Init();
 
@@ -68,6 +68,10 @@ class LocalTransport final : public Transport {
 
  private:
   std::string PathOf(const Key& key) const { return root_ + "/" + key; }
+  // 0, or -1 with errno: StatBeneath of the key's file.
+  int StatKey(const Key& key, struct stat* st) const {
+    return StatBeneath(root_fd_.get(), key.c_str(), st);
+  }
   ObjectMeta MetaFrom(const Key& key, const struct stat& st, MetaRecord record) const;
   Result<ObjectMeta> MetaOfFd(const Key& key, int fd, const struct stat& st);
   Result<ObjectMeta> StatMeta(const Key& key);
@@ -84,13 +88,17 @@ class LocalTransport final : public Transport {
   // free, else a new file.
   Result<TempFile> NewTemp();
   Status FinishTemp(TempFile* tmp, MetaRecord* record, bool sync);
-  Status RenameLocked(const Key& key, TempFile* tmp, const WriteOptions& options, int* err,
-                      std::string* replaced);
-  Status MakeParents(const Key& key, std::vector<std::string>* created);
+  Status RenameLocked(const Key& key, const ParentDir& parent, TempFile* tmp,
+                      const WriteOptions& options, int* err, std::string* replaced);
+  // Opens the folder of `key` beneath the root, creating missing folders.
+  Status OpenOrMakeParent(const Key& key, bool sync, ParentDir* parent);
   Status ClashError(std::string_view op, const Key& key);
-  std::string PruneParents(const Key& key);
+  Status PruneParents(const Key& key, const ParentDir& parent, bool sync);
 
   const std::string root_;
+  // The root folder, opened once: every key is resolved beneath it
+  // (OpenBeneath and friends), never by path.
+  UniqueFd root_fd_;
   transport_internal::DirListingCache dir_cache_{/*watch_folders=*/true};  // between List calls
   transport_internal::FileRecordCache records_;  // metadata of listed files
   transport_internal::ListSummaries summaries_;  // whole listings of quiet prefixes
@@ -102,10 +110,27 @@ class LocalTransport final : public Transport {
 };
 
 Status LocalTransport::Init() {
-  std::error_code ec;
-  std::filesystem::create_directories(root_ + "/" + std::string(kLocalReservedDir) + "/tmp", ec);
-  std::filesystem::create_directories(root_ + "/" + std::string(kLocalReservedDir) + "/locks", ec);
-  if (ec) return ErrnoToStatus(ec.value(), "open local transport at " + root_);
+  if (!root_fd_.valid()) {
+    std::error_code ec;
+    std::filesystem::create_directories(root_, ec);
+    if (ec) return ErrnoToStatus(ec.value(), "open local transport at " + root_);
+    root_fd_ = UniqueFd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd_.valid()) return ErrnoToStatus(errno, "open local transport at " + root_);
+  }
+  // The reserved folders are real folders too: a symlink there would send
+  // temp files (and so object bytes) elsewhere.
+  for (const char* sub : {"/tmp", "/locks"}) {
+    UniqueFd made(MakeDirsBeneath(root_fd_.get(), std::string(kLocalReservedDir) + sub, false));
+    if (!made.valid()) {
+      int err = errno;
+      if (err == ELOOP || err == ENOTDIR) {
+        return Status::InvalidArgument("open local transport at " + root_ + ": " +
+                                       std::string(kLocalReservedDir) + sub +
+                                       " is not a folder (a symbolic link or a file)");
+      }
+      return ErrnoToStatus(err, "open local transport at " + root_);
+    }
+  }
   tmp_dir_ = root_ + "/" + std::string(kLocalReservedDir) + "/tmp";
   SweepStaleTempFiles(tmp_dir_);
   RETURN_NOT_OK(locks_.Open(root_ + "/" + std::string(kLocalReservedDir) + "/locks"));
@@ -146,7 +171,7 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
       // this open raced a reuse of the inode (SparePool) and the key now
       // names another file.
       struct stat now;
-      if (::stat(PathOf(key).c_str(), &now) != 0 || now.st_ino != st.st_ino) {
+      if (StatKey(key, &now) != 0 || now.st_ino != st.st_ino) {
         return Status::Aborted("open " + Quote(key) + ": the file was replaced while opened");
       }
       record.key_hash = RecordKeyHash(key);
@@ -177,12 +202,11 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
 Result<ObjectMeta> LocalTransport::StatMeta(const Key& key) {
   struct stat st;
   const uint64_t epoch = ListEpoch();
-  if (::stat(PathOf(key).c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) {
-      return Status::NotFound("head " + Quote(key) + ": no such key");
-    }
+  if (StatKey(key, &st) != 0) {
+    if (IsNotThere(errno)) return Status::NotFound("head " + Quote(key) + ": no such key");
     return ErrnoToStatus(errno, "head " + Quote(key));
   }
+  // A symlink is not an object (it is never followed).
   if (!S_ISREG(st.st_mode)) return Status::NotFound("head " + Quote(key) + ": no such key");
   return MetaOfStat(key, st, true, epoch);
 }
@@ -194,7 +218,12 @@ Result<ObjectMeta> LocalTransport::MetaOfStat(const Key& key, const struct stat&
     return MetaFrom(key, st, std::move(record));
   }
   if (xattrs_) {
-    std::optional<std::string> blob = ReadMetaXattrAt(PathOf(key));
+    // O_NONBLOCK: a FIFO swapped in since the stat does not hang the open,
+    // and a spare being rewritten (leased, SparePool) fails it at once; the
+    // Open below then waits as a reader does.
+    UniqueFd fd(OpenBeneath(root_fd_.get(), key.c_str(), O_RDONLY | O_NONBLOCK));
+    std::optional<std::string> blob =
+        fd.valid() ? ReadMetaXattr(fd.get()) : std::optional<std::string>();
     // The record names the inode it describes, so one read from a file that
     // replaced `st`'s since the stat does not match.
     if (blob && DecodeMetaRecord(*blob, &record) && RecordMatches(record, st) &&
@@ -214,10 +243,10 @@ Result<OpenObject> LocalTransport::Open(std::string_view op, const Key& key,
   constexpr int kOpenAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     OpenObject obj;
-    obj.fd = UniqueFd(::open(PathOf(key).c_str(), O_RDONLY | O_CLOEXEC));
+    obj.fd = UniqueFd(OpenBeneath(root_fd_.get(), key.c_str(), O_RDONLY));
     struct stat st;
     if (!obj.fd.valid()) {
-      if (errno == ENOENT || errno == ENOTDIR) {
+      if (IsNotThere(errno)) {  // missing, or a symlink on the way (never followed)
         return Status::NotFound(std::string(op) + " " + Quote(key) + ": no such key");
       }
       return ErrnoToStatus(errno, std::string(op) + " " + Quote(key));
@@ -416,63 +445,82 @@ Result<PutResult> LocalTransport::CommitTemp(const Key& key, TempFile* tmp, std:
     std::string* path;
     ~SettleOnExit() { pool->Settle(std::move(*path), true); }
   } settle{spares_.get(), &replaced};
-  std::vector<std::string> created;
+  ParentDir parent;
   for (int attempt = 0;; ++attempt) {
+    RETURN_NOT_OK(OpenOrMakeParent(key, sync, &parent));
     int err = 0;
-    RETURN_NOT_OK(RenameLocked(key, tmp, options, &err, &replaced));
+    RETURN_NOT_OK(RenameLocked(key, parent, tmp, options, &err, &replaced));
     if (err == 0) break;
-    if (err == ENOENT && attempt < kInstallAttempts) {
-      RETURN_NOT_OK(MakeParents(key, &created));
-      continue;
-    }
-    if (err == ENOTDIR || err == EISDIR || err == ENOTEMPTY || err == EEXIST) {
+    if (err == ENOENT && attempt < kInstallAttempts) continue;  // the folder was pruned meanwhile
+    if (err == ENOTDIR || err == EISDIR || err == ENOTEMPTY || err == EEXIST || err == ELOOP) {
       return ClashError("put", key);
     }
     return ErrnoToStatus(err, "put " + Quote(key) + ": rename into place");
   }
-  if (sync) {
-    std::string path = PathOf(key);
-    RETURN_NOT_OK(SyncDir(path.substr(0, path.rfind('/'))));
-    for (const std::string& dir : created) RETURN_NOT_OK(SyncDir(dir.substr(0, dir.rfind('/'))));
+  if (sync && ::fsync(parent.fd) != 0) {
+    return ErrnoToStatus(errno, "put " + Quote(key) + ": fsync its folder");
   }
   return PutResult{std::move(record.etag), ""};
+}
+
+Status LocalTransport::OpenOrMakeParent(const Key& key, bool sync, ParentDir* parent) {
+  for (int attempt = 0;; ++attempt) {
+    int err = OpenParentBeneath(root_fd_.get(), key, parent);
+    if (err == ENOENT) {  // create the missing folders (fsynced into their parents)
+      std::string_view folder(key.data(), key.rfind('/'));
+      parent->owned = UniqueFd(MakeDirsBeneath(root_fd_.get(), folder, sync));
+      err = parent->owned.valid() ? 0 : errno;
+      if (err == 0) parent->fd = parent->owned.get();
+    }
+    if (err == 0) return Status::OK();
+    if (err == ENOENT && attempt < kInstallAttempts) continue;  // pruned by a concurrent delete
+    if (err == ENOTDIR || err == ELOOP || err == EXDEV) return ClashError("put", key);
+    return ErrnoToStatus(err, "put " + Quote(key) + ": open its folder");
+  }
 }
 
 // Under the key's stripe: checks the mode, then renames. A failed rename is
 // reported through `err` (the caller decides whether to retry). After an
 // overwrite, `replaced` names a link to the inode it replaced (for the spare
 // pool), else it is left empty.
-Status LocalTransport::RenameLocked(const Key& key, TempFile* tmp, const WriteOptions& options,
-                                    int* err, std::string* replaced) {
+Status LocalTransport::RenameLocked(const Key& key, const ParentDir& parent, TempFile* tmp,
+                                    const WriteOptions& options, int* err, std::string* replaced) {
   LockStripes::Guard guard;
   RETURN_NOT_OK(locks_.Lock(key, &guard));
-  const std::string path = PathOf(key);
   if (options.mode == PutMode::kUpdate) {
     ASSIGN_OR_RETURN(std::optional<ObjectMeta> current, CurrentMeta(key));
     RETURN_NOT_OK(CheckWriteMode("put", key, current ? &*current : nullptr, options));
   }
+  const int dir = parent.fd;
+  const char* leaf = parent.leaf;
   int rc;
   if (options.mode == PutMode::kCreate) {
-    rc = ::renameat2(AT_FDCWD, tmp->path().c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+    rc = ::renameat2(AT_FDCWD, tmp->path().c_str(), dir, leaf, RENAME_NOREPLACE);
     if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {  // no RENAME_NOREPLACE here
       struct stat st;
-      if (::stat(path.c_str(), &st) == 0) {
+      if (::fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
         errno = EEXIST;
       } else {
-        rc = ::rename(tmp->path().c_str(), path.c_str());
+        rc = ::renameat(AT_FDCWD, tmp->path().c_str(), dir, leaf);
       }
     }
     if (rc != 0 && errno == EEXIST) {
       struct stat st;
-      if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      if (::fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
         return Status::AlreadyExists("put " + Quote(key) +
                                      ": create-only write found an existing object");
       }
       errno = EEXIST;
     }
   } else {
-    std::string spare = spares_->Preserve(path);  // the inode this rename frees
-    rc = ::rename(tmp->path().c_str(), path.c_str());
+    // A symlink at the key is left alone, not replaced (it is not an object).
+    struct stat st;
+    if (::fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+      *err = ELOOP;
+      return Status::OK();
+    }
+    std::string spare = spares_->Preserve(dir, leaf);  // the inode this rename frees
+    rc = ::renameat(AT_FDCWD, tmp->path().c_str(), dir, leaf);
     int rename_errno = errno;
     if (rc == 0) {
       *replaced = std::move(spare);
@@ -486,39 +534,31 @@ Status LocalTransport::RenameLocked(const Key& key, TempFile* tmp, const WriteOp
   return Status::OK();
 }
 
-Status LocalTransport::MakeParents(const Key& key, std::vector<std::string>* created) {
-  for (size_t slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1)) {
-    std::string dir = root_ + "/" + key.substr(0, slash);
-    if (::mkdir(dir.c_str(), 0777) == 0) {
-      created->push_back(dir);
-      continue;
-    }
-    if (errno == EEXIST) {
-      struct stat st;
-      if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) continue;
-      return ClashError("put", key);
-    }
-    if (errno == ENOTDIR) return ClashError("put", key);
-    return ErrnoToStatus(errno, "put " + Quote(key) + ": create folder " + dir);
-  }
-  return Status::OK();
-}
-
-// Explains why `key` cannot be a file: an ancestor is an object, or the key
-// itself is a folder holding other keys. Names keys, never paths: `worm
-// serve` relays it to clients (KeyConflict).
+// Explains why `key` cannot be a file: an ancestor is an object or a
+// symlink, the key itself is a symlink, or it is a folder holding other keys.
+// Names keys, never paths: `worm serve` relays it to clients (KeyConflict).
 Status LocalTransport::ClashError(std::string_view op, const Key& key) {
   const std::string head =
       std::string(op) + " " + Quote(key) + ": the local backend cannot store this key: ";
+  auto symlink = [&](const std::string& name) {
+    return Status::InvalidArgument(head + Quote(name) +
+                                   " is a symbolic link, and a symbolic link cannot also be an "
+                                   "object or a folder of keys (worm never follows or replaces "
+                                   "one); remove it or choose another key");
+  };
   for (size_t slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1)) {
-    std::string dir = root_ + "/" + key.substr(0, slash);
+    std::string prefix = key.substr(0, slash);
     struct stat st;
-    if (::stat(dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
-      return Status::InvalidArgument(head + Quote(key.substr(0, slash)) +
+    if (StatBeneath(root_fd_.get(), prefix.c_str(), &st) != 0) break;
+    if (S_ISLNK(st.st_mode)) return symlink(prefix);
+    if (!S_ISDIR(st.st_mode)) {
+      return Status::InvalidArgument(head + Quote(prefix) +
                                      " is an object, and a file cannot also be a folder of keys; "
                                      "delete it or choose another key");
     }
   }
+  struct stat st;
+  if (StatKey(key, &st) == 0 && S_ISLNK(st.st_mode)) return symlink(key);
   return Status::InvalidArgument(head + "keys under " + Quote(key + "/") +
                                  " exist, and a folder cannot also be an object; delete them or "
                                  "choose another key");
@@ -526,7 +566,7 @@ Status LocalTransport::ClashError(std::string_view op, const Key& key) {
 
 Status LocalTransport::Delete(const Key& key, const DeleteOptions& options) {
   RETURN_NOT_OK(ValidateLocalKey("delete", key));
-  const std::string path = PathOf(key);
+  ParentDir parent;
   bool removed = false;
   {
     LockStripes::Guard guard;
@@ -535,28 +575,50 @@ Status LocalTransport::Delete(const Key& key, const DeleteOptions& options) {
       ASSIGN_OR_RETURN(std::optional<ObjectMeta> current, CurrentMeta(key));
       RETURN_NOT_OK(CheckDeleteCondition(key, current ? &*current : nullptr, options));
     }
-    if (::unlink(path.c_str()) == 0) {
+    if (int err = OpenParentBeneath(root_fd_.get(), key, &parent); err != 0) {
+      if (IsNotThere(err)) return Status::OK();  // no such folder, or a symlink on the way
+      return ErrnoToStatus(err, "delete " + Quote(key));
+    }
+    struct stat st;
+    if (::fstatat(parent.fd, parent.leaf, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno != ENOENT && errno != ENOTDIR) return ErrnoToStatus(errno, "delete " + Quote(key));
+    } else if (S_ISLNK(st.st_mode)) {
+      // Not an object: left alone, like any key that does not exist.
+    } else if (::unlinkat(parent.fd, parent.leaf, 0) == 0) {
       removed = true;
     } else if (errno != ENOENT && errno != ENOTDIR && errno != EISDIR) {
       return ErrnoToStatus(errno, "delete " + Quote(key));
     }
   }
   if (!removed) return Status::OK();
-  std::string survivor = PruneParents(key);
-  if (options_.sync) RETURN_NOT_OK(SyncDir(survivor));
-  return Status::OK();
+  return PruneParents(key, parent, options_.sync);
 }
 
 // Removes the key's folders that are now empty, deepest first, so listings
-// show no ghost prefixes. Returns the deepest folder left standing.
-std::string LocalTransport::PruneParents(const Key& key) {
-  size_t slash = key.rfind('/');
-  while (slash != std::string::npos) {
-    std::string dir = root_ + "/" + key.substr(0, slash);
-    if (::rmdir(dir.c_str()) != 0) return dir;
-    slash = slash == 0 ? std::string::npos : key.rfind('/', slash - 1);
+// show no ghost prefixes; each is removed from its parent opened beneath the
+// root. With `sync`, fsyncs the deepest folder left standing. `parent` is
+// the key's folder.
+Status LocalTransport::PruneParents(const Key& key, const ParentDir& parent, bool sync) {
+  UniqueFd held;  // the survivor, when it is neither `parent` nor the root
+  int survivor = parent.fd;
+  for (size_t slash = key.rfind('/'); slash != std::string::npos;) {
+    std::string folder = key.substr(0, slash);  // the folder to remove
+    size_t up = folder.rfind('/');
+    UniqueFd up_fd;
+    if (up != std::string::npos) {
+      up_fd = UniqueFd(
+          OpenBeneath(root_fd_.get(), folder.substr(0, up).c_str(), O_RDONLY | O_DIRECTORY));
+      if (!up_fd.valid()) break;
+    }
+    const int up_dir = up_fd.valid() ? up_fd.get() : root_fd_.get();
+    const char* name = folder.c_str() + (up == std::string::npos ? 0 : up + 1);
+    if (::unlinkat(up_dir, name, AT_REMOVEDIR) != 0) break;  // not empty (or gone)
+    held = std::move(up_fd);
+    survivor = held.valid() ? held.get() : root_fd_.get();
+    slash = up;
   }
-  return root_;
+  if (sync && ::fsync(survivor) != 0) return ErrnoToStatus(errno, "delete " + Quote(key));
+  return Status::OK();
 }
 
 Result<ListPage> LocalTransport::List(const ListRequest& request) {
@@ -567,9 +629,10 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
   // summarized.
   const bool flat = plan.delimiter.empty();
   if (flat) {
-    std::string folder = root_ + "/" + std::string(transport_internal::FolderOfPrefix(plan.prefix));
+    std::string folder(transport_internal::FolderOfPrefix(plan.prefix));
     struct stat st;
-    if (::stat(folder.c_str(), &st) == 0) {
+    if (StatBeneath(root_fd_.get(), folder.empty() ? "." : folder.c_str(), &st) == 0 &&
+        S_ISDIR(st.st_mode)) {
       auto summary =
           summaries_.Find(plan.prefix, request.with_metadata, generation, {st.st_dev, st.st_ino});
       if (summary) return summary->Page(plan, request.with_metadata);
@@ -578,7 +641,8 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
   const ListPlan start = plan;
   bool files_trusted = true;
   ListPage page;
-  LocalKeyWalker walker(root_, &plan, static_cast<size_t>(plan.max_keys) + 1, &dir_cache_);
+  LocalKeyWalker walker(root_, root_fd_.get(), &plan, static_cast<size_t>(plan.max_keys) + 1,
+                        &dir_cache_);
   int count = 0;
   std::string last;
   bool last_is_prefix = false;
@@ -642,9 +706,21 @@ Result<std::shared_ptr<Transport>> NewLocalTransport(const std::string& root,
   if (root.empty()) return Status::InvalidArgument("local transport: empty root folder");
   std::string clean = root;
   while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
-  auto transport = std::make_shared<LocalTransport>(std::move(clean), options);
+  auto transport = std::make_shared<LocalTransport>(std::move(clean), UniqueFd(), options);
   RETURN_NOT_OK(transport->Init());
   return std::shared_ptr<Transport>(std::move(transport));
 }
+
+namespace transport_internal {
+
+Result<std::shared_ptr<Transport>> NewLocalTransportAt(UniqueFd root_fd, const std::string& root,
+                                                       LocalTransportOptions options) {
+  if (!root_fd.valid()) return Status::InvalidArgument("local transport: no root folder");
+  auto transport = std::make_shared<LocalTransport>(root, std::move(root_fd), options);
+  RETURN_NOT_OK(transport->Init());
+  return std::shared_ptr<Transport>(std::move(transport));
+}
+
+}  // namespace transport_internal
 
 }  // namespace worm

@@ -805,5 +805,143 @@ TEST_F(LocalTransportTest, ConditionalWritesHoldAcrossProcesses) {
   EXPECT_EQ(counter.data, std::to_string(kChildren * 25));
 }
 
+// ---- Symlinks in the root are never followed -------------------------------------------
+//
+// A symlink in a local root is neither an object nor a folder of keys: reads
+// through or at one are NotFound, listings skip it, writes through or onto it
+// are refused (the link and what it points at are left alone), deletes of
+// such keys do nothing. Each test runs with openat2 and with the per-segment
+// fallback (kernels without openat2).
+
+class LocalSymlinkTest : public LocalTransportTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  void SetUp() override {
+    transport_internal::TEST_SetOpenat2Enabled(GetParam());
+    LocalTransportTest::SetUp();
+    WriteFileOrDie(outside_.path() / "secret.txt", "outside the root");
+    fs::create_directories(outside_.path() / "sub");
+    WriteFileOrDie(outside_.path() / "sub" / "deep.txt", "deep outside");
+    ASSERT_OK(t().Put("real/doc.json", "{}", {}));
+    fs::create_directory_symlink(outside_.path(), root() / "ext");           // folder
+    fs::create_symlink(outside_.path() / "secret.txt", root() / "extfile");  // file
+    fs::create_directory_symlink(outside_.path(), root() / "real" / "ext");  // nested
+    fs::create_directory_symlink(root() / "real", root() / "inside");        // stays in the root
+  }
+  void TearDown() override { transport_internal::TEST_SetOpenat2Enabled(true); }
+
+  // The outside folder's entries, recursively: unchanged by anything the
+  // transport does.
+  std::set<std::string> OutsideFiles() const {
+    std::set<std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(outside_.path())) {
+      out.insert(fs::relative(e.path(), outside_.path()).string());
+    }
+    return out;
+  }
+  const std::set<std::string> kOutside = {"secret.txt", "sub", "sub/deep.txt"};
+
+  ScratchDir outside_;
+};
+
+TEST_P(LocalSymlinkTest, ReadsThroughOrAtASymlinkAreNotFound) {
+  for (const char* key : {"ext/secret.txt", "ext/sub/deep.txt", "extfile", "real/ext/secret.txt",
+                          "inside/doc.json"}) {
+    SCOPED_TRACE(key);
+    EXPECT_THAT(t().Get(key, {}).status(), StatusIs(StatusCode::kNotFound));
+    EXPECT_THAT(t().Head(key, {}).status(), StatusIs(StatusCode::kNotFound));
+    EXPECT_THAT(t().OpenRead(key, {}).status(), StatusIs(StatusCode::kNotFound));
+  }
+  ASSERT_OK_AND_ASSIGN(Object real, t().Get("real/doc.json", {}));
+  EXPECT_EQ(real.data, "{}");
+}
+
+TEST_P(LocalSymlinkTest, ListingsNeitherShowNorFollowSymlinks) {
+  for (int round = 0; round < 3; ++round) {  // later rounds list from the caches
+    EXPECT_THAT(ListKeys(t()), ElementsAre("real/doc.json"));
+    EXPECT_THAT(ListKeys(t(), "ext/"), IsEmpty());
+    EXPECT_THAT(ListKeys(t(), "real/ext/"), IsEmpty());
+    EXPECT_THAT(ListKeys(t(), "inside/"), IsEmpty());
+    ASSERT_OK_AND_ASSIGN(ListPage page, t().List(ListRequest{"", "/", "", "", 1000}));
+    EXPECT_THAT(page.common_prefixes, ElementsAre("real/"));
+    EXPECT_THAT(page.objects, IsEmpty());
+  }
+}
+
+TEST_P(LocalSymlinkTest, WritesThroughOrOntoASymlinkAreRefusedAndTouchNothing) {
+  for (const char* key : {"ext/new.txt", "ext/newdir/new.txt", "ext/sub/new.txt", "extfile",
+                          "ext/secret.txt", "real/ext/new.txt", "inside/new.txt"}) {
+    SCOPED_TRACE(key);
+    EXPECT_THAT(t().Put(key, "attack", {}),
+                StatusIsWithMessage(StatusCode::kInvalidArgument, "symbolic link"));
+    EXPECT_THAT(t().Put(key, "attack", WriteOptions::Create()),
+                StatusIs(StatusCode::kInvalidArgument));
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<WriteStream> w, t().OpenWrite(key, {}));
+    ASSERT_OK(w->Append("attack"));
+    EXPECT_THAT(w->Commit().status(), StatusIs(StatusCode::kInvalidArgument));
+  }
+  EXPECT_EQ(OutsideFiles(), kOutside);
+  EXPECT_EQ(ReadFileOrDie(outside_.path() / "secret.txt"), "outside the root");
+  EXPECT_TRUE(fs::is_symlink(root() / "extfile"));
+  EXPECT_TRUE(fs::is_symlink(root() / "ext"));
+  EXPECT_THAT(ListKeys(t()), ElementsAre("real/doc.json"));
+}
+
+TEST_P(LocalSymlinkTest, DeletesThroughOrOfASymlinkDoNothing) {
+  for (const char* key : {"ext/secret.txt", "ext/sub/deep.txt", "extfile", "real/ext/secret.txt",
+                          "ext", "inside/doc.json"}) {
+    SCOPED_TRACE(key);
+    EXPECT_OK(t().Delete(key, {}));
+  }
+  EXPECT_EQ(OutsideFiles(), kOutside);
+  EXPECT_TRUE(fs::is_symlink(root() / "extfile"));
+  EXPECT_TRUE(fs::is_symlink(root() / "ext"));
+  EXPECT_TRUE(fs::is_symlink(root() / "real" / "ext"));
+  EXPECT_TRUE(fs::exists(root() / "real" / "doc.json"));
+  // A real key's delete prunes only real folders.
+  ASSERT_OK(t().Put("real/x/y.json", "1", {}));
+  ASSERT_OK(t().Delete("real/x/y.json", {}));
+  EXPECT_FALSE(fs::exists(root() / "real" / "x"));
+  EXPECT_TRUE(fs::is_symlink(root() / "real" / "ext"));
+}
+
+TEST_P(LocalSymlinkTest, CopiesFromOrToASymlinkFail) {
+  EXPECT_THAT(t().Copy("ext/secret.txt", "stolen", {}).status(), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(t().Copy("extfile", "stolen", {}).status(), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(t().Head("stolen", {}).status(), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(t().Copy("real/doc.json", "ext/planted.json", {}).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(t().Copy("real/doc.json", "extfile", {}).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_EQ(OutsideFiles(), kOutside);
+  EXPECT_EQ(ReadFileOrDie(outside_.path() / "secret.txt"), "outside the root");
+}
+
+// A folder the transport listed (cached, then watched) and later replaced by
+// a symlink is not followed by the cached walk either.
+TEST_P(LocalSymlinkTest, AListedFolderSwappedForASymlinkIsNotFollowed) {
+  ASSERT_OK(t().Put("col/a/doc.json", "1", {}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // settle: cached from now on
+  for (int i = 0; i < 3; ++i) EXPECT_THAT(ListKeys(t(), "col/"), ElementsAre("col/a/doc.json"));
+  fs::rename(root() / "col" / "a", root() / "col-a-moved");
+  fs::create_directory_symlink(outside_.path(), root() / "col" / "a");
+  EXPECT_THAT(ListKeys(t(), "col/"), IsEmpty());
+  EXPECT_THAT(t().Get("col/a/secret.txt", {}).status(), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(t().Put("col/a/new.txt", "x", {}).status(), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_EQ(OutsideFiles(), kOutside);
+}
+
+TEST_P(LocalSymlinkTest, AReservedFolderThatIsASymlinkIsRefused) {
+  ScratchDir other;
+  fs::create_directory_symlink(outside_.path(), other.path() / std::string(kLocalReservedDir));
+  EXPECT_THAT(NewLocalTransport(other.path().string()).status(),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "not a folder"));
+  EXPECT_EQ(OutsideFiles(), kOutside);
+}
+
+INSTANTIATE_TEST_SUITE_P(Openat2AndFallback, LocalSymlinkTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "openat2" : "per_segment";
+                         });
+
 }  // namespace
 }  // namespace worm

@@ -360,6 +360,37 @@ std::optional<std::string> ReadMetaXattr(int fd) {
   return ReadXattrWith([fd](char* b, size_t n) { return ::fgetxattr(fd, kMetaXattr, b, n); });
 }
 
+namespace {
+#if defined(SYS_getxattrat)
+constexpr long kGetxattrat = SYS_getxattrat;
+#elif defined(__x86_64__) || defined(__aarch64__)
+constexpr long kGetxattrat = 464;  // Linux 6.13; not in older headers
+#else
+constexpr long kGetxattrat = -1;
+#endif
+std::atomic<bool> g_getxattrat{kGetxattrat >= 0};
+struct XattrArgs {  // struct xattr_args
+  uint64_t value;
+  uint32_t size;
+  uint32_t flags;
+};
+}  // namespace
+
+std::optional<std::string> ReadMetaXattrAt(int dir_fd, const char* name) {
+  if (g_getxattrat.load(std::memory_order_relaxed)) {
+    std::optional<std::string> out = ReadXattrWith([&](char* b, size_t n) -> ssize_t {
+      XattrArgs args{reinterpret_cast<uintptr_t>(b), static_cast<uint32_t>(n), 0};
+      return ::syscall(kGetxattrat, dir_fd, name, AT_SYMLINK_NOFOLLOW, kMetaXattr, &args,
+                       sizeof(args));
+    });
+    if (out || errno != ENOSYS) return out;
+    g_getxattrat.store(false, std::memory_order_relaxed);
+  }
+  UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return std::nullopt;
+  return ReadMetaXattr(fd.get());
+}
+
 int WriteMetaXattr(int fd, const MetaRecord& record) {
   std::string blob = EncodeMetaRecord(record);
   if (::fsetxattr(fd, kMetaXattr, blob.data(), blob.size(), 0) != 0) return errno;

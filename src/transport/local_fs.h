@@ -137,6 +137,10 @@ Result<std::shared_ptr<Transport>> NewLocalTransportAt(UniqueFd root_fd, const s
 // The xattr blob of an open file; nullopt when absent or when the filesystem
 // has no xattrs.
 std::optional<std::string> ReadMetaXattr(int fd);
+// The same for the entry `name` (one path segment) of the folder `dir_fd`,
+// not following a symlink: getxattrat(2) where the kernel has it (6.13+),
+// else an open (O_NOFOLLOW | O_NONBLOCK) and fgetxattr.
+std::optional<std::string> ReadMetaXattrAt(int dir_fd, const char* name);
 // Stores `record` on `fd`; errno on failure (ENOTSUP: no xattrs here).
 int WriteMetaXattr(int fd, const MetaRecord& record);
 

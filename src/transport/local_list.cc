@@ -331,12 +331,21 @@ const char* LocalKeyWalker::RelativePath(const std::string& key_prefix) const {
   return key_prefix.size() == base_prefix_.size() ? "." : key_prefix.c_str() + base_prefix_.size();
 }
 
-// The folders on the way were listed as folders (no symlink) just before,
-// and whatever the stat finds is checked again beneath the root before it is
-// read (the record cache by inode, LocalTransport's opens), so one fstatat
-// that does not follow the last segment is enough here.
-int LocalKeyWalker::StatKey(const std::string& key, struct stat* st) const {
-  return ::fstatat(base_fd_.get(), RelativePath(key), st, AT_SYMLINK_NOFOLLOW);
+int LocalKeyWalker::FileFolder() {
+  Frame& frame = stack_[file_frame_];
+  if (!frame.fd.valid()) {
+    frame.fd =
+        UniqueFd(OpenBeneath(base_fd_.get(), RelativePath(frame.key_prefix), O_PATH | O_DIRECTORY));
+  }
+  return frame.fd.get();
+}
+
+// By name in the file's own folder: one segment, nothing a symlink swapped
+// in for a folder could redirect.
+int LocalKeyWalker::StatFile(struct stat* st) {
+  int dir = FileFolder();
+  if (dir < 0) return -1;
+  return ::fstatat(dir, file_name(), st, AT_SYMLINK_NOFOLLOW);
 }
 
 void LocalKeyWalker::PushFrame(std::string_view key_prefix, std::string_view name_filter,
@@ -347,6 +356,7 @@ void LocalKeyWalker::PushFrame(std::string_view key_prefix, std::string_view nam
   frame.name_filter.assign(name_filter);
   frame.resume_after.clear();
   frame.ino = ino;
+  frame.fd.Reset();
   Status st = Fill(&frame);
   if (!st.ok() && error_.ok()) error_ = st;
 }
@@ -377,6 +387,7 @@ Status LocalKeyWalker::Fill(Frame* frame) {
   }
   any_untrusted_ = true;
   int fd = OpenBeneath(base_fd_.get(), relative, O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) frame->fd = UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 0));  // for StatFile
   DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
   if (dir == nullptr) {
     int err = errno;
@@ -534,6 +545,7 @@ Result<const std::string*> LocalKeyWalker::Next() {
     if (frame.pos == frame.end) {
       if (frame.complete || frame.end == 0) {
         frame.whole.reset();  // let a stale listing go
+        frame.fd.Reset();
         --depth_;
         continue;
       }
@@ -552,6 +564,7 @@ Result<const std::string*> LocalKeyWalker::Next() {
       continue;
     }
     file_ino_ = entry.ino;
+    file_frame_ = depth_ - 1;
     file_trusted_since_ = frame.trusted_since;
     return &full_;
   }

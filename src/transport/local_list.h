@@ -208,9 +208,13 @@ class LocalKeyWalker {
   // The next key >= plan.seek under plan.prefix, or null at the end. The
   // string is the walker's own: valid until the next call.
   Result<const std::string*> Next();
-  // stat(2) of the file at `key` (one Next returned), resolved from the
-  // folder the walk started in. -1 with errno set on failure.
-  int StatKey(const std::string& key, struct stat* st) const;
+  // lstat(2) of the file Next() returned last, by its name in its folder
+  // (opened beneath the root, once per folder). -1 with errno set on failure.
+  int StatFile(struct stat* st);
+  // That file's folder (-1 with errno set if it cannot be opened) and its
+  // name in it: for *at() calls that must not leave the root.
+  int FileFolder();
+  const char* file_name() const { return full_.c_str() + stack_[file_frame_].key_prefix.size(); }
   // About the file Next() returned last: its inode as its folder's listing
   // names it (0 when unknown), and its folder's Trust::since (0: untrusted).
   ino_t file_ino() const { return file_ino_; }
@@ -236,6 +240,7 @@ class LocalKeyWalker {
     bool complete = false;       // [pos, end) holds every remaining entry
     uint64_t selected_at = 0;    // ListPlan::moves when SelectFrom chose [pos, end) of `whole`
     ino_t ino = 0;               // the folder's inode as its parent's listing names it
+    UniqueFd fd;                 // the folder (beneath the root), once a file in it was stat'ed
     uint64_t trusted_since = 0;  // DirListingCache::Trust::since of the folder
     const Entry& at(size_t i) const { return whole ? (*whole)[i] : batch[i]; }
   };
@@ -265,6 +270,7 @@ class LocalKeyWalker {
   size_t depth_ = 0;
   std::string full_;  // scratch: the key or folder prefix of the entry being visited
   ino_t file_ino_ = 0;
+  size_t file_frame_ = 0;  // the frame of the file Next() returned last
   uint64_t file_trusted_since_ = 0;
   FolderId base_folder_;
   bool base_trusted_ = false;   // the first frame was listed trusted

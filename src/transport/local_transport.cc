@@ -79,9 +79,10 @@ class LocalTransport final : public Transport {
   // cached or xattr record when one still describes it, else hashed.
   // Without `with_metadata` the content type and user metadata may be left
   // out (a listing's objects carry neither).
-  // `epoch` is ListEpoch() read before the stat (0: unknown).
+  // `epoch` is ListEpoch() read before the stat (0: unknown). The file is
+  // `name` in folder `dir_fd` (both opened beneath the root by the caller).
   Result<ObjectMeta> MetaOfStat(const Key& key, const struct stat& st, bool with_metadata,
-                                uint64_t epoch);
+                                uint64_t epoch, int dir_fd, const char* name);
   Result<OpenObject> Open(std::string_view op, const Key& key, const ReadOptions& options);
   Result<std::optional<ObjectMeta>> CurrentMeta(const Key& key);
   // A temp file to write a new object into: a reused spare inode if one is
@@ -198,32 +199,33 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
   return MetaFrom(key, st, std::move(record));
 }
 
-// Head's fast path: stat + a cached or xattr record, no open.
+// Head's fast path: a stat + a cached or xattr record, no open of the file.
 Result<ObjectMeta> LocalTransport::StatMeta(const Key& key) {
+  // By name in the key's folder opened beneath the root: one openat2 (none
+  // for a top-level key), then calls no symlink can redirect.
+  ParentDir parent;
   struct stat st;
   const uint64_t epoch = ListEpoch();
-  if (StatKey(key, &st) != 0) {
-    if (IsNotThere(errno)) return Status::NotFound("head " + Quote(key) + ": no such key");
-    return ErrnoToStatus(errno, "head " + Quote(key));
+  int err = OpenParentBeneath(root_fd_.get(), key, &parent);
+  if (err == 0 && ::fstatat(parent.fd, parent.leaf, &st, AT_SYMLINK_NOFOLLOW) != 0) err = errno;
+  if (err != 0) {
+    if (IsNotThere(err)) return Status::NotFound("head " + Quote(key) + ": no such key");
+    return ErrnoToStatus(err, "head " + Quote(key));
   }
   // A symlink is not an object (it is never followed).
   if (!S_ISREG(st.st_mode)) return Status::NotFound("head " + Quote(key) + ": no such key");
-  return MetaOfStat(key, st, true, epoch);
+  return MetaOfStat(key, st, true, epoch, parent.fd, parent.leaf);
 }
 
 Result<ObjectMeta> LocalTransport::MetaOfStat(const Key& key, const struct stat& st,
-                                              bool with_metadata, uint64_t epoch) {
+                                              bool with_metadata, uint64_t epoch, int dir_fd,
+                                              const char* name) {
   MetaRecord record;
   if (records_.Find(key, st, epoch, with_metadata, &record)) {
     return MetaFrom(key, st, std::move(record));
   }
   if (xattrs_) {
-    // O_NONBLOCK: a FIFO swapped in since the stat does not hang the open,
-    // and a spare being rewritten (leased, SparePool) fails it at once; the
-    // Open below then waits as a reader does.
-    UniqueFd fd(OpenBeneath(root_fd_.get(), key.c_str(), O_RDONLY | O_NONBLOCK));
-    std::optional<std::string> blob =
-        fd.valid() ? ReadMetaXattr(fd.get()) : std::optional<std::string>();
+    std::optional<std::string> blob = ReadMetaXattrAt(dir_fd, name);
     // The record names the inode it describes, so one read from a file that
     // replaced `st`'s since the stat does not match.
     if (blob && DecodeMetaRecord(*blob, &record) && RecordMatches(record, st) &&
@@ -670,12 +672,13 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
     } else {
       files_trusted = false;
       const uint64_t epoch = ListEpoch();
-      if (walker.StatKey(*key, &st) != 0) {
+      if (walker.StatFile(&st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) continue;  // deleted since the scan
         return ErrnoToStatus(errno, "list: stat " + Quote(*key));
       }
       if (!S_ISREG(st.st_mode)) continue;  // replaced by a folder since the scan
-      Result<ObjectMeta> meta = MetaOfStat(*key, st, request.with_metadata, epoch);
+      Result<ObjectMeta> meta = MetaOfStat(*key, st, request.with_metadata, epoch,
+                                           walker.FileFolder(), walker.file_name());
       if (!meta.ok()) {
         if (meta.status().IsNotFound()) continue;  // deleted since the scan
         return meta.status();

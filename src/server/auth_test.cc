@@ -25,8 +25,8 @@ using testing::RawHttp;
 using testing::RawResponse;
 using testing::TestRequest;
 
-constexpr char kAk[] = "AKIDWORMTEST";
-constexpr char kSk[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+using testing::kAk;
+using testing::kSk;
 constexpr char kSecretBody[] = "the secret object";
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
@@ -57,15 +57,10 @@ class AuthTest : public ::testing::Test {
   // (Re)starts the server: with the test key unless `no_keys`.
   void Start(std::string region = "us-east-1", bool anonymous = false, bool no_keys = false) {
     server_.reset();
-    ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    o.service.store.root_mode = true;
-    o.service.store.root = dir_.path().string();
-    o.service.store.sync = false;
+    ServerOptions o = testing::TestServerOptions(dir_.path());
     o.service.region = std::move(region);
     o.service.auth.allow_anonymous = anonymous;
-    if (!no_keys) o.service.auth.secrets[kAk] = kSk;
+    if (no_keys) o.service.auth.secrets.clear();
     ASSERT_OK_AND_ASSIGN(server_, Server::Start(o));
     port_ = server_->port();
   }

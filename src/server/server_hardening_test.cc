@@ -31,8 +31,8 @@ using testing::RawHttp;
 using testing::RawResponse;
 using testing::TestRequest;
 
-constexpr char kAk[] = "AKIDWORMTEST";
-constexpr char kSk[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+using testing::kAk;
+using testing::kSk;
 
 // Sizes around every threshold of the GET path: empty, the inline body
 // limit, the largest object whose inode the local transport reuses, and
@@ -56,15 +56,8 @@ std::string Body(size_t size, int v) {
 class ServerRaceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    o.service.store.root_mode = true;
-    o.service.store.root = dir_.path().string();
-    o.service.store.sync = false;  // more overwrites per second: more chances to tear
-    o.service.auth.secrets[kAk] = kSk;
-    std::filesystem::create_directories(dir_.path() / "bkt");
-    ASSERT_OK_AND_ASSIGN(server_, Server::Start(o));
+    // No fsync: more overwrites per second, more chances to tear.
+    ASSERT_OK_AND_ASSIGN(server_, Server::Start(testing::TestServerOptions(dir_.path())));
     port_ = server_->port();
   }
 

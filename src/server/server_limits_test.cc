@@ -100,12 +100,8 @@ class ServerLimitsTest : public ::testing::Test {
   void SetUp() override { std::filesystem::create_directories(dir_.path() / "bkt"); }
 
   ServerOptions Options() const {
-    ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    o.service.store.root_mode = true;
-    o.service.store.root = dir_.path().string();
-    o.service.store.sync = false;
+    ServerOptions o = testing::TestServerOptions(dir_.path());
+    o.service.auth.secrets.clear();
     o.service.auth.allow_anonymous = true;
     return o;
   }

@@ -21,8 +21,8 @@ using testing::RawHttp;
 using testing::RawResponse;
 using testing::TestRequest;
 
-constexpr char kAk[] = "AKIDWORMTEST";
-constexpr char kSk[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+using testing::kAk;
+using testing::kSk;
 constexpr char kSecret[] = "outside the bucket";
 
 std::string Between(const std::string& s, const std::string& a, const std::string& b) {
@@ -41,14 +41,7 @@ class ServerSymlinkTest : public ::testing::Test {
     WriteFile(outside_.path() / "secret.txt", kSecret);
     WriteFile(outside_.path() / "sub" / "deep.txt", kSecret);
     fs::create_directories(dir_.path() / "bkt");
-    ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    o.service.store.root_mode = true;
-    o.service.store.root = dir_.path().string();
-    o.service.store.sync = false;
-    o.service.auth.secrets[kAk] = kSk;
-    ASSERT_OK_AND_ASSIGN(server_, Server::Start(o));
+    ASSERT_OK_AND_ASSIGN(server_, Server::Start(testing::TestServerOptions(dir_.path())));
     port_ = server_->port();
     ASSERT_EQ(Put("real.txt", "real").status, 200);
     // Links made after the bucket opened: the server sees them as a user

@@ -30,23 +30,15 @@ using testing::RawHttp;
 using testing::RawResponse;
 using testing::TestRequest;
 
-constexpr char kAk[] = "AKIDWORMTEST";
-constexpr char kSk[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+using testing::kAk;
+using testing::kSk;
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    o.service.store.root_mode = true;
-    o.service.store.root = dir_.path().string();
-    o.service.store.sync = false;
-    o.service.auth.secrets[kAk] = kSk;
-    std::filesystem::create_directories(dir_.path() / "bkt");
-    ASSERT_OK_AND_ASSIGN(server_, Server::Start(o));
+    ASSERT_OK_AND_ASSIGN(server_, Server::Start(testing::TestServerOptions(dir_.path())));
     port_ = server_->port();
   }
 

@@ -13,6 +13,18 @@
 
 namespace worm::server::testing {
 
+ServerOptions TestServerOptions(const std::filesystem::path& root) {
+  std::filesystem::create_directories(root / "bkt");
+  ServerOptions o;
+  o.port = 0;
+  o.threads = 2;
+  o.service.store.root_mode = true;
+  o.service.store.root = root.string();
+  o.service.store.sync = false;
+  o.service.auth.secrets[kAk] = kSk;
+  return o;
+}
+
 RawHttp::RawHttp(uint16_t port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};

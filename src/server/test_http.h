@@ -6,14 +6,25 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "server/server.h"
 #include "transport/s3/sigv4.h"
 #include "worm/result.h"
 
 namespace worm::server::testing {
+
+// The key pair TestServerOptions accepts.
+inline constexpr char kAk[] = "AKIDWORMTEST";
+inline constexpr char kSk[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+// An in-process `worm serve` for tests: root mode over `root` (its folder
+// "bkt" created, the tests' bucket), a free port, two threads, no fsync,
+// signed requests with kAk/kSk.
+ServerOptions TestServerOptions(const std::filesystem::path& root);
 
 struct RawResponse {
   int status = 0;

@@ -18,8 +18,11 @@ namespace worm::server {
 namespace {
 
 // Bodies up to this size are read into the response (one writev); larger
-// ones go out with sendfile(2).
+// ones go out with sendfile(2). Zero-copy is safe only for objects whose
+// inode the local transport never rewrites in place (SparePool).
 constexpr uint64_t kInlineBody = 64 * 1024;
+static_assert(kInlineBody >= transport_internal::kMaxReusedInodeBytes,
+              "a reused inode's pages must never be queued by sendfile(2)");
 // S3's largest single PUT.
 constexpr uint64_t kMaxPutSize = 5ull << 30;
 

@@ -41,7 +41,6 @@ constexpr uint8_t kOtherType = 0xff;
 // Spares (SparePool) kept per transport, and the largest object kept as one:
 // enough for the writes in flight, without holding much disk.
 constexpr size_t kMaxSpares = 64;
-constexpr int64_t kMaxSpareBytes = 1 << 20;
 
 void AppendVarint(std::string* out, uint64_t v) {
   while (v >= 0x80) {
@@ -459,11 +458,11 @@ Result<TempFile> TempFile::Create(const std::string& tmp_dir) {
   std::string path = NewTempPath(tmp_dir);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) return ErrnoToStatus(errno, "create temp file " + path);
-  return TempFile(UniqueFd(fd), std::move(path));
+  return TempFile(UniqueFd(fd), std::move(path), false);
 }
 
 TempFile::TempFile(TempFile&& other) noexcept
-    : fd_(std::move(other.fd_)), path_(std::move(other.path_)) {
+    : fd_(std::move(other.fd_)), path_(std::move(other.path_)), reused_(other.reused_) {
   other.path_.clear();
 }
 
@@ -472,6 +471,7 @@ TempFile& TempFile::operator=(TempFile&& other) noexcept {
     if (!path_.empty()) ::unlink(path_.c_str());
     fd_ = std::move(other.fd_);
     path_ = std::move(other.path_);
+    reused_ = other.reused_;
     other.path_.clear();
   }
   return *this;
@@ -506,7 +506,7 @@ void SparePool::Settle(std::string spare_path, bool replaced) {
   if (spare_path.empty()) return;
   struct stat st;
   if (replaced && ::lstat(spare_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-      st.st_nlink == 1 && st.st_size <= kMaxSpareBytes) {
+      st.st_nlink == 1 && st.st_size <= static_cast<off_t>(kMaxReusedInodeBytes)) {
     std::lock_guard<std::mutex> lock(mu_);
     if (enabled() && spares_.size() < kMaxSpares) {
       spares_.push_back(std::move(spare_path));
@@ -532,16 +532,9 @@ std::optional<TempFile> SparePool::Take() {
     // (a reader of the old object) is open.
     if (fd.valid() && ::fcntl(fd.get(), F_SETSIG, SIGURG) == 0 &&
         ::fcntl(fd.get(), F_SETLEASE, F_WRLCK) == 0) {
-      // Emptied before anything is written: truncation takes the old pages
-      // out of the page cache, and a socket that still holds some of them
-      // (sendfile(2) queues page references, not copies, and a GET's
-      // descriptor may be closed long before they are sent) keeps the old
-      // bytes. Rewriting the pages in place would change what those GETs
-      // send after their headers promised the old ETag.
       struct stat st;
-      if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-          ::ftruncate(fd.get(), 0) == 0) {
-        return TempFile(std::move(fd), std::move(path));
+      if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
+        return TempFile(std::move(fd), std::move(path), true);
       }
     } else if (fd.valid() && (errno == EINVAL || errno == ENOLCK)) {
       Disable();  // no leases on this filesystem: never reuse

@@ -167,16 +167,26 @@ class TempFile {
   ~TempFile();
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
+  // A reused inode (SparePool): old bytes past what is written now remain
+  // until the writer truncates to the new size.
+  bool reused() const { return reused_; }
   void CloseFd() { fd_.Reset(); }
   // Forget the file: it was renamed away.
   void Release() { path_.clear(); }
 
  private:
   friend class SparePool;
-  TempFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  TempFile(UniqueFd fd, std::string path, bool reused)
+      : fd_(std::move(fd)), path_(std::move(path)), reused_(reused) {}
   UniqueFd fd_;
   std::string path_;
+  bool reused_ = false;
 };
+
+// The largest object whose inode SparePool may rewrite after the object is
+// replaced: larger objects' pages never change once written, so sending them
+// with sendfile(2) is safe.
+inline constexpr uint64_t kMaxReusedInodeBytes = 64 * 1024;
 
 // Inodes of overwritten objects, kept (hard-linked under the tmp folder) to
 // be rewritten as the next temp files instead of freeing one inode and
@@ -185,11 +195,13 @@ class TempFile {
 // create; under steady overwrites that scan was most of a PUT's CPU.
 //
 // An inode is rewritten only while nothing else can see its bytes: it has
-// no other link, the writer holds a write lease, which the kernel grants
+// no other link, and the writer holds a write lease, which the kernel grants
 // only when no other descriptor is open on it and which makes any later
-// open wait until the rewrite is finished, and it is truncated to empty
-// before the first write, so pages that outlive every descriptor (queued in
-// a socket by sendfile(2)) keep the bytes they had. A reader whose path lookup raced
+// open wait until the rewrite is finished. Pages can outlive every
+// descriptor, though: sendfile(2) queues page references in the socket, and
+// an in-place rewrite would change bytes a GET is still sending. So only
+// objects of at most kMaxReusedInodeBytes are pooled, and readers must copy
+// those (read(2)), never hand their pages to a zero-copy send. A reader whose path lookup raced
 // the reuse gets a complete file whose record names another key
 // (MetaRecord::key_hash). Falls back to plain temp files where leases or
 // hard links are unsupported. Thread-safe.

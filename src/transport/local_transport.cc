@@ -400,8 +400,11 @@ Result<TempFile> LocalTransport::NewTemp() {
   return TempFile::Create(tmp_dir_);
 }
 
-// `record` arrives with the written size.
+// `record` arrives with the written size; a reused inode is cut to it.
 Status LocalTransport::FinishTemp(TempFile* tmp, MetaRecord* record, bool sync) {
+  if (tmp->reused() && ::ftruncate(tmp->fd(), static_cast<off_t>(record->size)) != 0) {
+    return ErrnoToStatus(errno, "truncate " + tmp->path());
+  }
   if (options_.clock != nullptr) {
     int64_t us = options_.clock->NowMicros();
     struct timespec times[2];

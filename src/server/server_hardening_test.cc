@@ -35,8 +35,8 @@ using testing::kAk;
 using testing::kSk;
 
 // Sizes around every threshold of the GET path: empty, the inline body
-// limit, the largest object whose inode the local transport reuses, and
-// past it.
+// limit (also the largest object whose inode the local transport reuses),
+// 1 MiB (the reuse limit when GETs tore), and past it.
 const std::vector<size_t> kSizes = {0,          1,
                                     4096,       64 * 1024 - 1,
                                     64 * 1024,  64 * 1024 + 1,

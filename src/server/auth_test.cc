@@ -10,7 +10,6 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <random>
 
 #include "core/hash.h"
 #include "server/auth_fuzz.h"
@@ -389,42 +388,18 @@ TEST_F(AuthTest, PresignedPayloadHashIsVerified) {
 
 // ---- Fuzz entry point --------------------------------------------------------------
 
-std::vector<std::string> Corpus() {
-  std::vector<std::string> out;
-  auto dir = worm::testing::SourceDir() / "fuzz" / "corpus" / "sigv4";
-  if (!std::filesystem::exists(dir)) return out;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.is_regular_file()) out.push_back(worm::testing::ReadFileOrDie(e.path()));
-  }
-  return out;
-}
-
 // The seed corpus and deterministic mutations of it run through FuzzSigV4
 // (which aborts on a broken invariant) without libFuzzer.
 TEST(AuthFuzzTest, SeedCorpusAndMutations) {
-  std::vector<std::string> seeds = Corpus();
+  std::vector<std::string> seeds = worm::testing::ReadFuzzCorpus("sigv4");
   ASSERT_GE(seeds.size(), 4u);
-  static const char kBytes[] = "/;,=&%:\n AaZz09-_.~\x01\x02\x04\x07\xff";
-  std::mt19937 rng(::testing::UnitTest::GetInstance()->random_seed());
+  static constexpr char kBytes[] = "/;,=&%:\n AaZz09-_.~\x01\x02\x04\x07\xff";
   for (const std::string& s : seeds) {
     (void)FuzzSigV4(reinterpret_cast<const uint8_t*>(s.data()), s.size());
   }
-  for (int i = 0; i < 3000; ++i) {
-    std::string s = seeds[rng() % seeds.size()];
-    for (int e = 1 + static_cast<int>(rng() % 4); e > 0; --e) {
-      size_t at = s.empty() ? 0 : rng() % (s.size() + 1);
-      char c = kBytes[rng() % (sizeof(kBytes) - 1)];
-      switch (rng() % 3) {
-        case 0:
-          if (at < s.size()) s[at] = c;
-          break;
-        case 1:
-          s.insert(at, 1, c);
-          break;
-        default:
-          if (at < s.size()) s.erase(at, 1);
-      }
-    }
+  for (const std::string& s :
+       worm::testing::MutateSeeds(seeds, std::string_view(kBytes, sizeof(kBytes) - 1),
+                                  ::testing::UnitTest::GetInstance()->random_seed(), 3000)) {
     (void)FuzzSigV4(reinterpret_cast<const uint8_t*>(s.data()), s.size());
   }
 }

@@ -276,7 +276,7 @@ TEST_F(ServerRaceTest, ErrorResponsesNeverNameServerPaths) {
   keep("GET of a symlink loop", Get("loop"));
   keep("PUT over a symlink loop folder", Put("loop/x", "y"));
 
-  for (const std::string id :
+  for (const std::string& id :
        {std::string(300, 'a'), std::string("../../etc"), std::string("x/upload"),
         std::string("0190a8f00000700080000000000000000"),
         std::string("0190a8f0000070008000000000000000")}) {

@@ -19,7 +19,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <random>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -526,32 +525,13 @@ Status Feed(const std::string& s) {
 }
 
 TEST(HttpHeadFuzzTest, CorpusAndMutationsRunClean) {
-  std::vector<std::string> seeds;
-  auto dir = worm::testing::SourceDir() / "fuzz" / "corpus" / "http_head";
-  ASSERT_TRUE(std::filesystem::exists(dir));
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    seeds.push_back(worm::testing::ReadFileOrDie(e.path()));
-  }
+  std::vector<std::string> seeds = worm::testing::ReadFuzzCorpus("http_head");
   ASSERT_FALSE(seeds.empty());
   for (const std::string& s : seeds) (void)Feed(s);  // a crash or an abort fails the test
-  static const char kBytes[] = "\r\n \t:;0aZ-/?%\x80\xff";
-  std::mt19937 rng(::testing::UnitTest::GetInstance()->random_seed());
-  for (int i = 0; i < 20000; ++i) {
-    std::string s = seeds[rng() % seeds.size()];
-    for (int e = 1 + static_cast<int>(rng() % 4); e > 0; --e) {
-      size_t at = s.empty() ? 0 : rng() % s.size();
-      char c = kBytes[rng() % (sizeof(kBytes) - 1)];
-      switch (rng() % 3) {
-        case 0:
-          if (at < s.size()) s[at] = c;
-          break;
-        case 1:
-          s.insert(at, 1, c);
-          break;
-        default:
-          if (at < s.size()) s.erase(at, 1);
-      }
-    }
+  static constexpr char kBytes[] = "\r\n \t:;0aZ-/?%\x80\xff";
+  for (const std::string& s :
+       worm::testing::MutateSeeds(seeds, std::string_view(kBytes, sizeof(kBytes) - 1),
+                                  ::testing::UnitTest::GetInstance()->random_seed(), 20000)) {
     (void)Feed(s);
   }
 }

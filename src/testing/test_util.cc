@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "core/random.h"
@@ -63,6 +64,44 @@ void ExpectGolden(const std::string& golden_path, const std::string& actual) {
   }
   EXPECT_EQ(ReadFileOrDie(p), actual)
       << "golden mismatch: " << p << " (UPDATE_GOLDEN=1 rewrites it after review)";
+}
+
+std::vector<std::string> ReadFuzzCorpus(const std::string& name) {
+  std::vector<std::string> out;
+  fs::path dir = SourceDir() / "fuzz" / "corpus" / name;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.is_regular_file()) out.push_back(ReadFileOrDie(e.path()));
+  }
+  return out;
+}
+
+std::vector<std::string> MutateSeeds(const std::vector<std::string>& seeds,
+                                     std::string_view alphabet, uint32_t random_seed, int n) {
+  std::mt19937 rng(random_seed);
+  std::vector<std::string> out;
+  for (int i = 0; i < n && !seeds.empty() && !alphabet.empty(); ++i) {
+    std::string s = seeds[rng() % seeds.size()];
+    for (int e = 1 + static_cast<int>(rng() % 4); e > 0; --e) {
+      size_t at = s.empty() ? 0 : rng() % (s.size() + 1);
+      char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 4) {
+        case 0:
+          if (at < s.size()) s[at] = c;
+          break;
+        case 1:
+          s.insert(at, 1, c);
+          break;
+        case 2:
+          if (at < s.size()) s.erase(at, 1);
+          break;
+        default:
+          s.resize(at);
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 }  // namespace worm::testing

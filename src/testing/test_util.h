@@ -5,8 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "worm/result.h"
 #include "worm/status.h"
@@ -69,6 +72,14 @@ std::filesystem::path BinaryDir();
 
 std::string ReadFileOrDie(const std::filesystem::path& p);
 void WriteFileOrDie(const std::filesystem::path& p, std::string_view data);
+
+// The seed files of fuzz/corpus/<name> (none when the folder is missing).
+std::vector<std::string> ReadFuzzCorpus(const std::string& name);
+// `n` deterministic mutations of `seeds` for replaying a fuzz target under
+// ctest: each takes a random seed and applies 1-4 edits (replace, insert or
+// erase a byte from `alphabet`, or truncate). Empty when `seeds` is.
+std::vector<std::string> MutateSeeds(const std::vector<std::string>& seeds,
+                                     std::string_view alphabet, uint32_t random_seed, int n);
 
 // Golden-file comparison: compares `actual` with the file at `golden_path`
 // (relative to tests/golden/). With UPDATE_GOLDEN=1 it rewrites the file.

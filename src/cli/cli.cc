@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -112,6 +113,45 @@ std::string RenderTable(const std::vector<std::string>& headers,
   line(headers);
   for (const auto& row : rows) line(row);
   return out.str();
+}
+
+Result<int64_t> ParseDuration(const std::string& text, std::string_view flag) {
+  auto bad = [&] {
+    return Status::InvalidArgument(std::string(flag) + " '" + text +
+                                   "': expected a duration such as 3600, 15m, 12h or 7d");
+  };
+  if (text.empty()) return bad();
+  int64_t unit = 1;
+  std::string digits = text;
+  switch (text.back()) {
+    case 's':
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    default:
+      if (!std::isdigit(static_cast<unsigned char>(text.back()))) return bad();
+      break;
+  }
+  if (!std::isdigit(static_cast<unsigned char>(text.back()))) digits.pop_back();
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return bad();
+  }
+  return std::stoll(digits) * unit;
+}
+
+std::string FormatDuration(int64_t seconds) {
+  for (auto [unit, suffix] : {std::pair<int64_t, char>{86400, 'd'}, {3600, 'h'}, {60, 'm'}}) {
+    if (seconds != 0 && seconds % unit == 0) return std::to_string(seconds / unit) + suffix;
+  }
+  return std::to_string(seconds) + "s";
 }
 
 Result<std::string> ReadInput(const std::string& path) {

@@ -85,6 +85,12 @@ std::string RenderTable(const std::vector<std::string>& headers,
 
 // Reads a whole file or stdin ("-"); errors name the path.
 Result<std::string> ReadInput(const std::string& path);
+// A duration flag's value: "90" or "90s", "15m", "12h", "7d" -> seconds.
+// InvalidArgument naming `flag` otherwise.
+Result<int64_t> ParseDuration(const std::string& text, std::string_view flag);
+// Seconds as the shortest of those forms that is exact: 604800 -> "7d".
+std::string FormatDuration(int64_t seconds);
+
 // Writes a file atomically (temp + rename); errors name the path.
 Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data);
 

@@ -1,12 +1,13 @@
 // Remote commands: worm remote add|list|remove (editing .worm/config.json,
 // keeping its other keys), worm url (presigned URL), worm doctor (what the
-// remote supports).
+// remote supports; for a served folder, its staged multipart uploads).
 #include <CLI/CLI.hpp>
 #include <cctype>
 #include <cstdint>
 #include <filesystem>
 
 #include "cli/cli.h"
+#include "cli/serve_options.h"
 #include "sync/remote.h"
 #include "sync/state_db.h"
 #include "worm/clock.h"
@@ -100,42 +101,13 @@ Result<sync::OpenedRemote> OpenNamedRemote(const Cli& cli, const std::string& na
   return sync::OpenRemote(config, r);
 }
 
-// "90", "90s", "15m", "12h", "7d" -> seconds.
-Result<int64_t> ParseDuration(const std::string& text) {
-  if (text.empty()) return Status::InvalidArgument("--expires: empty duration");
-  int64_t unit = 1;
-  std::string digits = text;
-  switch (text.back()) {
-    case 's':
-      unit = 1;
-      break;
-    case 'm':
-      unit = 60;
-      break;
-    case 'h':
-      unit = 3600;
-      break;
-    case 'd':
-      unit = 86400;
-      break;
-    default:
-      break;
-  }
-  if (!std::isdigit(static_cast<unsigned char>(text.back()))) digits.pop_back();
-  if (digits.empty() || digits.size() > 9 ||
-      digits.find_first_not_of("0123456789") != std::string::npos) {
-    return Status::InvalidArgument("--expires " + text + ": expected e.g. 3600, 15m, 12h or 7d");
-  }
-  return std::stoll(digits) * unit;
-}
-
 struct UrlArgs {
   std::string key, remote, expires = "1h";
   bool put = false;
 };
 
 Status RunUrl(Cli& cli, const UrlArgs& a) {
-  ASSIGN_OR_RETURN(int64_t seconds, ParseDuration(a.expires));
+  ASSIGN_OR_RETURN(int64_t seconds, ParseDuration(a.expires, "--expires"));
   ASSIGN_OR_RETURN(sync::OpenedRemote r, OpenNamedRemote(cli, a.remote));
 #ifdef WORM_HAVE_S3
   if (!r.s3) {
@@ -167,9 +139,12 @@ Json CapabilitiesJson(const Capabilities& c) {
 
 std::string YesNo(bool b) { return b ? "yes" : "no"; }
 
-Status RunDoctor(Cli& cli, const std::string& remote) {
+// The remote's part of the report: reachability, auth, capabilities.
+Status ProbeRemote(Cli& cli, const std::string& remote, Json* doc_out, std::string* human_out) {
   ASSIGN_OR_RETURN(sync::OpenedRemote r, OpenNamedRemote(cli, remote));
-  Json doc = {{"remote", r.config.name}, {"url", r.config.url}};
+  Json& doc = *doc_out;
+  doc["remote"] = r.config.name;
+  doc["url"] = r.config.url;
   ListRequest probe_list;
   probe_list.max_keys = 1;
   auto listed = r.transport->List(probe_list);
@@ -177,7 +152,8 @@ Status RunDoctor(Cli& cli, const std::string& remote) {
   bool auth_failed = code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied;
   doc["reachable"] = listed.ok() || auth_failed;
   doc["auth"] = listed.ok();
-  std::string human = "remote " + r.config.name + " (" + r.config.url + ")\n";
+  std::string& human = *human_out;
+  human += "remote " + r.config.name + " (" + r.config.url + ")\n";
   human += "  reachable            " + YesNo(doc["reachable"]) + "\n";
   human += "  authenticated        " + YesNo(listed.ok()) +
            (listed.ok() ? "" : "  (" + listed.status().ToString() + ")") + "\n";
@@ -208,13 +184,45 @@ Status RunDoctor(Cli& cli, const std::string& remote) {
     }
   }
   doc["details"] = details;
+  human += details;
   if (!listed.ok()) doc["error"] = listed.status().ToString();
+  if (!listed.ok()) cli.exit_code = ExitCodeFor(listed.status());
+  return Status::OK();
+}
+
+struct DoctorArgs {
+  std::string remote;
+  StagingReportArgs staging;
+};
+
+// Whether the project names any remote (doctor then probes it).
+bool ProjectHasRemote(const Cli& cli) {
+  Result<ProjectDir> p = cli.Project();
+  if (!p.ok()) return false;
+  Result<Json> config = sync::LoadConfig(p->config_path().string());
+  if (!config.ok()) return true;  // let the probe say what is wrong
+  Result<std::vector<sync::RemoteConfig>> all = sync::ListRemotes(*config);
+  return !all.ok() || !all->empty();
+}
+
+// worm doctor: the remote (when one is named or configured) and, for a
+// served folder (--root DIR, or the project's data folder), its multipart
+// staging.
+Status RunDoctor(Cli& cli, const DoctorArgs& a) {
+  Json doc = Json::object();
+  std::string human;
+  const bool probe = !a.remote.empty() || (a.staging.root.empty() && ProjectHasRemote(cli));
+  if (probe) RETURN_NOT_OK(ProbeRemote(cli, a.remote, &doc, &human));
+  if (!a.staging.root.empty() || cli.Project().ok()) {
+    RETURN_NOT_OK(ReportStaging(cli, a.staging, &doc, &human));
+  } else if (!probe) {
+    RETURN_NOT_OK(cli.Project().status());  // says how to name a project
+  }
   if (cli.json) {
     cli.PrintJson(doc);
   } else {
-    cli.Print(human + details);
+    cli.Print(human);
   }
-  if (!listed.ok()) cli.exit_code = ExitCodeFor(listed.status());
   return Status::OK();
 }
 
@@ -251,11 +259,23 @@ void RegisterRemoteCommands(CLI::App& app, Cli& cli) {
   url_cmd->add_option("--remote", url->remote, "Remote name (default: origin, or the only one)");
   url_cmd->callback([&cli, url] { cli.Finish(RunUrl(cli, *url)); });
 
-  auto doctor_remote = std::make_shared<std::string>();
+  auto doctor_args = std::make_shared<DoctorArgs>();
   auto* doctor = app.add_subcommand(
-      "doctor", "Probe a remote: reachability, auth, conditional writes, list-after-write, lock");
-  doctor->add_option("--remote", *doctor_remote, "Remote name (default: origin, or the only one)");
-  doctor->callback([&cli, doctor_remote] { cli.Finish(RunDoctor(cli, *doctor_remote)); });
+      "doctor",
+      "Probe a remote (reachability, auth, conditional writes, list-after-write, lock) and list "
+      "a served folder's multipart uploads");
+  doctor->add_option("--remote", doctor_args->remote,
+                     "Remote name (default: origin, or the only one; none: no probe)");
+  doctor->add_option("--root", doctor_args->staging.root,
+                     "A `worm serve --root` folder: report its buckets' multipart staging");
+  doctor->add_option("--abandoned-upload-age", doctor_args->staging.abandoned_upload_age,
+                     "The serve option to judge uploads by (default " +
+                         doctor_args->staging.abandoned_upload_age + ")");
+  doctor->add_option("--completed-upload-retention",
+                     doctor_args->staging.completed_upload_retention,
+                     "The serve option to judge completion records by (default " +
+                         doctor_args->staging.completed_upload_retention + ")");
+  doctor->callback([&cli, doctor_args] { cli.Finish(RunDoctor(cli, *doctor_args)); });
 }
 
 }  // namespace worm::cli

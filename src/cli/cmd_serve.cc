@@ -3,11 +3,17 @@
 //   worm serve [--root DIR] [--bind A] [--port N] [--anonymous]
 //              [--access-key K --secret-key S] [--threads N] [--fsync|--no-fsync]
 //              [--max-connections N] [--body-min-rate BYTES_PER_S]
+//              [--abandoned-upload-age 7d] [--completed-upload-retention 24h]
 //
 // Project mode (no --root) serves the project's .worm/data as the one bucket
 // named by "serve": {"bucket": ..., "port": ...} in .worm/config.json. The
 // first line on stdout is "listening on http://HOST:PORT" (with --port 0 the
 // kernel picks a free port). SIGINT / SIGTERM shut down gracefully.
+//
+// Multipart uploads not completed within --abandoned-upload-age of their
+// initiation are removed (at start, then hourly); a repeated Complete of a
+// completed upload is answered for --completed-upload-retention
+// (src/server/upload_staging.h, handlers_multipart.cc).
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -57,6 +63,20 @@ void LogServerFault(std::string_view request_id, const Status& status) {
                request_id.data(), status.ToString().c_str());
 }
 
+// What a sweep of multipart staging removed (nothing: silent), or its error.
+void ReportSweep(const Result<server::SweepStats>& r) {
+  if (!r.ok()) {
+    std::fprintf(stderr, "worm serve: multipart staging sweep: %s\n",
+                 r.status().ToString().c_str());
+    return;
+  }
+  if (r->abandoned + r->completed + r->orphaned == 0) return;
+  std::fprintf(stderr,
+               "worm serve: removed %d abandoned multipart upload(s), %d expired completion "
+               "record(s), %d orphaned staging folder(s): %llu bytes freed\n",
+               r->abandoned, r->completed, r->orphaned, static_cast<unsigned long long>(r->bytes));
+}
+
 }  // namespace
 
 Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags& f) {
@@ -69,6 +89,13 @@ Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags
   o.body_min_rate = f.body_min_rate;
   o.service.store.sync = f.fsync;
   o.service.region = f.region;
+  ASSIGN_OR_RETURN(int64_t abandoned,
+                   ParseDuration(f.abandoned_upload_age, "--abandoned-upload-age"));
+  ASSIGN_OR_RETURN(int64_t retention,
+                   ParseDuration(f.completed_upload_retention, "--completed-upload-retention"));
+  o.service.abandoned_upload_age_ms = abandoned * 1000;
+  o.service.completed_upload_retention_ms = retention * 1000;
+  o.on_upload_sweep = &ReportSweep;
   if (!f.root.empty()) {
     o.service.store.root_mode = true;
     o.service.store.root = std::filesystem::absolute(f.root).string();
@@ -126,6 +153,14 @@ void AddServeFlags(CLI::App* cmd, ServeFlags* flags) {
                   "Close uploads slower than this many bytes/s over 30 s, 0: no minimum "
                   "(default " +
                       std::to_string(flags->body_min_rate) + ")");
+  cmd->add_option("--abandoned-upload-age", flags->abandoned_upload_age,
+                  "Remove multipart uploads not completed this long after they began, e.g. 7d, "
+                  "12h; 0: never (default " +
+                      flags->abandoned_upload_age + ")");
+  cmd->add_option("--completed-upload-retention", flags->completed_upload_retention,
+                  "Answer a repeated CompleteMultipartUpload with the first result this long "
+                  "(default " +
+                      flags->completed_upload_retention + ")");
 }
 
 namespace {

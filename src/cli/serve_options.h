@@ -24,10 +24,15 @@ struct ServeFlags {
   std::string region = "us-east-1";
   int max_connections = server::ServerOptions().max_connections;
   uint32_t body_min_rate = server::ServerOptions().body_min_rate;
+  // Durations ("7d", "24h", "0": never / no repeats), see ServiceOptions.
+  std::string abandoned_upload_age = FormatDuration(server::kDefaultAbandonedUploadAgeMs / 1000);
+  std::string completed_upload_retention =
+      FormatDuration(server::kDefaultCompletedUploadRetentionMs / 1000);
 };
 
 // --bind, --anonymous, --access-key, --secret-key, --threads, --fsync, --region,
-// --max-connections, --body-min-rate (each command adds its own --port and,
+// --max-connections, --body-min-rate, --abandoned-upload-age,
+// --completed-upload-retention (each command adds its own --port and,
 // for serve, --root).
 void AddServeFlags(CLI::App* cmd, ServeFlags* flags);
 
@@ -35,6 +40,19 @@ void AddServeFlags(CLI::App* cmd, ServeFlags* flags);
 // sends the detail of server faults (5xx) to stderr.
 // InvalidArgument when credentials are missing and --anonymous is not given.
 Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags& f);
+
+// `worm doctor` on a served folder: the multipart staging of every bucket of
+// `root` (a `worm serve --root` folder), or of the project's data folder
+// when `root` is empty. Adds "staging" to `doc` (each upload folder with its
+// bucket, key, upload id, state, age, bytes staged and whether the sweep of
+// a `worm serve --abandoned-upload-age` of `abandoned_upload_age` would
+// remove it) and a table of the uploads in progress to `human`. Reads only.
+struct StagingReportArgs {
+  std::string root;
+  std::string abandoned_upload_age = ServeFlags().abandoned_upload_age;
+  std::string completed_upload_retention = ServeFlags().completed_upload_retention;
+};
+Status ReportStaging(const Cli& cli, const StagingReportArgs& args, Json* doc, std::string* human);
 
 // Blocks SIGINT/SIGTERM in the calling thread (and so in threads it starts
 // later) and ignores SIGPIPE; returns the blocked set for sigwait/signalfd.

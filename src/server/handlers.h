@@ -22,6 +22,7 @@
 #include "server/body_sink.h"
 #include "server/bucket_store.h"
 #include "server/http_types.h"
+#include "server/upload_staging.h"
 #include "worm/clock.h"
 
 namespace worm::server {
@@ -30,6 +31,9 @@ struct ServiceEnv {
   BucketStore* store = nullptr;
   Clock* clock = nullptr;
   std::string region = "us-east-1";
+  UploadLocks* upload_locks = nullptr;  // Complete, Abort and the sweep (upload_staging.h)
+  // A repeated CompleteMultipartUpload is answered this long after the first.
+  int64_t completed_upload_retention_ms = kDefaultCompletedUploadRetentionMs;
 };
 
 struct RequestContext {
@@ -57,6 +61,10 @@ using Ctx = std::shared_ptr<RequestContext>;
 // names no HTTP header can produce (they hold ':'), hidden from x-amz-meta-*.
 inline constexpr std::string_view kMetaPrefix = "worm:";
 inline constexpr std::string_view kMetaEtag = "worm:etag";  // multipart "<md5>-N"
+// The multipart upload an object was assembled from: a Complete retried after
+// a crash between installing the object and recording the completion finds
+// the object already installed and does not write it again.
+inline constexpr std::string_view kMetaUploadId = "worm:upload-id";
 inline constexpr std::string_view kMetaChecksumType = "worm:checksum-type";
 // "worm:checksum-crc32" etc.
 std::string ChecksumMetaName(ChecksumAlgorithm algorithm);

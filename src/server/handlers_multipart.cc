@@ -1,10 +1,31 @@
 // Multipart uploads, staged on disk through the bucket's `uploads` transport
-// (<bucket root>/.wormfs/uploads/):
-//   <uploadId>/upload.json   key, metadata, checksum algorithm and type
-//   <uploadId>/p-00001       part bytes (ETag = MD5)
-//   <uploadId>/c-00001       "<ALGORITHM>:<base64>" when the part had a checksum
+// (<bucket root>/.wormfs/uploads/; the layout is in upload_staging.h).
 // Everything is on disk, so an upload interrupted by a restart can still be
-// completed or aborted. Complete streams the parts into one object write.
+// completed or aborted, and a completed upload's result can be repeated.
+// Complete streams the parts into one object write.
+//
+// A repeated CompleteMultipartUpload (a client retrying after a lost
+// response), within ServiceEnv::completed_upload_retention_ms of the first
+// and naming the same parts list (part numbers and ETags), is answered with
+// the first one's result (200, the same Location, Bucket, Key, ETag and
+// checksum), as AWS does. It never writes the object again: if the key was
+// overwritten or deleted since, the repeat still describes the completion
+// that happened (AWS answers from its record of the upload, not from the
+// key). Another parts list, or a repeat after the retention, gets
+// NoSuchUpload, as does every other operation on a completed upload
+// (UploadPart, ListParts, AbortMultipartUpload: AWS allows no operation on
+// an upload id once completed, and an abort never removes the object).
+//
+// Crash safety of Complete, in order: (1) the object is installed (atomic
+// rename) carrying the upload id in hidden metadata; (2) completed.json is
+// written (fsync'd); (3) upload.json, then the parts, are removed. A crash
+// before (1) leaves the upload as it was. A crash between (1) and (2) leaves
+// upload and parts: a retry finds the object at the key still carrying this
+// upload's id and ETag, records the completion without rewriting it and
+// answers success; if the key was overwritten in between, nothing says the
+// first attempt ever succeeded and the retry completes the upload (the same
+// bytes) anew. A crash after (2) is a completed upload; the sweep removes
+// what step (3) left. No state answers success without the object installed.
 #include <algorithm>
 #include <cstdio>
 
@@ -14,6 +35,7 @@
 #include "server/handlers.h"
 #include "server/s3_errors.h"
 #include "server/s3_xml.h"
+#include "server/upload_staging.h"
 
 namespace worm::server {
 
@@ -47,6 +69,14 @@ Status NoSuchUpload(const std::string& id) {
                      id + "'");
 }
 
+// Another Complete or Abort of the upload is in progress (in this process):
+// SlowDown, which every SDK retries; the retry then sees its outcome.
+Status UploadBusy() {
+  return S3Error(S3Code::kSlowDown,
+                 "Another CompleteMultipartUpload or AbortMultipartUpload of this upload is in "
+                 "progress; retry");
+}
+
 // The ids CreateMultipartUpload hands out: a UUIDv7 as 32 lowercase hex digits.
 bool WellFormedUploadId(const std::string& id) {
   return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
@@ -58,8 +88,12 @@ Result<Upload> LoadUpload(Bucket& b, const std::string& id, const std::string* k
   // Anything else never reaches the staging folder (whose layout and errors
   // are no client's business).
   if (!WellFormedUploadId(id)) return NoSuchUpload(id);
-  Result<Object> obj = b.uploads->Get(id + "/upload.json", {});
+  Result<Object> obj = b.uploads->Get(id + "/" + kUploadRecord, {});
   if (!obj.ok()) return obj.status().IsNotFound() ? NoSuchUpload(id) : obj.status();
+  // Completed, with its cleanup cut short (a crash after the record was written).
+  Result<ObjectMeta> completed = b.uploads->Head(id + "/" + kCompletedRecord, {});
+  if (completed.ok()) return NoSuchUpload(id);
+  if (!completed.status().IsNotFound()) return completed.status();
   ASSIGN_OR_RETURN(Json j, ParseJson(obj->data, "upload.json"));
   Upload u;
   u.id = id;
@@ -118,7 +152,7 @@ Dispatch CreateMultipartUpload(ServiceEnv& env, const Ctx& ctx) {
   std::string id = NewUuidV7(env.clock);
   id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
   Result<PutResult> put =
-      (*bucket)->uploads->Put(id + "/upload.json", j.dump(), WriteOptions::Create());
+      (*bucket)->uploads->Put(id + "/" + kUploadRecord, j.dump(), WriteOptions::Create());
   if (!put.ok()) return Fail(*ctx, put.status());
   XmlWriter x;
   x.Open("InitiateMultipartUploadResult", true);
@@ -239,14 +273,14 @@ Dispatch UploadPartCopy(ServiceEnv& env, const Ctx& ctx) {
 Dispatch AbortMultipartUpload(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
-  Result<Upload> u = LoadUpload(**bucket, ctx->Q("uploadId"), &ctx->key);
+  std::string id = ctx->Q("uploadId");
+  if (!WellFormedUploadId(id)) return Fail(*ctx, NoSuchUpload(id));
+  UploadLocks::Guard guard = env.upload_locks->TryLock(ctx->bucket, id);
+  if (!guard.locked()) return Fail(*ctx, UploadBusy());
+  // A completed upload is NoSuchUpload here too: its object stays.
+  Result<Upload> u = LoadUpload(**bucket, id, &ctx->key);
   if (!u.ok()) return Fail(*ctx, u.status());
-  Result<std::vector<ObjectMeta>> keys = (*bucket)->uploads->ListAll(u->id + "/");
-  if (!keys.ok()) return Fail(*ctx, keys.status());
-  for (const ObjectMeta& m : *keys) {
-    if (m.key != u->id + "/upload.json") (void)(*bucket)->uploads->Delete(m.key, {});
-  }
-  (void)(*bucket)->uploads->Delete(u->id + "/upload.json", {});  // last: marks it gone
+  if (Status st = RemoveStagedUpload(*(*bucket)->uploads, u->id); !st.ok()) return Fail(*ctx, st);
   return Respond(Empty(*ctx, 204));
 }
 
@@ -457,6 +491,7 @@ Result<Assembled> Assemble(Bucket& b, const RequestContext& ctx, const Upload& u
   Assembled out;
   out.etag = MultipartEtag(parts);
   o.user_metadata[std::string(kMetaEtag)] = out.etag;
+  o.user_metadata[std::string(kMetaUploadId)] = u.id;
   if (u.checksum) {
     bool full = u.checksum_type == "FULL_OBJECT";
     if (full) {
@@ -488,39 +523,175 @@ Result<Assembled> Assemble(Bucket& b, const RequestContext& ctx, const Upload& u
   return out;
 }
 
+// completed.json: what a repeat of the Complete is answered with.
+struct Completion {
+  std::string key;
+  int64_t completed_ms = 0;
+  std::vector<std::pair<int, std::string>> parts;  // number, ETag (unquoted)
+  std::string etag;                                // multipart "<md5>-N"
+  std::string checksum_name;                       // "CRC32" ..., "" when none
+  std::string checksum;                            // base64 "-N" or full-object
+  std::string checksum_type;
+};
+
+Json CompletionJson(const Completion& c) {
+  Json parts = Json::array();
+  for (const auto& [n, etag] : c.parts) parts.push_back(Json::array({n, etag}));
+  return {{"key", c.key},
+          {"completed", c.completed_ms},
+          {"parts", parts},
+          {"etag", c.etag},
+          {"checksumAlgorithm", c.checksum_name},
+          {"checksum", c.checksum},
+          {"checksumType", c.checksum_type}};
+}
+
+// NotFound when the upload has no completion record.
+Result<Completion> LoadCompletion(Bucket& b, const std::string& id) {
+  ASSIGN_OR_RETURN(Object obj, b.uploads->Get(id + "/" + kCompletedRecord, {}));
+  ASSIGN_OR_RETURN(Json j, ParseJson(obj.data, kCompletedRecord));
+  Completion c;
+  c.key = j.value("key", "");
+  c.completed_ms = j.value("completed", int64_t{0});
+  for (const Json& p : j.value("parts", Json::array())) {
+    if (!p.is_array() || p.size() != 2 || !p[0].is_number_integer() || !p[1].is_string()) {
+      return Status::DataLoss(std::string(kCompletedRecord) + ": malformed parts list");
+    }
+    c.parts.emplace_back(p[0].get<int>(), p[1].get<std::string>());
+  }
+  c.etag = j.value("etag", "");
+  c.checksum_name = j.value("checksumAlgorithm", "");
+  c.checksum = j.value("checksum", "");
+  c.checksum_type = j.value("checksumType", "");
+  return c;
+}
+
+bool SamePartsList(const Completion& c, const std::vector<CompletePart>& parts) {
+  if (c.parts.size() != parts.size()) return false;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (c.parts[i].first != parts[i].number || c.parts[i].second != parts[i].etag) return false;
+  }
+  return true;
+}
+
+HttpResponse CompletionResponse(const RequestContext& ctx, const Completion& c) {
+  XmlWriter x;
+  x.Open("CompleteMultipartUploadResult", true);
+  x.Leaf("Location", "/" + ctx.bucket + "/" + c.key);
+  x.Leaf("Bucket", ctx.bucket);
+  x.Leaf("Key", c.key);
+  x.Leaf("ETag", Quoted(c.etag));
+  if (!c.checksum_name.empty() && !c.checksum.empty()) {
+    x.Leaf("Checksum" + c.checksum_name, c.checksum);
+    x.Leaf("ChecksumType", c.checksum_type);
+  }
+  x.Close("CompleteMultipartUploadResult");
+  return XmlOk(ctx, x.Finish());
+}
+
+// The object at the upload's key when an earlier attempt of this Complete
+// installed it and was cut short before recording that: same upload id and
+// ETag. Its stored checksum fills `done`.
+bool AlreadyInstalled(Bucket& b, const Upload& u, Assembled* done) {
+  Result<ObjectMeta> meta = b.objects->Head(u.key, {});
+  if (!meta.ok()) return false;
+  auto id = meta->user_metadata.find(std::string(kMetaUploadId));
+  if (id == meta->user_metadata.end() || id->second != u.id || S3Etag(*meta) != done->etag) {
+    return false;
+  }
+  if (u.checksum) {
+    auto sum = meta->user_metadata.find(ChecksumMetaName(*u.checksum));
+    if (sum != meta->user_metadata.end()) done->checksum = sum->second;
+  }
+  return true;
+}
+
+struct CompleteCall {
+  Ctx ctx;
+  std::shared_ptr<Bucket> bucket;
+  std::string id;
+  UploadLocks* locks = nullptr;
+  Clock* clock = nullptr;
+  int64_t retention_ms = 0;
+};
+
+// A Complete of an upload that has a completion record.
+HttpResponse RepeatCompletion(const CompleteCall& call, const Completion& c,
+                              const std::vector<CompletePart>& parts) {
+  const bool expired = call.clock->NowMillis() - c.completed_ms >= call.retention_ms;
+  if (expired || c.key != call.ctx->key || !SamePartsList(c, parts)) {
+    return ErrorFor(*call.ctx, NoSuchUpload(call.id));
+  }
+  return CompletionResponse(*call.ctx, c);
+}
+
+HttpResponse FinishComplete(const CompleteCall& call, const std::vector<CompletePart>& parts) {
+  const RequestContext& ctx = *call.ctx;
+  Bucket& b = *call.bucket;
+  UploadLocks::Guard guard = call.locks->TryLock(ctx.bucket, call.id);
+  if (!guard.locked()) return ErrorFor(ctx, UploadBusy());
+  Result<Completion> earlier = LoadCompletion(b, call.id);
+  if (earlier.ok()) return RepeatCompletion(call, *earlier, parts);
+  if (!earlier.status().IsNotFound()) return ErrorFor(ctx, earlier.status());
+  Result<Upload> u = LoadUpload(b, call.id, &ctx.key);  // aborted or swept meanwhile?
+  if (!u.ok()) return ErrorFor(ctx, u.status());
+  Result<std::vector<CheckedPart>> checked = CheckParts(b, *u, parts);
+  if (!checked.ok()) return ErrorFor(ctx, checked.status());
+  Assembled done;
+  done.etag = MultipartEtag(*checked);
+  if (!AlreadyInstalled(b, *u, &done)) {
+    Result<Assembled> assembled = Assemble(b, ctx, *u, *checked);
+    if (!assembled.ok()) return ErrorFor(ctx, assembled.status());
+    done = std::move(*assembled);
+  }
+  Completion c;
+  c.key = u->key;
+  c.completed_ms = call.clock->NowMillis();
+  for (const CompletePart& p : parts) c.parts.emplace_back(p.number, p.etag);
+  c.etag = done.etag;
+  if (u->checksum && !done.checksum.empty()) {
+    c.checksum_name = std::string(ChecksumName(*u->checksum));
+    c.checksum = done.checksum;
+    c.checksum_type = u->checksum_type;
+  }
+  // The object is installed: from here a failure still leaves a retry that
+  // succeeds (AlreadyInstalled), never a second object.
+  Result<PutResult> rec =
+      b.uploads->Put(call.id + "/" + kCompletedRecord, CompletionJson(c).dump(), {});
+  if (!rec.ok()) return ErrorFor(ctx, rec.status());
+  (void)b.uploads->Delete(call.id + "/" + kUploadRecord, {});
+  Result<std::vector<ObjectMeta>> keys = b.uploads->ListAll(call.id + "/");
+  for (const ObjectMeta& m : keys.ok() ? *keys : std::vector<ObjectMeta>{}) {
+    if (m.key != call.id + "/" + kCompletedRecord) (void)b.uploads->Delete(m.key, {});
+  }
+  return CompletionResponse(ctx, c);
+}
+
 }  // namespace
 
 Dispatch CompleteMultipartUpload(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
-  std::shared_ptr<Bucket> b = *bucket;
-  Result<Upload> u = LoadUpload(*b, ctx->Q("uploadId"), &ctx->key);
-  if (!u.ok()) return Fail(*ctx, u.status());
-  Upload upload = std::move(*u);
-  return WithSmallBody(ctx, 4 << 20, [ctx, b, upload](const std::string& body) {
+  CompleteCall call{ctx,
+                    *bucket,
+                    ctx->Q("uploadId"),
+                    env.upload_locks,
+                    env.clock,
+                    env.completed_upload_retention_ms};
+  // Before reading the body: the upload, or its completion, exists.
+  if (!WellFormedUploadId(call.id)) return Fail(*ctx, NoSuchUpload(call.id));
+  Result<Completion> earlier = LoadCompletion(*call.bucket, call.id);
+  if (!earlier.ok()) {
+    if (!earlier.status().IsNotFound()) return Fail(*ctx, earlier.status());
+    Result<Upload> u = LoadUpload(*call.bucket, call.id, &ctx->key);
+    if (!u.ok()) return Fail(*ctx, u.status());
+  } else if (earlier->key != ctx->key) {
+    return Fail(*ctx, NoSuchUpload(call.id));
+  }
+  return WithSmallBody(ctx, 4 << 20, [call](const std::string& body) {
     Result<std::vector<CompletePart>> parts = ParseCompleteRequest(body);
-    if (!parts.ok()) return ErrorFor(*ctx, parts.status());
-    Result<std::vector<CheckedPart>> checked = CheckParts(*b, upload, *parts);
-    if (!checked.ok()) return ErrorFor(*ctx, checked.status());
-    Result<Assembled> done = Assemble(*b, *ctx, upload, *checked);
-    if (!done.ok()) return ErrorFor(*ctx, done.status());
-    Result<std::vector<ObjectMeta>> keys = b->uploads->ListAll(upload.id + "/");
-    for (const ObjectMeta& m : keys.ok() ? *keys : std::vector<ObjectMeta>{}) {
-      if (m.key != upload.id + "/upload.json") (void)b->uploads->Delete(m.key, {});
-    }
-    (void)b->uploads->Delete(upload.id + "/upload.json", {});
-    XmlWriter x;
-    x.Open("CompleteMultipartUploadResult", true);
-    x.Leaf("Location", "/" + ctx->bucket + "/" + upload.key);
-    x.Leaf("Bucket", ctx->bucket);
-    x.Leaf("Key", upload.key);
-    x.Leaf("ETag", Quoted(done->etag));
-    if (upload.checksum && !done->checksum.empty()) {
-      x.Leaf("Checksum" + std::string(ChecksumName(*upload.checksum)), done->checksum);
-      x.Leaf("ChecksumType", upload.checksum_type);
-    }
-    x.Close("CompleteMultipartUploadResult");
-    return XmlOk(*ctx, x.Finish());
+    if (!parts.ok()) return ErrorFor(*call.ctx, parts.status());
+    return FinishComplete(call, *parts);
   });
 }
 

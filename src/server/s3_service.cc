@@ -86,6 +86,8 @@ S3Service::S3Service(ServiceOptions options)
   env_.store = &store_;
   env_.clock = options_.clock;
   env_.region = options_.region;
+  env_.upload_locks = &upload_locks_;
+  env_.completed_upload_retention_ms = options_.completed_upload_retention_ms;
   id_prefix_ = HexEncode(RandomBytes(4));
 }
 
@@ -94,6 +96,16 @@ std::string S3Service::NextRequestId() {
   std::snprintf(buf, sizeof(buf), "%012llX",
                 static_cast<unsigned long long>(next_id_.fetch_add(1, std::memory_order_relaxed)));
   return id_prefix_ + buf;
+}
+
+Result<SweepStats> S3Service::SweepUploads() {
+  SweepPolicy policy;
+  // One age for every bucket until buckets have lifecycle rules: a bucket's
+  // AbortIncompleteMultipartUpload rule would answer here instead.
+  const int64_t age = options_.abandoned_upload_age_ms;
+  policy.abandoned_after_ms = [age](const std::string&) { return age; };
+  policy.completed_retention_ms = options_.completed_upload_retention_ms;
+  return SweepAllBuckets(store_, policy, options_.clock->NowMillis(), &upload_locks_);
 }
 
 Dispatch S3Service::Begin(HttpRequest request) {

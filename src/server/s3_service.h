@@ -14,6 +14,7 @@
 #include "server/bucket_store.h"
 #include "server/handlers.h"
 #include "server/http_types.h"
+#include "server/upload_staging.h"
 #include "worm/clock.h"
 
 namespace worm::server {
@@ -23,6 +24,13 @@ struct ServiceOptions {
   AuthOptions auth;
   Clock* clock = nullptr;            // null: Clock::Default(); not owned
   std::string region = "us-east-1";  // reported to clients; credential scopes must name it
+  // Multipart staging cleanup (upload_staging.h). `worm serve
+  // --abandoned-upload-age`: in-progress uploads this old (since initiation)
+  // are removed by SweepUploads; <= 0 keeps them forever.
+  int64_t abandoned_upload_age_ms = kDefaultAbandonedUploadAgeMs;
+  // `--completed-upload-retention`: a repeated Complete of a completed upload
+  // gets the first one's result this long; the sweep then drops the record.
+  int64_t completed_upload_retention_ms = kDefaultCompletedUploadRetentionMs;
 };
 
 class S3Service {
@@ -36,6 +44,13 @@ class S3Service {
   // A fresh x-amz-request-id (unique within this process, hex).
   std::string NextRequestId();
 
+  // Removes what the options say is stale from every bucket's staging folder
+  // (abandoned uploads, expired completion records, orphaned parts) at the
+  // clock's now. Safe to call while requests are served: uploads that a
+  // Complete or Abort is working on are skipped. `worm serve` calls it at
+  // start and every ServerOptions::upload_sweep_interval_ms.
+  Result<SweepStats> SweepUploads();
+
  private:
   Dispatch Route(const Ctx& ctx);
   Dispatch RouteBucket(const Ctx& ctx);
@@ -44,6 +59,7 @@ class S3Service {
   ServiceOptions options_;
   BucketStore store_;
   Authenticator auth_;
+  UploadLocks upload_locks_;
   ServiceEnv env_;
   std::string id_prefix_;
   std::atomic<uint64_t> next_id_{1};

@@ -629,6 +629,34 @@ struct Server::Impl {
   std::condition_variable done_cv;
   int running = 0;
   bool waited = false;
+  // The upload sweeper (RunSweeper) and what stops it.
+  std::thread sweeper;
+  std::mutex sweep_mu;
+  std::condition_variable sweep_cv;
+  bool sweep_stop = false;  // guarded by sweep_mu
+
+  // Sweeps at once, then every interval until Shutdown.
+  void RunSweeper(int64_t interval_ms, std::function<void(const Result<SweepStats>&)> report) {
+    std::unique_lock<std::mutex> lock(sweep_mu);
+    for (;;) {
+      lock.unlock();
+      Result<SweepStats> stats = Status::Internal("upload sweep threw");
+      try {
+        stats = service->SweepUploads();
+      } catch (const std::exception& e) {
+        stats = Status::Internal(std::string("upload sweep: ") + e.what());
+      }
+      if (report) report(stats);
+      lock.lock();
+      if (interval_ms <= 0) {
+        sweep_cv.wait(lock, [this] { return sweep_stop; });
+      } else {
+        sweep_cv.wait_for(lock, std::chrono::milliseconds(interval_ms),
+                          [this] { return sweep_stop; });
+      }
+      if (sweep_stop) return;
+    }
+  }
 };
 
 namespace {
@@ -702,6 +730,9 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       if (--raw->running == 0) raw->done_cv.notify_all();
     });
   }
+  raw->sweeper = std::thread(
+      [raw, interval = raw->state.options.upload_sweep_interval_ms,
+       report = raw->state.options.on_upload_sweep] { raw->RunSweeper(interval, report); });
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -736,6 +767,11 @@ void Server::Shutdown() {
     }
   }
   for (auto& s : live) s->CloseIfIdle();
+  {
+    std::lock_guard<std::mutex> lock(impl_->sweep_mu);
+    impl_->sweep_stop = true;
+  }
+  impl_->sweep_cv.notify_all();
   std::lock_guard<std::mutex> lock(impl_->work_mu);
   for (auto& w : impl_->work) w.reset();  // run() returns once its connections end
 }
@@ -751,6 +787,7 @@ void Server::Wait(int grace_seconds) {
     }
   }
   for (std::thread& t : impl_->threads) t.join();
+  if (impl_->sweeper.joinable()) impl_->sweeper.join();  // a sweep in progress finishes
   impl_->waited = true;
 }
 

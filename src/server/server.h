@@ -15,12 +15,16 @@
 // Shutdown is graceful: the listener stops accepting, idle keep-alive
 // connections close, requests in flight finish and get their response.
 //
+// One more thread sweeps stale multipart staging (upload_staging.h) at start
+// and every upload_sweep_interval_ms; Shutdown stops it.
+//
 // Thread-safety: Start/port/Shutdown/Wait may be called from any thread.
 // Beast is included only by server.cc.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -58,6 +62,14 @@ struct ServerOptions {
   // request deadline: a 5 GiB part at 1 MB/s legitimately takes 90 minutes.
   uint32_t body_min_rate = 512;       // bytes per second (`--body-min-rate`)
   int body_rate_window_seconds = 30;  // at least 1
+  // Multipart staging sweep (S3Service::SweepUploads, what it removes is set
+  // by ServiceOptions::abandoned_upload_age_ms and
+  // completed_upload_retention_ms): once at start, in the background, then
+  // every this many milliseconds while serving. 0: only at start.
+  int64_t upload_sweep_interval_ms = kDefaultUploadSweepIntervalMs;
+  // Told the outcome of every sweep (from the sweep's thread); may be null.
+  // `worm serve` prints what was removed and any error on stderr.
+  std::function<void(const Result<SweepStats>&)> on_upload_sweep;
 };
 
 class Server {

@@ -693,7 +693,8 @@ TEST_F(ServerTest, MultipartUpload) {
   std::string listed = Do({"GET", "/bkt", "list-type=2&prefix=mp", {}, ""}).body;
   EXPECT_EQ(Between(listed, "<ETag>", "</ETag>"), etag) << listed;
   EXPECT_EQ(listed.find("app/x"), std::string::npos) << listed;
-  EXPECT_EQ(Code(Do({"POST", "/bkt/mp", "uploadId=" + id, {}, xml})), "NoSuchUpload");
+  // A repeat gets the same result (server_multipart_test has the rest).
+  EXPECT_EQ(Do({"POST", "/bkt/mp", "uploadId=" + id, {}, xml}).body, done.body);
 }
 
 TEST_F(ServerTest, MultipartAbortAndSmallParts) {

@@ -134,8 +134,15 @@ Status ReportStaging(const Cli& cli, const StagingReportArgs& a, Json* doc, std:
             Bytes(staged) + " staged), " + std::to_string(due) +
             " past the sweep age (--abandoned-upload-age " + FormatDuration(age_s) + ")\n";
   if (!rows.empty()) {
-    *human += RenderTable({"BUCKET", "KEY", "UPLOAD ID", "AGE", "STAGED", "PAST SWEEP AGE"}, rows);
-    if (human->back() != '\n') *human += "\n";
+    std::string table =
+        RenderTable({"BUCKET", "KEY", "UPLOAD ID", "AGE", "STAGED", "PAST SWEEP AGE"}, rows);
+    size_t start = 0;
+    while (start < table.size()) {  // indented under the heading
+      size_t end = table.find('\n', start);
+      if (end == std::string::npos) end = table.size();
+      *human += "  " + table.substr(start, end - start) + "\n";
+      start = end + 1;
+    }
   }
   if (completed + orphaned > 0) {
     *human += "  also " + std::to_string(completed) +

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """boto3 (Debian's 1.26) against `worm serve`: buckets, objects, metadata,
 paginated listings, batch delete, copy, ranges, conditional GET, presigned
-URLs, managed multipart transfers, and S3 error codes."""
+URLs, managed multipart transfers, a repeated CompleteMultipartUpload (also
+after a restart), and S3 error codes."""
 import hashlib
 import os
 import sys
@@ -154,6 +155,70 @@ class Boto3Test(unittest.TestCase):
         self.s3.abort_multipart_upload(Bucket="boto", Key="mp2", UploadId=up2["UploadId"])
         self.assertEqual(error_code(lambda: self.s3.list_parts(
             Bucket="boto", Key="mp2", UploadId=up2["UploadId"])), "NoSuchUpload")
+
+    def test_repeated_complete(self):
+        """A retried CompleteMultipartUpload (its first answer lost) gets the same
+        result, also from a restarted server over the same folder; another parts
+        list for the completed upload gets NoSuchUpload."""
+        def result(r):
+            return {k: r[k] for k in ("Location", "Bucket", "Key", "ETag")}
+
+        up = self.s3.create_multipart_upload(Bucket="boto", Key="rep/once.bin")
+        uid = up["UploadId"]
+        p1 = self.s3.upload_part(Bucket="boto", Key="rep/once.bin", UploadId=uid, PartNumber=1,
+                                 Body=b"r" * (5 * 1024 * 1024))
+        p2 = self.s3.upload_part(Bucket="boto", Key="rep/once.bin", UploadId=uid, PartNumber=2,
+                                 Body=b"tail")
+        parts = {"Parts": [{"PartNumber": 1, "ETag": p1["ETag"]},
+                           {"PartNumber": 2, "ETag": p2["ETag"]}]}
+        first = self.s3.complete_multipart_upload(Bucket="boto", Key="rep/once.bin",
+                                                  UploadId=uid, MultipartUpload=parts)
+        second = self.s3.complete_multipart_upload(Bucket="boto", Key="rep/once.bin",
+                                                   UploadId=uid, MultipartUpload=parts)
+        self.assertEqual(result(second), result(first))
+        self.assertTrue(first["ETag"].endswith('-2"'), first["ETag"])
+        self.assertEqual(error_code(lambda: self.s3.complete_multipart_upload(
+            Bucket="boto", Key="rep/once.bin", UploadId=uid,
+            MultipartUpload={"Parts": parts["Parts"][:1]})), "NoSuchUpload")
+        self.assertEqual(error_code(lambda: self.s3.abort_multipart_upload(
+            Bucket="boto", Key="rep/once.bin", UploadId=uid)), "NoSuchUpload")
+        body = self.s3.get_object(Bucket="boto", Key="rep/once.bin")["Body"].read()
+        self.assertEqual(body, b"r" * (5 * 1024 * 1024) + b"tail")
+
+        # Across a restart: a server of its own over a folder of its own.
+        with tempfile.TemporaryDirectory(prefix="worm-rep-") as root:
+            server = WormServe(root=root).start()
+            try:
+                s3 = boto3.client(
+                    "s3", endpoint_url=server.url, aws_access_key_id=ACCESS_KEY,
+                    aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
+                    config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
+                                  retries={"max_attempts": 1}))
+                s3.create_bucket(Bucket="rep")
+                uid = s3.create_multipart_upload(Bucket="rep", Key="k")["UploadId"]
+                p = s3.upload_part(Bucket="rep", Key="k", UploadId=uid, PartNumber=1, Body=b"one")
+                mp = {"Parts": [{"PartNumber": 1, "ETag": p["ETag"]}]}
+                first = s3.complete_multipart_upload(Bucket="rep", Key="k", UploadId=uid,
+                                                     MultipartUpload=mp)
+            finally:
+                server.stop()
+                server.proc.stdout.close()
+                server.proc.stderr.close()
+            server = WormServe(root=root).start()
+            try:
+                s3 = boto3.client(
+                    "s3", endpoint_url=server.url, aws_access_key_id=ACCESS_KEY,
+                    aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
+                    config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
+                                  retries={"max_attempts": 1}))
+                again = s3.complete_multipart_upload(Bucket="rep", Key="k", UploadId=uid,
+                                                     MultipartUpload=mp)
+                self.assertEqual(result(again), result(first))
+                self.assertEqual(s3.get_object(Bucket="rep", Key="k")["Body"].read(), b"one")
+            finally:
+                server.stop()
+                server.proc.stdout.close()
+                server.proc.stderr.close()
 
     def test_bucket_lifecycle(self):
         self.s3.create_bucket(Bucket="tmp-bucket")

@@ -218,6 +218,11 @@ Status RunDoctor(Cli& cli, const DoctorArgs& a) {
   } else if (!probe) {
     RETURN_NOT_OK(cli.Project().status());  // says how to name a project
   }
+  // A project without a remote whose data was never served: nothing to
+  // report, so say what is missing (no remote configured).
+  if (!probe && a.staging.root.empty() && human.empty()) {
+    RETURN_NOT_OK(ProbeRemote(cli, a.remote, &doc, &human));
+  }
   if (cli.json) {
     cli.PrintJson(doc);
   } else {

@@ -85,10 +85,12 @@ Status ReportStaging(const Cli& cli, const StagingReportArgs& a, Json* doc, std:
   std::vector<std::vector<std::string>> rows;
   int in_progress = 0, due = 0, completed = 0, orphaned = 0;
   uint64_t staged = 0;
+  bool served = false;  // some bucket has a staging folder
   for (const BucketDir& b : buckets) {
     const std::string dir = server::UploadsDir(b.root);
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) continue;  // never served, or no upload ever
+    served = true;
     LocalTransportOptions lo;
     lo.sync = false;  // doctor only reads
     ASSIGN_OR_RETURN(std::shared_ptr<Transport> t, NewLocalTransport(dir, lo));
@@ -129,6 +131,8 @@ Status ReportStaging(const Cli& cli, const StagingReportArgs& a, Json* doc, std:
                        {"inProgress", in_progress},
                        {"pastSweepAge", due},
                        {"bytesStaged", staged}};
+  // A project whose data was never served: nothing to say next to its remote.
+  if (a.root.empty() && !served) return Status::OK();
   *human += "served folder " + (a.root.empty() ? buckets.front().root : a.root) + "\n";
   *human += "  multipart uploads in progress  " + std::to_string(in_progress) + " (" +
             Bytes(staged) + " staged), " + std::to_string(due) +

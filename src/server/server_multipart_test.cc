@@ -220,6 +220,33 @@ TEST_F(MultipartTest, RetryAfterCrashBeforeTheRecordDoesNotRewrite) {
   EXPECT_EQ(Code(ListParts("crash", id)), "NoSuchUpload");
 }
 
+// A client that times out and retries while its first Complete still runs:
+// the two never assemble the object at once; each answer is the result or a
+// SlowDown (which SDKs retry), and a later repeat gets the result.
+TEST_F(MultipartTest, ConcurrentCompletesOfOneUpload) {
+  for (int round = 0; round < 3; ++round) {
+    std::string key = "race" + std::to_string(round);
+    std::string id = Create(key);
+    std::string p1(5 << 20, static_cast<char>('a' + round));
+    std::string xml = CompleteXml({{1, Part(key, id, 1, p1)}, {2, Part(key, id, 2, "end")}});
+    RawResponse answers[2];
+    std::thread other([&] { answers[1] = Complete(key, id, xml); });
+    answers[0] = Complete(key, id, xml);
+    other.join();
+    RawResponse settled = Complete(key, id, xml);
+    ASSERT_EQ(settled.status, 200) << settled.body;
+    for (const RawResponse& r : answers) {
+      if (r.status == 200) {
+        EXPECT_EQ(r.body, settled.body);
+      } else {
+        EXPECT_EQ(r.status, 503) << r.body;
+        EXPECT_EQ(Code(r), "SlowDown");
+      }
+    }
+    EXPECT_TRUE(Do({"GET", "/bkt/" + key, "", {}, ""}).body == p1 + "end");
+  }
+}
+
 // ---- Item 5: the sweep -------------------------------------------------------------
 
 TEST_F(MultipartTest, StartSweepRemovesUploadsPastTheAge) {

@@ -2,7 +2,7 @@
 // trailing CRC32 checksums) against `worm serve`: PutObject, GetObject with
 // ChecksumMode, explicit SHA256 / CRC64NVME checksums, conditional PUT
 // (IfNoneMatch "*"), listings, copy, batch delete, multipart via
-// @aws-sdk/lib-storage, and error codes.
+// @aws-sdk/lib-storage, a repeated CompleteMultipartUpload, and error codes.
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,6 +14,7 @@ import readline from "node:readline";
 import {
   S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand,
   ListObjectsV2Command, CopyObjectCommand, DeleteObjectsCommand, DeleteObjectCommand,
+  CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 
@@ -104,6 +105,23 @@ test("multipart upload with lib-storage", async (s3) => {
   const get = await s3.send(new GetObjectCommand({ Bucket: "sdk", Key: "big/mp.bin" }));
   const back = Buffer.from(await get.Body.transformToByteArray());
   assert.ok(back.equals(body), "multipart body round trip");
+});
+
+test("a repeated CompleteMultipartUpload gets the same result", async (s3) => {
+  const Bucket = "sdk", Key = "rep/twice.bin";
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+  const part = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1,
+    Body: Buffer.from("repeat me") }));
+  const MultipartUpload = { Parts: [{ PartNumber: 1, ETag: part.ETag }] };
+  const pick = (r) => ({ Location: r.Location, Bucket: r.Bucket, Key: r.Key, ETag: r.ETag });
+  const first = await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId,
+    MultipartUpload }));
+  const again = await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId,
+    MultipartUpload }));
+  assert.deepEqual(pick(again), pick(first));
+  assert.match(first.ETag, /-1"$/);
+  assert.equal(await errorName(s3.send(new CompleteMultipartUploadCommand({ Bucket, Key,
+    UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"00"' }] } }))), "NoSuchUpload");
 });
 
 const { proc, url } = await startServer();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -59,6 +60,10 @@ class MultipartTest : public ::testing::Test {
     o.service.clock = &clock_;
     o.service.store.clock = &clock_;
     o.upload_sweep_interval_ms = sweep_interval_ms_;
+    o.on_upload_sweep = [this](const Result<SweepStats>& r) {
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      ++sweeps_;
+    };
     return o;
   }
   void Start() {
@@ -111,6 +116,7 @@ class MultipartTest : public ::testing::Test {
   }
 
   ManualClock clock_;
+  std::atomic<int> sweeps_{0};     // sweeps finished (all servers of the test)
   int64_t sweep_interval_ms_ = 0;  // only at start unless a test asks
   worm::testing::ScratchDir dir_;
   std::unique_ptr<Server> server_;
@@ -295,6 +301,17 @@ TEST_F(MultipartTest, AgeZeroKeepsUploadsAndOrphansAreSwept) {
   port_ = server_->port();
   EXPECT_TRUE(Eventually([&] { return !fs::exists(Staging(orphan)); }));
   EXPECT_EQ(ListParts("kept", kept).status, 200);
+}
+
+// The sweep opens only buckets that have staging: a bucket folder no client
+// touched keeps no .wormfs folder.
+TEST_F(MultipartTest, SweepLeavesUntouchedBucketsAlone) {
+  server_.reset();
+  fs::create_directories(dir_.path() / "untouched");
+  int before = sweeps_;
+  Start();
+  ASSERT_TRUE(Eventually([&] { return sweeps_ > before; }));
+  EXPECT_FALSE(fs::exists(dir_.path() / "untouched/.wormfs"));
 }
 
 TEST(UploadStagingTest, DueForSweepUsesThePerBucketAge) {

@@ -1,5 +1,7 @@
 #include "server/upload_staging.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <map>
 
@@ -150,7 +152,13 @@ Result<SweepStats> SweepAllBuckets(BucketStore& store, const SweepPolicy& policy
   ASSIGN_OR_RETURN(std::vector<BucketInfo> buckets, store.List());
   SweepStats total;
   Status first_error;
+  const BucketStoreOptions& o = store.options();
   for (const BucketInfo& info : buckets) {
+    // A bucket folder with no staging folder has nothing to sweep; opening it
+    // would give it a .wormfs folder it never needed.
+    struct stat st;
+    std::string root = o.root_mode ? o.root + "/" + info.name : o.root;
+    if (::lstat(UploadsDir(root).c_str(), &st) != 0) continue;
     Result<std::shared_ptr<Bucket>> bucket = store.Get(info.name);
     Result<SweepStats> s = bucket.ok() ? SweepBucket(**bucket, policy, now_ms, locks)
                                        : Result<SweepStats>(bucket.status());

@@ -10,7 +10,8 @@
 // metadata in xattrs), so `worm serve`, `worm dev` and the local transport
 // see the same plain files. Multipart uploads are staged on disk under
 // <bucket root>/.wormfs/uploads/ (next to the transport's tmp/ and locks/;
-// never listed), so they survive a restart.
+// never listed), so they survive a restart (layout, completion records and
+// the sweep of abandoned uploads: upload_staging.h).
 //
 // Symlinks: worm serve follows none below the folder it was given. A bucket
 // root is opened once (in root mode, a sub-folder that is a symlink is no

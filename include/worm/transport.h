@@ -247,8 +247,8 @@ struct LocalTransportOptions {
 };
 
 // The reserved top-level folder of a local root, holding temp files (tmp/)
-// and cross-process lock stripes (locks/). Keys whose first segment is this
-// name are refused with InvalidArgument; List never shows it.
+// and cross-process lock stripes (locks/). List never shows it; a key whose
+// first segment is this name is stored under an encoded name instead.
 inline constexpr std::string_view kLocalReservedDir = ".wormfs";
 
 // Objects as plain files under `root` (created if missing): key "a/b.json" is
@@ -265,10 +265,13 @@ inline constexpr std::string_view kLocalReservedDir = ".wormfs";
 // ETags are hashed on demand and capabilities().user_metadata is false.
 // Every write holds a cross-process lock stripe (flock on
 // root/.wormfs/locks/NN, chosen by a hash of the key) around its check and
-// rename, so conditional writes hold across threads and processes. Keys that
-// cannot be files (empty segments, ".", "..", a segment over NAME_MAX, a key
-// that is also a "folder" of other keys) give InvalidArgument naming the key.
-// Deletes prune folders left empty. Streams must not outlive the transport.
+// rename, so conditional writes hold across threads and processes. Every key
+// S3 accepts is stored (1 to 1,024 bytes, no NUL): one that cannot be its own
+// path (an empty, "." or ".." segment, a segment over NAME_MAX, a key that is
+// also a "folder" of other keys, a folder marker "a/") gets an encoded
+// ".wormfs.*" name, listed under its key (src/transport/README.md has the
+// format); others give InvalidArgument naming the key. Deletes prune folders
+// left empty. Streams must not outlive the transport.
 //
 // Symlinks: the root folder itself may be one, but no symlink inside it is
 // ever followed, replaced or removed; every path is resolved beneath the
@@ -276,7 +279,8 @@ inline constexpr std::string_view kLocalReservedDir = ".wormfs";
 // O_NOFOLLOW open per segment on kernels without it). A key whose path
 // passes through or ends at a symlink does not exist: Head/Get give
 // NotFound, List leaves symlinks out (and never descends through one),
-// Delete does nothing, and Put gives InvalidArgument naming the link. Why so
+// Delete does nothing, and Put gives InvalidArgument naming the link (also
+// for a special file, e.g. a FIFO, where a file or folder would go). Why so
 // strict: a symlink that stays inside the root today can be repointed
 // tomorrow, and S3 has no links for a client to expect. The reserved folder
 // (.wormfs) must be a real folder too, or opening the transport fails.

@@ -15,9 +15,8 @@
 //
 // Symlinks: worm serve follows none below the folder it was given. A bucket
 // root is opened once (in root mode, a sub-folder that is a symlink is no
-// bucket) and every key is resolved beneath that descriptor
-// (transport_internal::OpenBeneath): a symlink inside a bucket is neither an
-// object nor a folder of keys.
+// bucket) and every key is resolved beneath that descriptor by the local
+// backend: a symlink inside a bucket is neither an object nor a folder of keys.
 //
 // Thread-safety: all methods are safe to call concurrently.
 #pragma once
@@ -42,9 +41,9 @@ std::string UploadsDir(const std::string& bucket_root);
 struct Bucket {
   std::string name;
   std::string root;  // folder of the bucket's objects (for messages)
-  // That folder, opened when the bucket was: object files are opened beneath
-  // it (OpenBeneath) to be sent with sendfile(2); metadata still comes from
-  // the transport, which holds its own descriptor of the same folder.
+  // That folder, opened when the bucket was (the transports hold their own
+  // duplicates of it); GET opens object files through the local backend
+  // (transport_internal::OpenLocalObject) to send them with sendfile(2).
   transport_internal::UniqueFd root_fd;
   dev_t dev = 0;  // the folder's identity: a folder recreated at the path is another bucket
   ino_t ino = 0;

@@ -91,20 +91,6 @@ void ApplyOverrides(const RequestContext& ctx, HttpResponse* r) {
   }
 }
 
-// Mirrors the local transport's key rules, so a key can be opened directly.
-bool SafeRelativeKey(const std::string& key) {
-  size_t start = 0;
-  for (;;) {
-    size_t slash = key.find('/', start);
-    std::string_view seg(key.data() + start, (slash == key.npos ? key.size() : slash) - start);
-    if (seg.empty() || seg == "." || seg == ".." || (start == 0 && seg == kLocalReservedDir)) {
-      return false;
-    }
-    if (slash == key.npos) return key.find('\0') == key.npos;
-    start = slash + 1;
-  }
-}
-
 struct OpenedObject {
   FileRegion file;
   ObjectMeta meta;
@@ -114,67 +100,17 @@ Status NoSuchKey(const std::string& key) {
   return S3Error(S3Code::kNoSuchKey, "The specified key does not exist: '" + key + "'");
 }
 
-// Opens the object's file and reads its metadata, making sure both describe
-// the same file (a concurrent overwrite renames a new inode into place).
-// The file is opened beneath the bucket's folder following no symlink
-// (OpenBeneath): a key through or at a symlink is NoSuchKey.
+// The object's file, opened by the local backend with the metadata of that
+// same inode (a concurrent overwrite renames a new inode into place), so its
+// bytes can be sent with sendfile(2).
 Result<OpenedObject> OpenObject(Bucket& bucket, const std::string& key) {
-  if (!SafeRelativeKey(key)) {
-    Status st = bucket.objects->Head(key, {}).status();
-    return KeyError(st.ok() ? Status::InvalidArgument("get " + key + ": not a plain relative key")
-                            : st);
-  }
-  const int root_fd = bucket.root_fd.get();
-  // Fast path: the metadata xattr of the very inode we opened, trusted only
-  // while it matches that inode's size, mtime and number (as Head does) and
-  // was written for this key (the transport reuses inodes of overwritten
-  // objects; an open that raced such a reuse falls to the slow path).
-  // open + fstat + fgetxattr; no path lookups that could race a rename.
-  {
-    OpenedObject out;
-    out.file.fd = transport_internal::OpenBeneath(root_fd, key.c_str(), O_RDONLY);
-    if (out.file.fd < 0) {
-      if (transport_internal::IsNotThere(errno)) return NoSuchKey(key);
-      return Status::Internal("open '" + key + "': " + std::strerror(errno));
-    }
-    struct stat st;
-    if (::fstat(out.file.fd, &st) != 0 || !S_ISREG(st.st_mode)) return NoSuchKey(key);
-    transport_internal::MetaRecord record;
-    std::optional<std::string> blob = transport_internal::ReadMetaXattr(out.file.fd);
-    if (blob && transport_internal::DecodeMetaRecord(*blob, &record) &&
-        transport_internal::RecordMatches(record, st) &&
-        record.key_hash == transport_internal::RecordKeyHash(key)) {
-      out.meta.key = key;
-      out.meta.size = static_cast<uint64_t>(st.st_size);
-      out.meta.etag = std::move(record.etag);
-      out.meta.last_modified_ms = transport_internal::MtimeNanos(st) / 1000000;
-      out.meta.content_type = std::move(record.content_type);
-      out.meta.user_metadata = std::move(record.user_metadata);
-      return out;
-    }
-  }
-  // Slow path (no or stale record: the transport rehashes the file).
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    OpenedObject out;
-    out.file.fd = transport_internal::OpenBeneath(root_fd, key.c_str(), O_RDONLY);
-    if (out.file.fd < 0) {
-      if (transport_internal::IsNotThere(errno)) return NoSuchKey(key);
-      return Status::Internal("open '" + key + "': " + std::strerror(errno));
-    }
-    struct stat before, after;
-    if (::fstat(out.file.fd, &before) != 0 || !S_ISREG(before.st_mode)) return NoSuchKey(key);
-    Result<ObjectMeta> meta = bucket.objects->Head(key, {});
-    if (!meta.ok()) {
-      if (meta.status().IsNotFound()) continue;
-      return KeyError(meta.status());
-    }
-    if (transport_internal::StatBeneath(root_fd, key.c_str(), &after) == 0 &&
-        after.st_ino == before.st_ino && meta->size == static_cast<uint64_t>(before.st_size)) {
-      out.meta = std::move(*meta);
-      return out;
-    }
-  }
-  return Status::Unavailable("get " + key + ": the object kept changing while being opened");
+  Result<transport_internal::LocalObjectFile> file =
+      transport_internal::OpenLocalObject(bucket.objects.get(), key);
+  if (!file.ok()) return file.status().IsNotFound() ? NoSuchKey(key) : KeyError(file.status());
+  OpenedObject out;
+  out.file.fd = file->fd.Release();
+  out.meta = std::move(file->meta);
+  return out;
 }
 
 void SetBody(OpenedObject* obj, uint64_t first, uint64_t length, HttpResponse* r) {

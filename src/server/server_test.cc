@@ -621,15 +621,33 @@ TEST_F(ServerTest, CopyObject) {
   EXPECT_EQ(Code(Put("dst4", "", {{"x-amz-copy-source", "/bkt/none"}})), "NoSuchKey");
 }
 
-TEST_F(ServerTest, KeyThatIsAlsoAFolderIsAConflict) {
+// S3 stores a key that is also the prefix of others, a folder marker, and
+// keys with empty segments; so does worm serve (transport/local_keys.h).
+TEST_F(ServerTest, KeysThatAreAlsoFoldersAndFolderMarkersAreStored) {
   ASSERT_EQ(Put("f/child", "x").status, 200);
-  RawResponse r = Put("f", "y");
-  EXPECT_EQ(r.status, 409);
-  EXPECT_EQ(Code(r), "KeyConflict");
+  ASSERT_EQ(Put("f", "y").status, 200);
   ASSERT_EQ(Put("g", "x").status, 200);
-  EXPECT_EQ(Put("g/child", "y").status, 409);
+  ASSERT_EQ(Put("g/child", "y").status, 200);
+  ASSERT_EQ(Put("marker/", "").status, 200);
+  ASSERT_EQ(Put("a//b", "z").status, 200);
   EXPECT_EQ(Get("f/child").body, "x");
+  EXPECT_EQ(Get("f").body, "y");
+  EXPECT_EQ(Get("g").body, "x");
+  EXPECT_EQ(Get("g/child").body, "y");
+  EXPECT_EQ(Get("a//b").body, "z");
+  RawResponse marker = Get("marker/");
+  EXPECT_EQ(marker.status, 200);
+  EXPECT_EQ(marker.body, "");
+  RawResponse list = Do({"GET", "/bkt", "list-type=2&delimiter=%2F", {}, ""});
+  for (const char* prefix : {"<Prefix>a/</Prefix>", "<Prefix>f/</Prefix>", "<Prefix>g/</Prefix>",
+                             "<Prefix>marker/</Prefix>"}) {
+    EXPECT_NE(list.body.find(prefix), std::string::npos) << prefix << "\n" << list.body;
+  }
+  EXPECT_NE(list.body.find("<Key>f</Key>"), std::string::npos) << list.body;
+  RawResponse under = Do({"GET", "/bkt", "list-type=2&prefix=marker%2F", {}, ""});
+  EXPECT_NE(under.body.find("<Key>marker/</Key>"), std::string::npos) << under.body;
   EXPECT_EQ(Code(Put(std::string(1025, 'k'), "x")), "KeyTooLongError");
+  EXPECT_EQ(Put(std::string(1024, 'k'), "x").status, 200);
 }
 
 TEST_F(ServerTest, BucketLifecycle) {

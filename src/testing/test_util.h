@@ -20,6 +20,13 @@
     ASSERT_TRUE(_st.ok()) << #expr << " failed: " << _st.ToString(); \
   } while (false)
 
+// ASSERT_OK that also prints `msg` (say, the key a loop was at).
+#define ASSERT_OK_MSG(expr, msg)                                                     \
+  do {                                                                               \
+    ::worm::Status _st = ::worm::ToStatus((expr));                                   \
+    ASSERT_TRUE(_st.ok()) << #expr << " failed (" << msg << "): " << _st.ToString(); \
+  } while (false)
+
 #define EXPECT_OK(expr)                                              \
   do {                                                               \
     ::worm::Status _st = ::worm::ToStatus((expr));                   \

@@ -106,34 +106,6 @@ uint64_t StableHash(std::string_view key) {
   return h;
 }
 
-Status ValidateLocalKey(std::string_view op, const Key& key) {
-  auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument(
-        std::string(op) + " " + Quote(key) +
-        ": the local backend cannot store this key: " + std::string(why));
-  };
-  if (key.empty()) return Status::InvalidArgument(std::string(op) + ": empty key");
-  if (key.size() > 1024) return bad("longer than 1024 bytes");
-  if (key.find('\0') != std::string::npos) return bad("it contains a NUL byte");
-  size_t start = 0;
-  bool first = true;
-  for (;;) {
-    size_t slash = key.find('/', start);
-    std::string_view seg(key.data() + start,
-                         (slash == std::string::npos ? key.size() : slash) - start);
-    if (seg.empty()) return bad("it has an empty segment (leading, trailing or double '/')");
-    if (seg == "." || seg == "..") return bad("a segment is \".\" or \"..\"");
-    if (seg.size() > NAME_MAX) return bad("a segment is longer than 255 bytes");
-    if (first && seg == kLocalReservedDir) {
-      return bad("\".wormfs/\" is reserved for the backend's temp files and locks");
-    }
-    first = false;
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return Status::OK();
-}
-
 namespace {
 
 // Whether openat2(2) works here: probed once (a kernel before 5.6 answers
@@ -193,10 +165,38 @@ void TEST_SetOpenat2Enabled(bool enabled) {
   g_openat2.store(enabled ? -1 : 0, std::memory_order_relaxed);
 }
 
-int OpenBeneath(int base_fd, const char* rel, int flags) {
-  flags |= O_CLOEXEC;
+namespace {
+// Paths longer than this are resolved a piece at a time (each piece beneath
+// the folder the one before opened): an encoded key can be longer than
+// PATH_MAX (kMaxKeyBytes of empty segments is 1,025 ".wormfs.e" folders).
+constexpr size_t kMaxPathPiece = 3072;
+
+int OpenBeneathPiece(int base_fd, const char* rel, int flags) {
   if (HaveOpenat2()) return Openat2(base_fd, rel, flags);
   return OpenBySegments(base_fd, rel, flags);
+}
+}  // namespace
+
+int OpenBeneath(int base_fd, const char* rel, int flags) {
+  flags |= O_CLOEXEC;
+  std::string_view path(rel);
+  if (path.size() <= kMaxPathPiece) return OpenBeneathPiece(base_fd, rel, flags);
+  UniqueFd dir;
+  int at = base_fd;
+  while (path.size() > kMaxPathPiece) {
+    size_t cut = path.rfind('/', kMaxPathPiece);
+    if (cut == std::string_view::npos || cut == 0) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    std::string piece(path.substr(0, cut));
+    int next = OpenBeneathPiece(at, piece.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (next < 0) return -1;
+    dir = UniqueFd(next);
+    at = next;
+    path.remove_prefix(cut + 1);
+  }
+  return OpenBeneathPiece(at, std::string(path).c_str(), flags);
 }
 
 int StatBeneath(int base_fd, const char* rel, struct stat* st) {
@@ -235,18 +235,16 @@ int MakeDirsBeneath(int base_fd, std::string_view rel, bool sync) {
   return dir.valid() ? dir.Release() : ::openat(base_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-int OpenParentBeneath(int root_fd, const std::string& key, ParentDir* out) {
-  size_t slash = key.rfind('/');
+int OpenParentBeneath(int root_fd, const KeyPath& path, ParentDir* out) {
   out->owned.Reset();
-  if (slash == std::string::npos) {
+  out->leaf = path.leaf.c_str();
+  out->beside_leaf = path.beside_leaf.c_str();
+  if (path.folder.empty()) {
     out->fd = root_fd;
-    out->leaf = key.c_str();
     return 0;
   }
   out->fd = -1;
-  out->leaf = key.c_str() + slash + 1;
-  std::string folder = key.substr(0, slash);
-  out->owned = UniqueFd(OpenBeneath(root_fd, folder.c_str(), O_RDONLY | O_DIRECTORY));
+  out->owned = UniqueFd(OpenBeneath(root_fd, path.folder.c_str(), O_RDONLY | O_DIRECTORY));
   if (!out->owned.valid()) return errno;
   out->fd = out->owned.get();
   return 0;
@@ -375,19 +373,22 @@ struct XattrArgs {  // struct xattr_args
 };
 }  // namespace
 
-std::optional<std::string> ReadMetaXattrAt(int dir_fd, const char* name) {
+std::optional<std::string> ReadXattrAt(int dir_fd, const char* name, const char* attr) {
   if (g_getxattrat.load(std::memory_order_relaxed)) {
     std::optional<std::string> out = ReadXattrWith([&](char* b, size_t n) -> ssize_t {
       XattrArgs args{reinterpret_cast<uintptr_t>(b), static_cast<uint32_t>(n), 0};
-      return ::syscall(kGetxattrat, dir_fd, name, AT_SYMLINK_NOFOLLOW, kMetaXattr, &args,
-                       sizeof(args));
+      return ::syscall(kGetxattrat, dir_fd, name, AT_SYMLINK_NOFOLLOW, attr, &args, sizeof(args));
     });
     if (out || errno != ENOSYS) return out;
     g_getxattrat.store(false, std::memory_order_relaxed);
   }
   UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return std::nullopt;
-  return ReadMetaXattr(fd.get());
+  return ReadXattrWith([&](char* b, size_t n) { return ::fgetxattr(fd.get(), attr, b, n); });
+}
+
+std::optional<std::string> ReadMetaXattrAt(int dir_fd, const char* name) {
+  return ReadXattrAt(dir_fd, name, kMetaXattr);
 }
 
 int WriteMetaXattr(int fd, const MetaRecord& record) {
@@ -556,7 +557,10 @@ void SweepStaleTempFiles(const std::string& tmp_dir) {
     bool writer_gone = pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH);
     struct stat st;
     bool old = ::stat(path.c_str(), &st) == 0 && now - st.st_mtime > kStaleTempSeconds;
-    if (writer_gone || old) ::unlink(path.c_str());
+    // Folders are staged folders (hashed names) that never got renamed.
+    if ((writer_gone || old) && ::unlink(path.c_str()) != 0 && errno == EISDIR) {
+      ::rmdir(path.c_str());
+    }
   }
   ::closedir(dir);
 }

@@ -19,16 +19,12 @@
 #include <string>
 #include <string_view>
 
+#include "transport/local_keys.h"
 #include "worm/transport.h"
 
 struct stat;
 
 namespace worm::transport_internal {
-
-// InvalidArgument naming the key unless it maps to a plain relative path:
-// no empty, "." or ".." segment, no segment over NAME_MAX bytes, no NUL, and
-// a first segment other than kLocalReservedDir.
-Status ValidateLocalKey(std::string_view op, const Key& key);
 
 // What the xattr caches about a file. The ETag is trusted only while size,
 // mtime and inode still match the file (an editor may have changed it).
@@ -93,8 +89,8 @@ class UniqueFd {
 // (EXDEV if the path would leave the base), as a missing entry fails with
 // ENOENT: IsNotThere() of all of them, and readers answer "no such key".
 //
-// `rel` is a key or folder prefix that ValidateLocalKey's rules accept ("a/b",
-// "a/b/"), or "." for the base itself. Thread-safe.
+// `rel` is an on-disk path (local_keys.h: a KeyPath's, or EncodeFolder's),
+// of any length, or "." for the base itself. Thread-safe.
 
 // A new descriptor (O_CLOEXEC added) or -1 with errno set.
 int OpenBeneath(int base_fd, const char* rel, int flags);
@@ -113,17 +109,18 @@ inline bool IsNotThere(int err) {
   return err == ENOENT || err == ENOTDIR || err == ELOOP || err == EXDEV;
 }
 // The folder that holds a key, opened beneath the root (O_RDONLY |
-// O_DIRECTORY), and the key's last segment: the *at() calls that create,
-// rename, inspect or remove the key's file take these, so a symlink swapped
-// in for a folder after the check cannot redirect them.
+// O_DIRECTORY), and the names its file may have in it: the *at() calls that
+// create, rename, inspect or remove the key's file take these, so a symlink
+// swapped in for a folder after the check cannot redirect them.
 struct ParentDir {
-  UniqueFd owned;              // invalid for a top-level key
-  int fd = -1;                 // owned.get(), or the root's descriptor
-  const char* leaf = nullptr;  // into the key: its last segment
+  UniqueFd owned;                     // invalid for a top-level key
+  int fd = -1;                        // owned.get(), or the root's descriptor
+  const char* leaf = nullptr;         // into the KeyPath: its leaf
+  const char* beside_leaf = nullptr;  // and its beside_leaf
 };
 // 0, or errno as OpenBeneath sets it (ENOENT: a folder on the way is missing).
-// `leaf` is set either way; `fd` only on success.
-int OpenParentBeneath(int root_fd, const std::string& key, ParentDir* out);
+// The names are set either way; `fd` only on success. `path` must outlive `out`.
+int OpenParentBeneath(int root_fd, const KeyPath& path, ParentDir* out);
 // For tests: false resolves segment by segment, as where openat2 is missing.
 void TEST_SetOpenat2Enabled(bool enabled);
 
@@ -134,6 +131,19 @@ void TEST_SetOpenat2Enabled(bool enabled);
 Result<std::shared_ptr<Transport>> NewLocalTransportAt(UniqueFd root_fd, const std::string& root,
                                                        LocalTransportOptions options);
 
+// For senders that hand an object's file to the kernel (worm serve's
+// sendfile): the file holding `key` in a transport NewLocalTransport(At)
+// made, opened for reading, and its metadata, both of that same inode (a
+// concurrent overwrite renames another inode into place). Errors as Get's
+// (NotFound, InvalidArgument for a key S3 refuses too); InvalidArgument
+// when `transport` is not a local one. Its pages may be queued by sendfile
+// only when meta.size > kMaxReusedInodeBytes (SparePool).
+struct LocalObjectFile {
+  UniqueFd fd;
+  ObjectMeta meta;
+};
+Result<LocalObjectFile> OpenLocalObject(Transport* transport, const Key& key);
+
 // The xattr blob of an open file; nullopt when absent or when the filesystem
 // has no xattrs.
 std::optional<std::string> ReadMetaXattr(int fd);
@@ -141,6 +151,9 @@ std::optional<std::string> ReadMetaXattr(int fd);
 // not following a symlink: getxattrat(2) where the kernel has it (6.13+),
 // else an open (O_NOFOLLOW | O_NONBLOCK) and fgetxattr.
 std::optional<std::string> ReadMetaXattrAt(int dir_fd, const char* name);
+// The same for any xattr `attr` (kNameXattr of a hashed name, say); works on
+// folders too.
+std::optional<std::string> ReadXattrAt(int dir_fd, const char* name, const char* attr);
 // Stores `record` on `fd`; errno on failure (ENOTSUP: no xattrs here).
 int WriteMetaXattr(int fd, const MetaRecord& record);
 

@@ -19,21 +19,6 @@ namespace worm::transport_internal {
 
 namespace {
 
-// True when `dir_prefix` ("a/b/") is a folder path a key could live under.
-bool ValidFolderPrefix(std::string_view dir_prefix) {
-  size_t start = 0;
-  bool first = true;
-  while (start < dir_prefix.size()) {
-    size_t slash = dir_prefix.find('/', start);
-    std::string_view seg = dir_prefix.substr(start, slash - start);
-    if (seg.empty() || seg == "." || seg == ".." || seg.size() > NAME_MAX) return false;
-    if (first && seg == kLocalReservedDir) return false;
-    first = false;
-    start = slash + 1;
-  }
-  return true;
-}
-
 // Whether a directory entry is a folder, a regular file, or neither (then
 // it is skipped: sockets, fifos, and symlinks, which are never followed).
 enum class Kind { kFile, kDir, kOther };
@@ -62,7 +47,20 @@ ino_t TrustableIno(const struct dirent* e) {
   return e->d_type == DT_REG || e->d_type == DT_DIR ? e->d_ino : 0;
 }
 
-bool SortNameLess(const std::string& a, const std::string& b) { return a < b; }
+// By key order; of two entries for one key (a file being moved beside a
+// folder, seen under both names), the plain one first: readers try it first.
+bool EntryLess(const DirEntry& a, const DirEntry& b) {
+  if (int c = a.sort_name.compare(b.sort_name); c != 0) return c < 0;
+  return !a.beside && b.beside;
+}
+
+// Drops the later of entries for one key (sorted by EntryLess).
+void DropDuplicates(std::vector<DirEntry>* entries) {
+  entries->erase(
+      std::unique(entries->begin(), entries->end(),
+                  [](const DirEntry& a, const DirEntry& b) { return a.sort_name == b.sort_name; }),
+      entries->end());
+}
 
 // a + b compared with s (<0, 0, >0), without joining a and b.
 int CompareJoined(std::string_view a, std::string_view b, std::string_view s) {
@@ -315,8 +313,10 @@ LocalKeyWalker::LocalKeyWalker(std::string root, int root_fd, const ListPlan* pl
   const std::string& prefix = plan_->prefix;
   std::string dir(FolderOfPrefix(prefix));
   std::string name = prefix.substr(dir.size());
-  if (!ValidFolderPrefix(dir)) return;  // no key can live there: empty walk
-  base_fd_ = UniqueFd(OpenBeneath(root_fd, dir.empty() ? "." : dir.c_str(), O_PATH | O_DIRECTORY));
+  if (dir.size() >= kMaxKeyBytes) return;  // no key can live there: empty walk
+  const std::string disk = EncodeFolder(dir);
+  base_fd_ =
+      UniqueFd(OpenBeneath(root_fd, disk.empty() ? "." : disk.c_str(), O_PATH | O_DIRECTORY));
   if (!base_fd_.valid()) {
     if (!IsNotThere(errno)) error_ = ErrnoToStatus(errno, "list: open folder " + root_ + "/" + dir);
     return;  // no such folder (or a symlink on the way): empty walk
@@ -324,18 +324,13 @@ LocalKeyWalker::LocalKeyWalker(std::string root, int root_fd, const ListPlan* pl
   base_prefix_ = dir;
   struct stat st;
   if (cache_ != nullptr && ::fstat(base_fd_.get(), &st) == 0) base_folder_ = {st.st_dev, st.st_ino};
-  PushFrame(std::move(dir), std::move(name), base_folder_.ino);
-}
-
-const char* LocalKeyWalker::RelativePath(const std::string& key_prefix) const {
-  return key_prefix.size() == base_prefix_.size() ? "." : key_prefix.c_str() + base_prefix_.size();
+  PushFrame(dir, ".", name, base_folder_.ino);
 }
 
 int LocalKeyWalker::FileFolder() {
   Frame& frame = stack_[file_frame_];
   if (!frame.fd.valid()) {
-    frame.fd =
-        UniqueFd(OpenBeneath(base_fd_.get(), RelativePath(frame.key_prefix), O_PATH | O_DIRECTORY));
+    frame.fd = UniqueFd(OpenBeneath(base_fd_.get(), frame.disk_path.c_str(), O_PATH | O_DIRECTORY));
   }
   return frame.fd.get();
 }
@@ -348,11 +343,12 @@ int LocalKeyWalker::StatFile(struct stat* st) {
   return ::fstatat(dir, file_name(), st, AT_SYMLINK_NOFOLLOW);
 }
 
-void LocalKeyWalker::PushFrame(std::string_view key_prefix, std::string_view name_filter,
-                               ino_t ino) {
+void LocalKeyWalker::PushFrame(std::string_view key_prefix, std::string_view disk_path,
+                               std::string_view name_filter, ino_t ino) {
   if (depth_ == stack_.size()) stack_.emplace_back();
   Frame& frame = stack_[depth_++];
   frame.key_prefix.assign(key_prefix);
+  frame.disk_path.assign(disk_path);
   frame.name_filter.assign(name_filter);
   frame.resume_after.clear();
   frame.ino = ino;
@@ -378,7 +374,7 @@ Status LocalKeyWalker::Fill(Frame* frame) {
   frame->complete = true;
   frame->trusted_since = 0;
   const std::string& path = frame->key_prefix;  // names the folder in the cache
-  const char* relative = RelativePath(path);
+  const char* relative = frame->disk_path.c_str();
   if (cache_ != nullptr) {
     if (std::shared_ptr<const SortedDir> entries = CachedListing(frame)) {
       SelectFrom(std::move(entries), frame);
@@ -395,7 +391,6 @@ Status LocalKeyWalker::Fill(Frame* frame) {
     if (IsNotThere(err)) return Status::OK();  // gone, or swapped for a symlink
     return ErrnoToStatus(err, "list: open folder " + root_ + "/" + path);
   }
-  const bool at_root = frame->key_prefix.empty();
   struct stat st;
   if (cache_ != nullptr && ::fstat(::dirfd(dir), &st) != 0) {
     int err = errno;
@@ -410,38 +405,28 @@ Status LocalKeyWalker::Fill(Frame* frame) {
     auto all = std::make_shared<SortedDir>();
     errno = 0;
     while (struct dirent* e = ::readdir(dir)) {
-      std::string_view name = e->d_name;
-      if (name == "." || name == "..") continue;
-      if (at_root && name == kLocalReservedDir) continue;
-      Kind kind = KindOf(::dirfd(dir), e);
-      if (kind == Kind::kOther) continue;
-      Entry entry{std::string(name), kind == Kind::kDir, TrustableIno(e)};
-      if (entry.is_dir) entry.sort_name.push_back('/');
-      all->push_back(std::move(entry));
+      if (std::optional<Entry> entry = EntryOf(*frame, ::dirfd(dir), e)) {
+        all->push_back(std::move(*entry));
+      }
+      errno = 0;
     }
     int err = errno;
     ::closedir(dir);
     if (err != 0) return ErrnoToStatus(err, "list: read folder " + root_ + "/" + path);
-    std::sort(all->begin(), all->end(),
-              [](const Entry& a, const Entry& b) { return a.sort_name < b.sort_name; });
+    std::sort(all->begin(), all->end(), EntryLess);
+    DropDuplicates(all.get());
     cache_->Offer(path, st, all);
     SelectFrom(std::move(all), frame);
     return Status::OK();
   }
-  auto heap_less = [](const Entry& a, const Entry& b) {
-    return SortNameLess(a.sort_name, b.sort_name);
-  };
+  auto heap_less = EntryLess;
   std::vector<Entry>& heap = frame->batch;  // max-heap of the smallest entries
   errno = 0;
   while (struct dirent* e = ::readdir(dir)) {
-    std::string_view name = e->d_name;
-    if (name == "." || name == "..") continue;
-    if (at_root && name == kLocalReservedDir) continue;
-    if (!StartsWith(name, frame->name_filter)) continue;
-    Kind kind = KindOf(::dirfd(dir), e);
-    if (kind == Kind::kOther) continue;
-    Entry entry{std::string(name), kind == Kind::kDir, TrustableIno(e)};
-    if (entry.is_dir) entry.sort_name.push_back('/');
+    std::optional<Entry> found = EntryOf(*frame, ::dirfd(dir), e);
+    errno = 0;
+    if (!found) continue;
+    Entry& entry = *found;
     if (!Acceptable(*frame, entry)) continue;
     if (heap.size() == batch_) {
       if (!heap_less(entry, heap.front())) {
@@ -459,8 +444,28 @@ Status LocalKeyWalker::Fill(Frame* frame) {
   ::closedir(dir);
   if (err != 0) return ErrnoToStatus(err, "list: read folder " + root_ + "/" + path);
   std::sort_heap(heap.begin(), heap.end(), heap_less);
+  DropDuplicates(&heap);
   frame->end = heap.size();
   return Status::OK();
+}
+
+std::optional<DirEntry> LocalKeyWalker::EntryOf(const Frame& frame, int dir_fd,
+                                                const struct dirent* e) const {
+  const char* name = e->d_name;
+  std::optional<DecodedName> decoded =
+      DecodeEntryName(name, /*at_root=*/frame.key_prefix.empty(),
+                      [&] { return ReadXattrAt(dir_fd, name, kNameXattr); });
+  if (!decoded) return std::nullopt;
+  Kind kind = KindOf(dir_fd, e);
+  if (kind == Kind::kOther || (decoded->beside_folder && kind != Kind::kFile)) return std::nullopt;
+  Entry entry;
+  entry.sort_name = std::move(decoded->segment);
+  entry.name.assign(name);
+  entry.beside = decoded->beside_folder;
+  entry.is_dir = kind == Kind::kDir;
+  entry.ino = TrustableIno(e);
+  if (entry.is_dir) entry.sort_name.push_back('/');
+  return entry;
 }
 
 std::shared_ptr<const SortedDir> LocalKeyWalker::CachedListing(Frame* frame) {
@@ -474,7 +479,7 @@ std::shared_ptr<const SortedDir> LocalKeyWalker::CachedListing(Frame* frame) {
   }
   any_untrusted_ = true;
   // Else one stat: a hit was settled when cached, and is unchanged.
-  const char* relative = RelativePath(path);
+  const char* relative = frame->disk_path.c_str();
   uint64_t epoch = ListEpoch();
   struct stat st;
   if (::fstatat(base_fd_.get(), relative, &st, AT_SYMLINK_NOFOLLOW) != 0) return nullptr;
@@ -560,9 +565,15 @@ Result<const std::string*> LocalKeyWalker::Next() {
     if ((!frame.whole || frame.selected_at != plan_->moves) && !Acceptable(frame, entry)) continue;
     full_.assign(frame.key_prefix).append(entry.sort_name);
     if (entry.is_dir) {
-      PushFrame(full_, "", entry.ino);  // may move `frame`
+      if (frame.disk_path == ".") {
+        disk_scratch_.assign(entry.name);
+      } else {
+        disk_scratch_.assign(frame.disk_path).append("/").append(entry.name);
+      }
+      PushFrame(full_, disk_scratch_, "", entry.ino);  // may move `frame`
       continue;
     }
+    file_name_.assign(entry.name);
     file_ino_ = entry.ino;
     file_frame_ = depth_ - 1;
     file_trusted_since_ = frame.trusted_since;

@@ -31,6 +31,7 @@
 // regular files and real folders beneath the root.
 #pragma once
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -49,7 +50,10 @@
 namespace worm::transport_internal {
 
 struct DirEntry {
-  std::string sort_name;  // the file name, or the folder name plus '/'
+  // The key segment the entry stands for (local_keys.h), plus '/' for a folder.
+  std::string sort_name;
+  std::string name;     // its name on disk
+  bool beside = false;  // a file beside a folder of the same segment (".wormfs.o")
   bool is_dir = false;
   ino_t ino = 0;  // from the folder's own listing (d_ino); 0 for symlinks and unknown types
 };
@@ -214,7 +218,7 @@ class LocalKeyWalker {
   // That file's folder (-1 with errno set if it cannot be opened) and its
   // name in it: for *at() calls that must not leave the root.
   int FileFolder();
-  const char* file_name() const { return full_.c_str() + stack_[file_frame_].key_prefix.size(); }
+  const char* file_name() const { return file_name_.c_str(); }
   // About the file Next() returned last: its inode as its folder's listing
   // names it (0 when unknown), and its folder's Trust::since (0: untrusted).
   ino_t file_ino() const { return file_ino_; }
@@ -232,6 +236,7 @@ class LocalKeyWalker {
   // entities is N folders to enter.
   struct Frame {
     std::string key_prefix;                  // "" for the root, else "a/b/"
+    std::string disk_path;                   // the folder on disk, from the base ("." for it)
     std::string name_filter;                 // entries must start with this (first frame only)
     std::shared_ptr<const SortedDir> whole;  // the folder's sorted entries, when all are known
     std::vector<Entry> batch;                // else the next entries of a bounded scan, ascending
@@ -251,14 +256,14 @@ class LocalKeyWalker {
   void SelectFrom(std::shared_ptr<const SortedDir> entries, Frame* frame) const;
   bool Acceptable(const Frame& frame, const Entry& entry) const;
   bool Wanted(const Frame& frame, const Entry& entry) const;
-  void PushFrame(std::string_view key_prefix, std::string_view name_filter, ino_t ino);
+  void PushFrame(std::string_view key_prefix, std::string_view disk_path,
+                 std::string_view name_filter, ino_t ino);
+  // The entry `e` of folder `dir_fd` (of `frame`) decoded (local_keys.h), or
+  // nullopt when it is no part of a key.
+  std::optional<Entry> EntryOf(const Frame& frame, int dir_fd, const struct dirent* e) const;
   // The folder's cached listing when the cache has one that is still
   // current; may add a watch. Sets frame->trusted_since.
   std::shared_ptr<const SortedDir> CachedListing(Frame* frame);
-
-  // `key_prefix` (or a key) relative to the base folder, "." for the base
-  // itself. Points into `key_prefix`.
-  const char* RelativePath(const std::string& key_prefix) const;
 
   std::string root_;
   std::string base_prefix_;  // the key prefix of the folder the walk starts in
@@ -269,6 +274,8 @@ class LocalKeyWalker {
   std::vector<Frame> stack_;  // frames [0, depth_) are the walk's path; the rest are spare
   size_t depth_ = 0;
   std::string full_;  // scratch: the key or folder prefix of the entry being visited
+  std::string disk_scratch_;
+  std::string file_name_;  // on disk, of the file Next() returned last
   ino_t file_ino_ = 0;
   size_t file_frame_ = 0;  // the frame of the file Next() returned last
   uint64_t file_trusted_since_ = 0;

@@ -4,6 +4,7 @@
 // across processes (lock stripes).
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,8 +28,10 @@ using namespace transport_internal;  // NOLINT
 
 // Write streams buffer this much before a write(2): few syscalls, bounded memory.
 constexpr size_t kWriteBuffer = 256 * 1024;
-// Attempts at mkdir + rename when a concurrent delete prunes the new folder.
-constexpr int kInstallAttempts = 8;
+// Attempts at mkdir + rename when a concurrent delete prunes the new folder
+// (or a concurrent PUT makes a folder where the file was to go). Each retry
+// means another writer made progress, so this bounds a livelock, not work.
+constexpr int kInstallAttempts = 64;
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -36,6 +39,43 @@ struct OpenObject {
   UniqueFd fd;
   ObjectMeta meta;
 };
+
+// Which of its two names (local_keys.h) a key's file has in its folder.
+enum class Found { kNone, kLeaf, kBeside, kBlocked };
+struct FoundObject {
+  Found where = Found::kNone;
+  bool leaf_is_folder = false;  // the plain name is a folder (of longer keys)
+  struct stat st;               // of the object, when found
+  const char* name = nullptr;   // its name in the folder, when found
+};
+// lstat of the key's names in `dir`: the plain name first (a regular file
+// there is the object; a symlink or other entry blocks the key), then, when
+// that is missing or a folder, the name beside the folder. 0, or errno.
+int FindObjectIn(int dir, const ParentDir& parent, FoundObject* out) {
+  *out = FoundObject{};
+  if (::fstatat(dir, parent.leaf, &out->st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (S_ISREG(out->st.st_mode)) {
+      out->where = Found::kLeaf;
+      out->name = parent.leaf;
+      return 0;
+    }
+    if (!S_ISDIR(out->st.st_mode)) {
+      out->where = Found::kBlocked;
+      return 0;
+    }
+    out->leaf_is_folder = true;
+  } else if (errno != ENOENT) {
+    return errno;
+  }
+  if (::fstatat(dir, parent.beside_leaf, &out->st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (S_ISREG(out->st.st_mode)) {
+      out->where = Found::kBeside;
+      out->name = parent.beside_leaf;
+    }
+    return 0;
+  }
+  return errno == ENOENT ? 0 : errno;
+}
 
 class LocalTransport final : public Transport {
  public:
@@ -65,15 +105,17 @@ class LocalTransport final : public Transport {
   Result<PutResult> CommitTemp(const Key& key, TempFile* tmp, std::string etag, uint64_t size,
                                const WriteOptions& options);
   const std::string& tmp_dir() const { return tmp_dir_; }
+  // The object's file opened for reading, and its metadata, of that inode.
+  Result<OpenObject> Open(std::string_view op, const Key& key, const ReadOptions& options);
 
  private:
-  std::string PathOf(const Key& key) const { return root_ + "/" + key; }
-  // 0, or -1 with errno: StatBeneath of the key's file.
-  int StatKey(const Key& key, struct stat* st) const {
-    return StatBeneath(root_fd_.get(), key.c_str(), st);
-  }
+  // EncodeKey, and InvalidArgument for a key whose names need the name
+  // xattr where there are no xattrs.
+  Status PathOf(std::string_view op, const Key& key, KeyPath* path) const;
+  // 0 and the stat of the key's file now (either name), or -1 with errno.
+  int StatObject(const KeyPath& path, struct stat* st) const;
   ObjectMeta MetaFrom(const Key& key, const struct stat& st, MetaRecord record) const;
-  Result<ObjectMeta> MetaOfFd(const Key& key, int fd, const struct stat& st);
+  Result<ObjectMeta> MetaOfFd(const Key& key, const KeyPath& path, int fd, const struct stat& st);
   Result<ObjectMeta> StatMeta(const Key& key);
   // The metadata of the file `st` (its stat just now) describes at `key`: a
   // cached or xattr record when one still describes it, else hashed.
@@ -83,18 +125,27 @@ class LocalTransport final : public Transport {
   // `name` in folder `dir_fd` (both opened beneath the root by the caller).
   Result<ObjectMeta> MetaOfStat(const Key& key, const struct stat& st, bool with_metadata,
                                 uint64_t epoch, int dir_fd, const char* name);
-  Result<OpenObject> Open(std::string_view op, const Key& key, const ReadOptions& options);
   Result<std::optional<ObjectMeta>> CurrentMeta(const Key& key);
   // A temp file to write a new object into: a reused spare inode if one is
   // free, else a new file.
   Result<TempFile> NewTemp();
-  Status FinishTemp(TempFile* tmp, MetaRecord* record, bool sync);
+  Status FinishTemp(TempFile* tmp, MetaRecord* record, const KeyPath& path, bool sync);
   Status RenameLocked(const Key& key, const ParentDir& parent, TempFile* tmp,
                       const WriteOptions& options, int* err, std::string* replaced);
   // Opens the folder of `key` beneath the root, creating missing folders.
-  Status OpenOrMakeParent(const Key& key, bool sync, ParentDir* parent);
-  Status ClashError(std::string_view op, const Key& key);
-  Status PruneParents(const Key& key, const ParentDir& parent, bool sync);
+  Status OpenOrMakeParent(const Key& key, const KeyPath& path, bool sync, ParentDir* parent);
+  // Creates (or opens) the folders of the key's segments but the last, in
+  // turn: a hashed name is made in the tmp folder with its name xattr and
+  // renamed into place; an object whose file has a folder's name (the key
+  // "a/b" when "a/b/c" is written) moves beside the folder first, under its
+  // key's stripe. A descriptor of the deepest folder, or -1 with errno
+  // (ELOOP: a symlink or a special file is in the way).
+  int MakeKeyFolders(const Key& key, bool sync);
+  int MakeHashedFolder(int at, const char* name, std::string_view segment, bool sync);
+  int MoveBesideFolder(std::string_view object_key, int at, std::string_view segment, bool at_root,
+                       bool sync);
+  Status ClashError(std::string_view op, const Key& key, const KeyPath& path);
+  Status PruneParents(const Key& key, const KeyPath& path, const ParentDir& parent, bool sync);
 
   const std::string root_;
   // The root folder, opened once: every key is resolved beneath it
@@ -160,7 +211,34 @@ ObjectMeta LocalTransport::MetaFrom(const Key& key, const struct stat& st,
 // The metadata of an open file: the xattr record when it still describes the
 // file, else a fresh MD5 (written back as the new record when the file did
 // not change while being hashed).
-Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct stat& st) {
+Status LocalTransport::PathOf(std::string_view op, const Key& key, KeyPath* path) const {
+  RETURN_NOT_OK(EncodeKey(op, key, path));
+  if (!xattrs_ && key.size() > NAME_MAX - 20) {  // only such keys can need a hashed name
+    auto hashed = [](std::string_view names) {
+      for (size_t start = 0;;) {
+        size_t slash = names.find('/', start);
+        if (IsHashedName(names.substr(start, slash - start))) return true;
+        if (slash == std::string_view::npos) return false;
+        start = slash + 1;
+      }
+    };
+    if (hashed(path->folder) || IsHashedName(path->leaf) || IsHashedName(path->beside_leaf)) {
+      return Status::InvalidArgument(std::string(op) + " " + Quote(key) +
+                                     ": the local backend cannot store this key: a segment is "
+                                     "too long for a file name, and this filesystem has no "
+                                     "extended attributes to keep it in");
+    }
+  }
+  return Status::OK();
+}
+
+int LocalTransport::StatObject(const KeyPath& path, struct stat* st) const {
+  if (StatBeneath(root_fd_.get(), path.path().c_str(), st) == 0 && S_ISREG(st->st_mode)) return 0;
+  return StatBeneath(root_fd_.get(), path.beside_path().c_str(), st);
+}
+
+Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, const KeyPath& path, int fd,
+                                            const struct stat& st) {
   MetaRecord record;
   bool decoded = false;
   if (xattrs_) {
@@ -172,7 +250,7 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
       // this open raced a reuse of the inode (SparePool) and the key now
       // names another file.
       struct stat now;
-      if (StatKey(key, &now) != 0 || now.st_ino != st.st_ino) {
+      if (StatObject(path, &now) != 0 || now.st_ino != st.st_ino) {
         return Status::Aborted("open " + Quote(key) + ": the file was replaced while opened");
       }
       record.key_hash = RecordKeyHash(key);
@@ -182,7 +260,7 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
   }
   if (!decoded) record = MetaRecord{};
   ASSIGN_OR_RETURN(record.etag,
-                   HashFile(fd, static_cast<uint64_t>(st.st_size), "hash " + PathOf(key)));
+                   HashFile(fd, static_cast<uint64_t>(st.st_size), "hash " + Quote(key)));
   struct stat after;
   if (::fstat(fd, &after) == 0 && MtimeNanos(after) == MtimeNanos(st) &&
       after.st_size == st.st_size) {
@@ -201,20 +279,21 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct
 
 // Head's fast path: a stat + a cached or xattr record, no open of the file.
 Result<ObjectMeta> LocalTransport::StatMeta(const Key& key) {
+  KeyPath path;
+  RETURN_NOT_OK(PathOf("head", key, &path));
   // By name in the key's folder opened beneath the root: one openat2 (none
   // for a top-level key), then calls no symlink can redirect.
   ParentDir parent;
-  struct stat st;
+  FoundObject found;
   const uint64_t epoch = ListEpoch();
-  int err = OpenParentBeneath(root_fd_.get(), key, &parent);
-  if (err == 0 && ::fstatat(parent.fd, parent.leaf, &st, AT_SYMLINK_NOFOLLOW) != 0) err = errno;
-  if (err != 0) {
-    if (IsNotThere(err)) return Status::NotFound("head " + Quote(key) + ": no such key");
-    return ErrnoToStatus(err, "head " + Quote(key));
-  }
+  int err = OpenParentBeneath(root_fd_.get(), path, &parent);
+  if (err == 0) err = FindObjectIn(parent.fd, parent, &found);
+  if (err != 0 && !IsNotThere(err)) return ErrnoToStatus(err, "head " + Quote(key));
   // A symlink is not an object (it is never followed).
-  if (!S_ISREG(st.st_mode)) return Status::NotFound("head " + Quote(key) + ": no such key");
-  return MetaOfStat(key, st, true, epoch, parent.fd, parent.leaf);
+  if (err != 0 || found.name == nullptr) {
+    return Status::NotFound("head " + Quote(key) + ": no such key");
+  }
+  return MetaOfStat(key, found.st, true, epoch, parent.fd, found.name);
 }
 
 Result<ObjectMeta> LocalTransport::MetaOfStat(const Key& key, const struct stat& st,
@@ -240,24 +319,34 @@ Result<ObjectMeta> LocalTransport::MetaOfStat(const Key& key, const struct stat&
 
 Result<OpenObject> LocalTransport::Open(std::string_view op, const Key& key,
                                         const ReadOptions& options) {
-  RETURN_NOT_OK(ValidateLocalKey(op, key));
+  KeyPath path;
+  RETURN_NOT_OK(PathOf(op, key, &path));
+  auto not_found = [&] {
+    return Status::NotFound(std::string(op) + " " + Quote(key) + ": no such key");
+  };
+  // O_NONBLOCK: a FIFO at the key must not block the open (it is no object).
+  constexpr int kFlags = O_RDONLY | O_NONBLOCK;
   // Retried only when the open raced a rewrite of the inode (MetaOfFd).
   constexpr int kOpenAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     OpenObject obj;
-    obj.fd = UniqueFd(OpenBeneath(root_fd_.get(), key.c_str(), O_RDONLY));
     struct stat st;
+    // The plain name first (one openat2), then the name beside a folder.
+    obj.fd = UniqueFd(OpenBeneath(root_fd_.get(), path.path().c_str(), kFlags));
+    bool folder = obj.fd.valid() && ::fstat(obj.fd.get(), &st) == 0 && S_ISDIR(st.st_mode);
+    if (folder || (!obj.fd.valid() && errno == ENOENT)) {
+      obj.fd = UniqueFd(OpenBeneath(root_fd_.get(), path.beside_path().c_str(), kFlags));
+      if (!obj.fd.valid() && errno == ENOENT) return not_found();
+    }
     if (!obj.fd.valid()) {
-      if (IsNotThere(errno)) {  // missing, or a symlink on the way (never followed)
-        return Status::NotFound(std::string(op) + " " + Quote(key) + ": no such key");
-      }
+      if (IsNotThere(errno)) return not_found();  // a symlink on the way (never followed)
       return ErrnoToStatus(errno, std::string(op) + " " + Quote(key));
     }
-    if (::fstat(obj.fd.get(), &st) != 0) return ErrnoToStatus(errno, std::string(op) + " " + key);
-    if (!S_ISREG(st.st_mode)) {
-      return Status::NotFound(std::string(op) + " " + Quote(key) + ": no such key (a folder)");
+    if (::fstat(obj.fd.get(), &st) != 0) {
+      return ErrnoToStatus(errno, std::string(op) + " " + Quote(key));
     }
-    Result<ObjectMeta> meta = MetaOfFd(key, obj.fd.get(), st);
+    if (!S_ISREG(st.st_mode)) return not_found();
+    Result<ObjectMeta> meta = MetaOfFd(key, path, obj.fd.get(), st);
     if (meta.status().IsAborted() && attempt < kOpenAttempts) continue;
     RETURN_NOT_OK(meta.status());
     obj.meta = std::move(*meta);
@@ -274,7 +363,6 @@ Result<std::optional<ObjectMeta>> LocalTransport::CurrentMeta(const Key& key) {
 }
 
 Result<ObjectMeta> LocalTransport::Head(const Key& key, const ReadOptions& options) {
-  RETURN_NOT_OK(ValidateLocalKey("head", key));
   ASSIGN_OR_RETURN(ObjectMeta meta, StatMeta(key));
   RETURN_NOT_OK(CheckReadConditions("head", meta, options));
   return meta;
@@ -326,7 +414,8 @@ Result<std::unique_ptr<ReadStream>> LocalTransport::OpenRead(const Key& key,
 }
 
 Result<PutResult> LocalTransport::Put(const Key& key, ByteView data, const WriteOptions& options) {
-  RETURN_NOT_OK(ValidateLocalKey("put", key));
+  KeyPath path;
+  RETURN_NOT_OK(PathOf("put", key, &path));
   RETURN_NOT_OK(ValidateWriteOptions("put", key, options));
   ASSIGN_OR_RETURN(TempFile tmp, NewTemp());
   RETURN_NOT_OK(WriteAll(tmp.fd(), data, "put " + Quote(key) + ": write temp file"));
@@ -388,7 +477,8 @@ class LocalWriteStream final : public WriteStream {
 
 Result<std::unique_ptr<WriteStream>> LocalTransport::OpenWrite(const Key& key,
                                                                const WriteOptions& options) {
-  RETURN_NOT_OK(ValidateLocalKey("put", key));
+  KeyPath path;
+  RETURN_NOT_OK(PathOf("put", key, &path));
   RETURN_NOT_OK(ValidateWriteOptions("put", key, options));
   ASSIGN_OR_RETURN(TempFile tmp, NewTemp());
   return std::unique_ptr<WriteStream>(
@@ -401,7 +491,8 @@ Result<TempFile> LocalTransport::NewTemp() {
 }
 
 // `record` arrives with the written size; a reused inode is cut to it.
-Status LocalTransport::FinishTemp(TempFile* tmp, MetaRecord* record, bool sync) {
+Status LocalTransport::FinishTemp(TempFile* tmp, MetaRecord* record, const KeyPath& path,
+                                  bool sync) {
   if (tmp->reused() && ::ftruncate(tmp->fd(), static_cast<off_t>(record->size)) != 0) {
     return ErrnoToStatus(errno, "truncate " + tmp->path());
   }
@@ -425,6 +516,14 @@ Status LocalTransport::FinishTemp(TempFile* tmp, MetaRecord* record, bool sync) 
                                      " bytes); keep user metadata under 2 KiB");
     }
     if (err != 0) return ErrnoToStatus(err, "set metadata xattr on " + tmp->path());
+    // The key's segment, for a file whose name is its hash (set on every
+    // write, as either name may be the one the rename uses).
+    if (IsHashedName(path.leaf) || IsHashedName(path.beside_leaf)) {
+      if (::fsetxattr(tmp->fd(), kNameXattr, path.last_segment.data(), path.last_segment.size(),
+                      0) != 0) {
+        return ErrnoToStatus(errno, "set name xattr on " + tmp->path());
+      }
+    }
   }
   if (sync && ::fsync(tmp->fd()) != 0) return ErrnoToStatus(errno, "fsync " + tmp->path());
   tmp->CloseFd();
@@ -434,13 +533,15 @@ Status LocalTransport::FinishTemp(TempFile* tmp, MetaRecord* record, bool sync) 
 Result<PutResult> LocalTransport::CommitTemp(const Key& key, TempFile* tmp, std::string etag,
                                              uint64_t size, const WriteOptions& options) {
   const bool sync = options_.sync && options.sync;
+  KeyPath path;
+  RETURN_NOT_OK(PathOf("put", key, &path));
   MetaRecord record;
   record.etag = std::move(etag);
   record.size = size;
   record.key_hash = RecordKeyHash(key);
   record.content_type = options.content_type;
   record.user_metadata = options.user_metadata;
-  RETURN_NOT_OK(FinishTemp(tmp, &record, sync).WithContext("put " + Quote(key)));
+  RETURN_NOT_OK(FinishTemp(tmp, &record, path, sync).WithContext("put " + Quote(key)));
   // The inode the rename replaced becomes a spare only after the rename is
   // durable: reused before, a crash could leave the key naming it while it
   // holds another object's bytes.
@@ -452,13 +553,14 @@ Result<PutResult> LocalTransport::CommitTemp(const Key& key, TempFile* tmp, std:
   } settle{spares_.get(), &replaced};
   ParentDir parent;
   for (int attempt = 0;; ++attempt) {
-    RETURN_NOT_OK(OpenOrMakeParent(key, sync, &parent));
+    RETURN_NOT_OK(OpenOrMakeParent(key, path, sync, &parent));
     int err = 0;
     RETURN_NOT_OK(RenameLocked(key, parent, tmp, options, &err, &replaced));
     if (err == 0) break;
-    if (err == ENOENT && attempt < kInstallAttempts) continue;  // the folder was pruned meanwhile
+    // The folder was pruned meanwhile, or a folder took the file's name.
+    if ((err == ENOENT || err == EISDIR) && attempt < kInstallAttempts) continue;
     if (err == ENOTDIR || err == EISDIR || err == ENOTEMPTY || err == EEXIST || err == ELOOP) {
-      return ClashError("put", key);
+      return ClashError("put", key, path);
     }
     return ErrnoToStatus(err, "put " + Quote(key) + ": rename into place");
   }
@@ -468,26 +570,138 @@ Result<PutResult> LocalTransport::CommitTemp(const Key& key, TempFile* tmp, std:
   return PutResult{std::move(record.etag), ""};
 }
 
-Status LocalTransport::OpenOrMakeParent(const Key& key, bool sync, ParentDir* parent) {
+Status LocalTransport::OpenOrMakeParent(const Key& key, const KeyPath& path, bool sync,
+                                        ParentDir* parent) {
   for (int attempt = 0;; ++attempt) {
-    int err = OpenParentBeneath(root_fd_.get(), key, parent);
-    if (err == ENOENT) {  // create the missing folders (fsynced into their parents)
-      std::string_view folder(key.data(), key.rfind('/'));
-      parent->owned = UniqueFd(MakeDirsBeneath(root_fd_.get(), folder, sync));
+    int err = OpenParentBeneath(root_fd_.get(), path, parent);
+    if (err == ENOENT || err == ENOTDIR) {  // folders missing, or an object in the way
+      parent->owned = UniqueFd(MakeKeyFolders(key, sync));
       err = parent->owned.valid() ? 0 : errno;
       if (err == 0) parent->fd = parent->owned.get();
     }
     if (err == 0) return Status::OK();
     if (err == ENOENT && attempt < kInstallAttempts) continue;  // pruned by a concurrent delete
-    if (err == ENOTDIR || err == ELOOP || err == EXDEV) return ClashError("put", key);
+    if (err == ENOTDIR || err == ELOOP || err == EXDEV) return ClashError("put", key, path);
     return ErrnoToStatus(err, "put " + Quote(key) + ": open its folder");
   }
 }
 
-// Under the key's stripe: checks the mode, then renames. A failed rename is
-// reported through `err` (the caller decides whether to retry). After an
-// overwrite, `replaced` names a link to the inode it replaced (for the spare
-// pool), else it is left empty.
+int LocalTransport::MakeKeyFolders(const Key& key, bool sync) {
+  UniqueFd dir;
+  int at = root_fd_.get();
+  const size_t last_slash = key.rfind('/');
+  for (size_t start = 0; start <= last_slash && last_slash != std::string::npos;) {
+    const size_t slash = key.find('/', start);
+    const std::string_view segment(key.data() + start, slash - start);
+    const bool at_root = start == 0;
+    const std::string name = SegmentName(segment, at_root);
+    int next = -1;
+    for (int attempt = 0; next < 0; ++attempt) {
+      if (attempt == kInstallAttempts) return -1;  // errno from the last try
+      next = ::openat(at, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (next >= 0) break;
+      if (errno == ENOENT) {
+        int made = IsHashedName(name) ? MakeHashedFolder(at, name.c_str(), segment, sync)
+                                      : ::mkdirat(at, name.c_str(), 0777);
+        if (made != 0 && errno != EEXIST) return -1;
+        if (made == 0 && sync && ::fsync(at) != 0) return -1;
+        continue;
+      }
+      if (errno != ENOTDIR && errno != ELOOP) return -1;
+      // An entry that is not a folder has the name: the object of the key
+      // that ends here moves beside the folder; anything else is in the way.
+      struct stat st;
+      if (::fstatat(at, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) continue;
+        return -1;
+      }
+      if (S_ISDIR(st.st_mode)) continue;
+      if (!S_ISREG(st.st_mode)) {
+        errno = ELOOP;
+        return -1;
+      }
+      if (MoveBesideFolder(std::string_view(key).substr(0, slash), at, segment, at_root, sync) !=
+          0) {
+        return -1;
+      }
+    }
+    dir = UniqueFd(next);
+    at = next;
+    start = slash + 1;
+  }
+  return dir.valid() ? dir.Release() : ::openat(at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+// A folder whose name is a hash: made with its name xattr in the tmp folder
+// and renamed into place, so no listing sees it without the xattr. 0, or -1
+// with errno (EEXIST: someone else made it first).
+int LocalTransport::MakeHashedFolder(int at, const char* name, std::string_view segment,
+                                     bool sync) {
+  std::string staged = NewTempPath(tmp_dir_);
+  if (::mkdir(staged.c_str(), 0777) != 0) return -1;
+  int rc = ::setxattr(staged.c_str(), kNameXattr, segment.data(), segment.size(), 0);
+  if (rc == 0 && sync) {
+    UniqueFd fd(::open(staged.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    rc = fd.valid() && ::fsync(fd.get()) == 0 ? 0 : -1;
+  }
+  if (rc == 0) rc = ::renameat2(AT_FDCWD, staged.c_str(), at, name, RENAME_NOREPLACE);
+  if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {  // no RENAME_NOREPLACE here
+    struct stat st;
+    if (::fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      errno = EEXIST;
+    } else {
+      rc = ::renameat(AT_FDCWD, staged.c_str(), at, name);
+    }
+  }
+  if (rc != 0) {
+    int err = errno;
+    ::rmdir(staged.c_str());
+    errno = err;
+  }
+  return rc;
+}
+
+// Under the stripe of `object_key`: renames its file in folder `at` from the
+// plain name to the name beside a folder, which a reader tries next (so the
+// object never seems missing). 0 (also when the file is gone meanwhile), or
+// -1 with errno.
+int LocalTransport::MoveBesideFolder(std::string_view object_key, int at, std::string_view segment,
+                                     bool at_root, bool sync) {
+  LockStripes::Guard guard;
+  if (!locks_.Lock(object_key, &guard).ok()) return -1;
+  const std::string from = SegmentName(segment, at_root);
+  const std::string to = ObjectBesideFolderName(segment, at_root);
+  struct stat st;
+  if (::fstatat(at, from.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+    return 0;  // moved or deleted meanwhile: the caller looks again
+  }
+  if (IsHashedName(to)) {  // worm's own files have it already; one put there by hand may not
+    UniqueFd file(::openat(at, from.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+    if (!file.valid() ||
+        ::fsetxattr(file.get(), kNameXattr, segment.data(), segment.size(), 0) != 0) {
+      return -1;
+    }
+  }
+  int rc = ::renameat2(at, from.c_str(), at, to.c_str(), RENAME_NOREPLACE);
+  if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
+    if (::fstatat(at, to.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      errno = EEXIST;
+    } else {
+      rc = ::renameat(at, from.c_str(), at, to.c_str());
+    }
+  }
+  if (rc != 0) {
+    if (errno == EEXIST) errno = ELOOP;  // two files for one key: not ours to pick
+    return -1;
+  }
+  return sync ? ::fsync(at) : 0;
+}
+
+// Under the key's stripe: finds where the key's file is or goes, checks the
+// mode, then renames. A failed rename is reported through `err` (the caller
+// decides whether to retry: ENOENT, the folder was pruned; EISDIR, a folder
+// took the name meanwhile). After an overwrite, `replaced` names a link to
+// the inode it replaced (for the spare pool), else it is left empty.
 Status LocalTransport::RenameLocked(const Key& key, const ParentDir& parent, TempFile* tmp,
                                     const WriteOptions& options, int* err, std::string* replaced) {
   LockStripes::Guard guard;
@@ -497,9 +711,26 @@ Status LocalTransport::RenameLocked(const Key& key, const ParentDir& parent, Tem
     RETURN_NOT_OK(CheckWriteMode("put", key, current ? &*current : nullptr, options));
   }
   const int dir = parent.fd;
-  const char* leaf = parent.leaf;
+  FoundObject found;
+  if (int e = FindObjectIn(dir, parent, &found); e != 0) {
+    *err = e;
+    return Status::OK();
+  }
+  // A symlink (or a special file) at the key is left alone, not replaced:
+  // it is not an object.
+  if (found.where == Found::kBlocked) {
+    *err = ELOOP;
+    return Status::OK();
+  }
+  const char* leaf = found.name != nullptr  ? found.name
+                     : found.leaf_is_folder ? parent.beside_leaf
+                                            : parent.leaf;
   int rc;
   if (options.mode == PutMode::kCreate) {
+    if (found.name != nullptr) {
+      return Status::AlreadyExists("put " + Quote(key) +
+                                   ": create-only write found an existing object");
+    }
     rc = ::renameat2(AT_FDCWD, tmp->path().c_str(), dir, leaf, RENAME_NOREPLACE);
     if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {  // no RENAME_NOREPLACE here
       struct stat st;
@@ -510,20 +741,13 @@ Status LocalTransport::RenameLocked(const Key& key, const ParentDir& parent, Tem
       }
     }
     if (rc != 0 && errno == EEXIST) {
+      // Only a folder can have appeared (a file for this key needs the stripe).
       struct stat st;
-      if (::fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
-        return Status::AlreadyExists("put " + Quote(key) +
-                                     ": create-only write found an existing object");
+      if (::fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
       }
-      errno = EEXIST;
     }
   } else {
-    // A symlink at the key is left alone, not replaced (it is not an object).
-    struct stat st;
-    if (::fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
-      *err = ELOOP;
-      return Status::OK();
-    }
     std::string spare = spares_->Preserve(dir, leaf);  // the inode this rename frees
     rc = ::renameat(AT_FDCWD, tmp->path().c_str(), dir, leaf);
     int rename_errno = errno;
@@ -539,38 +763,44 @@ Status LocalTransport::RenameLocked(const Key& key, const ParentDir& parent, Tem
   return Status::OK();
 }
 
-// Explains why `key` cannot be a file: an ancestor is an object or a
-// symlink, the key itself is a symlink, or it is a folder holding other keys.
-// Names keys, never paths: `worm serve` relays it to clients (KeyConflict).
-Status LocalTransport::ClashError(std::string_view op, const Key& key) {
+// Explains why `key` cannot be stored: a symlink or a special file is where
+// one of its folders or its file would be. Names keys, never paths: `worm
+// serve` relays it to clients (KeyConflict).
+Status LocalTransport::ClashError(std::string_view op, const Key& key, const KeyPath& path) {
   const std::string head =
       std::string(op) + " " + Quote(key) + ": the local backend cannot store this key: ";
-  auto symlink = [&](const std::string& name) {
-    return Status::InvalidArgument(head + Quote(name) +
-                                   " is a symbolic link, and a symbolic link cannot also be an "
-                                   "object or a folder of keys (worm never follows or replaces "
-                                   "one); remove it or choose another key");
-  };
-  for (size_t slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1)) {
-    std::string prefix = key.substr(0, slash);
-    struct stat st;
-    if (StatBeneath(root_fd_.get(), prefix.c_str(), &st) != 0) break;
-    if (S_ISLNK(st.st_mode)) return symlink(prefix);
-    if (!S_ISDIR(st.st_mode)) {
-      return Status::InvalidArgument(head + Quote(prefix) +
-                                     " is an object, and a file cannot also be a folder of keys; "
-                                     "delete it or choose another key");
+  auto blocked = [&](std::string_view name, const struct stat& st) {
+    if (S_ISLNK(st.st_mode)) {
+      return Status::InvalidArgument(head + Quote(name) +
+                                     " is a symbolic link, and a symbolic link cannot also be an "
+                                     "object or a folder of keys (worm never follows or replaces "
+                                     "one); remove it or choose another key");
     }
+    return Status::InvalidArgument(head + Quote(name) +
+                                   " is a special file (not a regular file or folder), and it "
+                                   "cannot also be an object or a folder of keys; remove it or "
+                                   "choose another key");
+  };
+  std::string disk;
+  for (size_t slash = key.find('/'), start = 0; slash != std::string::npos;
+       start = slash + 1, slash = key.find('/', start)) {
+    if (start > 0) disk.push_back('/');
+    disk += SegmentName(std::string_view(key).substr(start, slash - start), start == 0);
+    struct stat st;
+    if (StatBeneath(root_fd_.get(), disk.c_str(), &st) != 0) break;
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return blocked(key.substr(0, slash), st);
   }
   struct stat st;
-  if (StatKey(key, &st) == 0 && S_ISLNK(st.st_mode)) return symlink(key);
-  return Status::InvalidArgument(head + "keys under " + Quote(key + "/") +
-                                 " exist, and a folder cannot also be an object; delete them or "
-                                 "choose another key");
+  if (StatBeneath(root_fd_.get(), path.path().c_str(), &st) == 0 && !S_ISDIR(st.st_mode) &&
+      !S_ISREG(st.st_mode)) {
+    return blocked(key, st);
+  }
+  return Status::Aborted(head + "its folders kept changing while it was written; try again");
 }
 
 Status LocalTransport::Delete(const Key& key, const DeleteOptions& options) {
-  RETURN_NOT_OK(ValidateLocalKey("delete", key));
+  KeyPath path;
+  RETURN_NOT_OK(PathOf("delete", key, &path));
   ParentDir parent;
   bool removed = false;
   {
@@ -580,34 +810,40 @@ Status LocalTransport::Delete(const Key& key, const DeleteOptions& options) {
       ASSIGN_OR_RETURN(std::optional<ObjectMeta> current, CurrentMeta(key));
       RETURN_NOT_OK(CheckDeleteCondition(key, current ? &*current : nullptr, options));
     }
-    if (int err = OpenParentBeneath(root_fd_.get(), key, &parent); err != 0) {
+    if (int err = OpenParentBeneath(root_fd_.get(), path, &parent); err != 0) {
       if (IsNotThere(err)) return Status::OK();  // no such folder, or a symlink on the way
       return ErrnoToStatus(err, "delete " + Quote(key));
     }
-    struct stat st;
-    if (::fstatat(parent.fd, parent.leaf, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (errno != ENOENT && errno != ENOTDIR) return ErrnoToStatus(errno, "delete " + Quote(key));
-    } else if (S_ISLNK(st.st_mode)) {
-      // Not an object: left alone, like any key that does not exist.
-    } else if (::unlinkat(parent.fd, parent.leaf, 0) == 0) {
-      removed = true;
-    } else if (errno != ENOENT && errno != ENOTDIR && errno != EISDIR) {
-      return ErrnoToStatus(errno, "delete " + Quote(key));
+    // A symlink at the key is not an object: left alone, like any key that
+    // does not exist.
+    FoundObject found;
+    if (int err = FindObjectIn(parent.fd, parent, &found); err != 0 && !IsNotThere(err)) {
+      return ErrnoToStatus(err, "delete " + Quote(key));
+    }
+    if (found.name != nullptr) {
+      if (::unlinkat(parent.fd, found.name, 0) == 0) {
+        removed = true;
+      } else if (errno != ENOENT && errno != ENOTDIR && errno != EISDIR) {
+        return ErrnoToStatus(errno, "delete " + Quote(key));
+      }
     }
   }
   if (!removed) return Status::OK();
-  return PruneParents(key, parent, options_.sync);
+  return PruneParents(key, path, parent, options_.sync);
 }
 
 // Removes the key's folders that are now empty, deepest first, so listings
 // show no ghost prefixes; each is removed from its parent opened beneath the
 // root. With `sync`, fsyncs the deepest folder left standing. `parent` is
-// the key's folder.
-Status LocalTransport::PruneParents(const Key& key, const ParentDir& parent, bool sync) {
+// the key's folder. A concurrent PUT into a folder removed here finds it
+// gone (ENOENT) and makes it again.
+Status LocalTransport::PruneParents(const Key& key, const KeyPath& path, const ParentDir& parent,
+                                    bool sync) {
   UniqueFd held;  // the survivor, when it is neither `parent` nor the root
   int survivor = parent.fd;
-  for (size_t slash = key.rfind('/'); slash != std::string::npos;) {
-    std::string folder = key.substr(0, slash);  // the folder to remove
+  const std::string& disk = path.folder;
+  for (size_t end = disk.size(); end != 0 && end != std::string::npos;) {
+    std::string folder = disk.substr(0, end);  // the folder to remove
     size_t up = folder.rfind('/');
     UniqueFd up_fd;
     if (up != std::string::npos) {
@@ -620,7 +856,7 @@ Status LocalTransport::PruneParents(const Key& key, const ParentDir& parent, boo
     if (::unlinkat(up_dir, name, AT_REMOVEDIR) != 0) break;  // not empty (or gone)
     held = std::move(up_fd);
     survivor = held.valid() ? held.get() : root_fd_.get();
-    slash = up;
+    end = up == std::string::npos ? 0 : up;
   }
   if (sync && ::fsync(survivor) != 0) return ErrnoToStatus(errno, "delete " + Quote(key));
   return Status::OK();
@@ -634,7 +870,7 @@ Result<ListPage> LocalTransport::List(const ListRequest& request) {
   // summarized.
   const bool flat = plan.delimiter.empty();
   if (flat) {
-    std::string folder(transport_internal::FolderOfPrefix(plan.prefix));
+    std::string folder = EncodeFolder(transport_internal::FolderOfPrefix(plan.prefix));
     struct stat st;
     if (StatBeneath(root_fd_.get(), folder.empty() ? "." : folder.c_str(), &st) == 0 &&
         S_ISDIR(st.st_mode)) {
@@ -718,6 +954,15 @@ Result<std::shared_ptr<Transport>> NewLocalTransport(const std::string& root,
 }
 
 namespace transport_internal {
+
+Result<LocalObjectFile> OpenLocalObject(Transport* transport, const Key& key) {
+  auto* local = dynamic_cast<LocalTransport*>(transport);
+  if (local == nullptr) {
+    return Status::InvalidArgument("open " + Quote(key) + ": not a local transport");
+  }
+  ASSIGN_OR_RETURN(OpenObject obj, local->Open("get", key, ReadOptions{}));
+  return LocalObjectFile{std::move(obj.fd), std::move(obj.meta)};
+}
 
 Result<std::shared_ptr<Transport>> NewLocalTransportAt(UniqueFd root_fd, const std::string& root,
                                                        LocalTransportOptions options) {

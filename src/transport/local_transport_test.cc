@@ -161,34 +161,87 @@ TEST_F(LocalTransportTest, HandEditedFileGetsFreshEtag) {
   EXPECT_EQ(c.etag, Md5Hex("{\"v\":4}"));
 }
 
-TEST_F(LocalTransportTest, KeyFolderClashIsAClearError) {
+// Every key S3 stores, the local backend stores (local_keys.h); the common
+// key keeps its plain path, the others get encoded names.
+TEST_F(LocalTransportTest, KeysThatAreAlsoFoldersAndOddSegmentsAreStored) {
   ASSERT_OK(t().Put("a/b/c", "deep", {}));
-  EXPECT_THAT(t().Put("a/b", "clash", {}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "keys under \"a/b/\" exist"));
-  EXPECT_THAT(t().Put("a/b", "clash", WriteOptions::Create()),
-              StatusIs(StatusCode::kInvalidArgument));
+  ASSERT_OK(t().Put("a/b", "beside", {}));
   ASSERT_OK(t().Put("x", "file", {}));
-  EXPECT_THAT(t().Put("x/y", "clash", {}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument, "\"x\" is an object"));
+  ASSERT_OK(t().Put("x/y", "under", {}));  // moves "x" beside the new folder
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<WriteStream> w, t().OpenWrite("x/y/z", {}));
-  ASSERT_OK(w->Append("clash"));
-  EXPECT_THAT(w->Commit(), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(t().Get("a/b", {}), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(t().Get("x/y", {}), StatusIs(StatusCode::kNotFound));
-  EXPECT_OK(t().Delete("a/b", {}));  // a folder, not an object: nothing to delete
-  EXPECT_THAT(ListKeys(t()), ElementsAre("a/b/c", "x"));
+  ASSERT_OK(w->Append("streamed"));
+  ASSERT_OK(w->Commit());
+  EXPECT_THAT(t().Put("a/b", "again", WriteOptions::Create()),
+              StatusIs(StatusCode::kAlreadyExists));
+  for (auto [key, want] : std::vector<std::pair<std::string, std::string>>{{"a/b/c", "deep"},
+                                                                           {"a/b", "beside"},
+                                                                           {"x", "file"},
+                                                                           {"x/y", "under"},
+                                                                           {"x/y/z", "streamed"}}) {
+    ASSERT_OK_AND_ASSIGN(Object obj, t().Get(key, {}));
+    EXPECT_EQ(obj.data, want) << key;
+  }
+  EXPECT_THAT(ListKeys(t()), ElementsAre("a/b", "a/b/c", "x", "x/y", "x/y/z"));
+  // The folders keep their plain names; other tools still read a/b/c.
+  EXPECT_EQ(ReadFileOrDie(root() / "a/b/c"), "deep");
+  EXPECT_EQ(ReadFileOrDie(root() / "a/.wormfs.ob"), "beside");
+  EXPECT_EQ(ReadFileOrDie(root() / ".wormfs.ox"), "file");
+  ASSERT_OK(t().Delete("x/y/z", {}));
+  ASSERT_OK(t().Delete("x/y", {}));
+  EXPECT_THAT(ListKeys(t()), ElementsAre("a/b", "a/b/c", "x"));
+  ASSERT_OK(t().Put("x", "rewritten", {}));  // where it is: beside, never twice
+  EXPECT_THAT(ListKeys(t()), ElementsAre("a/b", "a/b/c", "x"));
+  ASSERT_OK_AND_ASSIGN(Object x, t().Get("x", {}));
+  EXPECT_EQ(x.data, "rewritten");
 }
 
-TEST_F(LocalTransportTest, UnrepresentableKeysAreRefused) {
-  for (const std::string& key :
-       std::vector<std::string>{"a//b", "/a", "a/", "./a", "a/./b", "a/../b", "..", ".wormfs/tmp/x",
-                                ".wormfs", std::string(256, 'n'), std::string("nul\0byte", 8)}) {
-    EXPECT_THAT(t().Put(key, "x", {}), StatusIs(StatusCode::kInvalidArgument)) << key;
-    EXPECT_THAT(t().Get(key, {}), StatusIs(StatusCode::kInvalidArgument)) << key;
+TEST_F(LocalTransportTest, EveryKeyS3AcceptsIsStoredAndOnlyThose) {
+  const std::vector<std::string> keys = {"a//b",
+                                         "/a",
+                                         "a/",
+                                         "/",
+                                         "//",
+                                         "./a",
+                                         "a/./b",
+                                         "a/../b",
+                                         "..",
+                                         ".wormfs/tmp/x",
+                                         ".wormfs",
+                                         ".wormfs.e",
+                                         "d/.wormfs.e",
+                                         ".wormfs.s.",
+                                         ".wormfs.oa",
+                                         std::string(256, 'n'),
+                                         std::string(255, 'n'),
+                                         std::string(1024, 'k'),
+                                         std::string(1024, '/'),
+                                         "seg/" + std::string(300, 's') + "/x",
+                                         "dir/.wormfs",
+                                         ".wormfs-not-reserved/x"};
+  for (const std::string& key : keys) {
+    ASSERT_OK_MSG(t().Put(key, "v:" + key, {}), key);
   }
-  EXPECT_OK(t().Put(std::string(255, 'n'), "x", {}));
-  EXPECT_OK(t().Put(".wormfs-not-reserved/x", "x", {}));
-  EXPECT_OK(t().Put("dir/.wormfs", "x", {}));
+  std::vector<std::string> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(ListKeys(t()), sorted);
+  Open();  // another process sees the same keys
+  EXPECT_EQ(ListKeys(t()), sorted);
+  for (const std::string& key : keys) {
+    ASSERT_OK_AND_ASSIGN(Object obj, t().Get(key, {}));
+    EXPECT_EQ(obj.data, "v:" + key);
+  }
+  EXPECT_EQ(ReadFileOrDie(root() / std::string(255, 'n')), "v:" + std::string(255, 'n'));
+  for (const std::string& key : std::vector<std::string>{
+           std::string(1025, 'k'), std::string("nul\0byte", 8), std::string()}) {
+    EXPECT_THAT(t().Put(key, "x", {}), StatusIs(StatusCode::kInvalidArgument)) << key.size();
+    EXPECT_THAT(t().Get(key, {}), StatusIs(StatusCode::kInvalidArgument)) << key.size();
+  }
+  for (const std::string& key : keys) ASSERT_OK_MSG(t().Delete(key, {}), key);
+  EXPECT_THAT(ListKeys(t()), IsEmpty());
+  // Deletes prune the folders they emptied, encoded or not.
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(root())) left.push_back(e.path().filename());
+  EXPECT_THAT(left, ElementsAre(".wormfs"));
 }
 
 TEST_F(LocalTransportTest, ReservedFolderAndTempFilesAreInvisible) {

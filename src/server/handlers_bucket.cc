@@ -268,19 +268,25 @@ Dispatch DeleteObjects(ServiceEnv& env, const Ctx& ctx) {
     XmlWriter x;
     x.Open("DeleteResult", true);
     for (const DeleteRequest::Entry& e : req->objects) {
-      Status st = ValidateObjectKey(e.key);
-      if (st.ok()) st = b->objects->Delete(e.key, {});
-      if (st.IsInvalidArgument() && e.key.size() <= 1024) st = Status::OK();  // cannot exist
+      // Never the current object for a version that does not exist.
+      Status st = e.version_id.empty() ? Status::OK() : CheckVersionId(e.version_id);
+      if (st.ok()) {
+        st = ValidateObjectKey(e.key);
+        if (st.ok()) st = b->objects->Delete(e.key, {});
+        if (st.IsInvalidArgument() && e.key.size() <= 1024) st = Status::OK();  // cannot exist
+      }
       if (st.ok()) {
         if (req->quiet) continue;
         x.Open("Deleted");
         x.Leaf("Key", e.key);
+        if (!e.version_id.empty()) x.Leaf("VersionId", e.version_id);
         x.Close("Deleted");
         continue;
       }
       S3ErrorInfo info = ToS3Error(st);
       x.Open("Error");
       x.Leaf("Key", e.key);
+      if (!e.version_id.empty()) x.Leaf("VersionId", e.version_id);
       x.Leaf("Code", info.code);
       x.Leaf("Message", info.message);
       x.Close("Error");

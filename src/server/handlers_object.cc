@@ -203,6 +203,9 @@ Dispatch GetObject(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = cached ? cached : BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
   if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (ctx->Has("versionId")) {
+    if (Status st = CheckVersionId(ctx->Q("versionId")); !st.ok()) return Fail(*ctx, st);
+  }
   OpenedObject obj;
   if (ctx->head) {
     Result<ObjectMeta> meta = (*bucket)->objects->Head(ctx->key, {});
@@ -338,7 +341,7 @@ class PutConsumer final : public BodyConsumer {
 Dispatch PutObject(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
-  if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (Status st = ValidateNewObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
   if (!ctx->http.content_length && !ctx->http.chunked) {
     return Fail(*ctx, S3Error(S3Code::kMissingContentLength,
                               "You must provide the Content-Length HTTP header."));
@@ -414,7 +417,7 @@ Result<WriteOptions> CopyOptions(const RequestContext& ctx, const CopySource& sr
 Dispatch CopyObject(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
-  if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (Status st = ValidateNewObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
   Result<CopySource> src = OpenCopySource(env, *ctx);
   if (!src.ok()) return Fail(*ctx, src.status());
   Result<WriteOptions> o = CopyOptions(*ctx, *src);
@@ -439,6 +442,9 @@ Dispatch DeleteObject(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
   if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (ctx->Has("versionId")) {
+    if (Status st = CheckVersionId(ctx->Q("versionId")); !st.ok()) return Fail(*ctx, st);
+  }
   DeleteOptions o;
   std::string_view match = ctx->H("if-match");
   if (!match.empty()) {

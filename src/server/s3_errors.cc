@@ -51,6 +51,8 @@ CodeInfo InfoOf(S3Code code) {
       return {"InvalidRange", 416, SC::kOutOfRange};
     case S3Code::kInvalidRequest:
       return {"InvalidRequest", 400, SC::kInvalidArgument};
+    case S3Code::kInvalidURI:
+      return {"InvalidURI", 400, SC::kInvalidArgument};
     case S3Code::kKeyConflict:
       return {"KeyConflict", 409, SC::kAlreadyExists};
     case S3Code::kKeyTooLongError:

@@ -16,7 +16,9 @@ namespace worm::server {
 
 inline constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-// Escapes &, <, >, " and ' (and control characters as numeric references).
+// Escapes &, <, >, " and ' (and control characters as numeric references, as
+// S3 does); bytes that are not UTF-8 become U+FFFD, so the output is always
+// UTF-8. See AppendEscaped in s3_xml.cc for what XML 1.0 makes of controls.
 std::string XmlEscape(std::string_view text);
 
 class XmlWriter {

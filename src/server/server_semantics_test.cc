@@ -1,0 +1,255 @@
+// server_semantics_test: S3 behaviours real clients depend on, over raw HTTP
+// against an in-process `worm serve` (issue 15 items 3, 6, 7, 8 and the
+// review): keys that are not UTF-8, listings that stay well-formed, non-ASCII
+// user metadata, stored headers byte-for-byte, versionId on unversioned
+// buckets, and the order of auth / bucket / key checks.
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "core/utf8.h"
+#include "server/server.h"
+#include "server/test_http.h"
+#include "testing/test_util.h"
+
+namespace worm::server {
+namespace {
+
+using testing::kAk;
+using testing::kSk;
+using testing::RawHttp;
+using testing::RawResponse;
+using testing::TestRequest;
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+class SemanticsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(server_, Server::Start(testing::TestServerOptions(dir_.path())));
+    port_ = server_->port();
+  }
+
+  RawResponse Do(TestRequest r, bool sign = true) {
+    if (sign) testing::Sign(&r, port_, kAk, kSk, Now());
+    RawHttp c(port_);
+    EXPECT_TRUE(c.connected());
+    Result<RawResponse> resp = c.RoundTrip(testing::Serialize(r, port_), r.method == "HEAD");
+    EXPECT_TRUE(resp.ok()) << resp.status().ToString();
+    return resp.ok() ? *resp : RawResponse{};
+  }
+  // `path` is the wire path after "/bkt/" (already percent-encoded).
+  RawResponse Put(const std::string& path, const std::string& body, s3::HeaderList h = {}) {
+    return Do({"PUT", "/bkt/" + path, "", std::move(h), body});
+  }
+  RawResponse Head(const std::string& path) { return Do({"HEAD", "/bkt/" + path, "", {}, ""}); }
+  RawResponse List(const std::string& query) { return Do({"GET", "/bkt", query, {}, ""}); }
+
+  static std::string Code(const RawResponse& r) {
+    size_t a = r.body.find("<Code>"), b = r.body.find("</Code>");
+    return a == std::string::npos ? "" : r.body.substr(a + 6, b - a - 6);
+  }
+
+  worm::testing::ScratchDir dir_;
+  std::unique_ptr<Server> server_;
+  uint16_t port_ = 0;
+};
+
+// ---- Item 3: keys that are not UTF-8 -----------------------------------------
+
+TEST_F(SemanticsTest, WritesRefuseKeysThatAreNotUtf8) {
+  RawResponse put = Put("bad%FFkey", "x");
+  EXPECT_EQ(put.status, 400);
+  EXPECT_EQ(Code(put), "InvalidURI");
+  EXPECT_TRUE(IsValidUtf8(put.body)) << put.body;
+  ASSERT_EQ(Put("src", "data").status, 200);
+  RawResponse copy = Put("copy%C3", "", {{"x-amz-copy-source", "/bkt/src"}});
+  EXPECT_EQ(copy.status, 400);
+  EXPECT_EQ(Code(copy), "InvalidURI");
+  RawResponse mpu = Do({"POST", "/bkt/mp%E9", "uploads", {}, ""});
+  EXPECT_EQ(mpu.status, 400);
+  EXPECT_EQ(Code(mpu), "InvalidURI");
+  // Overlong and surrogate forms are not UTF-8 either.
+  EXPECT_EQ(Code(Put("%C0%AF", "x")), "InvalidURI");
+  EXPECT_EQ(Code(Put("%ED%A0%80", "x")), "InvalidURI");
+  // Nothing was stored.
+  RawResponse list = List("encoding-type=url");
+  EXPECT_EQ(list.body.find("%FF"), std::string::npos) << list.body;
+  EXPECT_EQ(list.body.find("<Key>copy"), std::string::npos) << list.body;
+  // Valid UTF-8 is a key like any other.
+  EXPECT_EQ(Put("caf%C3%A9", "x").status, 200);
+}
+
+TEST_F(SemanticsTest, BucketExistenceIsCheckedBeforeTheKey) {
+  RawResponse r = Do({"PUT", "/missing/bad%FF", "", {}, "x"});
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Code(r), "NoSuchBucket");
+  // And authentication before both.
+  RawResponse anon = Do({"PUT", "/missing/bad%FF", "", {}, "x"}, /*sign=*/false);
+  EXPECT_EQ(anon.status, 403);
+  EXPECT_EQ(Code(anon), "AccessDenied");
+}
+
+TEST_F(SemanticsTest, ErrorsNamingAKeyThatIsNotUtf8StayUtf8) {
+  RawResponse get = Do({"GET", "/bkt/no%FFsuch", "", {}, ""});
+  EXPECT_EQ(get.status, 404);
+  EXPECT_EQ(Code(get), "NoSuchKey");
+  EXPECT_TRUE(IsValidUtf8(get.body)) << get.body;
+  RawResponse copy = Put("dst", "", {{"x-amz-copy-source", "/bkt/no%FEsuch"}});
+  EXPECT_EQ(Code(copy), "NoSuchKey");
+  EXPECT_TRUE(IsValidUtf8(copy.body)) << copy.body;
+}
+
+// A file another tool put in the served folder under a name that is not
+// UTF-8: listings stay UTF-8 (U+FFFD without encoding, the exact bytes with
+// encoding-type=url), and it stays readable and deletable by those bytes.
+TEST_F(SemanticsTest, ListingsOfAFileNamedInLatin1AreWellFormed) {
+  { std::ofstream(dir_.path() / "bkt" / "caf\xE9.txt") << "latin1"; }
+  ASSERT_EQ(Put("ctl%01key", "c").status, 200);  // valid UTF-8, a control character
+  for (const char* q : {"", "list-type=2"}) {
+    RawResponse plain = List(q);
+    ASSERT_EQ(plain.status, 200);
+    EXPECT_TRUE(IsValidUtf8(plain.body)) << plain.body;
+    EXPECT_NE(plain.body.find("<Key>caf\xEF\xBF\xBD.txt</Key>"), std::string::npos) << plain.body;
+    EXPECT_NE(plain.body.find("<Key>ctl&#1;key</Key>"), std::string::npos) << plain.body;
+    RawResponse url = List(std::string(q) + (*q ? "&" : "") + "encoding-type=url");
+    EXPECT_NE(url.body.find("<Key>caf%E9.txt</Key>"), std::string::npos) << url.body;
+    EXPECT_NE(url.body.find("<Key>ctl%01key</Key>"), std::string::npos) << url.body;
+  }
+  RawResponse prefix = List("prefix=caf%E9");  // an echoed prefix is escaped the same way
+  EXPECT_TRUE(IsValidUtf8(prefix.body)) << prefix.body;
+  RawResponse get = Do({"GET", "/bkt/caf%E9.txt", "", {}, ""});
+  EXPECT_EQ(get.status, 200);
+  EXPECT_EQ(get.body, "latin1");
+  EXPECT_EQ(Do({"DELETE", "/bkt/caf%E9.txt", "", {}, ""}).status, 204);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "bkt" / "caf\xE9.txt"));
+}
+
+TEST_F(SemanticsTest, DeleteObjectsRefusesABodyThatIsNotUtf8) {
+  ASSERT_EQ(Put("keep", "x").status, 200);
+  std::string body = "<Delete><Object><Key>k\xFF</Key></Object></Delete>";
+  RawResponse r = Do({"POST", "/bkt", "delete", {}, body});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Code(r), "MalformedXML");
+  EXPECT_TRUE(IsValidUtf8(r.body)) << r.body;
+}
+
+// ---- Item 6: non-ASCII user metadata ------------------------------------------
+
+TEST_F(SemanticsTest, NonAsciiMetadataComesBackRfc2047Encoded) {
+  // Raw UTF-8 on the wire (a client that does not encode).
+  ASSERT_EQ(Put("m1", "x", {{"x-amz-meta-greeting", "Hello World\xC3\xA9"}}).status, 200);
+  RawResponse h = Head("m1");
+  ASSERT_EQ(h.status, 200);
+  // base64("Hello Worldé" in UTF-8)
+  EXPECT_EQ(h.Header("x-amz-meta-greeting"), "=?UTF-8?B?SGVsbG8gV29ybGTDqQ==?=");
+  // Sent already encoded: back unchanged.
+  ASSERT_EQ(Put("m2", "x", {{"x-amz-meta-greeting", "=?UTF-8?B?SGVsbG8gV29ybGTDqQ==?="}}).status,
+            200);
+  EXPECT_EQ(Head("m2").Header("x-amz-meta-greeting"), "=?UTF-8?B?SGVsbG8gV29ybGTDqQ==?=");
+  // A byte that is not UTF-8 is ISO-8859-1 (HTTP's obs-text): the same text.
+  ASSERT_EQ(Put("m3", "x", {{"x-amz-meta-greeting", "Hello World\xE9"}}).status, 200);
+  EXPECT_EQ(Head("m3").Header("x-amz-meta-greeting"), "=?UTF-8?B?SGVsbG8gV29ybGTDqQ==?=");
+  // Multipart uploads keep it the same way (their record is JSON).
+  RawResponse mpu = Do({"POST", "/bkt/m4", "uploads", {{"x-amz-meta-greeting", "\xE9t\xE9"}}, ""});
+  EXPECT_EQ(mpu.status, 200) << mpu.body;
+  // ASCII stays as is.
+  ASSERT_EQ(Put("m5", "x", {{"x-amz-meta-plain", "just ascii"}}).status, 200);
+  EXPECT_EQ(Head("m5").Header("x-amz-meta-plain"), "just ascii");
+}
+
+TEST_F(SemanticsTest, RepeatedMetadataHeadersAreJoinedWithCommas) {
+  ASSERT_EQ(Put("rep", "x", {{"x-amz-meta-tag", "a"}, {"x-amz-meta-tag", "b"}}).status, 200);
+  EXPECT_EQ(Head("rep").Header("x-amz-meta-tag"), "a,b");
+}
+
+// ---- Item 7: stored headers byte-for-byte --------------------------------------
+
+TEST_F(SemanticsTest, StoredHeadersComeBackByteForByte) {
+  const s3::HeaderList sent = {{"Content-Type", "text/plain; charset=utf-8"},
+                               {"Content-Encoding", "deflate, gzip"},
+                               {"Cache-Control", "max-age=60,  public"},
+                               {"Content-Disposition", "attachment; filename=\"a, b.txt\""},
+                               {"Content-Language", "en-US, fr"},
+                               {"Expires", "Thu, 01 Dec 2044 16:00:00 GMT"},
+                               {"x-amz-meta-list", "one, two,three"}};
+  ASSERT_EQ(Put("h", "body", sent).status, 200);
+  RawResponse h = Head("h");
+  ASSERT_EQ(h.status, 200);
+  EXPECT_EQ(h.Header("content-type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(h.Header("content-encoding"), "deflate, gzip");
+  EXPECT_EQ(h.Header("cache-control"), "max-age=60,  public");
+  EXPECT_EQ(h.Header("content-disposition"), "attachment; filename=\"a, b.txt\"");
+  EXPECT_EQ(h.Header("content-language"), "en-US, fr");
+  EXPECT_EQ(h.Header("expires"), "Thu, 01 Dec 2044 16:00:00 GMT");
+  EXPECT_EQ(h.Header("x-amz-meta-list"), "one, two,three");
+  // A copy keeps them too.
+  ASSERT_EQ(Put("h2", "", {{"x-amz-copy-source", "/bkt/h"}}).status, 200);
+  EXPECT_EQ(Head("h2").Header("content-encoding"), "deflate, gzip");
+}
+
+TEST_F(SemanticsTest, AwsChunkedIsDroppedFromContentEncodingAndNothingElse) {
+  ASSERT_EQ(Put("c1", "x", {{"Content-Encoding", "aws-chunked, gzip"}}).status, 200);
+  EXPECT_EQ(Head("c1").Header("content-encoding"), "gzip");
+  ASSERT_EQ(Put("c2", "x", {{"Content-Encoding", "deflate, AWS-CHUNKED, br"}}).status, 200);
+  EXPECT_EQ(Head("c2").Header("content-encoding"), "deflate, br");
+  ASSERT_EQ(Put("c3", "x", {{"Content-Encoding", "gzip,aws-chunked"}}).status, 200);
+  EXPECT_EQ(Head("c3").Header("content-encoding"), "gzip");
+  ASSERT_EQ(Put("c4", "x", {{"Content-Encoding", "aws-chunked"}}).status, 200);
+  EXPECT_EQ(Head("c4").headers.count("content-encoding"), 0u);
+}
+
+// ---- Item 8: versionId on an unversioned bucket ----------------------------------
+
+TEST_F(SemanticsTest, CopySourceVersionIdMustBeNull) {
+  ASSERT_EQ(Put("v", "versioned?").status, 200);
+  RawResponse bad = Put("v2", "", {{"x-amz-copy-source", "/bkt/v?versionId=3HL4kqtJlcpXroDTDmJ"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Code(bad), "InvalidArgument");
+  EXPECT_EQ(Head("v2").status, 404);  // nothing copied
+  RawResponse part = Do({"PUT",
+                         "/bkt/mp",
+                         "partNumber=1&uploadId=nope",
+                         {{"x-amz-copy-source", "/bkt/v?versionId=abc"}},
+                         ""});
+  EXPECT_EQ(part.status / 100, 4);
+  EXPECT_EQ(Put("v3", "", {{"x-amz-copy-source", "/bkt/v?versionId=null"}}).status, 200);
+  EXPECT_EQ(Head("v3").status, 200);
+  // A key holding an encoded '?' is not a version id.
+  ASSERT_EQ(Put("q%3FversionId%3Dx", "q").status, 200);
+  EXPECT_EQ(Put("q2", "", {{"x-amz-copy-source", "/bkt/q%3FversionId%3Dx"}}).status, 200);
+}
+
+TEST_F(SemanticsTest, GetHeadDeleteVersionIdMustBeNull) {
+  ASSERT_EQ(Put("v", "data").status, 200);
+  RawResponse get = Do({"GET", "/bkt/v", "versionId=abc", {}, ""});
+  EXPECT_EQ(get.status, 400);
+  EXPECT_EQ(Code(get), "InvalidArgument");
+  EXPECT_EQ(Do({"HEAD", "/bkt/v", "versionId=abc", {}, ""}).status, 400);
+  EXPECT_EQ(Do({"GET", "/bkt/v", "versionId=null", {}, ""}).body, "data");
+  EXPECT_EQ(Do({"GET", "/bkt/v", "versionId=", {}, ""}).status, 400);
+  RawResponse del = Do({"DELETE", "/bkt/v", "versionId=abc", {}, ""});
+  EXPECT_EQ(del.status, 400);
+  EXPECT_EQ(Head("v").status, 200);  // a version that does not exist deletes nothing
+  std::string body = "<Delete><Object><Key>v</Key><VersionId>abc</VersionId></Object></Delete>";
+  RawResponse batch = Do({"POST", "/bkt", "delete", {}, body});
+  EXPECT_EQ(batch.status, 200);
+  EXPECT_NE(batch.body.find("<Error><Key>v</Key><VersionId>abc</VersionId><Code>InvalidArgument"),
+            std::string::npos)
+      << batch.body;
+  EXPECT_EQ(Head("v").status, 200);
+  EXPECT_EQ(Do({"DELETE", "/bkt/v", "versionId=null", {}, ""}).status, 204);
+  EXPECT_EQ(Head("v").status, 404);
+}
+
+TEST_F(SemanticsTest, CopySourceWithBadPercentEncodingIsRefused) {
+  ASSERT_EQ(Put("src", "x").status, 200);
+  RawResponse r = Put("dst", "", {{"x-amz-copy-source", "/bkt/rm/%01file%/out"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Code(r), "InvalidArgument");
+}
+
+}  // namespace
+}  // namespace worm::server

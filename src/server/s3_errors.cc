@@ -175,8 +175,8 @@ HttpResponse ErrorResponse(const Status& status, std::string_view resource,
   XmlWriter x;
   x.Open("Error");
   x.Leaf("Code", e.code);
-  x.Leaf("Message", e.message);
-  x.Leaf("Resource", resource);
+  x.Leaf("Message", XmlSafeText(e.message));
+  x.Leaf("Resource", XmlSafeText(resource));
   x.Leaf("RequestId", request_id);
   x.Close("Error");
   r.body = x.Finish();

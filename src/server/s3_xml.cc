@@ -92,6 +92,28 @@ void AppendEscaped(std::string* out, std::string_view text) {
 
 }  // namespace
 
+bool IsXmlChar(uint32_t cp) {
+  if (cp < 0x20) return cp == '\t' || cp == '\n' || cp == '\r';
+  return cp != 0xFFFE && cp != 0xFFFF;  // (UTF-8 holds no surrogates)
+}
+
+std::string XmlSafeText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    size_t n = DecodeUtf8(text, i, &cp);
+    if (n == 0 || !IsXmlChar(cp)) {
+      out.append(kReplacement);
+      i += n == 0 ? 1 : n;
+      continue;
+    }
+    out.append(text.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
 std::string XmlEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -258,8 +280,15 @@ Status Malformed(std::string_view why) {
 
 Result<pugi::xml_node> ParseRoot(pugi::xml_document* doc, std::string_view xml,
                                  std::string_view root) {
-  // The documents declare (or default to) UTF-8, which pugixml does not check.
+  // The documents declare (or default to) UTF-8, which pugixml does not check;
+  // nor does it refuse characters XML 1.0 does not allow (as S3 does).
   if (!IsValidUtf8(xml)) return Malformed("the document is not valid UTF-8");
+  for (char c : xml) {
+    if (!IsXmlChar(static_cast<unsigned char>(c))) {
+      return Malformed("control character " + std::to_string(static_cast<int>(c)) +
+                       " is not allowed in XML 1.0");
+    }
+  }
   pugi::xml_parse_result r =
       doc->load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!r) return Malformed(r.description());
@@ -286,7 +315,18 @@ Result<DeleteRequest> ParseDeleteRequest(std::string_view xml) {
   for (pugi::xml_node obj : root.children("Object")) {
     pugi::xml_node key = obj.child("Key");
     if (!key) return Malformed("<Object> without <Key>");
-    req.objects.push_back({key.text().as_string(), obj.child("VersionId").text().as_string()});
+    std::string name = key.text().as_string();
+    for (size_t i = 0; i < name.size();) {
+      uint32_t cp = 0;
+      size_t n = DecodeUtf8(name, i, &cp);
+      if (n == 0 || !IsXmlChar(cp)) {
+        // &#1; and the like: XML 1.0 cannot hold such a key at all.
+        return Malformed("a <Key> holds a character XML 1.0 does not allow (U+" +
+                         std::to_string(cp) + "); delete such keys with DeleteObject");
+      }
+      i += n;
+    }
+    req.objects.push_back({std::move(name), obj.child("VersionId").text().as_string()});
   }
   if (req.objects.empty()) return Malformed("no <Object> to delete");
   if (req.objects.size() > 1000) return Malformed("more than 1000 objects");

@@ -136,6 +136,37 @@ TEST_F(SemanticsTest, DeleteObjectsRefusesABodyThatIsNotUtf8) {
   EXPECT_TRUE(IsValidUtf8(r.body)) << r.body;
 }
 
+// XML 1.0 cannot hold U+0001 at all, not even as &#1;: S3 answers such a
+// DeleteObjects request MalformedXML (delete those keys one by one), so its
+// response never needs to hold one either.
+TEST_F(SemanticsTest, DeleteObjectsRefusesKeysXmlCannotHold) {
+  ASSERT_EQ(Put("ctl%01key", "x").status, 200);
+  for (std::string key : {"ctl&#1;key", "ctl\x01key", "ctl&#xFFFE;"}) {
+    RawResponse r = Do(
+        {"POST", "/bkt", "delete", {}, "<Delete><Object><Key>" + key + "</Key></Object></Delete>"});
+    EXPECT_EQ(r.status, 400) << key;
+    EXPECT_EQ(Code(r), "MalformedXML") << key;
+  }
+  EXPECT_EQ(Head("ctl%01key").status, 200);
+  // Tab, LF and CR are XML characters: such keys go through.
+  ASSERT_EQ(Put("tab%09key", "x").status, 200);
+  RawResponse ok =
+      Do({"POST", "/bkt", "delete", {}, "<Delete><Object><Key>tab\tkey</Key></Object></Delete>"});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_NE(ok.body.find("<Deleted><Key>tab\tkey</Key></Deleted>"), std::string::npos) << ok.body;
+  EXPECT_EQ(Do({"DELETE", "/bkt/ctl%01key", "", {}, ""}).status, 204);
+}
+
+// An error message quoting a key holds only characters XML 1.0 allows, so a
+// client's strict parser still reads the error code.
+TEST_F(SemanticsTest, ErrorMessagesAreXml10) {
+  RawResponse r = Do({"GET", "/bkt/ctl%01missing", "", {}, ""});
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Code(r), "NoSuchKey");
+  EXPECT_EQ(r.body.find("&#1;"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("ctl\xEF\xBF\xBDmissing"), std::string::npos) << r.body;
+}
+
 // ---- Item 6: non-ASCII user metadata ------------------------------------------
 
 TEST_F(SemanticsTest, NonAsciiMetadataComesBackRfc2047Encoded) {

@@ -61,9 +61,12 @@ inline constexpr std::string_view kMetaChecksumType = "worm:checksum-type";
 // "worm:checksum-crc32" etc.
 std::string ChecksumMetaName(ChecksumAlgorithm algorithm);
 // Stored standard headers: Cache-Control, Content-Disposition, Content-Encoding,
-// Content-Language, Expires (names lowercase).
+// Content-Language, Expires, and x-amz-website-redirect-location (S3 keeps it
+// as object metadata and returns it on GET and HEAD). Names lowercase.
 inline constexpr std::string_view kStoredHeaders[] = {
-    "cache-control", "content-disposition", "content-encoding", "content-language", "expires"};
+    "cache-control",    "content-disposition",
+    "content-encoding", "content-language",
+    "expires",          "x-amz-website-redirect-location"};
 
 // ---- Helpers (handlers_common.cc) -------------------------------------------
 HttpResponse ErrorFor(const RequestContext& ctx, const Status& status);
@@ -111,6 +114,13 @@ Status KeyError(const Status& status);
 // x-amz-meta-* headers are joined with ',' as S3 does. InvalidArgument when
 // the metadata exceeds S3's 2 KB.
 Status MetadataFromRequest(const RequestContext& ctx, WriteOptions* options);
+// Request headers asking for what these buckets cannot do, refused rather than
+// ignored where ignoring them would mislead the client about its data:
+// SSE-C or SSE-KMS encryption (NotImplemented; SSE-S3 "AES256" is accepted),
+// object lock retention or legal hold (InvalidRequest "Bucket is missing
+// Object Lock Configuration", as S3 answers for a bucket without object
+// lock). For PutObject, CopyObject and CreateMultipartUpload.
+Status RefuseUnsupportedWriteHeaders(const RequestContext& ctx);
 // A stored x-amz-meta-* value as S3 returns it: as is when printable ASCII,
 // else RFC 2047-encoded, "=?UTF-8?B?<base64>?=". A value the client sent
 // already encoded is ASCII, so it comes back as sent.

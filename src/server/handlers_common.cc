@@ -225,7 +225,39 @@ Status MetadataFromRequest(const RequestContext& ctx, WriteOptions* o) {
   for (std::string_view h : kStoredHeaders) {
     std::string value = HeaderText(ctx.H(h));
     if (h == "content-encoding") value = StoredContentEncoding(value);
+    if (h == "x-amz-website-redirect-location" && !value.empty() && value.front() != '/' &&
+        value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+      return S3Error(S3Code::kInvalidArgument,
+                     "The website redirect location must have a prefix of 'http://' or "
+                     "'https://' or '/'.");
+    }
     if (!value.empty()) o->user_metadata["worm:" + std::string(h)] = std::move(value);
+  }
+  return Status::OK();
+}
+
+Status RefuseUnsupportedWriteHeaders(const RequestContext& ctx) {
+  std::string_view sse = ctx.H("x-amz-server-side-encryption");
+  if (!sse.empty() && sse != "AES256") {
+    return S3Error(S3Code::kNotImplemented,
+                   "A header you provided implies functionality that is not implemented: "
+                   "x-amz-server-side-encryption: " +
+                       std::string(sse) + " (only AES256 is accepted)");
+  }
+  for (std::string_view h : {"x-amz-server-side-encryption-customer-algorithm",
+                             "x-amz-copy-source-server-side-encryption-customer-algorithm"}) {
+    if (ctx.http.HasHeader(h)) {
+      return S3Error(S3Code::kNotImplemented,
+                     "A header you provided implies functionality that is not implemented: " +
+                         std::string(h) + " (SSE-C)");
+    }
+  }
+  for (std::string_view h : {"x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date",
+                             "x-amz-object-lock-legal-hold"}) {
+    if (ctx.http.HasHeader(h)) {
+      return S3Error(S3Code::kInvalidRequest,
+                     "Bucket is missing Object Lock Configuration (" + std::string(h) + ")");
+    }
   }
   return Status::OK();
 }

@@ -98,6 +98,7 @@ Dispatch CreateMultipartUpload(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
   if (Status st = ValidateNewObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (Status st = RefuseUnsupportedWriteHeaders(*ctx); !st.ok()) return Fail(*ctx, st);
   WriteOptions o;
   if (Status st = MetadataFromRequest(*ctx, &o); !st.ok()) return Fail(*ctx, st);
   Json j = {{"key", ctx->key},

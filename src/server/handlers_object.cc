@@ -342,6 +342,7 @@ Dispatch PutObject(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
   if (Status st = ValidateNewObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (Status st = RefuseUnsupportedWriteHeaders(*ctx); !st.ok()) return Fail(*ctx, st);
   if (!ctx->http.content_length && !ctx->http.chunked) {
     return Fail(*ctx, S3Error(S3Code::kMissingContentLength,
                               "You must provide the Content-Length HTTP header."));
@@ -384,6 +385,8 @@ void CarryChecksums(const ObjectMeta& src, WriteOptions* o) {
   }
 }
 
+constexpr std::string_view kRedirectHeader = "x-amz-website-redirect-location";
+
 Result<WriteOptions> CopyOptions(const RequestContext& ctx, const CopySource& src) {
   std::string directive(ctx.H("x-amz-metadata-directive"));
   if (directive.empty()) directive = "COPY";
@@ -402,8 +405,15 @@ Result<WriteOptions> CopyOptions(const RequestContext& ctx, const CopySource& sr
     for (const auto& [k, v] : src.meta.user_metadata) {
       if (k.rfind(kMetaPrefix, 0) != 0) o.user_metadata[k] = v;
       for (std::string_view h : kStoredHeaders) {
-        if (k == "worm:" + std::string(h)) o.user_metadata[k] = v;
+        if (k == "worm:" + std::string(h) && h != kRedirectHeader) o.user_metadata[k] = v;
       }
+    }
+    // S3 never copies a redirect location; the request may give one.
+    if (ctx.http.HasHeader(kRedirectHeader)) {
+      WriteOptions given;  // the request's headers, checked as for a PUT
+      RETURN_NOT_OK(MetadataFromRequest(ctx, &given));
+      const std::string name = "worm:" + std::string(kRedirectHeader);
+      if (given.user_metadata.count(name)) o.user_metadata[name] = given.user_metadata[name];
     }
   } else {
     RETURN_NOT_OK(MetadataFromRequest(ctx, &o));
@@ -418,6 +428,7 @@ Dispatch CopyObject(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
   if (Status st = ValidateNewObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (Status st = RefuseUnsupportedWriteHeaders(*ctx); !st.ok()) return Fail(*ctx, st);
   Result<CopySource> src = OpenCopySource(env, *ctx);
   if (!src.ok()) return Fail(*ctx, src.status());
   Result<WriteOptions> o = CopyOptions(*ctx, *src);

@@ -232,6 +232,48 @@ TEST_F(SemanticsTest, AwsChunkedIsDroppedFromContentEncodingAndNothingElse) {
   EXPECT_EQ(Head("c4").headers.count("content-encoding"), 0u);
 }
 
+TEST_F(SemanticsTest, WebsiteRedirectLocationIsKeptButNotCopied) {
+  const std::string kHeader = "x-amz-website-redirect-location";
+  ASSERT_EQ(Put("page", "x", {{kHeader, "/other/page.html"}}).status, 200);
+  EXPECT_EQ(Head("page").Header(kHeader), "/other/page.html");
+  EXPECT_EQ(Do({"GET", "/bkt/page", "", {}, ""}).Header(kHeader), "/other/page.html");
+  RawResponse bad = Put("page2", "x", {{kHeader, "ftp://elsewhere"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Code(bad), "InvalidArgument");
+  // S3 does not copy it; a copy may set its own.
+  ASSERT_EQ(Put("copy1", "", {{"x-amz-copy-source", "/bkt/page"}}).status, 200);
+  EXPECT_EQ(Head("copy1").headers.count(kHeader), 0u);
+  ASSERT_EQ(
+      Put("copy2", "", {{"x-amz-copy-source", "/bkt/page"}, {kHeader, "https://x.test/"}}).status,
+      200);
+  EXPECT_EQ(Head("copy2").Header(kHeader), "https://x.test/");
+}
+
+// ---- Review: headers that would mislead if ignored -------------------------------
+
+TEST_F(SemanticsTest, EncryptionAndObjectLockRequestsAreRefusedNotIgnored) {
+  RawResponse ssec = Put("enc", "x",
+                         {{"x-amz-server-side-encryption-customer-algorithm", "AES256"},
+                          {"x-amz-server-side-encryption-customer-key",
+                           "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="},
+                          {"x-amz-server-side-encryption-customer-key-md5", "x"}});
+  EXPECT_EQ(ssec.status, 501);
+  EXPECT_EQ(Code(ssec), "NotImplemented");
+  EXPECT_EQ(Code(Put("kms", "x", {{"x-amz-server-side-encryption", "aws:kms"}})), "NotImplemented");
+  RawResponse lock = Put("lock", "x",
+                         {{"x-amz-object-lock-mode", "COMPLIANCE"},
+                          {"x-amz-object-lock-retain-until-date", "2044-01-01T00:00:00Z"}});
+  EXPECT_EQ(lock.status, 400);
+  EXPECT_EQ(Code(lock), "InvalidRequest");
+  RawResponse mpu =
+      Do({"POST", "/bkt/lockmp", "uploads", {{"x-amz-object-lock-legal-hold", "ON"}}, ""});
+  EXPECT_EQ(Code(mpu), "InvalidRequest");
+  // Nothing was stored; SSE-S3 (AES256) is accepted.
+  EXPECT_EQ(Head("enc").status, 404);
+  EXPECT_EQ(Head("lock").status, 404);
+  EXPECT_EQ(Put("sse", "x", {{"x-amz-server-side-encryption", "AES256"}}).status, 200);
+}
+
 // ---- Item 8: versionId on an unversioned bucket ----------------------------------
 
 TEST_F(SemanticsTest, CopySourceVersionIdMustBeNull) {

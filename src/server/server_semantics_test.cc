@@ -274,6 +274,51 @@ TEST_F(SemanticsTest, EncryptionAndObjectLockRequestsAreRefusedNotIgnored) {
   EXPECT_EQ(Put("sse", "x", {{"x-amz-server-side-encryption", "AES256"}}).status, 200);
 }
 
+// ListMultipartUploads used to stop at 1,000 uploads answering
+// IsTruncated=false, and ignored max-uploads, the markers, the delimiter and
+// encoding-type.
+TEST_F(SemanticsTest, ListMultipartUploadsPagesAndEncodes) {
+  auto upload_id = [&](const std::string& path) {
+    RawResponse r = Do({"POST", "/bkt/" + path, "uploads", {}, ""});
+    size_t a = r.body.find("<UploadId>"), b = r.body.find("</UploadId>");
+    return a == std::string::npos ? "" : r.body.substr(a + 10, b - a - 10);
+  };
+  const std::string a = upload_id("a"), b1 = upload_id("b/1"), b2 = upload_id("b/2");
+  const std::string c1 = upload_id("c%01"), c2 = upload_id("c%01");
+  ASSERT_FALSE(c2.empty());
+  auto keys = [](const std::string& body) {
+    std::vector<std::string> out;
+    for (size_t i = body.find("<Key>"); i != std::string::npos; i = body.find("<Key>", i + 1)) {
+      out.push_back(body.substr(i + 5, body.find("</Key>", i) - i - 5));
+    }
+    return out;
+  };
+  RawResponse p1 = Do({"GET", "/bkt", "uploads&max-uploads=2&encoding-type=url", {}, ""});
+  EXPECT_EQ(keys(p1.body), (std::vector<std::string>{"a", "b/1"})) << p1.body;
+  EXPECT_NE(p1.body.find("<IsTruncated>true</IsTruncated>"), std::string::npos) << p1.body;
+  EXPECT_NE(p1.body.find("<NextKeyMarker>b/1</NextKeyMarker>"), std::string::npos) << p1.body;
+  EXPECT_NE(p1.body.find("<NextUploadIdMarker>" + b1 + "<"), std::string::npos) << p1.body;
+  RawResponse p2 =
+      Do({"GET",
+          "/bkt",
+          "uploads&max-uploads=2&encoding-type=url&key-marker=b%2F1&upload-id-marker=" + b1,
+          {},
+          ""});
+  EXPECT_EQ(keys(p2.body), (std::vector<std::string>{"b/2", "c%01"})) << p2.body;
+  EXPECT_NE(p2.body.find("<UploadId>" + c1 + "<"), std::string::npos) << p2.body;
+  RawResponse p3 = Do(
+      {"GET", "/bkt", "uploads&encoding-type=url&key-marker=c%01&upload-id-marker=" + c1, {}, ""});
+  EXPECT_EQ(keys(p3.body), (std::vector<std::string>{"c%01"})) << p3.body;
+  EXPECT_NE(p3.body.find("<UploadId>" + c2 + "<"), std::string::npos) << p3.body;
+  EXPECT_NE(p3.body.find("<IsTruncated>false</IsTruncated>"), std::string::npos) << p3.body;
+  RawResponse d = Do({"GET", "/bkt", "uploads&delimiter=%2F", {}, ""});
+  EXPECT_EQ(keys(d.body), (std::vector<std::string>{"a", "c&#1;", "c&#1;"})) << d.body;
+  EXPECT_NE(d.body.find("<CommonPrefixes><Prefix>b/</Prefix></CommonPrefixes>"), std::string::npos)
+      << d.body;
+  EXPECT_EQ(Code(Do({"GET", "/bkt", "uploads&max-uploads=x", {}, ""})), "InvalidArgument");
+  EXPECT_FALSE(a.empty() || b2.empty());
+}
+
 // ---- Item 8: versionId on an unversioned bucket ----------------------------------
 
 TEST_F(SemanticsTest, CopySourceVersionIdMustBeNull) {

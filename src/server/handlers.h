@@ -161,6 +161,7 @@ Dispatch HeadBucket(ServiceEnv& env, const Ctx& ctx);
 Dispatch GetBucketLocation(ServiceEnv& env, const Ctx& ctx);
 Dispatch GetBucketVersioning(ServiceEnv& env, const Ctx& ctx);
 Dispatch ListObjects(ServiceEnv& env, const Ctx& ctx);  // v1 and v2
+Dispatch ListObjectVersions(ServiceEnv& env, const Ctx& ctx);
 Dispatch DeleteObjects(ServiceEnv& env, const Ctx& ctx);
 
 Dispatch GetObject(ServiceEnv& env, const Ctx& ctx);  // GET and HEAD

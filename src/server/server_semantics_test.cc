@@ -319,6 +319,30 @@ TEST_F(SemanticsTest, ListMultipartUploadsPagesAndEncodes) {
   EXPECT_FALSE(a.empty() || b2.empty());
 }
 
+// ListObjectVersions was NotImplemented; on a bucket that never had
+// versioning S3 lists each object as its only version, "null".
+TEST_F(SemanticsTest, ListObjectVersionsListsEachObjectAsVersionNull) {
+  for (const char* k : {"a", "d/1", "d/2", "z"}) ASSERT_EQ(Put(k, "x").status, 200);
+  RawResponse r = List("versions&max-keys=2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<ListVersionsResult"), std::string::npos);
+  EXPECT_NE(
+      r.body.find("<Version><Key>a</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>"),
+      std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("<IsTruncated>true</IsTruncated>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<NextKeyMarker>d/1</NextKeyMarker>"), std::string::npos) << r.body;
+  RawResponse next = List("versions&key-marker=d%2F1&version-id-marker=null");
+  EXPECT_NE(next.body.find("<Key>d/2</Key>"), std::string::npos) << next.body;
+  EXPECT_EQ(next.body.find("<Key>a</Key>"), std::string::npos) << next.body;
+  RawResponse grouped = List("versions&delimiter=%2F");
+  EXPECT_NE(grouped.body.find("<CommonPrefixes><Prefix>d/</Prefix></CommonPrefixes>"),
+            std::string::npos)
+      << grouped.body;
+  EXPECT_EQ(Code(List("versions&key-marker=a&version-id-marker=abc")), "InvalidArgument");
+  EXPECT_EQ(Code(Do({"GET", "/missing", "versions", {}, ""})), "NoSuchBucket");
+}
+
 // ---- Item 8: versionId on an unversioned bucket ----------------------------------
 
 TEST_F(SemanticsTest, CopySourceVersionIdMustBeNull) {

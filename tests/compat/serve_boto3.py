@@ -263,6 +263,22 @@ class Boto3Test(unittest.TestCase):
         self.assertEqual(self.s3.get_object(Bucket="boto", Key="ver", VersionId="null")["Body"].read(),
                          b"v")
 
+    def test_object_versions_on_unversioned_bucket(self):
+        s3 = boto3.resource("s3", endpoint_url=SERVER.url, aws_access_key_id=ACCESS_KEY,
+                            aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
+                            config=Config(s3={"addressing_style": "path"}))
+        self.s3.create_bucket(Bucket="versions")
+        for i in range(5):
+            self.s3.put_object(Bucket="versions", Key="v/%d" % i, Body=b"x")
+        listed = self.s3.list_object_versions(Bucket="versions")
+        self.assertEqual([(v["Key"], v["VersionId"], v["IsLatest"]) for v in listed["Versions"]],
+                         [("v/%d" % i, "null", True) for i in range(5)])
+        # The usual idiom for emptying a bucket: ListObjectVersions, then
+        # DeleteObjects naming each version.
+        s3.Bucket("versions").object_versions.delete()
+        self.assertEqual(self.s3.list_objects_v2(Bucket="versions")["KeyCount"], 0)
+        self.s3.delete_bucket(Bucket="versions")
+
     def test_bucket_lifecycle(self):
         self.s3.create_bucket(Bucket="tmp-bucket")
         names = [b["Name"] for b in self.s3.list_buckets()["Buckets"]]

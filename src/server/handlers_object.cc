@@ -441,9 +441,16 @@ Dispatch CopyObject(ServiceEnv& env, const Ctx& ctx) {
   }
   Result<PutResult> put = (*out)->Commit();
   if (!put.ok()) return Fail(*ctx, CommitError(put.status()));
+  // The new object's Last-Modified, as HEAD will show it (the clock only if
+  // another write replaced it already).
+  int64_t modified_ms = env.clock->NowMillis();
+  if (Result<ObjectMeta> now = (*bucket)->objects->Head(ctx->key, {});
+      now.ok() && now->etag == put->etag) {
+    modified_ms = now->last_modified_ms;
+  }
   XmlWriter x;
   x.Open("CopyObjectResult", true);
-  x.Leaf("LastModified", IsoDate(env.clock->NowMillis()));
+  x.Leaf("LastModified", IsoDate(modified_ms));
   x.Leaf("ETag", Quoted(put->etag));
   x.Close("CopyObjectResult");
   return Respond(XmlOk(*ctx, x.Finish()));

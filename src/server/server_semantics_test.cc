@@ -343,6 +343,36 @@ TEST_F(SemanticsTest, ListObjectVersionsListsEachObjectAsVersionNull) {
   EXPECT_EQ(Code(Do({"GET", "/missing", "versions", {}, ""})), "NoSuchBucket");
 }
 
+// CopyObjectResult's LastModified is the new object's (what HEAD then says),
+// not the server clock's reading: a server whose clock runs 5 minutes ahead
+// of its disk's (within the signature skew) shows the difference.
+TEST(CopyResultTest, LastModifiedIsTheCopysNotTheClocks) {
+  worm::testing::ScratchDir dir;
+  ManualClock clock((Now() + 300) * 1000000);
+  ServerOptions options = testing::TestServerOptions(dir.path());
+  options.service.clock = &clock;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Server> server, Server::Start(options));
+  auto send = [&](TestRequest r) {
+    testing::Sign(&r, server->port(), kAk, kSk, Now());
+    RawHttp c(server->port());
+    Result<RawResponse> resp =
+        c.RoundTrip(testing::Serialize(r, server->port()), r.method == "HEAD");
+    EXPECT_TRUE(resp.ok());
+    return resp.ok() ? *resp : RawResponse{};
+  };
+  ASSERT_EQ(send({"PUT", "/bkt/src", "", {}, "x"}).status, 200);
+  RawResponse copy = send({"PUT", "/bkt/dst", "", {{"x-amz-copy-source", "/bkt/src"}}, ""});
+  ASSERT_EQ(copy.status, 200) << copy.body;
+  size_t a = copy.body.find("<LastModified>");
+  ASSERT_NE(a, std::string::npos);
+  std::string iso = copy.body.substr(a + 14, 19);  // "YYYY-MM-DDTHH:MM:SS"
+  std::tm tm{};
+  ASSERT_NE(strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm), nullptr);
+  char http[40];
+  std::strftime(http, sizeof(http), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  EXPECT_EQ(send({"HEAD", "/bkt/dst", "", {}, ""}).Header("last-modified"), http);
+}
+
 // ---- Item 8: versionId on an unversioned bucket ----------------------------------
 
 TEST_F(SemanticsTest, CopySourceVersionIdMustBeNull) {

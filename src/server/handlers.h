@@ -69,9 +69,12 @@ inline constexpr std::string_view kMetaChecksumType = "worm:checksum-type";
 // "worm:checksum-crc32" etc.
 std::string ChecksumMetaName(ChecksumAlgorithm algorithm);
 // Stored standard headers: Cache-Control, Content-Disposition, Content-Encoding,
-// Content-Language, Expires (names lowercase).
+// Content-Language, Expires, and x-amz-website-redirect-location (S3 keeps it
+// as object metadata and returns it on GET and HEAD). Names lowercase.
 inline constexpr std::string_view kStoredHeaders[] = {
-    "cache-control", "content-disposition", "content-encoding", "content-language", "expires"};
+    "cache-control",    "content-disposition",
+    "content-encoding", "content-language",
+    "expires",          "x-amz-website-redirect-location"};
 
 // ---- Helpers (handlers_common.cc) -------------------------------------------
 HttpResponse ErrorFor(const RequestContext& ctx, const Status& status);
@@ -96,12 +99,40 @@ std::optional<int64_t> ParseHttpDate(std::string_view text);
 std::string IsoDate(int64_t unix_ms);
 
 // KeyTooLongError / InvalidArgument for keys S3 (or a folder) cannot hold.
+// For reads and deletes: a key that is not UTF-8 passes, so that files other
+// tools put in a served folder under such names stay readable and deletable
+// (listings show them exactly with encoding-type=url).
 Status ValidateObjectKey(const std::string& key);
+// ValidateObjectKey, and InvalidURI (400) for a key that is not valid UTF-8,
+// as S3 answers: S3 keys are UTF-8, and such a key would make every later
+// listing of it unrepresentable in XML. For every request that creates a key
+// (PutObject, CopyObject's destination, CreateMultipartUpload).
+Status ValidateNewObjectKey(const std::string& key);
+// A versionId (query parameter, copy source, DeleteObjects entry) on these
+// buckets, which are never versioned: "null" names the current object, as on
+// an S3 bucket that never had versioning; any other id is InvalidArgument
+// "Invalid version id specified" (400), never silently the current object.
+Status CheckVersionId(std::string_view version_id);
 // Maps transport errors about keys a folder cannot hold to KeyConflict.
 Status KeyError(const Status& status);
 
-// Content type, x-amz-meta-* and stored headers from a request.
+// Content type, x-amz-meta-* and stored headers from a request. Values keep
+// their bytes (Content-Encoding loses only an aws-chunked coding); a value
+// that is not UTF-8 is read as ISO-8859-1 and stored as UTF-8. Repeated
+// x-amz-meta-* headers are joined with ',' as S3 does. InvalidArgument when
+// the metadata exceeds S3's 2 KB.
 Status MetadataFromRequest(const RequestContext& ctx, WriteOptions* options);
+// Request headers asking for what these buckets cannot do, refused rather than
+// ignored where ignoring them would mislead the client about its data:
+// SSE-C or SSE-KMS encryption (NotImplemented; SSE-S3 "AES256" is accepted),
+// object lock retention or legal hold (InvalidRequest "Bucket is missing
+// Object Lock Configuration", as S3 answers for a bucket without object
+// lock). For PutObject, CopyObject and CreateMultipartUpload.
+Status RefuseUnsupportedWriteHeaders(const RequestContext& ctx);
+// A stored x-amz-meta-* value as S3 returns it: as is when printable ASCII,
+// else RFC 2047-encoded, "=?UTF-8?B?<base64>?=". A value the client sent
+// already encoded is ASCII, so it comes back as sent.
+std::string MetadataHeaderValue(std::string_view value);
 // Adds Content-Type, Last-Modified, ETag, x-amz-meta-*, stored headers.
 void AddObjectHeaders(const ObjectMeta& meta, HttpResponse* r);
 // Adds x-amz-checksum-* (and -type) stored in `meta`.
@@ -138,6 +169,7 @@ Dispatch HeadBucket(ServiceEnv& env, const Ctx& ctx);
 Dispatch GetBucketLocation(ServiceEnv& env, const Ctx& ctx);
 Dispatch GetBucketVersioning(ServiceEnv& env, const Ctx& ctx);
 Dispatch ListObjects(ServiceEnv& env, const Ctx& ctx);  // v1 and v2
+Dispatch ListObjectVersions(ServiceEnv& env, const Ctx& ctx);
 Dispatch DeleteObjects(ServiceEnv& env, const Ctx& ctx);
 
 Dispatch GetObject(ServiceEnv& env, const Ctx& ctx);  // GET and HEAD

@@ -256,6 +256,70 @@ Dispatch ListObjects(ServiceEnv& env, const Ctx& ctx) {
   return Respond(XmlOk(*ctx, ListXml(*ctx, *p, l)));
 }
 
+// ---- ListObjectVersions -------------------------------------------------------
+
+// These buckets are never versioned: each object is its only version, "null"
+// and latest, as S3 lists a bucket that never had versioning. Tools empty
+// buckets this way (boto3's bucket.object_versions.delete()).
+Dispatch ListObjectVersions(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  Result<ListParams> p = ParseListParams(*ctx);
+  if (!p.ok()) return Fail(*ctx, p.status());
+  const std::string key_marker = ctx->Q("key-marker");
+  const std::string version_marker = ctx->Q("version-id-marker");
+  if (!version_marker.empty()) {
+    if (key_marker.empty()) {
+      return Fail(*ctx, S3Error(S3Code::kInvalidArgument,
+                                "A version-id marker cannot be specified without a key marker."));
+    }
+    if (Status st = CheckVersionId(version_marker); !st.ok()) return Fail(*ctx, st);
+  }
+  Listing l;
+  if (p->max_keys > 0) {
+    Result<Listing> got = Collect(*(*bucket)->objects, *p, "", key_marker);
+    if (!got.ok()) {
+      Status st = got.status();
+      if (st.IsInvalidArgument()) st = S3Error(S3Code::kInvalidArgument, st.message());
+      return Fail(*ctx, st);
+    }
+    l = std::move(*got);
+  }
+  XmlWriter x;
+  x.Open("ListVersionsResult", true);
+  x.Leaf("Name", ctx->bucket);
+  x.Leaf("Prefix", Enc(*p, p->prefix));
+  x.Leaf("KeyMarker", Enc(*p, key_marker));
+  x.Leaf("VersionIdMarker", version_marker);
+  if (l.truncated) {
+    x.Leaf("NextKeyMarker", Enc(*p, l.last));
+    x.Leaf("NextVersionIdMarker", "null");
+  }
+  x.Leaf("MaxKeys", static_cast<uint64_t>(p->max_keys));
+  if (!p->delimiter.empty()) x.Leaf("Delimiter", Enc(*p, p->delimiter));
+  if (p->url) x.Leaf("EncodingType", "url");
+  x.Bool("IsTruncated", l.truncated);
+  for (const ObjectMeta& m : l.objects) {
+    x.Open("Version");
+    x.Leaf("Key", Enc(*p, m.key));
+    x.Leaf("VersionId", "null");
+    x.Bool("IsLatest", true);
+    x.DateLeaf("LastModified", m.last_modified_ms);
+    x.QuotedLeaf("ETag", S3Etag(m));
+    x.Leaf("Size", m.size);
+    Owner(&x);
+    x.Leaf("StorageClass", "STANDARD");
+    x.Close("Version");
+  }
+  for (const std::string& cp : l.prefixes) {
+    x.Open("CommonPrefixes");
+    x.Leaf("Prefix", Enc(*p, cp));
+    x.Close("CommonPrefixes");
+  }
+  x.Close("ListVersionsResult");
+  return Respond(XmlOk(*ctx, x.Finish()));
+}
+
 // ---- DeleteObjects ----------------------------------------------------------
 
 Dispatch DeleteObjects(ServiceEnv& env, const Ctx& ctx) {
@@ -268,19 +332,25 @@ Dispatch DeleteObjects(ServiceEnv& env, const Ctx& ctx) {
     XmlWriter x;
     x.Open("DeleteResult", true);
     for (const DeleteRequest::Entry& e : req->objects) {
-      Status st = ValidateObjectKey(e.key);
-      if (st.ok()) st = b->objects->Delete(e.key, {});
-      if (st.IsInvalidArgument() && e.key.size() <= 1024) st = Status::OK();  // cannot exist
+      // Never the current object for a version that does not exist.
+      Status st = e.version_id.empty() ? Status::OK() : CheckVersionId(e.version_id);
+      if (st.ok()) {
+        st = ValidateObjectKey(e.key);
+        if (st.ok()) st = b->objects->Delete(e.key, {});
+        if (st.IsInvalidArgument() && e.key.size() <= 1024) st = Status::OK();  // cannot exist
+      }
       if (st.ok()) {
         if (req->quiet) continue;
         x.Open("Deleted");
         x.Leaf("Key", e.key);
+        if (!e.version_id.empty()) x.Leaf("VersionId", e.version_id);
         x.Close("Deleted");
         continue;
       }
       S3ErrorInfo info = ToS3Error(st);
       x.Open("Error");
       x.Leaf("Key", e.key);
+      if (!e.version_id.empty()) x.Leaf("VersionId", e.version_id);
       x.Leaf("Code", info.code);
       x.Leaf("Message", info.message);
       x.Close("Error");

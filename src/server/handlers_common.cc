@@ -1,7 +1,12 @@
 // Helpers shared by the S3 handlers: responses, ETags, dates, metadata,
 // conditional requests, copy sources.
+#include <strings.h>
+
+#include <cctype>
 #include <ctime>
 
+#include "core/utf8.h"
+#include "server/checksums.h"
 #include "server/handlers.h"
 #include "server/s3_errors.h"
 #include "transport/s3/sigv4.h"
@@ -113,6 +118,25 @@ Status ValidateObjectKey(const std::string& key) {
   return Status::OK();
 }
 
+Status ValidateNewObjectKey(const std::string& key) {
+  RETURN_NOT_OK(ValidateObjectKey(key));
+  if (!IsValidUtf8(key)) {
+    return S3Error(S3Code::kInvalidURI,
+                   "Couldn't parse the specified URI: the object key is not valid UTF-8");
+  }
+  return Status::OK();
+}
+
+Status CheckVersionId(std::string_view version_id) {
+  if (version_id == "null") return Status::OK();
+  if (version_id.empty()) {
+    return S3Error(S3Code::kInvalidArgument, "Version id cannot be the empty string");
+  }
+  return S3Error(S3Code::kInvalidArgument,
+                 "Invalid version id specified: this bucket is not versioned, so 'null' is its "
+                 "only version id");
+}
+
 Status KeyError(const Status& status) {
   if (status.IsInvalidArgument() && status.message().find("cannot also be") != std::string::npos) {
     return S3Error(S3Code::kKeyConflict, status.message());
@@ -124,37 +148,123 @@ Status KeyError(const Status& status) {
   return status;
 }
 
-Status MetadataFromRequest(const RequestContext& ctx, WriteOptions* o) {
-  o->content_type = std::string(ctx.H("content-type"));
-  size_t total = 0;
-  for (const auto& [name, value] : ctx.http.headers) {
-    if (name.rfind("x-amz-meta-", 0) == 0) {
-      o->user_metadata[name.substr(11)] = value;
-      total += name.size() - 11 + value.size();
+namespace {
+
+// A request header's value as stored. HTTP field values are bytes; those that
+// are not UTF-8 are taken as ISO-8859-1 (RFC 9110 section 5.5: obs-text) and
+// stored as the same characters in UTF-8, so stored text is always UTF-8
+// (the multipart upload record is JSON). UTF-8 and ASCII keep their bytes.
+std::string HeaderText(std::string_view value) {
+  if (IsValidUtf8(value)) return std::string(value);
+  std::string out;
+  out.reserve(value.size() * 2);
+  for (char c : value) AppendUtf8(static_cast<unsigned char>(c), &out);
+  return out;
+}
+
+bool IsAwsChunked(std::string_view coding) {
+  while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
+    coding.remove_prefix(1);
+  while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
+    coding.remove_suffix(1);
+  return strcasecmp(std::string(coding).c_str(), "aws-chunked") == 0;
+}
+
+// Content-Encoding as stored: without aws-chunked, which is transfer framing
+// and not a property of the object (S3 drops it too). The other codings keep
+// their bytes, separators included ("deflate, gzip" stays "deflate, gzip").
+std::string StoredContentEncoding(std::string_view value) {
+  std::string kept;
+  bool dropped = false;
+  for (size_t pos = 0; pos <= value.size();) {
+    size_t comma = value.find(',', pos);
+    if (comma == std::string_view::npos) comma = value.size();
+    std::string_view item = value.substr(pos, comma - pos);
+    if (IsAwsChunked(item)) {
+      dropped = true;
+    } else {
+      if (!kept.empty() || dropped) kept += ',';
+      kept += item;
     }
+    pos = comma + 1;
   }
+  if (!dropped) return std::string(value);
+  // Dropping a coding leaves a separator at an end: "aws-chunked, gzip" -> "gzip".
+  size_t first = kept.find_first_not_of(" \t,");
+  if (first == std::string::npos) return "";
+  size_t last = kept.find_last_not_of(" \t,");
+  return kept.substr(first, last - first + 1);
+}
+
+// True when a metadata value cannot go back in a header as is: anything but
+// printable ASCII and tab (S3 then sends it RFC 2047-encoded).
+bool NeedsEncodedWord(std::string_view value) {
+  for (char ch : value) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x7F || (c < 0x20 && c != '\t')) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status MetadataFromRequest(const RequestContext& ctx, WriteOptions* o) {
+  o->content_type = HeaderText(ctx.H("content-type"));
+  for (const auto& [name, value] : ctx.http.headers) {
+    if (name.rfind("x-amz-meta-", 0) != 0) continue;
+    // Repeated headers are one value, comma-separated, as S3 combines them.
+    auto [it, fresh] = o->user_metadata.try_emplace(name.substr(11), HeaderText(value));
+    if (!fresh) it->second += "," + HeaderText(value);
+  }
+  size_t total = 0;
+  for (const auto& [name, value] : o->user_metadata) total += name.size() + value.size();
   if (total > 2048) {
     return S3Error(S3Code::kInvalidArgument,
                    "Your metadata headers exceed the maximum allowed metadata size (2 KB)");
   }
   for (std::string_view h : kStoredHeaders) {
-    std::string value(ctx.H(h));
-    if (h == "content-encoding") {
-      // aws-chunked is transfer framing, not a property of the object.
-      std::string kept;
-      for (size_t pos = 0; pos <= value.size();) {
-        size_t comma = value.find(',', pos);
-        if (comma == std::string::npos) comma = value.size();
-        std::string item = value.substr(pos, comma - pos);
-        while (!item.empty() && item.front() == ' ') item.erase(0, 1);
-        if (!item.empty() && item != "aws-chunked") kept += (kept.empty() ? "" : ",") + item;
-        pos = comma + 1;
-      }
-      value = kept;
+    std::string value = HeaderText(ctx.H(h));
+    if (h == "content-encoding") value = StoredContentEncoding(value);
+    if (h == "x-amz-website-redirect-location" && !value.empty() && value.front() != '/' &&
+        value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+      return S3Error(S3Code::kInvalidArgument,
+                     "The website redirect location must have a prefix of 'http://' or "
+                     "'https://' or '/'.");
     }
-    if (!value.empty()) o->user_metadata["worm:" + std::string(h)] = value;
+    if (!value.empty()) o->user_metadata["worm:" + std::string(h)] = std::move(value);
   }
   return Status::OK();
+}
+
+Status RefuseUnsupportedWriteHeaders(const RequestContext& ctx) {
+  std::string_view sse = ctx.H("x-amz-server-side-encryption");
+  if (!sse.empty() && sse != "AES256") {
+    return S3Error(S3Code::kNotImplemented,
+                   "A header you provided implies functionality that is not implemented: "
+                   "x-amz-server-side-encryption: " +
+                       std::string(sse) + " (only AES256 is accepted)");
+  }
+  for (std::string_view h : {"x-amz-server-side-encryption-customer-algorithm",
+                             "x-amz-copy-source-server-side-encryption-customer-algorithm"}) {
+    if (ctx.http.HasHeader(h)) {
+      return S3Error(S3Code::kNotImplemented,
+                     "A header you provided implies functionality that is not implemented: " +
+                         std::string(h) + " (SSE-C)");
+    }
+  }
+  for (std::string_view h : {"x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date",
+                             "x-amz-object-lock-legal-hold"}) {
+    if (ctx.http.HasHeader(h)) {
+      return S3Error(S3Code::kInvalidRequest,
+                     "Bucket is missing Object Lock Configuration (" + std::string(h) + ")");
+    }
+  }
+  return Status::OK();
+}
+
+std::string MetadataHeaderValue(std::string_view value) {
+  if (!NeedsEncodedWord(value)) return std::string(value);
+  return "=?UTF-8?B?" + Base64Encode(value) + "?=";
 }
 
 void AddObjectHeaders(const ObjectMeta& meta, HttpResponse* r) {
@@ -164,7 +274,7 @@ void AddObjectHeaders(const ObjectMeta& meta, HttpResponse* r) {
   r->Set("Accept-Ranges", "bytes");
   for (const auto& [name, value] : meta.user_metadata) {
     if (name.rfind(kMetaPrefix, 0) != 0) {
-      r->Set("x-amz-meta-" + name, value);
+      r->Set("x-amz-meta-" + name, MetadataHeaderValue(value));
       continue;
     }
     for (std::string_view h : kStoredHeaders) {
@@ -239,9 +349,27 @@ Status CopyStream(ReadStream* source, WriteStream* sink, Checksummer* checksum) 
 
 Result<CopySource> OpenCopySource(ServiceEnv& env, const RequestContext& ctx,
                                   const CopyRangeFn& range) {
-  std::string src = s3::UriDecode(ctx.H("x-amz-copy-source"));
-  size_t q = src.find("?versionId=");
-  if (q != std::string::npos) src.resize(q);
+  // "bucket/key[?versionId=id]", the key percent-encoded: the '?' is split
+  // off before decoding, so a key holding an encoded '?' stays whole.
+  std::string_view raw = ctx.H("x-amz-copy-source");
+  size_t q = raw.find('?');
+  if (q != std::string_view::npos) {
+    std::string_view query = raw.substr(q + 1);
+    raw = raw.substr(0, q);
+    if (query.rfind("versionId=", 0) != 0) {
+      return S3Error(S3Code::kInvalidArgument,
+                     "Invalid copy source: only ?versionId= may follow the source key");
+    }
+    RETURN_NOT_OK(CheckVersionId(s3::UriDecode(query.substr(10))));
+  }
+  for (size_t i = raw.find('%'); i != std::string_view::npos; i = raw.find('%', i + 1)) {
+    if (i + 2 >= raw.size() || !std::isxdigit(static_cast<unsigned char>(raw[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+      return S3Error(S3Code::kInvalidArgument,
+                     "Invalid copy source encoding: a '%' not followed by two hex digits");
+    }
+  }
+  std::string src = s3::UriDecode(raw);
   if (!src.empty() && src.front() == '/') src.erase(0, 1);
   size_t slash = src.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == src.size()) {

@@ -36,6 +36,7 @@
 #include "server/s3_errors.h"
 #include "server/s3_xml.h"
 #include "server/upload_staging.h"
+#include "transport/s3/sigv4.h"
 
 namespace worm::server {
 
@@ -131,7 +132,8 @@ void Initiator(XmlWriter* x) {
 Dispatch CreateMultipartUpload(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
-  if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (Status st = ValidateNewObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (Status st = RefuseUnsupportedWriteHeaders(*ctx); !st.ok()) return Fail(*ctx, st);
   WriteOptions o;
   if (Status st = MetadataFromRequest(*ctx, &o); !st.ok()) return Fail(*ctx, st);
   Json j = {{"key", ctx->key},
@@ -338,42 +340,128 @@ Dispatch ListParts(ServiceEnv& env, const Ctx& ctx) {
   return Respond(XmlOk(*ctx, x.Finish()));
 }
 
-Dispatch ListMultipartUploads(ServiceEnv& env, const Ctx& ctx) {
-  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
-  if (!bucket.ok()) return Fail(*ctx, bucket.status());
-  std::string prefix = ctx->Q("prefix");
+namespace {
+
+struct UploadListParams {
+  std::string prefix, delimiter, key_marker, upload_id_marker;
+  size_t max_uploads = 1000;
+  bool url = false;
+};
+
+Result<UploadListParams> ParseUploadListParams(const RequestContext& ctx) {
+  UploadListParams p;
+  p.prefix = ctx.Q("prefix");
+  p.delimiter = ctx.Q("delimiter");
+  p.key_marker = ctx.Q("key-marker");
+  p.upload_id_marker = ctx.Q("upload-id-marker");
+  if (ctx.Has("encoding-type")) {
+    if (ctx.Q("encoding-type") != "url") {
+      return S3Error(S3Code::kInvalidArgument, "Invalid Encoding Method specified in Request");
+    }
+    p.url = true;
+  }
+  if (ctx.Has("max-uploads")) {
+    std::string m = ctx.Q("max-uploads");
+    if (m.empty() || m.size() > 9 || m.find_first_not_of("0123456789") != std::string::npos) {
+      return S3Error(S3Code::kInvalidArgument,
+                     "Provided max-uploads not an integer or within integer range");
+    }
+    p.max_uploads = std::min<size_t>(1000, std::stoul(m));
+  }
+  return p;
+}
+
+// Every upload of the bucket whose key starts with `prefix`, sorted as S3
+// lists them: by key, then by initiation (upload ids are UUIDv7: by time).
+Result<std::vector<Upload>> AllUploads(Bucket& bucket, const std::string& prefix) {
   std::vector<Upload> uploads;
   ListRequest req;
   req.delimiter = "/";
   for (;;) {
-    Result<ListPage> page = (*bucket)->uploads->List(req);
-    if (!page.ok()) return Fail(*ctx, page.status());
-    for (const std::string& cp : page->common_prefixes) {
-      Result<Upload> u = LoadUpload(**bucket, cp.substr(0, cp.size() - 1), nullptr);
+    ASSIGN_OR_RETURN(ListPage page, bucket.uploads->List(req));
+    for (const std::string& cp : page.common_prefixes) {
+      Result<Upload> u = LoadUpload(bucket, cp.substr(0, cp.size() - 1), nullptr);
       if (u.ok() && u->key.rfind(prefix, 0) == 0) uploads.push_back(std::move(*u));
     }
-    if (page->next_token.empty() || uploads.size() >= 1000) break;
-    req.token = page->next_token;
+    if (page.next_token.empty()) break;
+    req.token = page.next_token;
   }
   std::sort(uploads.begin(), uploads.end(), [](const Upload& a, const Upload& b) {
-    return a.key != b.key ? a.key < b.key : a.initiated_ms < b.initiated_ms;
+    return a.key != b.key ? a.key < b.key : a.id < b.id;
   });
+  return uploads;
+}
+
+}  // namespace
+
+Dispatch ListMultipartUploads(ServiceEnv& env, const Ctx& ctx) {
+  Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
+  if (!bucket.ok()) return Fail(*ctx, bucket.status());
+  Result<UploadListParams> p = ParseUploadListParams(*ctx);
+  if (!p.ok()) return Fail(*ctx, p.status());
+  Result<std::vector<Upload>> all = AllUploads(**bucket, p->prefix);
+  if (!all.ok()) return Fail(*ctx, all.status());
+  // Past the markers: keys after key-marker, or (with upload-id-marker) that
+  // key's uploads after the marked one.
+  auto after_markers = [&](const Upload& u) {
+    if (p->key_marker.empty()) return true;
+    if (u.key != p->key_marker) return u.key > p->key_marker;
+    return !p->upload_id_marker.empty() && u.id > p->upload_id_marker;
+  };
+  std::vector<const Upload*> shown;
+  std::vector<std::string> prefixes;
+  bool truncated = false;
+  std::string next_key, next_id;
+  for (const Upload& u : *all) {
+    if (!after_markers(u)) continue;
+    std::string common;
+    if (!p->delimiter.empty()) {
+      size_t d = u.key.find(p->delimiter, p->prefix.size());
+      if (d != std::string::npos) common = u.key.substr(0, d + p->delimiter.size());
+    }
+    if (!common.empty() && !prefixes.empty() && prefixes.back() == common) continue;
+    if (shown.size() + prefixes.size() == p->max_uploads) {
+      truncated = true;
+      break;
+    }
+    if (common.empty()) {
+      shown.push_back(&u);
+      next_key = u.key;
+      next_id = u.id;
+    } else {
+      prefixes.push_back(common);
+      next_key = common;
+      next_id.clear();
+    }
+  }
+  auto enc = [&](const std::string& s) { return p->url ? s3::UriEncode(s, true) : s; };
   XmlWriter x;
   x.Open("ListMultipartUploadsResult", true);
   x.Leaf("Bucket", ctx->bucket);
-  x.Leaf("KeyMarker", ctx->Q("key-marker"));
-  x.Leaf("UploadIdMarker", ctx->Q("upload-id-marker"));
-  x.Leaf("Prefix", prefix);
-  x.Leaf("MaxUploads", uint64_t{1000});
-  x.Bool("IsTruncated", false);
-  for (const Upload& u : uploads) {
+  x.Leaf("KeyMarker", enc(p->key_marker));
+  x.Leaf("UploadIdMarker", p->upload_id_marker);
+  if (truncated) {
+    x.Leaf("NextKeyMarker", enc(next_key));
+    x.Leaf("NextUploadIdMarker", next_id);
+  }
+  if (!p->delimiter.empty()) x.Leaf("Delimiter", enc(p->delimiter));
+  x.Leaf("Prefix", enc(p->prefix));
+  x.Leaf("MaxUploads", static_cast<uint64_t>(p->max_uploads));
+  if (p->url) x.Leaf("EncodingType", "url");
+  x.Bool("IsTruncated", truncated);
+  for (const Upload* u : shown) {
     x.Open("Upload");
-    x.Leaf("Key", u.key);
-    x.Leaf("UploadId", u.id);
+    x.Leaf("Key", enc(u->key));
+    x.Leaf("UploadId", u->id);
     Initiator(&x);
     x.Leaf("StorageClass", "STANDARD");
-    x.Leaf("Initiated", IsoDate(u.initiated_ms));
+    x.Leaf("Initiated", IsoDate(u->initiated_ms));
     x.Close("Upload");
+  }
+  for (const std::string& cp : prefixes) {
+    x.Open("CommonPrefixes");
+    x.Leaf("Prefix", enc(cp));
+    x.Close("CommonPrefixes");
   }
   x.Close("ListMultipartUploadsResult");
   return Respond(XmlOk(*ctx, x.Finish()));

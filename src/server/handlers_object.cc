@@ -139,6 +139,9 @@ Dispatch GetObject(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = cached ? cached : BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
   if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (ctx->Has("versionId")) {
+    if (Status st = CheckVersionId(ctx->Q("versionId")); !st.ok()) return Fail(*ctx, st);
+  }
   OpenedObject obj;
   if (ctx->head) {
     Result<ObjectMeta> meta = (*bucket)->objects->Head(ctx->key, {});
@@ -274,7 +277,8 @@ class PutConsumer final : public BodyConsumer {
 Dispatch PutObject(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
-  if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (Status st = ValidateNewObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (Status st = RefuseUnsupportedWriteHeaders(*ctx); !st.ok()) return Fail(*ctx, st);
   if (!ctx->http.content_length && !ctx->http.chunked) {
     return Fail(*ctx, S3Error(S3Code::kMissingContentLength,
                               "You must provide the Content-Length HTTP header."));
@@ -317,6 +321,8 @@ void CarryChecksums(const ObjectMeta& src, WriteOptions* o) {
   }
 }
 
+constexpr std::string_view kRedirectHeader = "x-amz-website-redirect-location";
+
 Result<WriteOptions> CopyOptions(const RequestContext& ctx, const CopySource& src) {
   std::string directive(ctx.H("x-amz-metadata-directive"));
   if (directive.empty()) directive = "COPY";
@@ -335,8 +341,15 @@ Result<WriteOptions> CopyOptions(const RequestContext& ctx, const CopySource& sr
     for (const auto& [k, v] : src.meta.user_metadata) {
       if (k.rfind(kMetaPrefix, 0) != 0) o.user_metadata[k] = v;
       for (std::string_view h : kStoredHeaders) {
-        if (k == "worm:" + std::string(h)) o.user_metadata[k] = v;
+        if (k == "worm:" + std::string(h) && h != kRedirectHeader) o.user_metadata[k] = v;
       }
+    }
+    // S3 never copies a redirect location; the request may give one.
+    if (ctx.http.HasHeader(kRedirectHeader)) {
+      WriteOptions given;  // the request's headers, checked as for a PUT
+      RETURN_NOT_OK(MetadataFromRequest(ctx, &given));
+      const std::string name = "worm:" + std::string(kRedirectHeader);
+      if (given.user_metadata.count(name)) o.user_metadata[name] = given.user_metadata[name];
     }
   } else {
     RETURN_NOT_OK(MetadataFromRequest(ctx, &o));
@@ -350,7 +363,8 @@ Result<WriteOptions> CopyOptions(const RequestContext& ctx, const CopySource& sr
 Dispatch CopyObject(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
-  if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (Status st = ValidateNewObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (Status st = RefuseUnsupportedWriteHeaders(*ctx); !st.ok()) return Fail(*ctx, st);
   Result<CopySource> src = OpenCopySource(env, *ctx);
   if (!src.ok()) return Fail(*ctx, src.status());
   Result<WriteOptions> o = CopyOptions(*ctx, *src);
@@ -363,9 +377,16 @@ Dispatch CopyObject(ServiceEnv& env, const Ctx& ctx) {
   }
   Result<PutResult> put = (*out)->Commit();
   if (!put.ok()) return Fail(*ctx, CommitError(put.status()));
+  // The new object's Last-Modified, as HEAD will show it (the clock only if
+  // another write replaced it already).
+  int64_t modified_ms = env.clock->NowMillis();
+  if (Result<ObjectMeta> now = (*bucket)->objects->Head(ctx->key, {});
+      now.ok() && now->etag == put->etag) {
+    modified_ms = now->last_modified_ms;
+  }
   XmlWriter x;
   x.Open("CopyObjectResult", true);
-  x.Leaf("LastModified", IsoDate(env.clock->NowMillis()));
+  x.Leaf("LastModified", IsoDate(modified_ms));
   x.Leaf("ETag", Quoted(put->etag));
   x.Close("CopyObjectResult");
   return Respond(XmlOk(*ctx, x.Finish()));
@@ -375,6 +396,9 @@ Dispatch DeleteObject(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
   if (Status st = ValidateObjectKey(ctx->key); !st.ok()) return Fail(*ctx, st);
+  if (ctx->Has("versionId")) {
+    if (Status st = CheckVersionId(ctx->Q("versionId")); !st.ok()) return Fail(*ctx, st);
+  }
   DeleteOptions o;
   std::string_view match = ctx->H("if-match");
   if (!match.empty()) {

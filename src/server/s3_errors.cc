@@ -51,6 +51,8 @@ CodeInfo InfoOf(S3Code code) {
       return {"InvalidRange", 416, SC::kOutOfRange};
     case S3Code::kInvalidRequest:
       return {"InvalidRequest", 400, SC::kInvalidArgument};
+    case S3Code::kInvalidURI:
+      return {"InvalidURI", 400, SC::kInvalidArgument};
     case S3Code::kKeyConflict:
       return {"KeyConflict", 409, SC::kAlreadyExists};
     case S3Code::kKeyTooLongError:
@@ -173,8 +175,8 @@ HttpResponse ErrorResponse(const Status& status, std::string_view resource,
   XmlWriter x;
   x.Open("Error");
   x.Leaf("Code", e.code);
-  x.Leaf("Message", e.message);
-  x.Leaf("Resource", resource);
+  x.Leaf("Message", XmlSafeText(e.message));
+  x.Leaf("Resource", XmlSafeText(resource));
   x.Leaf("RequestId", request_id);
   x.Close("Error");
   r.body = x.Finish();

@@ -35,6 +35,7 @@ enum class S3Code {
   kInvalidPartOrder,
   kInvalidRange,
   kInvalidRequest,
+  kInvalidURI,   // 400 "Couldn't parse the specified URI." (a key that is not UTF-8)
   kKeyConflict,  // a key that is also a folder of other keys (folder-backed buckets)
   kKeyTooLongError,
   kMalformedXML,

@@ -34,7 +34,6 @@ constexpr std::string_view kUnsupported[] = {"acl",
                                              "restore",
                                              "select",
                                              "attributes",
-                                             "versions",
                                              "policyStatus",
                                              "analytics",
                                              "metrics",
@@ -145,6 +144,7 @@ Dispatch S3Service::RouteBucket(const Ctx& ctx) {
     if (ctx->Has("location")) return GetBucketLocation(env_, ctx);
     if (ctx->Has("uploads")) return ListMultipartUploads(env_, ctx);
     if (ctx->Has("versioning")) return GetBucketVersioning(env_, ctx);
+    if (ctx->Has("versions")) return ListObjectVersions(env_, ctx);
     return ListObjects(env_, ctx);
   }
   if (m == "HEAD") return HeadBucket(env_, ctx);

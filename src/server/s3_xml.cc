@@ -5,6 +5,7 @@
 #include <cstring>
 #include <pugixml.hpp>
 
+#include "core/utf8.h"
 #include "server/s3_errors.h"
 #include "transport/s3/sigv4.h"
 #include "worm/clock.h"
@@ -13,23 +14,59 @@ namespace worm::server {
 
 namespace {
 
-// Bytes that need a reference: & < > " ' and control characters but tab.
-constexpr std::array<bool, 256> kNeedsEscape = [] {
-  std::array<bool, 256> t{};
+// What AppendEscaped does with each byte: 0 copies it, 1 writes a reference
+// (& < > " ' and control characters but tab), 2 starts a multi-byte sequence
+// that must be checked (an XML document must be well-formed UTF-8).
+constexpr std::array<uint8_t, 256> kByteClass = [] {
+  std::array<uint8_t, 256> t{};
   for (int c = 0; c < 0x20; ++c) t[c] = c != '\t';
-  for (unsigned char c : std::string_view("&<>\"'")) t[c] = true;
+  for (unsigned char c : std::string_view("&<>\"'")) t[c] = 1;
+  for (int c = 0x80; c < 0x100; ++c) t[c] = 2;
   return t;
 }();
 
+// U+FFFD REPLACEMENT CHARACTER, written for each byte that is not UTF-8.
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+
 // Appends `text` escaped to `out`: listings escape every key, so no
-// temporary string per value, and runs of plain bytes go in one append.
+// temporary string per value, and runs of plain bytes (valid UTF-8
+// sequences included) go in one append.
+//
+// Control characters, \r and \n included, become numeric references, as S3
+// writes them: lossless, but XML 1.0 admits only tab, \n and \r among them
+// (also as references), so a strict parser refuses such a key unless the
+// client asked for encoding-type=url. Bytes that are not UTF-8 (only files
+// put in a served folder by other tools have such names: the server refuses
+// them at every write) become U+FFFD, so the document stays well-formed.
 void AppendEscaped(std::string* out, std::string_view text) {
   size_t run = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
-    if (!kNeedsEscape[c]) continue;
+    const uint8_t cls = kByteClass[c];
+    if (cls == 0) {
+      ++i;
+      continue;
+    }
+    if (cls == 2) {
+      uint32_t cp = 0;
+      size_t n = DecodeUtf8(text, i, &cp);
+      if (n != 0 && cp != 0xFFFE && cp != 0xFFFF) {
+        i += n;
+        continue;
+      }
+      out->append(text.data() + run, i - run);
+      if (n == 0) {
+        out->append(kReplacement);
+        i += 1;
+      } else {
+        *out += "&#" + std::to_string(cp) + ";";  // a noncharacter: as a control
+        i += n;
+      }
+      run = i;
+      continue;
+    }
     out->append(text.data() + run, i - run);
-    run = i + 1;
+    run = ++i;
     switch (c) {
       case '&':
         *out += "&amp;";
@@ -54,6 +91,28 @@ void AppendEscaped(std::string* out, std::string_view text) {
 }
 
 }  // namespace
+
+bool IsXmlChar(uint32_t cp) {
+  if (cp < 0x20) return cp == '\t' || cp == '\n' || cp == '\r';
+  return cp != 0xFFFE && cp != 0xFFFF;  // (UTF-8 holds no surrogates)
+}
+
+std::string XmlSafeText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    size_t n = DecodeUtf8(text, i, &cp);
+    if (n == 0 || !IsXmlChar(cp)) {
+      out.append(kReplacement);
+      i += n == 0 ? 1 : n;
+      continue;
+    }
+    out.append(text.substr(i, n));
+    i += n;
+  }
+  return out;
+}
 
 std::string XmlEscape(std::string_view text) {
   std::string out;
@@ -145,9 +204,19 @@ char* Put2(char* p, int64_t v) {
   return p + 2;
 }
 
+// True when AppendEscaped would write `text` other than as is.
 bool NeedsEscape(std::string_view text) {
-  for (char c : text) {
-    if (kNeedsEscape[static_cast<unsigned char>(c)]) return true;
+  for (size_t i = 0; i < text.size();) {
+    const uint8_t cls = kByteClass[static_cast<unsigned char>(text[i])];
+    if (cls == 0) {
+      ++i;
+      continue;
+    }
+    if (cls == 1) return true;
+    uint32_t cp = 0;
+    size_t n = DecodeUtf8(text, i, &cp);
+    if (n == 0 || cp == 0xFFFE || cp == 0xFFFF) return true;
+    i += n;
   }
   return false;
 }
@@ -211,6 +280,15 @@ Status Malformed(std::string_view why) {
 
 Result<pugi::xml_node> ParseRoot(pugi::xml_document* doc, std::string_view xml,
                                  std::string_view root) {
+  // The documents declare (or default to) UTF-8, which pugixml does not check;
+  // nor does it refuse characters XML 1.0 does not allow (as S3 does).
+  if (!IsValidUtf8(xml)) return Malformed("the document is not valid UTF-8");
+  for (char c : xml) {
+    if (!IsXmlChar(static_cast<unsigned char>(c))) {
+      return Malformed("control character " + std::to_string(static_cast<int>(c)) +
+                       " is not allowed in XML 1.0");
+    }
+  }
   pugi::xml_parse_result r =
       doc->load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!r) return Malformed(r.description());
@@ -237,7 +315,18 @@ Result<DeleteRequest> ParseDeleteRequest(std::string_view xml) {
   for (pugi::xml_node obj : root.children("Object")) {
     pugi::xml_node key = obj.child("Key");
     if (!key) return Malformed("<Object> without <Key>");
-    req.objects.push_back({key.text().as_string(), obj.child("VersionId").text().as_string()});
+    std::string name = key.text().as_string();
+    for (size_t i = 0; i < name.size();) {
+      uint32_t cp = 0;
+      size_t n = DecodeUtf8(name, i, &cp);
+      if (n == 0 || !IsXmlChar(cp)) {
+        // &#1; and the like: XML 1.0 cannot hold such a key at all.
+        return Malformed("a <Key> holds a character XML 1.0 does not allow (U+" +
+                         std::to_string(cp) + "); delete such keys with DeleteObject");
+      }
+      i += n;
+    }
+    req.objects.push_back({std::move(name), obj.child("VersionId").text().as_string()});
   }
   if (req.objects.empty()) return Malformed("no <Object> to delete");
   if (req.objects.size() > 1000) return Malformed("more than 1000 objects");

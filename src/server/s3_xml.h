@@ -16,8 +16,18 @@ namespace worm::server {
 
 inline constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-// Escapes &, <, >, " and ' (and control characters as numeric references).
+// Escapes &, <, >, " and ' (and control characters as numeric references, as
+// S3 does); bytes that are not UTF-8 become U+FFFD, so the output is always
+// UTF-8. See AppendEscaped in s3_xml.cc for what XML 1.0 makes of controls.
 std::string XmlEscape(std::string_view text);
+
+// True for the characters XML 1.0 allows in a document (Char production):
+// tab, LF, CR, U+0020 and above but U+FFFE and U+FFFF.
+bool IsXmlChar(uint32_t cp);
+// `text` with every character XML 1.0 does not allow, and every byte that is
+// not UTF-8, replaced by U+FFFD: for error messages, which must parse
+// wherever they come from (a message may quote a key).
+std::string XmlSafeText(std::string_view text);
 
 class XmlWriter {
  public:
@@ -68,7 +78,8 @@ struct DeleteRequest {
   bool quiet = false;
 };
 // <Delete><Quiet>true</Quiet><Object><Key>k</Key></Object>...</Delete>.
-// MalformedXML for bad XML, no objects or more than 1000.
+// MalformedXML for bad XML, no objects or more than 1000, and (as S3) for a
+// key holding a character XML 1.0 does not allow, even as a reference.
 Result<DeleteRequest> ParseDeleteRequest(std::string_view xml);
 
 struct CompletePart {

@@ -92,6 +92,29 @@ api delete-objects --bucket cli --delete '{"Objects":[{"Key":"api/doc.json"},{"K
 if api get-object --bucket cli --key api/doc.json "$WORK/x" 2>"$WORK/err.txt"; then fail "deleted object readable"; fi
 grep -q NoSuchKey "$WORK/err.txt" || fail "missing NoSuchKey: $(cat "$WORK/err.txt")"
 
+step "metadata and stored headers come back as S3 returns them"
+api put-object --bucket cli --key meta.txt --body "$WORK/src/hello.txt" \
+  --metadata '{"greeting":"=?UTF-8?B?SGVsbG8gV29ybGTDqQ==?="}' --content-encoding 'deflate, gzip' \
+  --cache-control 'max-age=60,  public' >/dev/null
+api head-object --bucket cli --key meta.txt >"$WORK/head.json"
+grep -q '"greeting": "=?UTF-8?B?SGVsbG8gV29ybGTDqQ==?="' "$WORK/head.json" || fail "RFC 2047 metadata: $(cat "$WORK/head.json")"
+grep -q '"ContentEncoding": "deflate, gzip"' "$WORK/head.json" || fail "Content-Encoding rewritten: $(cat "$WORK/head.json")"
+grep -q '"CacheControl": "max-age=60,  public"' "$WORK/head.json" || fail "Cache-Control rewritten"
+
+step "odd keys: control characters, UTF-8, XML specials; versionId on an unversioned bucket"
+odd=$'odd/caf\u00e9 \u2603/ctl\x01&<>"\'.txt'
+s3 cp "$WORK/src/hello.txt" "s3://cli/$odd" >/dev/null
+[[ "$(api list-objects-v2 --bucket cli --prefix odd/ --query 'Contents[0].Key' --output text)" == "$odd" ]] \
+  || fail "odd key not listed exactly"
+s3 ls --recursive s3://cli/odd/ | grep -q 'ctl' || fail "aws s3 ls misses the odd key"
+s3 cp "s3://cli/$odd" "$WORK/odd.back" >/dev/null
+cmp "$WORK/src/hello.txt" "$WORK/odd.back" || fail "odd key round trip"
+if api copy-object --bucket cli --key odd-copy --copy-source 'cli/meta.txt?versionId=3HL4kqtJlcpXroDTDmJ' \
+  >/dev/null 2>"$WORK/err.txt"; then fail "copy of a version that does not exist"; fi
+grep -q InvalidArgument "$WORK/err.txt" || fail "versionId error: $(cat "$WORK/err.txt")"
+s3 rm --recursive s3://cli/odd/ >/dev/null
+api delete-object --bucket cli --key meta.txt >/dev/null
+
 step "s3api multipart: create, upload-part, list-parts, complete, abort"
 uid="$(api create-multipart-upload --bucket cli --key mp.bin --query UploadId --output text)"
 head -c $((5 * 1024 * 1024)) /dev/urandom >"$WORK/p1"

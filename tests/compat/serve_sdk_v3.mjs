@@ -96,6 +96,38 @@ test("list, copy, batch delete, errors", async (s3) => {
   await s3.send(new DeleteObjectCommand({ Bucket: "sdk", Key: "never-existed" }));
 });
 
+test("non-ASCII metadata comes back RFC 2047-encoded; stored headers byte-for-byte", async (s3) => {
+  await s3.send(new PutObjectCommand({ Bucket: "sdk", Key: "meta", Body: "m",
+    Metadata: { greeting: "Hello World\u00e9" }, ContentEncoding: "deflate, gzip",
+    CacheControl: "max-age=60,  public" }));
+  const head = await s3.send(new HeadObjectCommand({ Bucket: "sdk", Key: "meta" }));
+  assert.equal(head.Metadata.greeting, "=?UTF-8?B?SGVsbG8gV29ybGTDqQ==?=");
+  assert.equal(head.ContentEncoding, "deflate, gzip");
+  assert.equal(head.CacheControl, "max-age=60,  public");
+});
+
+test("odd keys round trip; versionId other than null is refused", async (s3) => {
+  const keys = ["odd/ctl\u0001key", "odd/tab\tkey", "odd/caf\u00e9/\u2603", "odd/amp&<>\"'",
+    "odd/q?versionId=1"];
+  for (const k of keys) await s3.send(new PutObjectCommand({ Bucket: "sdk", Key: k, Body: k }));
+  const page = await s3.send(new ListObjectsV2Command({ Bucket: "sdk", Prefix: "odd/" }));
+  const want = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  assert.deepEqual(page.Contents.map((o) => o.Key), want);
+  for (const k of keys) {
+    const get = await s3.send(new GetObjectCommand({ Bucket: "sdk", Key: k }));
+    assert.equal(await get.Body.transformToString(), k);
+  }
+  assert.equal(await errorName(s3.send(new CopyObjectCommand({ Bucket: "sdk", Key: "odd-copy",
+    CopySource: "sdk/odd/tab%09key?versionId=3HL4kqtJlcpXroDTDmJ" }))), "InvalidArgument");
+  await s3.send(new CopyObjectCommand({ Bucket: "sdk", Key: "odd-copy",
+    CopySource: "sdk/odd/tab%09key?versionId=null" }));
+  assert.equal(await errorName(s3.send(new GetObjectCommand({ Bucket: "sdk", Key: "odd-copy",
+    VersionId: "abc" }))), "InvalidArgument");
+  for (const k of keys.concat(["odd-copy"])) {
+    await s3.send(new DeleteObjectCommand({ Bucket: "sdk", Key: k }));
+  }
+});
+
 test("multipart upload with lib-storage", async (s3) => {
   const body = randomBytes(12 * 1024 * 1024 + 5);
   const up = new Upload({ client: s3, params: { Bucket: "sdk", Key: "big/mp.bin", Body: body },

@@ -9,6 +9,7 @@
 #include <deque>
 #include <future>
 
+#include "transport/s3/meta_encoding.h"
 #include "transport/s3/s3_internal.h"
 #include "transport/s3/s3_xml.h"
 
@@ -175,7 +176,7 @@ class S3WriteStream final : public WriteStream {
       call.headers.emplace_back("Content-Type", options_.content_type);
     }
     for (const auto& [name, value] : options_.user_metadata) {
-      call.headers.emplace_back("x-amz-meta-" + name, value);
+      call.headers.emplace_back("x-amz-meta-" + name, s3::EncodeMetaValue(value));
     }
     ASSIGN_OR_RETURN(HttpResponse response, t_->Send(call));
     RETURN_NOT_OK(

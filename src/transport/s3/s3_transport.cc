@@ -8,6 +8,7 @@
 
 #include "core/hash.h"
 #include "transport/s3/credentials.h"
+#include "transport/s3/meta_encoding.h"
 #include "transport/s3/s3_internal.h"
 #include "transport/s3/s3_xml.h"
 #include "transport/transport_util.h"
@@ -84,7 +85,8 @@ ObjectMeta MetaFromHeaders(const HttpResponse& response, const Key& key) {
   m.version = response.Header("x-amz-version-id");
   m.content_type = response.Header("content-type");
   for (const auto& [name, value] : response.headers) {
-    if (name.rfind("x-amz-meta-", 0) == 0) m.user_metadata[name.substr(11)] = value;
+    if (name.rfind("x-amz-meta-", 0) == 0)
+      m.user_metadata[name.substr(11)] = s3::DecodeMetaValue(value);
   }
   return m;
 }
@@ -242,7 +244,7 @@ void AddWriteHeaders(const WriteOptions& options, HeaderList* headers) {
   for (const auto& [name, value] : options.user_metadata) {
     std::string lower = name;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    headers->emplace_back("x-amz-meta-" + lower, value);
+    headers->emplace_back("x-amz-meta-" + lower, s3::EncodeMetaValue(value));
   }
 }
 

@@ -1,0 +1,120 @@
+"""A reference model of S3 object listings, for the compat tests.
+
+Given the full set of keys in a bucket, computes the pages that ListObjectsV2
+(and V1) must return, as AWS S3 does:
+- keys are ordered by their UTF-8 bytes;
+- a key is listed if it starts with Prefix and sorts after StartAfter (V2) or
+  Marker (V1);
+- with a Delimiter, a key whose remainder after Prefix contains the delimiter
+  is rolled up into the CommonPrefix Prefix + remainder up to and including
+  the delimiter's first occurrence; each CommonPrefix is one entry;
+- keys and CommonPrefixes are one sequence in byte order, and MaxKeys counts
+  both; a page is truncated exactly when more entries follow;
+- the next page resumes after the page's last entry; when that entry was a
+  CommonPrefix, nothing under it is listed again.
+
+serve_boto3.py imports it; serve_awscli.sh runs it as a script
+(`list_model.py awscli URL BUCKET KEYS_JSON`) to walk listings with
+/usr/bin/aws and compare them page by page. serve_sdk_v3.mjs has a port.
+"""
+import json
+import subprocess
+import sys
+
+
+def _b(s):
+    return s.encode("utf-8")
+
+
+def entries(keys, prefix="", delimiter=None, after=None):
+    """The listing's entries in order: ("key", k) or ("prefix", cp)."""
+    out = []
+    seen = set()
+    for k in sorted(set(keys), key=_b):
+        if not k.startswith(prefix):
+            continue
+        if after is not None and _b(k) <= _b(after):
+            continue
+        if delimiter:
+            rest = k[len(prefix):]
+            i = rest.find(delimiter)
+            if i >= 0:
+                cp = prefix + rest[:i + len(delimiter)]
+                if cp not in seen:
+                    seen.add(cp)
+                    out.append(("prefix", cp))
+                continue
+        out.append(("key", k))
+    return out
+
+
+def pages(keys, prefix="", delimiter=None, start_after=None, max_keys=1000):
+    """The pages a client walking the listing must see: a list of dicts with
+    keys (list), prefixes (list), truncated (bool)."""
+    result = []
+    after = start_after
+    skip_under = None  # the CommonPrefix that ended the previous page
+    while True:
+        es = entries(keys, prefix, delimiter, after)
+        if skip_under is not None:
+            es = [e for e in es if not (e[0] == "key" and e[1].startswith(skip_under))
+                  and not (e[0] == "prefix" and e[1] == skip_under)]
+        page = es[:max_keys]
+        truncated = len(es) > max_keys
+        result.append({"keys": [e[1] for e in page if e[0] == "key"],
+                       "prefixes": [e[1] for e in page if e[0] == "prefix"],
+                       "truncated": truncated})
+        if not truncated:
+            return result
+        kind, last = page[-1]
+        after = last
+        skip_under = last if kind == "prefix" else None
+
+
+# ---- awscli driver ----------------------------------------------------------
+
+def _aws_page(url, bucket, q, token):
+    argv = ["/usr/bin/aws", "--endpoint-url", url, "s3api", "list-objects-v2", "--bucket", bucket,
+            "--no-paginate", "--output", "json", "--max-keys", str(q["max_keys"])]
+    if q.get("prefix"):
+        argv += ["--prefix", q["prefix"]]
+    if q.get("delimiter"):
+        argv += ["--delimiter", q["delimiter"]]
+    if q.get("start_after") and token is None:
+        argv += ["--start-after", q["start_after"]]
+    if token is not None:
+        argv += ["--continuation-token", token]
+    out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    return json.loads(out) if out.strip() else {}
+
+
+def awscli_main(url, bucket, keys_json, queries_json):
+    keys = json.loads(keys_json)
+    failures = 0
+    for q in json.loads(queries_json):
+        want = pages(keys, q.get("prefix", ""), q.get("delimiter"), q.get("start_after"),
+                     q["max_keys"])
+        token = None
+        for n, w in enumerate(want):
+            try:
+                got = _aws_page(url, bucket, q, token)
+            except subprocess.CalledProcessError as e:
+                print("FAIL listing %s page %d: aws failed: %s" % (q, n, e.stderr.strip()))
+                failures += 1
+                break
+            g = {"keys": [o["Key"] for o in got.get("Contents", [])],
+                 "prefixes": [p["Prefix"] for p in got.get("CommonPrefixes", [])],
+                 "truncated": bool(got.get("IsTruncated"))}
+            if g != w:
+                print("FAIL listing %s page %d:\n  want %r\n  got  %r" % (q, n, w, g))
+                failures += 1
+                break
+            token = got.get("NextContinuationToken")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "awscli":
+        sys.exit(awscli_main(*sys.argv[2:]))
+    print("usage: list_model.py awscli URL BUCKET KEYS_JSON QUERIES_JSON", file=sys.stderr)
+    sys.exit(2)

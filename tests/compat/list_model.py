@@ -8,10 +8,13 @@ Given the full set of keys in a bucket, computes the pages that ListObjectsV2
 - with a Delimiter, a key whose remainder after Prefix contains the delimiter
   is rolled up into the CommonPrefix Prefix + remainder up to and including
   the delimiter's first occurrence; each CommonPrefix is one entry;
+- a CommonPrefix that sorts at or before StartAfter/Marker is not listed,
+  nor any key that rolls up into it: a start that lies inside a common prefix
+  skips the whole prefix (Ceph RGW does the same, and it is what makes a V1
+  NextMarker that names a prefix resume after everything under it);
 - keys and CommonPrefixes are one sequence in byte order, and MaxKeys counts
   both; a page is truncated exactly when more entries follow;
-- the next page resumes after the page's last entry; when that entry was a
-  CommonPrefix, nothing under it is listed again.
+- the next page resumes after the page's last entry, key or CommonPrefix.
 
 serve_boto3.py imports it; serve_awscli.sh runs it as a script
 (`list_model.py awscli URL BUCKET KEYS_JSON`) to walk listings with
@@ -40,6 +43,8 @@ def entries(keys, prefix="", delimiter=None, after=None):
             i = rest.find(delimiter)
             if i >= 0:
                 cp = prefix + rest[:i + len(delimiter)]
+                if after is not None and _b(cp) <= _b(after):
+                    continue
                 if cp not in seen:
                     seen.add(cp)
                     out.append(("prefix", cp))
@@ -53,12 +58,8 @@ def pages(keys, prefix="", delimiter=None, start_after=None, max_keys=1000):
     keys (list), prefixes (list), truncated (bool)."""
     result = []
     after = start_after
-    skip_under = None  # the CommonPrefix that ended the previous page
     while True:
         es = entries(keys, prefix, delimiter, after)
-        if skip_under is not None:
-            es = [e for e in es if not (e[0] == "key" and e[1].startswith(skip_under))
-                  and not (e[0] == "prefix" and e[1] == skip_under)]
         page = es[:max_keys]
         truncated = len(es) > max_keys
         result.append({"keys": [e[1] for e in page if e[0] == "key"],
@@ -66,9 +67,7 @@ def pages(keys, prefix="", delimiter=None, start_after=None, max_keys=1000):
                        "truncated": truncated})
         if not truncated:
             return result
-        kind, last = page[-1]
-        after = last
-        skip_under = last if kind == "prefix" else None
+        after = page[-1][1]
 
 
 # ---- awscli driver ----------------------------------------------------------

@@ -17,12 +17,26 @@ Given the full set of keys in a bucket, computes the pages that ListObjectsV2
 - the next page resumes after the page's last entry, key or CommonPrefix.
 
 serve_boto3.py imports it; serve_awscli.sh runs it as a script
-(`list_model.py awscli URL BUCKET KEYS_JSON`) to walk listings with
-/usr/bin/aws and compare them page by page. serve_sdk_v3.mjs has a port.
+(`list_model.py awscli-put ...`, then `list_model.py awscli ...`) to walk
+listings with /usr/bin/aws and compare them page by page. serve_sdk_v3.mjs
+has a port (and a copy of the key sets).
 """
 import json
+import os
 import subprocess
 import sys
+
+# Keys today's server already stores: the listing walks must be exact for them.
+PLAIN_LISTING_KEYS = ["dir/a", "dir/b/c", "dir/b0", "dir!", "dir0", "foo/bar!", "foo/bar0",
+                      "foo/baz/q", "plain", "sp ace", "plus+sign", "~tilde", "\u00e9/\u00fc",
+                      "\u00e9t\u00e9", "z/y/x/w"]
+# Keys that need issue 15 item 2: folder markers, a key that is a prefix,
+# empty and dot segments, long keys, the reserved folder name.
+ODD_LISTING_KEYS = PLAIN_LISTING_KEYS + [
+    "dir/", "dir/b/", "foo/bar", "foo/bar/", "foo/bar/xyzzy", "a//b", "a/b//", "a/./b",
+    "a/../b", "/lead", "//x", "L" * 1024, "seg/" + "x" * 300 + "/t", ".wormfs", ".wormfs/k",
+    "z/", "z/y"]
+KEY_SETS = {"plain": PLAIN_LISTING_KEYS, "odd": ODD_LISTING_KEYS}
 
 
 def _b(s):
@@ -112,8 +126,38 @@ def awscli_main(url, bucket, keys_json, queries_json):
     return 1 if failures else 0
 
 
+def awscli_put(url, bucket, key_set, out_file):
+    """Creates `bucket` holding KEY_SETS[key_set] (with boto3: one process,
+    not one aws run per key) and writes the keys as JSON to out_file.
+    Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+    s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
+                      aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+                      aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+                      config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    s3.create_bucket(Bucket=bucket)
+    keys = KEY_SETS[key_set]
+    refused = []
+    for k in keys:
+        try:
+            s3.put_object(Bucket=bucket, Key=k, Body=b"v")
+        except ClientError as e:
+            refused.append("%s: %s" % (k[:40], e.response["Error"]["Code"]))
+    with open(out_file, "w") as f:
+        json.dump(keys, f)
+    if refused:
+        print("FAIL: the server refused %d keys S3 stores: %s" % (len(refused), ", ".join(refused)))
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 6 and sys.argv[1] == "awscli":
         sys.exit(awscli_main(*sys.argv[2:]))
-    print("usage: list_model.py awscli URL BUCKET KEYS_JSON QUERIES_JSON", file=sys.stderr)
+    if len(sys.argv) == 6 and sys.argv[1] == "awscli-put":
+        sys.exit(awscli_put(*sys.argv[2:]))
+    print("usage: list_model.py awscli-put URL BUCKET plain|odd KEYS_FILE\n"
+          "       list_model.py awscli URL BUCKET KEYS_JSON QUERIES_JSON", file=sys.stderr)
     sys.exit(2)

@@ -639,8 +639,10 @@ class Boto3ParallelFolderTest(unittest.TestCase):
                         missing.append(k + " (wrong body)")
                 except ClientError:
                     missing.append(k)
-            self.assertEqual(listed(self.s3, "parallel", Prefix="race%d/" % r)[0], s3_sorted(new))
-        self.assertEqual((dict(failures), missing), ({}, []))
+            got = listed(self.s3, "parallel", Prefix="race%d/" % r)[0]
+            if got != s3_sorted(new):
+                missing.append("round %d lists %d keys, want the %d new ones" % (r, len(got), len(new)))
+        self.assertEqual((dict(failures), missing), ({}, []), "failed PUTs/deletes, missing keys")
         for r in range(ROUNDS):
             self.delete_all(listed(self.s3, "parallel", Prefix="race%d/" % r)[0])
         self.assert_bucket_empty()

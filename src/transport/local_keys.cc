@@ -30,6 +30,18 @@ std::string HashedName(std::string_view segment) {
 
 }  // namespace
 
+bool IsPlainKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxKeyBytes) return false;
+  size_t start = 0;
+  for (;;) {
+    size_t slash = key.find('/', start);
+    std::string_view seg = key.substr(start, slash == key.npos ? key.npos : slash - start);
+    if (!IsPlain(seg, start == 0) || seg.find('\0') != std::string_view::npos) return false;
+    if (slash == key.npos) return true;
+    start = slash + 1;
+  }
+}
+
 bool IsHashedName(std::string_view name) {
   if (StartsWith(name, kBesideTag)) name.remove_prefix(kBesideTag.size());
   return StartsWith(name, kHashedTag) && name.size() == kHashedTag.size() + kHashHexDigits;

@@ -44,6 +44,10 @@ inline constexpr char kNameXattr[] = "user.worm.name";
 // The longest key S3 stores, in bytes.
 inline constexpr size_t kMaxKeyBytes = 1024;
 
+// True when `key` is its own path (every segment plain, 1 to kMaxKeyBytes
+// bytes, no NUL): the fast path, with no encoding work.
+bool IsPlainKey(std::string_view key);
+
 // True when the segment's name on disk is a hashed one (needs kNameXattr).
 bool IsHashedName(std::string_view name);
 

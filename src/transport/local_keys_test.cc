@@ -38,6 +38,24 @@ TEST(LocalKeysTest, PlainSegmentsAreTheirOwnNames) {
   EXPECT_EQ(SegmentName(".wormfs", false), ".wormfs");  // reserved only at the root
 }
 
+TEST(LocalKeysTest, PlainKeysAreTheirOwnPaths) {
+  using transport_internal::IsPlainKey;
+  for (std::string key : {"a", "a/b.json", "dir/.wormfs", ".worm/x", "u/\xc3\xa9"}) {
+    EXPECT_TRUE(IsPlainKey(key)) << key;
+  }
+  for (std::string key :
+       std::vector<std::string>{"", "a/", "/a", "a//b", "a/./b", "..", ".wormfs", ".wormfs/x",
+                                "x/.wormfs.e", std::string(256, 'n')}) {
+    EXPECT_FALSE(IsPlainKey(key)) << key;
+  }
+  const std::string seg(255, 'k');
+  const std::string longest = seg + "/" + seg + "/" + seg + "/" + std::string(252, 'k') + "/xyz";
+  ASSERT_EQ(longest.size(), 1024u);
+  EXPECT_TRUE(IsPlainKey(longest));
+  EXPECT_FALSE(IsPlainKey(longest + "z"));  // over S3's limit
+  EXPECT_FALSE(IsPlainKey(std::string("nul\0", 4)));
+}
+
 TEST(LocalKeysTest, EveryOtherSegmentHasOneEncodedNameThatDecodesBack) {
   const std::vector<std::string> segments = {"",
                                              ".",

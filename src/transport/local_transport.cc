@@ -115,7 +115,7 @@ class LocalTransport final : public Transport {
   // 0 and the stat of the key's file now (either name), or -1 with errno.
   int StatObject(const KeyPath& path, struct stat* st) const;
   ObjectMeta MetaFrom(const Key& key, const struct stat& st, MetaRecord record) const;
-  Result<ObjectMeta> MetaOfFd(const Key& key, const KeyPath& path, int fd, const struct stat& st);
+  Result<ObjectMeta> MetaOfFd(const Key& key, int fd, const struct stat& st);
   Result<ObjectMeta> StatMeta(const Key& key);
   // The metadata of the file `st` (its stat just now) describes at `key`: a
   // cached or xattr record when one still describes it, else hashed.
@@ -237,8 +237,7 @@ int LocalTransport::StatObject(const KeyPath& path, struct stat* st) const {
   return StatBeneath(root_fd_.get(), path.beside_path().c_str(), st);
 }
 
-Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, const KeyPath& path, int fd,
-                                            const struct stat& st) {
+Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, int fd, const struct stat& st) {
   MetaRecord record;
   bool decoded = false;
   if (xattrs_) {
@@ -250,7 +249,9 @@ Result<ObjectMeta> LocalTransport::MetaOfFd(const Key& key, const KeyPath& path,
       // this open raced a reuse of the inode (SparePool) and the key now
       // names another file.
       struct stat now;
-      if (StatObject(path, &now) != 0 || now.st_ino != st.st_ino) {
+      KeyPath path;
+      if (!EncodeKey("open", key, &path).ok() || StatObject(path, &now) != 0 ||
+          now.st_ino != st.st_ino) {
         return Status::Aborted("open " + Quote(key) + ": the file was replaced while opened");
       }
       record.key_hash = RecordKeyHash(key);
@@ -319,8 +320,10 @@ Result<ObjectMeta> LocalTransport::MetaOfStat(const Key& key, const struct stat&
 
 Result<OpenObject> LocalTransport::Open(std::string_view op, const Key& key,
                                         const ReadOptions& options) {
+  // The common key is its own path: no encoding work on the GET fast path.
   KeyPath path;
-  RETURN_NOT_OK(PathOf(op, key, &path));
+  const bool plain = IsPlainKey(key);
+  if (!plain) RETURN_NOT_OK(PathOf(op, key, &path));
   auto not_found = [&] {
     return Status::NotFound(std::string(op) + " " + Quote(key) + ": no such key");
   };
@@ -332,21 +335,24 @@ Result<OpenObject> LocalTransport::Open(std::string_view op, const Key& key,
     OpenObject obj;
     struct stat st;
     // The plain name first (one openat2), then the name beside a folder.
-    obj.fd = UniqueFd(OpenBeneath(root_fd_.get(), path.path().c_str(), kFlags));
-    bool folder = obj.fd.valid() && ::fstat(obj.fd.get(), &st) == 0 && S_ISDIR(st.st_mode);
-    if (folder || (!obj.fd.valid() && errno == ENOENT)) {
+    obj.fd =
+        UniqueFd(OpenBeneath(root_fd_.get(), plain ? key.c_str() : path.path().c_str(), kFlags));
+    bool have_stat = obj.fd.valid() && ::fstat(obj.fd.get(), &st) == 0;
+    if ((have_stat && S_ISDIR(st.st_mode)) || (!obj.fd.valid() && errno == ENOENT)) {
+      if (plain && path.leaf.empty()) RETURN_NOT_OK(PathOf(op, key, &path));
       obj.fd = UniqueFd(OpenBeneath(root_fd_.get(), path.beside_path().c_str(), kFlags));
       if (!obj.fd.valid() && errno == ENOENT) return not_found();
+      have_stat = false;
     }
     if (!obj.fd.valid()) {
       if (IsNotThere(errno)) return not_found();  // a symlink on the way (never followed)
       return ErrnoToStatus(errno, std::string(op) + " " + Quote(key));
     }
-    if (::fstat(obj.fd.get(), &st) != 0) {
+    if (!have_stat && ::fstat(obj.fd.get(), &st) != 0) {
       return ErrnoToStatus(errno, std::string(op) + " " + Quote(key));
     }
     if (!S_ISREG(st.st_mode)) return not_found();
-    Result<ObjectMeta> meta = MetaOfFd(key, path, obj.fd.get(), st);
+    Result<ObjectMeta> meta = MetaOfFd(key, obj.fd.get(), st);
     if (meta.status().IsAborted() && attempt < kOpenAttempts) continue;
     RETURN_NOT_OK(meta.status());
     obj.meta = std::move(*meta);

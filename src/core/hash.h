@@ -8,9 +8,15 @@
 #include <string>
 #include <string_view>
 
+#include "worm/result.h"
+
 namespace worm {
 
 std::string HexEncode(std::string_view bytes);
+// Standard base64 with padding (RFC 4648).
+std::string Base64Encode(std::string_view bytes);
+// Strict standard base64 with padding. InvalidArgument when malformed.
+Result<std::string> Base64Decode(std::string_view text);
 
 // One-shot, lowercase hex digests.
 std::string Md5Hex(std::string_view data);

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/hash.h"  // Base64Encode, Base64Decode
 #include "worm/result.h"
 
 namespace worm::server {
@@ -47,9 +48,5 @@ std::string ChecksumBase64(ChecksumAlgorithm algorithm, std::string_view data);
 // (Castagnoli) is worm::Crc32c in core/hash.h.
 uint32_t Crc32(uint32_t crc, std::string_view data);  // zlib's CRC-32
 uint64_t Crc64Nvme(uint64_t crc, std::string_view data);
-
-std::string Base64Encode(std::string_view bytes);
-// Strict standard base64 with padding. InvalidArgument when malformed.
-Result<std::string> Base64Decode(std::string_view text);
 
 }  // namespace worm::server

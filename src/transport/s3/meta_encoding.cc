@@ -5,63 +5,11 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/hash.h"
+
 namespace worm::s3 {
 
 namespace {
-
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string Base64(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) |
-                 static_cast<unsigned char>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kB64[(v >> s) & 63];
-  }
-  if (i < in.size()) {
-    uint32_t v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kB64[(v >> 18) & 63];
-    out += kB64[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-int B64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-std::optional<std::string> UnBase64(std::string_view in) {
-  if (in.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  uint32_t v = 0;
-  int bits = 0;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '=') {
-      if (i + 2 < in.size() || (i + 1 < in.size() && in[i + 1] != '=')) return std::nullopt;
-      break;
-    }
-    int d = B64Value(in[i]);
-    if (d < 0) return std::nullopt;
-    v = (v << 6) | static_cast<uint32_t>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((v >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -103,7 +51,10 @@ std::optional<std::string> DecodeWord(std::string_view w) {
   }
   char enc = body[q1 + 1];
   std::string_view text = body.substr(q1 + 3);
-  if (enc == 'B' || enc == 'b') return UnBase64(text);
+  if (enc == 'B' || enc == 'b') {
+    Result<std::string> raw = Base64Decode(text);
+    return raw.ok() ? std::optional<std::string>(std::move(*raw)) : std::nullopt;
+  }
   if (enc == 'Q' || enc == 'q') return UnQ(text);
   return std::nullopt;
 }
@@ -113,7 +64,7 @@ std::optional<std::string> DecodeWord(std::string_view w) {
 std::string EncodeMetaValue(std::string_view value) {
   for (char ch : value) {
     auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x7F || (c < 0x20 && c != '\t')) return "=?UTF-8?B?" + Base64(value) + "?=";
+    if (c >= 0x7F || (c < 0x20 && c != '\t')) return "=?UTF-8?B?" + Base64Encode(value) + "?=";
   }
   return std::string(value);
 }

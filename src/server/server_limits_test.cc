@@ -32,6 +32,8 @@ namespace worm::server {
 namespace {
 
 using namespace std::string_literals;
+using testing::Between;
+using testing::ErrorCode;
 using testing::RawHttp;
 using testing::RawResponse;
 
@@ -83,11 +85,6 @@ size_t RssBytes() {
   size_t pages = 0, resident = 0;
   in >> pages >> resident;
   return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-}
-
-std::string Code(const RawResponse& r) {
-  size_t a = r.body.find("<Code>"), b = r.body.find("</Code>");
-  return a == std::string::npos ? "" : r.body.substr(a + 6, b - a - 6);
 }
 
 std::string Get(const std::string& path) {
@@ -431,7 +428,7 @@ TEST_F(ServerLimitsTest, BadChunkSizeGets400) {
       "PUT /bkt/chunky HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
       "zz\r\nhello\r\n0\r\n\r\n");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(Code(r), "InvalidRequest") << r.body;
+  EXPECT_EQ(ErrorCode(r), "InvalidRequest") << r.body;
   EXPECT_NE(r.body.find("chunk"), std::string::npos) << r.body;
   // Nothing was stored.
   RawHttp c(port_);
@@ -451,7 +448,7 @@ TEST_F(ServerLimitsTest, MissingOrRepeatedHostGets400) {
   Start(Options());
   RawResponse none = Refused("GET /bkt/k HTTP/1.1\r\n\r\n");
   EXPECT_EQ(none.status, 400);
-  EXPECT_EQ(Code(none), "InvalidRequest");
+  EXPECT_EQ(ErrorCode(none), "InvalidRequest");
   EXPECT_NE(none.body.find("Host"), std::string::npos) << none.body;
   RawResponse two = Refused("GET /bkt/k HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
   EXPECT_EQ(two.status, 400);
@@ -471,7 +468,7 @@ TEST_F(ServerLimitsTest, ObsFoldGets400) {
     RawResponse r = Refused("GET /bkt/k HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Meta-A: one\r\n" +
                             fold + "two\r\n\r\n");
     EXPECT_EQ(r.status, 400);
-    EXPECT_EQ(Code(r), "InvalidRequest");
+    EXPECT_EQ(ErrorCode(r), "InvalidRequest");
     EXPECT_NE(r.body.find("folding"), std::string::npos) << r.body;
   }
   // Whitespace before the first header line is folding too.

@@ -20,6 +20,8 @@ namespace worm::server {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Between;
+using testing::ErrorCode;
 using testing::kAk;
 using testing::kSk;
 using testing::RawHttp;
@@ -27,15 +29,6 @@ using testing::RawResponse;
 using testing::TestRequest;
 
 constexpr int64_t kDayUs = 24LL * 3600 * 1000 * 1000;
-
-std::string Between(const std::string& s, const std::string& a, const std::string& b) {
-  size_t p = s.find(a);
-  if (p == std::string::npos) return "";
-  p += a.size();
-  return s.substr(p, s.find(b, p) - p);
-}
-
-std::string Code(const RawResponse& r) { return Between(r.body, "<Code>", "</Code>"); }
 
 std::string CompleteXml(const std::vector<std::pair<int, std::string>>& parts) {
   std::string xml = "<CompleteMultipartUpload>";
@@ -142,14 +135,15 @@ TEST_F(MultipartTest, RepeatedCompleteGetsTheSameResult) {
       CompleteXml({{1, e1.substr(1, e1.size() - 2)}, {2, e2.substr(1, e2.size() - 2)}});
   EXPECT_EQ(Complete("rep", id, bare).body, first.body);
   // Another parts list for the completed upload: NoSuchUpload, as AWS.
-  EXPECT_EQ(Code(Complete("rep", id, CompleteXml({{1, e1}}))), "NoSuchUpload");
-  EXPECT_EQ(Code(Complete("rep", id, CompleteXml({{1, e1}, {2, e1}}))), "NoSuchUpload");
+  EXPECT_EQ(ErrorCode(Complete("rep", id, CompleteXml({{1, e1}}))), "NoSuchUpload");
+  EXPECT_EQ(ErrorCode(Complete("rep", id, CompleteXml({{1, e1}, {2, e1}}))), "NoSuchUpload");
   // The same upload id under another key is no upload.
-  EXPECT_EQ(Code(Complete("other", id, xml)), "NoSuchUpload");
+  EXPECT_EQ(ErrorCode(Complete("other", id, xml)), "NoSuchUpload");
   // Nothing else works on a completed upload; Abort leaves the object.
-  EXPECT_EQ(Code(ListParts("rep", id)), "NoSuchUpload");
-  EXPECT_EQ(Code(Do({"PUT", "/bkt/rep", "partNumber=3&uploadId=" + id, {}, "x"})), "NoSuchUpload");
-  EXPECT_EQ(Code(Do({"DELETE", "/bkt/rep", "uploadId=" + id, {}, ""})), "NoSuchUpload");
+  EXPECT_EQ(ErrorCode(ListParts("rep", id)), "NoSuchUpload");
+  EXPECT_EQ(ErrorCode(Do({"PUT", "/bkt/rep", "partNumber=3&uploadId=" + id, {}, "x"})),
+            "NoSuchUpload");
+  EXPECT_EQ(ErrorCode(Do({"DELETE", "/bkt/rep", "uploadId=" + id, {}, ""})), "NoSuchUpload");
   EXPECT_EQ(Do({"GET", "/bkt", "uploads", {}, ""}).body.find(id), std::string::npos);
   RawResponse got = Do({"GET", "/bkt/rep", "", {}, ""});
   EXPECT_TRUE(got.body == p1 + p2);
@@ -185,7 +179,7 @@ TEST_F(MultipartTest, RepeatAnsweredOnlyWithinTheRetention) {
   clock_.Advance(kDefaultCompletedUploadRetentionMs * 1000 - 1000000);
   EXPECT_EQ(Complete("ttl", id, xml).body, first.body);
   clock_.Advance(2000000);  // past the retention: gone, even before a sweep removes it
-  EXPECT_EQ(Code(Complete("ttl", id, xml)), "NoSuchUpload");
+  EXPECT_EQ(ErrorCode(Complete("ttl", id, xml)), "NoSuchUpload");
   EXPECT_TRUE(fs::exists(Staging(id)));
   Restart();  // sweeps at start
   EXPECT_TRUE(Eventually([&] { return !fs::exists(Staging(id)); }));
@@ -223,7 +217,7 @@ TEST_F(MultipartTest, RetryAfterCrashBeforeTheRecordDoesNotRewrite) {
   ASSERT_EQ(::stat((dir_.path() / "bkt/crash").c_str(), &after), 0);
   EXPECT_EQ(after.st_ino, before.st_ino) << "the object was written again";
   EXPECT_EQ(Do({"GET", "/bkt/crash", "", {}, ""}).body, "crash-safe bytes");
-  EXPECT_EQ(Code(ListParts("crash", id)), "NoSuchUpload");
+  EXPECT_EQ(ErrorCode(ListParts("crash", id)), "NoSuchUpload");
 }
 
 // A client that times out and retries while its first Complete still runs:
@@ -246,7 +240,7 @@ TEST_F(MultipartTest, ConcurrentCompletesOfOneUpload) {
         EXPECT_EQ(r.body, settled.body);
       } else {
         EXPECT_EQ(r.status, 503) << r.body;
-        EXPECT_EQ(Code(r), "SlowDown");
+        EXPECT_EQ(ErrorCode(r), "SlowDown");
       }
     }
     EXPECT_TRUE(Do({"GET", "/bkt/" + key, "", {}, ""}).body == p1 + "end");
@@ -265,7 +259,7 @@ TEST_F(MultipartTest, StartSweepRemovesUploadsPastTheAge) {
   EXPECT_TRUE(fs::exists(Staging(old_id)));
   Restart();
   EXPECT_TRUE(Eventually([&] { return !fs::exists(Staging(old_id)); }));
-  EXPECT_EQ(Code(ListParts("old", old_id)), "NoSuchUpload");
+  EXPECT_EQ(ErrorCode(ListParts("old", old_id)), "NoSuchUpload");
   RawResponse young = ListParts("young", young_id);
   EXPECT_EQ(young.status, 200) << young.body;
   std::string listed = Do({"GET", "/bkt", "uploads", {}, ""}).body;
@@ -281,7 +275,7 @@ TEST_F(MultipartTest, PeriodicSweepWhileServing) {
   EXPECT_TRUE(fs::exists(Staging(id)));
   clock_.Advance(7 * kDayUs + 1000000);
   EXPECT_TRUE(Eventually([&] { return !fs::exists(Staging(id)); }));
-  EXPECT_EQ(Code(Complete("periodic", id, CompleteXml({{1, "x"}}))), "NoSuchUpload");
+  EXPECT_EQ(ErrorCode(Complete("periodic", id, CompleteXml({{1, "x"}}))), "NoSuchUpload");
 }
 
 TEST_F(MultipartTest, AgeZeroKeepsUploadsAndOrphansAreSwept) {

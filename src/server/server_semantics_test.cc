@@ -17,6 +17,8 @@
 namespace worm::server {
 namespace {
 
+using testing::Between;
+using testing::ErrorCode;
 using testing::kAk;
 using testing::kSk;
 using testing::RawHttp;
@@ -47,11 +49,6 @@ class SemanticsTest : public ::testing::Test {
   RawResponse Head(const std::string& path) { return Do({"HEAD", "/bkt/" + path, "", {}, ""}); }
   RawResponse List(const std::string& query) { return Do({"GET", "/bkt", query, {}, ""}); }
 
-  static std::string Code(const RawResponse& r) {
-    size_t a = r.body.find("<Code>"), b = r.body.find("</Code>");
-    return a == std::string::npos ? "" : r.body.substr(a + 6, b - a - 6);
-  }
-
   worm::testing::ScratchDir dir_;
   std::unique_ptr<Server> server_;
   uint16_t port_ = 0;
@@ -62,18 +59,18 @@ class SemanticsTest : public ::testing::Test {
 TEST_F(SemanticsTest, WritesRefuseKeysThatAreNotUtf8) {
   RawResponse put = Put("bad%FFkey", "x");
   EXPECT_EQ(put.status, 400);
-  EXPECT_EQ(Code(put), "InvalidURI");
+  EXPECT_EQ(ErrorCode(put), "InvalidURI");
   EXPECT_TRUE(IsValidUtf8(put.body)) << put.body;
   ASSERT_EQ(Put("src", "data").status, 200);
   RawResponse copy = Put("copy%C3", "", {{"x-amz-copy-source", "/bkt/src"}});
   EXPECT_EQ(copy.status, 400);
-  EXPECT_EQ(Code(copy), "InvalidURI");
+  EXPECT_EQ(ErrorCode(copy), "InvalidURI");
   RawResponse mpu = Do({"POST", "/bkt/mp%E9", "uploads", {}, ""});
   EXPECT_EQ(mpu.status, 400);
-  EXPECT_EQ(Code(mpu), "InvalidURI");
+  EXPECT_EQ(ErrorCode(mpu), "InvalidURI");
   // Overlong and surrogate forms are not UTF-8 either.
-  EXPECT_EQ(Code(Put("%C0%AF", "x")), "InvalidURI");
-  EXPECT_EQ(Code(Put("%ED%A0%80", "x")), "InvalidURI");
+  EXPECT_EQ(ErrorCode(Put("%C0%AF", "x")), "InvalidURI");
+  EXPECT_EQ(ErrorCode(Put("%ED%A0%80", "x")), "InvalidURI");
   // Nothing was stored.
   RawResponse list = List("encoding-type=url");
   EXPECT_EQ(list.body.find("%FF"), std::string::npos) << list.body;
@@ -85,20 +82,20 @@ TEST_F(SemanticsTest, WritesRefuseKeysThatAreNotUtf8) {
 TEST_F(SemanticsTest, BucketExistenceIsCheckedBeforeTheKey) {
   RawResponse r = Do({"PUT", "/missing/bad%FF", "", {}, "x"});
   EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(Code(r), "NoSuchBucket");
+  EXPECT_EQ(ErrorCode(r), "NoSuchBucket");
   // And authentication before both.
   RawResponse anon = Do({"PUT", "/missing/bad%FF", "", {}, "x"}, /*sign=*/false);
   EXPECT_EQ(anon.status, 403);
-  EXPECT_EQ(Code(anon), "AccessDenied");
+  EXPECT_EQ(ErrorCode(anon), "AccessDenied");
 }
 
 TEST_F(SemanticsTest, ErrorsNamingAKeyThatIsNotUtf8StayUtf8) {
   RawResponse get = Do({"GET", "/bkt/no%FFsuch", "", {}, ""});
   EXPECT_EQ(get.status, 404);
-  EXPECT_EQ(Code(get), "NoSuchKey");
+  EXPECT_EQ(ErrorCode(get), "NoSuchKey");
   EXPECT_TRUE(IsValidUtf8(get.body)) << get.body;
   RawResponse copy = Put("dst", "", {{"x-amz-copy-source", "/bkt/no%FEsuch"}});
-  EXPECT_EQ(Code(copy), "NoSuchKey");
+  EXPECT_EQ(ErrorCode(copy), "NoSuchKey");
   EXPECT_TRUE(IsValidUtf8(copy.body)) << copy.body;
 }
 
@@ -132,7 +129,7 @@ TEST_F(SemanticsTest, DeleteObjectsRefusesABodyThatIsNotUtf8) {
   std::string body = "<Delete><Object><Key>k\xFF</Key></Object></Delete>";
   RawResponse r = Do({"POST", "/bkt", "delete", {}, body});
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(Code(r), "MalformedXML");
+  EXPECT_EQ(ErrorCode(r), "MalformedXML");
   EXPECT_TRUE(IsValidUtf8(r.body)) << r.body;
 }
 
@@ -145,7 +142,7 @@ TEST_F(SemanticsTest, DeleteObjectsRefusesKeysXmlCannotHold) {
     RawResponse r = Do(
         {"POST", "/bkt", "delete", {}, "<Delete><Object><Key>" + key + "</Key></Object></Delete>"});
     EXPECT_EQ(r.status, 400) << key;
-    EXPECT_EQ(Code(r), "MalformedXML") << key;
+    EXPECT_EQ(ErrorCode(r), "MalformedXML") << key;
   }
   EXPECT_EQ(Head("ctl%01key").status, 200);
   // Tab, LF and CR are XML characters: such keys go through.
@@ -162,7 +159,7 @@ TEST_F(SemanticsTest, DeleteObjectsRefusesKeysXmlCannotHold) {
 TEST_F(SemanticsTest, ErrorMessagesAreXml10) {
   RawResponse r = Do({"GET", "/bkt/ctl%01missing", "", {}, ""});
   EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(Code(r), "NoSuchKey");
+  EXPECT_EQ(ErrorCode(r), "NoSuchKey");
   EXPECT_EQ(r.body.find("&#1;"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("ctl\xEF\xBF\xBDmissing"), std::string::npos) << r.body;
 }
@@ -239,7 +236,7 @@ TEST_F(SemanticsTest, WebsiteRedirectLocationIsKeptButNotCopied) {
   EXPECT_EQ(Do({"GET", "/bkt/page", "", {}, ""}).Header(kHeader), "/other/page.html");
   RawResponse bad = Put("page2", "x", {{kHeader, "ftp://elsewhere"}});
   EXPECT_EQ(bad.status, 400);
-  EXPECT_EQ(Code(bad), "InvalidArgument");
+  EXPECT_EQ(ErrorCode(bad), "InvalidArgument");
   // S3 does not copy it; a copy may set its own.
   ASSERT_EQ(Put("copy1", "", {{"x-amz-copy-source", "/bkt/page"}}).status, 200);
   EXPECT_EQ(Head("copy1").headers.count(kHeader), 0u);
@@ -258,16 +255,17 @@ TEST_F(SemanticsTest, EncryptionAndObjectLockRequestsAreRefusedNotIgnored) {
                            "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="},
                           {"x-amz-server-side-encryption-customer-key-md5", "x"}});
   EXPECT_EQ(ssec.status, 501);
-  EXPECT_EQ(Code(ssec), "NotImplemented");
-  EXPECT_EQ(Code(Put("kms", "x", {{"x-amz-server-side-encryption", "aws:kms"}})), "NotImplemented");
+  EXPECT_EQ(ErrorCode(ssec), "NotImplemented");
+  EXPECT_EQ(ErrorCode(Put("kms", "x", {{"x-amz-server-side-encryption", "aws:kms"}})),
+            "NotImplemented");
   RawResponse lock = Put("lock", "x",
                          {{"x-amz-object-lock-mode", "COMPLIANCE"},
                           {"x-amz-object-lock-retain-until-date", "2044-01-01T00:00:00Z"}});
   EXPECT_EQ(lock.status, 400);
-  EXPECT_EQ(Code(lock), "InvalidRequest");
+  EXPECT_EQ(ErrorCode(lock), "InvalidRequest");
   RawResponse mpu =
       Do({"POST", "/bkt/lockmp", "uploads", {{"x-amz-object-lock-legal-hold", "ON"}}, ""});
-  EXPECT_EQ(Code(mpu), "InvalidRequest");
+  EXPECT_EQ(ErrorCode(mpu), "InvalidRequest");
   // Nothing was stored; SSE-S3 (AES256) is accepted.
   EXPECT_EQ(Head("enc").status, 404);
   EXPECT_EQ(Head("lock").status, 404);
@@ -315,7 +313,7 @@ TEST_F(SemanticsTest, ListMultipartUploadsPagesAndEncodes) {
   EXPECT_EQ(keys(d.body), (std::vector<std::string>{"a", "c&#1;", "c&#1;"})) << d.body;
   EXPECT_NE(d.body.find("<CommonPrefixes><Prefix>b/</Prefix></CommonPrefixes>"), std::string::npos)
       << d.body;
-  EXPECT_EQ(Code(Do({"GET", "/bkt", "uploads&max-uploads=x", {}, ""})), "InvalidArgument");
+  EXPECT_EQ(ErrorCode(Do({"GET", "/bkt", "uploads&max-uploads=x", {}, ""})), "InvalidArgument");
   EXPECT_FALSE(a.empty() || b2.empty());
 }
 
@@ -339,8 +337,8 @@ TEST_F(SemanticsTest, ListObjectVersionsListsEachObjectAsVersionNull) {
   EXPECT_NE(grouped.body.find("<CommonPrefixes><Prefix>d/</Prefix></CommonPrefixes>"),
             std::string::npos)
       << grouped.body;
-  EXPECT_EQ(Code(List("versions&key-marker=a&version-id-marker=abc")), "InvalidArgument");
-  EXPECT_EQ(Code(Do({"GET", "/missing", "versions", {}, ""})), "NoSuchBucket");
+  EXPECT_EQ(ErrorCode(List("versions&key-marker=a&version-id-marker=abc")), "InvalidArgument");
+  EXPECT_EQ(ErrorCode(Do({"GET", "/missing", "versions", {}, ""})), "NoSuchBucket");
 }
 
 // CopyObjectResult's LastModified is the new object's (what HEAD then says),
@@ -379,7 +377,7 @@ TEST_F(SemanticsTest, CopySourceVersionIdMustBeNull) {
   ASSERT_EQ(Put("v", "versioned?").status, 200);
   RawResponse bad = Put("v2", "", {{"x-amz-copy-source", "/bkt/v?versionId=3HL4kqtJlcpXroDTDmJ"}});
   EXPECT_EQ(bad.status, 400);
-  EXPECT_EQ(Code(bad), "InvalidArgument");
+  EXPECT_EQ(ErrorCode(bad), "InvalidArgument");
   EXPECT_EQ(Head("v2").status, 404);  // nothing copied
   RawResponse part = Do({"PUT",
                          "/bkt/mp",
@@ -398,7 +396,7 @@ TEST_F(SemanticsTest, GetHeadDeleteVersionIdMustBeNull) {
   ASSERT_EQ(Put("v", "data").status, 200);
   RawResponse get = Do({"GET", "/bkt/v", "versionId=abc", {}, ""});
   EXPECT_EQ(get.status, 400);
-  EXPECT_EQ(Code(get), "InvalidArgument");
+  EXPECT_EQ(ErrorCode(get), "InvalidArgument");
   EXPECT_EQ(Do({"HEAD", "/bkt/v", "versionId=abc", {}, ""}).status, 400);
   EXPECT_EQ(Do({"GET", "/bkt/v", "versionId=null", {}, ""}).body, "data");
   EXPECT_EQ(Do({"GET", "/bkt/v", "versionId=", {}, ""}).status, 400);
@@ -420,7 +418,7 @@ TEST_F(SemanticsTest, CopySourceWithBadPercentEncodingIsRefused) {
   ASSERT_EQ(Put("src", "x").status, 200);
   RawResponse r = Put("dst", "", {{"x-amz-copy-source", "/bkt/rm/%01file%/out"}});
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(Code(r), "InvalidArgument");
+  EXPECT_EQ(ErrorCode(r), "InvalidArgument");
 }
 
 }  // namespace

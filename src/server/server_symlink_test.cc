@@ -17,6 +17,8 @@ namespace worm::server {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Between;
+using testing::ErrorCode;
 using testing::RawHttp;
 using testing::RawResponse;
 using testing::TestRequest;
@@ -24,15 +26,6 @@ using testing::TestRequest;
 using testing::kAk;
 using testing::kSk;
 constexpr char kSecret[] = "outside the bucket";
-
-std::string Between(const std::string& s, const std::string& a, const std::string& b) {
-  size_t p = s.find(a);
-  if (p == std::string::npos) return "";
-  p += a.size();
-  return s.substr(p, s.find(b, p) - p);
-}
-
-std::string Code(const RawResponse& r) { return Between(r.body, "<Code>", "</Code>"); }
 
 class ServerSymlinkTest : public ::testing::Test {
  protected:
@@ -92,7 +85,7 @@ TEST_F(ServerSymlinkTest, GetAndHeadThroughASymlinkAreNoSuchKey) {
     SCOPED_TRACE(key);
     RawResponse get = Do({"GET", std::string("/bkt/") + key, "", {}, ""});
     EXPECT_EQ(get.status, 404);
-    EXPECT_EQ(Code(get), "NoSuchKey");
+    EXPECT_EQ(ErrorCode(get), "NoSuchKey");
     EXPECT_EQ(get.body.find(kSecret), std::string::npos);
     EXPECT_EQ(Do({"HEAD", std::string("/bkt/") + key, "", {}, ""}).status, 404);
     EXPECT_EQ(Do({"GET", std::string("/bkt/") + key, "", {{"Range", "bytes=0-3"}}, ""}).status,
@@ -130,7 +123,7 @@ TEST_F(ServerSymlinkTest, PutThroughOrOntoASymlinkIsRefusedAndCreatesNothingOuts
     SCOPED_TRACE(key);
     RawResponse r = Put(key, "planted");
     EXPECT_EQ(r.status, 409) << r.body;
-    EXPECT_EQ(Code(r), "KeyConflict");
+    EXPECT_EQ(ErrorCode(r), "KeyConflict");
     EXPECT_EQ(Put(key, "planted", {{"If-None-Match", "*"}}).status, 409);
   }
   EXPECT_EQ(Outside(), kOutside);
@@ -156,7 +149,7 @@ TEST_F(ServerSymlinkTest, CopyFromOrToASymlinkFails) {
     SCOPED_TRACE(src);
     RawResponse r = Put("stolen.txt", "", {{"x-amz-copy-source", src}});
     EXPECT_EQ(r.status, 404) << r.body;
-    EXPECT_EQ(Code(r), "NoSuchKey");
+    EXPECT_EQ(ErrorCode(r), "NoSuchKey");
   }
   EXPECT_EQ(Do({"GET", "/bkt/stolen.txt", "", {}, ""}).status, 404);
   for (const char* dst : {"ext/planted.txt", "extfile", "dir/ext/new/planted.txt"}) {
@@ -203,9 +196,9 @@ TEST_F(ServerSymlinkTest, ABucketWhoseReservedFolderIsASymlinkIsNotServed) {
 // Root mode: a sub-folder of --root that is a symlink is no bucket.
 TEST_F(ServerSymlinkTest, ASymlinkedBucketFolderIsNoBucket) {
   fs::create_directory_symlink(outside_.path(), dir_.path() / "evil");
-  EXPECT_EQ(Code(Do({"GET", "/evil/secret.txt", "", {}, ""})), "NoSuchBucket");
-  EXPECT_EQ(Code(Do({"GET", "/evil", "list-type=2", {}, ""})), "NoSuchBucket");
-  EXPECT_EQ(Code(Do({"PUT", "/evil/planted.txt", "", {}, "x"})), "NoSuchBucket");
+  EXPECT_EQ(ErrorCode(Do({"GET", "/evil/secret.txt", "", {}, ""})), "NoSuchBucket");
+  EXPECT_EQ(ErrorCode(Do({"GET", "/evil", "list-type=2", {}, ""})), "NoSuchBucket");
+  EXPECT_EQ(ErrorCode(Do({"PUT", "/evil/planted.txt", "", {}, "x"})), "NoSuchBucket");
   EXPECT_EQ(Do({"GET", "/", "", {}, ""}).body.find("evil"), std::string::npos);
   EXPECT_EQ(Outside(), kOutside);
 }

@@ -26,6 +26,8 @@
 namespace worm::server {
 namespace {
 
+using testing::Between;
+using testing::ErrorCode;
 using testing::RawHttp;
 using testing::RawResponse;
 using testing::TestRequest;
@@ -58,11 +60,6 @@ class ServerTest : public ::testing::Test {
   }
   RawResponse Get(const std::string& key, s3::HeaderList h = {}, std::string query = "") {
     return Do({"GET", "/bkt/" + s3::UriEncode(key, true), std::move(query), std::move(h), ""});
-  }
-
-  static std::string Code(const RawResponse& r) {
-    size_t a = r.body.find("<Code>"), b = r.body.find("</Code>");
-    return a == std::string::npos ? "" : r.body.substr(a + 6, b - a - 6);
   }
 
   worm::testing::ScratchDir dir_;
@@ -125,10 +122,10 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
 TEST_F(ServerTest, MissingObjectAndBucket) {
   RawResponse r = Get("nope");
   EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(Code(r), "NoSuchKey");
+  EXPECT_EQ(ErrorCode(r), "NoSuchKey");
   RawResponse b = Do({"GET", "/nobucket/x", "", {}, ""});
   EXPECT_EQ(b.status, 404);
-  EXPECT_EQ(Code(b), "NoSuchBucket");
+  EXPECT_EQ(ErrorCode(b), "NoSuchBucket");
   EXPECT_NE(r.body.find("<RequestId>"), std::string::npos);
 }
 
@@ -141,7 +138,7 @@ TEST_F(ServerTest, BucketFolderRemovedBehindTheServer) {
   std::filesystem::remove_all(dir_.path() / "gone");
   RawResponse r = Do({"GET", "/gone/k", "", {}, ""});
   EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(Code(r), "NoSuchBucket");
+  EXPECT_EQ(ErrorCode(r), "NoSuchBucket");
 }
 
 // Idle and stalled connections are closed after timeout_seconds.
@@ -183,7 +180,7 @@ TEST_F(ServerTest, StalledConnectionsTimeOut) {
 TEST_F(ServerTest, UnsignedRequestIsDenied) {
   RawResponse r = Do({"GET", "/bkt", "", {}, ""}, /*sign=*/false);
   EXPECT_EQ(r.status, 403);
-  EXPECT_EQ(Code(r), "AccessDenied");
+  EXPECT_EQ(ErrorCode(r), "AccessDenied");
 }
 
 TEST_F(ServerTest, BadSignatureUnknownKeyAndSkew) {
@@ -191,17 +188,17 @@ TEST_F(ServerTest, BadSignatureUnknownKeyAndSkew) {
   testing::Sign(&r, port_, kAk, "wrong-secret", Now());
   RawResponse bad = Do(r, false);
   EXPECT_EQ(bad.status, 403);
-  EXPECT_EQ(Code(bad), "SignatureDoesNotMatch");
+  EXPECT_EQ(ErrorCode(bad), "SignatureDoesNotMatch");
 
   TestRequest u{"GET", "/bkt", "", {}, ""};
   testing::Sign(&u, port_, "AKIDUNKNOWN", kSk, Now());
-  EXPECT_EQ(Code(Do(u, false)), "InvalidAccessKeyId");
+  EXPECT_EQ(ErrorCode(Do(u, false)), "InvalidAccessKeyId");
 
   TestRequest s{"GET", "/bkt", "", {}, ""};
   testing::Sign(&s, port_, kAk, kSk, Now() - 20 * 60);
   RawResponse skew = Do(s, false);
   EXPECT_EQ(skew.status, 403);
-  EXPECT_EQ(Code(skew), "RequestTimeTooSkewed");
+  EXPECT_EQ(ErrorCode(skew), "RequestTimeTooSkewed");
 
   // A tampered header that was signed.
   TestRequest t{"PUT", "/bkt/t", "", {{"x-amz-meta-a", "1"}}, "data"};
@@ -209,12 +206,12 @@ TEST_F(ServerTest, BadSignatureUnknownKeyAndSkew) {
   for (auto& [k, v] : t.headers) {
     if (k == "x-amz-meta-a") v = "2";
   }
-  EXPECT_EQ(Code(Do(t, false)), "SignatureDoesNotMatch");
+  EXPECT_EQ(ErrorCode(Do(t, false)), "SignatureDoesNotMatch");
   // A body that does not match x-amz-content-sha256.
   TestRequest m{"PUT", "/bkt/m", "", {}, "data"};
   testing::Sign(&m, port_, kAk, kSk, Now(), Sha256Hex("other"));
   RawResponse mm = Do(m, false);
-  EXPECT_EQ(Code(mm), "XAmzContentSHA256Mismatch");
+  EXPECT_EQ(ErrorCode(mm), "XAmzContentSHA256Mismatch");
   EXPECT_EQ(Get("m").status, 404);
 }
 
@@ -233,11 +230,11 @@ TEST_F(ServerTest, PresignedUrls) {
   EXPECT_EQ(ok.body, "presigned");
   RawResponse expired = Do({"GET", "/bkt/p.txt", presign(Now() - 120, 60), {}, ""}, false);
   EXPECT_EQ(expired.status, 403);
-  EXPECT_EQ(Code(expired), "AccessDenied");
+  EXPECT_EQ(ErrorCode(expired), "AccessDenied");
   EXPECT_NE(expired.body.find("Request has expired"), std::string::npos);
   std::string q = presign(Now(), 60);
   q.back() = q.back() == '0' ? '1' : '0';
-  EXPECT_EQ(Code(Do({"GET", "/bkt/p.txt", q, {}, ""}, false)), "SignatureDoesNotMatch");
+  EXPECT_EQ(ErrorCode(Do({"GET", "/bkt/p.txt", q, {}, ""}, false)), "SignatureDoesNotMatch");
 }
 
 // ---- Ranges and conditions ------------------------------------------------------
@@ -253,7 +250,7 @@ TEST_F(ServerTest, Ranges) {
   EXPECT_EQ(Get("r", {{"Range", "bytes=8-100"}}).body, "89");
   RawResponse bad = Get("r", {{"Range", "bytes=10-20"}});
   EXPECT_EQ(bad.status, 416);
-  EXPECT_EQ(Code(bad), "InvalidRange");
+  EXPECT_EQ(ErrorCode(bad), "InvalidRange");
   EXPECT_EQ(Get("r", {{"Range", "junk"}}).status, 200);  // ignored, as RFC 7233 says
 }
 
@@ -264,7 +261,7 @@ TEST_F(ServerTest, ConditionalGetAndHead) {
   EXPECT_EQ(Get("c", {{"If-Match", etag}}).status, 200);
   RawResponse pf = Get("c", {{"If-Match", "\"0000\""}});
   EXPECT_EQ(pf.status, 412);
-  EXPECT_EQ(Code(pf), "PreconditionFailed");
+  EXPECT_EQ(ErrorCode(pf), "PreconditionFailed");
   EXPECT_EQ(Get("c", {{"If-Modified-Since", "Fri, 01 Jan 2100 00:00:00 GMT"}}).status, 304);
   EXPECT_EQ(Get("c", {{"If-Unmodified-Since", "Mon, 01 Jan 2001 00:00:00 GMT"}}).status, 412);
   // If-Match true wins over If-Unmodified-Since false (S3's precedence).
@@ -278,7 +275,7 @@ TEST_F(ServerTest, ConditionalPut) {
   ASSERT_EQ(Put("w", "one", {{"If-None-Match", "*"}}).status, 200);
   RawResponse again = Put("w", "two", {{"If-None-Match", "*"}});
   EXPECT_EQ(again.status, 412);
-  EXPECT_EQ(Code(again), "PreconditionFailed");
+  EXPECT_EQ(ErrorCode(again), "PreconditionFailed");
   EXPECT_EQ(Put("w", "two", {{"If-Match", "\"deadbeef\""}}).status, 412);
   EXPECT_EQ(Put("w", "two", {{"If-Match", "\"" + Md5Hex("one") + "\""}}).status, 200);
   EXPECT_EQ(Get("w").body, "two");
@@ -286,8 +283,8 @@ TEST_F(ServerTest, ConditionalPut) {
 
 TEST_F(ServerTest, ContentMd5) {
   std::string good = Base64Encode(Hasher::New(HashAlgorithm::kMd5)->FinishRaw());  // md5("")
-  EXPECT_EQ(Code(Put("d", "data", {{"Content-MD5", good}})), "BadDigest");
-  EXPECT_EQ(Code(Put("d", "data", {{"Content-MD5", "not-base64!"}})), "InvalidDigest");
+  EXPECT_EQ(ErrorCode(Put("d", "data", {{"Content-MD5", good}})), "BadDigest");
+  EXPECT_EQ(ErrorCode(Put("d", "data", {{"Content-MD5", "not-base64!"}})), "InvalidDigest");
   auto h = Hasher::New(HashAlgorithm::kMd5);
   h->Update("data");
   EXPECT_EQ(Put("d", "data", {{"Content-MD5", Base64Encode(h->FinishRaw())}}).status, 200);
@@ -304,7 +301,7 @@ TEST_F(ServerTest, ChecksumHeadersVerifiedStoredAndReturned) {
     RawResponse got = Get("sum", {{"x-amz-checksum-mode", "ENABLED"}});
     EXPECT_EQ(got.Header(header), ChecksumBase64(a, "payload")) << header;
     RawResponse bad = Put("sum", "payload", {{header, ChecksumBase64(a, "other")}});
-    EXPECT_EQ(Code(bad), "BadDigest") << header;
+    EXPECT_EQ(ErrorCode(bad), "BadDigest") << header;
   }
   EXPECT_EQ(Get("sum").Header("x-amz-checksum-sha256"), "");  // only when asked
 }
@@ -339,7 +336,7 @@ TEST_F(ServerTest, UnsignedPayloadWithTrailingChecksum) {
   TestRequest bad{"PUT", "/bkt/trail2", "", h,
                   UnsignedTrailerBody(data, "x-amz-checksum-crc32:AAAAAA==")};
   testing::Sign(&bad, port_, kAk, kSk, Now(), "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
-  EXPECT_EQ(Code(Do(bad, false)), "BadDigest");
+  EXPECT_EQ(ErrorCode(Do(bad, false)), "BadDigest");
   EXPECT_EQ(Get("trail2").status, 404);
 }
 
@@ -392,7 +389,7 @@ TEST_F(ServerTest, SignedChunkedPayload) {
       ASSERT_EQ(resp.status, 200) << resp.body;
       EXPECT_EQ(Get(key).body, data);
     } else {
-      EXPECT_EQ(Code(resp), "SignatureDoesNotMatch");
+      EXPECT_EQ(ErrorCode(resp), "SignatureDoesNotMatch");
       EXPECT_EQ(Get(key).status, 404);
     }
   }
@@ -592,7 +589,7 @@ TEST_F(ServerTest, DeleteObjectsBatch) {
                           "<Delete><Quiet>true</Quiet><Object><Key>x3</Key></Object></Delete>"});
   EXPECT_EQ(quiet.body.find("<Deleted>"), std::string::npos);
   EXPECT_EQ(Get("x3").status, 404);
-  EXPECT_EQ(Code(Do({"POST", "/bkt", "delete", {}, "<Delete><Oops"})), "MalformedXML");
+  EXPECT_EQ(ErrorCode(Do({"POST", "/bkt", "delete", {}, "<Delete><Oops"})), "MalformedXML");
 }
 
 TEST_F(ServerTest, CopyObject) {
@@ -617,8 +614,8 @@ TEST_F(ServerTest, CopyObject) {
                 {{"x-amz-copy-source", "/bkt/src"}, {"x-amz-copy-source-if-match", "\"nope\""}})
                 .status,
             412);
-  EXPECT_EQ(Code(Put("src", "", {{"x-amz-copy-source", "/bkt/src"}})), "InvalidRequest");
-  EXPECT_EQ(Code(Put("dst4", "", {{"x-amz-copy-source", "/bkt/none"}})), "NoSuchKey");
+  EXPECT_EQ(ErrorCode(Put("src", "", {{"x-amz-copy-source", "/bkt/src"}})), "InvalidRequest");
+  EXPECT_EQ(ErrorCode(Put("dst4", "", {{"x-amz-copy-source", "/bkt/none"}})), "NoSuchKey");
 }
 
 // S3 stores a key that is also the prefix of others, a folder marker, and
@@ -646,20 +643,20 @@ TEST_F(ServerTest, KeysThatAreAlsoFoldersAndFolderMarkersAreStored) {
   EXPECT_NE(list.body.find("<Key>f</Key>"), std::string::npos) << list.body;
   RawResponse under = Do({"GET", "/bkt", "list-type=2&prefix=marker%2F", {}, ""});
   EXPECT_NE(under.body.find("<Key>marker/</Key>"), std::string::npos) << under.body;
-  EXPECT_EQ(Code(Put(std::string(1025, 'k'), "x")), "KeyTooLongError");
+  EXPECT_EQ(ErrorCode(Put(std::string(1025, 'k'), "x")), "KeyTooLongError");
   EXPECT_EQ(Put(std::string(1024, 'k'), "x").status, 200);
 }
 
 TEST_F(ServerTest, BucketLifecycle) {
   EXPECT_EQ(Do({"PUT", "/newbucket", "", {}, ""}).status, 200);
-  EXPECT_EQ(Code(Do({"PUT", "/newbucket", "", {}, ""})), "BucketAlreadyOwnedByYou");
-  EXPECT_EQ(Code(Do({"PUT", "/Bad_Name", "", {}, ""})), "InvalidBucketName");
+  EXPECT_EQ(ErrorCode(Do({"PUT", "/newbucket", "", {}, ""})), "BucketAlreadyOwnedByYou");
+  EXPECT_EQ(ErrorCode(Do({"PUT", "/Bad_Name", "", {}, ""})), "InvalidBucketName");
   EXPECT_EQ(Do({"HEAD", "/newbucket", "", {}, ""}).status, 200);
   RawResponse list = Do({"GET", "/", "", {}, ""});
   EXPECT_NE(list.body.find("<Name>newbucket</Name>"), std::string::npos);
   EXPECT_NE(list.body.find("<Name>bkt</Name>"), std::string::npos);
   ASSERT_EQ(Do({"PUT", "/newbucket/k", "", {}, "v"}).status, 200);
-  EXPECT_EQ(Code(Do({"DELETE", "/newbucket", "", {}, ""})), "BucketNotEmpty");
+  EXPECT_EQ(ErrorCode(Do({"DELETE", "/newbucket", "", {}, ""})), "BucketNotEmpty");
   EXPECT_EQ(Do({"DELETE", "/newbucket/k", "", {}, ""}).status, 204);
   EXPECT_EQ(Do({"DELETE", "/newbucket", "", {}, ""}).status, 204);
   EXPECT_EQ(Do({"HEAD", "/newbucket", "", {}, ""}).status, 404);
@@ -668,13 +665,6 @@ TEST_F(ServerTest, BucketLifecycle) {
 }
 
 // ---- Multipart -----------------------------------------------------------------------
-
-std::string Between(const std::string& s, const std::string& a, const std::string& b) {
-  size_t p = s.find(a);
-  if (p == std::string::npos) return "";
-  p += a.size();
-  return s.substr(p, s.find(b, p) - p);
-}
 
 TEST_F(ServerTest, MultipartUpload) {
   RawResponse init = Do({"POST", "/bkt/mp", "uploads", {{"Content-Type", "app/x"}}, ""});
@@ -695,7 +685,7 @@ TEST_F(ServerTest, MultipartUpload) {
   std::string bad = "<CompleteMultipartUpload><Part><PartNumber>2</PartNumber><ETag>" +
                     r2.Header("etag") + "</ETag></Part><Part><PartNumber>1</PartNumber><ETag>" +
                     r1.Header("etag") + "</ETag></Part></CompleteMultipartUpload>";
-  EXPECT_EQ(Code(Do({"POST", "/bkt/mp", "uploadId=" + id, {}, bad})), "InvalidPartOrder");
+  EXPECT_EQ(ErrorCode(Do({"POST", "/bkt/mp", "uploadId=" + id, {}, bad})), "InvalidPartOrder");
   std::string xml = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
                     r1.Header("etag") + "</ETag></Part><Part><PartNumber>2</PartNumber><ETag>" +
                     r2.Header("etag") + "</ETag></Part></CompleteMultipartUpload>";
@@ -723,10 +713,12 @@ TEST_F(ServerTest, MultipartAbortAndSmallParts) {
   std::string xml = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
                     r1.Header("etag") + "</ETag></Part><Part><PartNumber>2</PartNumber><ETag>" +
                     r2.Header("etag") + "</ETag></Part></CompleteMultipartUpload>";
-  EXPECT_EQ(Code(Do({"POST", "/bkt/ab", "uploadId=" + id, {}, xml})), "EntityTooSmall");
+  EXPECT_EQ(ErrorCode(Do({"POST", "/bkt/ab", "uploadId=" + id, {}, xml})), "EntityTooSmall");
   EXPECT_EQ(Do({"DELETE", "/bkt/ab", "uploadId=" + id, {}, ""}).status, 204);
-  EXPECT_EQ(Code(Do({"PUT", "/bkt/ab", "partNumber=3&uploadId=" + id, {}, "x"})), "NoSuchUpload");
-  EXPECT_EQ(Code(Do({"PUT", "/bkt/ab", "partNumber=1&uploadId=nope", {}, "x"})), "NoSuchUpload");
+  EXPECT_EQ(ErrorCode(Do({"PUT", "/bkt/ab", "partNumber=3&uploadId=" + id, {}, "x"})),
+            "NoSuchUpload");
+  EXPECT_EQ(ErrorCode(Do({"PUT", "/bkt/ab", "partNumber=1&uploadId=nope", {}, "x"})),
+            "NoSuchUpload");
 }
 
 TEST_F(ServerTest, MultipartSurvivesRestart) {

@@ -162,4 +162,11 @@ std::string Sign(TestRequest* r, uint16_t port, const std::string& ak, const std
   return res.signature;
 }
 
+std::string Between(const std::string& s, const std::string& open, const std::string& close) {
+  size_t p = s.find(open);
+  if (p == std::string::npos) return "";
+  p += open.size();
+  return s.substr(p, s.find(close, p) - p);
+}
+
 }  // namespace worm::server::testing

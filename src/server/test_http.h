@@ -36,6 +36,12 @@ struct RawResponse {
   }
 };
 
+// The text between the first `open` in `s` and the `close` after it ("" when
+// `open` is missing).
+std::string Between(const std::string& s, const std::string& open, const std::string& close);
+// The S3 error code in an error response's body ("" when there is none).
+inline std::string ErrorCode(const RawResponse& r) { return Between(r.body, "<Code>", "</Code>"); }
+
 class RawHttp {
  public:
   explicit RawHttp(uint16_t port);

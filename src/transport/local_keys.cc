@@ -104,7 +104,9 @@ std::string EncodeFolder(std::string_view prefix) {
 namespace keys_detail {
 
 NameForm DecodeWithoutXattr(std::string_view name, bool at_root, DecodedName* out) {
-  if (name == "." || name == "..") return NameForm::kNotAKey;
+  if (name.empty() || name.size() > NAME_MAX || name == "." || name == "..") {
+    return NameForm::kNotAKey;  // no file has such a name
+  }
   if (at_root && name == kLocalReservedDir) return NameForm::kNotAKey;
   if (!StartsWith(name, kEncodedNamePrefix)) {
     out->segment.assign(name);

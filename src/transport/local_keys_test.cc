@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "testing/test_util.h"
+#include "transport/local_keys_fuzz.h"
 #include "worm/transport.h"
 
 namespace worm {
@@ -100,6 +101,24 @@ TEST(LocalKeysTest, NamesThatAreNotTheCanonicalFormAreNoKeys) {
   EXPECT_FALSE(Decode(hashed, false, std::string(300, 'y')));
   EXPECT_FALSE(Decode(hashed, false, "a/b"));
   ASSERT_TRUE(Decode(hashed, false, long_seg));
+}
+
+// The fuzz target's seed corpus and mutations of it, under ctest: a broken
+// invariant aborts (FuzzKeyNames).
+TEST(LocalKeysFuzzTest, CorpusAndMutationsKeepTheEncodingInvariants) {
+  std::vector<std::string> seeds = testing::ReadFuzzCorpus("key_names");
+  ASSERT_FALSE(seeds.empty());
+  static constexpr char kBytes[] = "/./\0.wormfs.eosh0aZ\x80\xff";
+  std::vector<std::string> inputs =
+      testing::MutateSeeds(seeds, std::string_view(kBytes, sizeof(kBytes) - 1),
+                           ::testing::UnitTest::GetInstance()->random_seed(), 20000);
+  inputs.insert(inputs.end(), seeds.begin(), seeds.end());
+  int accepted = 0;
+  for (const std::string& s : inputs) {
+    accepted +=
+        transport_internal::FuzzKeyNames(reinterpret_cast<const uint8_t*>(s.data()), s.size()).ok();
+  }
+  EXPECT_GT(accepted, 1000);  // the mutations reach the checks, not just the refusals
 }
 
 // ---- Listings against a model of S3's rules ----------------------------------

@@ -183,6 +183,23 @@ class AuthTest : public ::testing::Test {
 
 // A correctly signed empty PUT plus an unsigned x-amz-copy-source would copy
 // any object into the signed key.
+// CreateBucket of a bucket the caller owns: 200 in us-east-1 (AWS's legacy
+// region; see ServerTest.BucketLifecycle), BucketAlreadyOwnedByYou elsewhere.
+TEST_F(AuthTest, RepeatedCreateBucketOutsideUsEast1IsBucketAlreadyOwnedByYou) {
+  Start("eu-west-1");
+  const int64_t t = Now();
+  auto create = [&] {
+    TestRequest r{"PUT", "/eu-bucket", "", {}, ""};
+    HandSign(&r, t, {"host", "x-amz-content-sha256", "x-amz-date"}, Scope(t, "eu-west-1"));
+    return Send(r);
+  };
+  EXPECT_EQ(create().status, 200);
+  RawResponse again = create();
+  EXPECT_EQ(again.status, 409);
+  EXPECT_NE(again.body.find("<Code>BucketAlreadyOwnedByYou</Code>"), std::string::npos)
+      << again.body;
+}
+
 TEST_F(AuthTest, UnsignedCopySourceOnSignedPutIsRefused) {
   TestRequest r = Signed({"PUT", "/bkt/stolen", "", {}, ""});
   r.headers.emplace_back("x-amz-copy-source", "/bkt/secret");

@@ -44,7 +44,13 @@ Dispatch CreateBucket(ServiceEnv& env, const Ctx& ctx) {
   return WithSmallBody(ctx, 64 * 1024, [&env, ctx](const std::string& body) {
     Result<std::string> region = ParseCreateBucketRequest(body);
     if (!region.ok()) return ErrorFor(*ctx, region.status());
-    if (Status st = env.store->Create(ctx->bucket); !st.ok()) return ErrorFor(*ctx, st);
+    Status st = env.store->Create(ctx->bucket);
+    // AWS answers a repeat in us-east-1 (its legacy region) with 200 and
+    // changes nothing; elsewhere with BucketAlreadyOwnedByYou.
+    if (!st.ok() &&
+        !(env.region == "us-east-1" && st.IsAlreadyExists() && env.store->Get(ctx->bucket).ok())) {
+      return ErrorFor(*ctx, st);
+    }
     HttpResponse r = Empty(*ctx, 200);
     r.Set("Location", "/" + ctx->bucket);
     return r;

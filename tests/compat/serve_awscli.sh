@@ -115,7 +115,7 @@ grep -q InvalidArgument "$WORK/err.txt" || fail "versionId error: $(cat "$WORK/e
 s3 rm --recursive s3://cli/odd/ >/dev/null
 api delete-object --bucket cli --key meta.txt >/dev/null
 
-step "s3api multipart: create, upload-part, list-parts, complete, abort"
+step "s3api multipart: create, upload-part, list-parts, complete (twice), abort"
 uid="$(api create-multipart-upload --bucket cli --key mp.bin --query UploadId --output text)"
 head -c $((5 * 1024 * 1024)) /dev/urandom >"$WORK/p1"
 echo "last part" >"$WORK/p2"
@@ -123,8 +123,14 @@ e1="$(api upload-part --bucket cli --key mp.bin --upload-id "$uid" --part-number
 e2="$(api upload-part --bucket cli --key mp.bin --upload-id "$uid" --part-number 2 --body "$WORK/p2" --query ETag --output text)"
 [[ "$(api list-parts --bucket cli --key mp.bin --upload-id "$uid" --query 'length(Parts)' --output text)" == 2 ]] || fail "list-parts"
 api list-multipart-uploads --bucket cli | grep -q "$uid" || fail "list-multipart-uploads"
-api complete-multipart-upload --bucket cli --key mp.bin --upload-id "$uid" \
-  --multipart-upload "{\"Parts\":[{\"PartNumber\":1,\"ETag\":$e1},{\"PartNumber\":2,\"ETag\":$e2}]}" >/dev/null
+parts="{\"Parts\":[{\"PartNumber\":1,\"ETag\":$e1},{\"PartNumber\":2,\"ETag\":$e2}]}"
+first="$(api complete-multipart-upload --bucket cli --key mp.bin --upload-id "$uid" \
+  --multipart-upload "$parts" --query '[Bucket,Key,ETag]' --output text)"
+# A retry after a lost answer gets the same answer (issue 15 item 4).
+again="$(api complete-multipart-upload --bucket cli --key mp.bin --upload-id "$uid" \
+  --multipart-upload "$parts" --query '[Bucket,Key,ETag]' --output text)" ||
+  fail "repeated complete-multipart-upload refused"
+[[ "$again" == "$first" ]] || fail "repeated complete answered '$again', first '$first'"
 api get-object --bucket cli --key mp.bin "$WORK/mp.out" >/dev/null
 cat "$WORK/p1" "$WORK/p2" | cmp - "$WORK/mp.out" || fail "completed upload differs"
 uid2="$(api create-multipart-upload --bucket cli --key gone.bin --query UploadId --output text)"

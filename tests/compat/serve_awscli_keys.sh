@@ -14,40 +14,8 @@
 # serve_awscli.sh covers the ordinary commands.
 set -euo pipefail
 
-HERE="$(cd "$(dirname "$0")" && pwd)"
-WORM="${WORM_BIN:-$HERE/../../build/server/src/cli/worm}"
-AWS=/usr/bin/aws
-WORK="$(mktemp -d)"
-SERVER_PID=""
-cleanup() {
-  if [[ -n "$SERVER_PID" ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-export AWS_ACCESS_KEY_ID=AKIDAWSCLI AWS_SECRET_ACCESS_KEY=awscli-secret
-export AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=""
-export AWS_CONFIG_FILE="$WORK/aws-config" AWS_SHARED_CREDENTIALS_FILE="$WORK/aws-credentials"
-cat >"$AWS_CONFIG_FILE" <<CFG
-[default]
-region = us-east-1
-s3 =
-  addressing_style = path
-CFG
-: >"$AWS_SHARED_CREDENTIALS_FILE"
-
-mkdir -p "$WORK/root"
-"$WORM" serve --root "$WORK/root" --port 0 \
-  --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" \
-  >"$WORK/serve.out" 2>"$WORK/serve.err" &
-SERVER_PID=$!
-for _ in $(seq 100); do grep -q '^listening on ' "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
-URL="$(sed -n 's/^listening on //p' "$WORK/serve.out" | head -1)"
-[[ -n "$URL" ]] || { cat "$WORK/serve.err"; echo "FAIL: server did not start"; exit 1; }
-s3() { "$AWS" --endpoint-url "$URL" s3 "$@"; }
-api() { "$AWS" --endpoint-url "$URL" s3api "$@"; }
-fail() { echo "FAIL: $*"; exit 1; }
-step() { echo "--- $*"; }
+source "$(dirname "$0")/awscli_server.sh"
+start_server
 
 s3 mb s3://k15 >/dev/null
 # Keys listed under a prefix, one per line (list-objects-v2 walks every page).

@@ -94,7 +94,10 @@ struct PutResult {
 };
 
 struct DeleteOptions {
-  std::string if_match;  // when set: FailedPrecondition if the object's ETag differs
+  // When set: FailedPrecondition if the object is missing or its ETag
+  // differs. Atomic where capabilities().conditional_delete; elsewhere the
+  // backend checks the ETag just before deleting (a window of one round trip).
+  std::string if_match;
 };
 
 struct ListRequest {
@@ -119,6 +122,7 @@ struct Capabilities {
   std::string name;                // "memory", "local", "overlay", "s3"
   bool conditional_create = true;  // honours PutMode::kCreate atomically
   bool conditional_update = true;  // honours PutMode::kUpdate atomically
+  bool conditional_delete = true;  // honours DeleteOptions::if_match atomically
   bool list_after_write = true;    // a completed Put is visible to the next List
   bool user_metadata = true;       // keeps content_type and user_metadata
   bool object_lock = false;
@@ -181,7 +185,8 @@ class Transport {
                                                          const WriteOptions& options) = 0;
 
   // Removes `key`. Idempotent: deleting a missing key is OK. With if_match
-  // set, a missing object or a different ETag gives FailedPrecondition.
+  // set, a missing object or a different ETag gives FailedPrecondition
+  // (atomically only where capabilities().conditional_delete).
   virtual Status Delete(const Key& key, const DeleteOptions& options) = 0;
 
   // One page of keys under `request.prefix`, byte-sorted. With a delimiter,

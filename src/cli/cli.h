@@ -42,6 +42,7 @@ struct ProjectDir {
   std::filesystem::path config_path() const { return worm_dir / "config.json"; }
   std::filesystem::path data_dir() const { return worm_dir / "data"; }
   std::filesystem::path state_db() const { return worm_dir / "state.db"; }
+  std::filesystem::path cache_dir() const { return worm_dir / "cache"; }
 };
 
 // Finds the project like git finds a repo: `explicit_dir` (from --project)

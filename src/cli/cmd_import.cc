@@ -77,7 +77,7 @@ Status RunImport(Cli& cli, const ImportArgs& a) {
   ASSIGN_OR_RETURN(ProjectDir p, ImportProject(cli));
   ASSIGN_OR_RETURN(Json config, sync::LoadConfig(p.config_path().string()));
   ASSIGN_OR_RETURN(sync::RemoteConfig rc, sync::SelectRemote(config, a.remote));
-  ASSIGN_OR_RETURN(sync::OpenedRemote remote, sync::OpenRemote(config, rc));
+  ASSIGN_OR_RETURN(sync::OpenedRemote remote, sync::OpenRemote(config, rc, p.cache_dir().string()));
   ASSIGN_OR_RETURN(std::vector<ObjectMeta> objects, remote.transport->ListAll(""));
   std::vector<std::string> keys;
   for (const auto& o : objects) keys.push_back(o.key);

@@ -4,10 +4,12 @@
 #include <CLI/CLI.hpp>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 
 #include "cli/cli.h"
 #include "cli/serve_options.h"
+#include "sync/engine.h"
 #include "sync/remote.h"
 #include "sync/state_db.h"
 #include "worm/clock.h"
@@ -98,7 +100,7 @@ Result<sync::OpenedRemote> OpenNamedRemote(const Cli& cli, const std::string& na
   ASSIGN_OR_RETURN(ProjectDir p, cli.Project());
   ASSIGN_OR_RETURN(Json config, sync::LoadConfig(p.config_path().string()));
   ASSIGN_OR_RETURN(sync::RemoteConfig r, sync::SelectRemote(config, name));
-  return sync::OpenRemote(config, r);
+  return sync::OpenRemote(config, r, p.cache_dir().string());
 }
 
 struct UrlArgs {
@@ -130,16 +132,12 @@ Status RunUrl(Cli& cli, const UrlArgs& a) {
 #endif
 }
 
-Json CapabilitiesJson(const Capabilities& c) {
-  return {{"conditionalCreate", c.conditional_create},
-          {"conditionalUpdate", c.conditional_update},
-          {"listAfterWrite", c.list_after_write},
-          {"objectLock", c.object_lock}};
-}
-
 std::string YesNo(bool b) { return b ? "yes" : "no"; }
 
-// The remote's part of the report: reachability, auth, capabilities.
+// The remote's part of the report: reachability, auth, what the server
+// honours (measured now, both sides of each condition; the result also
+// refreshes the project's cache of it), its quirks, and what push can
+// promise there.
 Status ProbeRemote(Cli& cli, const std::string& remote, Json* doc_out, std::string* human_out) {
   ASSIGN_OR_RETURN(sync::OpenedRemote r, OpenNamedRemote(cli, remote));
   Json& doc = *doc_out;
@@ -154,39 +152,81 @@ Status ProbeRemote(Cli& cli, const std::string& remote, Json* doc_out, std::stri
   doc["auth"] = listed.ok();
   std::string& human = *human_out;
   human += "remote " + r.config.name + " (" + r.config.url + ")\n";
-  human += "  reachable            " + YesNo(doc["reachable"]) + "\n";
-  human += "  authenticated        " + YesNo(listed.ok()) +
+  human += "  reachable              " + YesNo(doc["reachable"]) + "\n";
+  human += "  authenticated          " + YesNo(listed.ok()) +
            (listed.ok() ? "" : "  (" + listed.status().ToString() + ")") + "\n";
-  Capabilities caps;
-  if (listed.ok()) caps = r.transport->capabilities();
-  std::string details;
+  if (!listed.ok()) {
+    doc["error"] = listed.status().ToString();
+    cli.exit_code = ExitCodeFor(listed.status());
+    return Status::OK();
+  }
+  Capabilities caps = r.transport->capabilities();
+  auto row = [&](const char* name, bool yes, const std::string& why = "") {
+    std::string label = std::string(name) + std::string(23 - std::strlen(name), ' ');
+    human += "  " + label + YesNo(yes) + (why.empty() ? "" : "  (" + why + ")") + "\n";
+  };
 #ifdef WORM_HAVE_S3
-  if (r.s3 && listed.ok()) {
+  if (r.s3) {
     auto probe = r.s3->Probe();
-    if (probe.ok()) {
-      caps.conditional_create = probe->conditional_create;
-      caps.conditional_update = probe->conditional_update;
-      caps.list_after_write = probe->list_after_write;
-      details = probe->summary;
-    } else {
-      details = "probe failed: " + probe.status().ToString() + "\n";
+    if (!probe.ok()) {
+      doc["error"] = "probe failed: " + probe.status().ToString();
+      human += "  probe failed: " + probe.status().ToString() + "\n";
+      cli.exit_code = ExitCodeFor(probe.status());
+      return Status::OK();
     }
-  }
+    const S3ProbeResult& p = *probe;
+    caps = r.transport->capabilities();  // now from this probe
+    bool unquoted = p.if_match_form == S3EtagForm::kUnquoted;
+    doc.update({{"conditionalCreate", p.conditional_create},
+                {"conditionalUpdate", p.conditional_update},
+                {"ifMatchForm", unquoted ? "unquoted" : "quoted"},
+                {"conditionalDelete", p.conditional_delete},
+                {"conditionalMultipart", p.conditional_multipart},
+                {"listAfterWrite", p.list_after_write},
+                {"checksums", p.checksums},
+                {"objectLock", p.object_lock},
+                {"quirks", S3Quirks(p)},
+                {"details", p.summary}});
+    row("conditional create", p.conditional_create);
+    row("conditional update", p.conditional_update,
+        p.conditional_update && unquoted ? "If-Match compared unquoted; sent that way" : "");
+    row("conditional delete", p.conditional_delete,
+        p.conditional_delete ? "" : "If-Match on DELETE ignored");
+    row("conditional multipart", p.conditional_multipart,
+        p.conditional_multipart ? "" : "large uploads are checked with a HEAD just before");
+    row("list after write", p.list_after_write);
+    row("checksums", p.checksums);
+    row("object lock", p.object_lock);
+    std::vector<std::string> quirks = S3Quirks(p);
+    human += "  quirks                 " +
+             (quirks.empty() ? std::string("none (behaves like AWS S3)")
+                             : std::to_string(quirks.size()) + ":") +
+             "\n";
+    for (const std::string& q : quirks) human += "    - " + q + "\n";
+  } else
 #endif
-  doc.update(CapabilitiesJson(caps));
-  if (listed.ok()) {
-    human += "  conditional create   " + YesNo(caps.conditional_create) + "\n";
-    human += "  conditional update   " + YesNo(caps.conditional_update) + "\n";
-    human += "  list after write     " + YesNo(caps.list_after_write) + "\n";
-    human += "  object lock          " + YesNo(caps.object_lock) + "\n";
-    if (!caps.conditional_create || !caps.conditional_update) {
-      human += "  note: without conditional writes, push HEAD-compares before updates\n";
-    }
+  {
+    doc.update({{"conditionalCreate", caps.conditional_create},
+                {"conditionalUpdate", caps.conditional_update},
+                {"conditionalDelete", caps.conditional_delete},
+                {"listAfterWrite", caps.list_after_write},
+                {"objectLock", caps.object_lock},
+                {"quirks", Json::array()}});
+    row("conditional create", caps.conditional_create);
+    row("conditional update", caps.conditional_update);
+    row("conditional delete", caps.conditional_delete);
+    row("list after write", caps.list_after_write);
   }
-  doc["details"] = details;
-  human += details;
-  if (!listed.ok()) doc["error"] = listed.status().ToString();
-  if (!listed.ok()) cli.exit_code = ExitCodeFor(listed.status());
+  sync::DeleteGuarantee g = sync::DeleteGuaranteeFor(caps);
+  doc["pushDeletes"] = sync::DeleteGuaranteeName(g);
+  human += "  push deletes           " + std::string(sync::DeleteGuaranteeName(g)) + ": " +
+           std::string(sync::DeleteGuaranteeText(g)) + "\n";
+  if (!caps.conditional_create || !caps.conditional_update) {
+    human += "  note: without conditional writes, push HEAD-compares before updates\n";
+  }
+#ifdef WORM_HAVE_S3
+  if (r.s3) human += "probe:\n" + doc["details"].get<std::string>();
+#endif
   return Status::OK();
 }
 

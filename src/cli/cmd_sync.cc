@@ -49,7 +49,8 @@ Result<std::unique_ptr<SyncContext>> OpenSync(const Cli& cli, const std::string&
   ASSIGN_OR_RETURN(ctx->project, cli.Project());
   ASSIGN_OR_RETURN(ctx->config, sync::LoadConfig(ctx->project.config_path().string()));
   ASSIGN_OR_RETURN(sync::RemoteConfig rc, sync::SelectRemote(ctx->config, remote_name));
-  ASSIGN_OR_RETURN(ctx->remote, sync::OpenRemote(ctx->config, rc));
+  ASSIGN_OR_RETURN(ctx->remote,
+                   sync::OpenRemote(ctx->config, rc, ctx->project.cache_dir().string()));
   std::error_code ec;
   std::filesystem::create_directories(ctx->project.data_dir(), ec);
   auto local = NewLocalTransport(ctx->project.data_dir().string());
@@ -301,6 +302,11 @@ std::string RenderReport(const char* op, const SyncContext& ctx, const sync::Syn
   if (r.skipped) out += ", " + std::to_string(r.skipped) + " skipped";
   if (r.failed) out += ", " + std::to_string(r.failed) + " FAILED";
   out += "\nrequests: " + ctx.remote.counts->Snapshot().ToString() + "\n";
+  // Say what a delete could promise where it was less than atomic.
+  if (r.delete_guarantee == sync::DeleteGuarantee::kFenced ||
+      r.delete_guarantee == sync::DeleteGuarantee::kCheckedOnly) {
+    out += "note: " + std::string(sync::DeleteGuaranteeText(r.delete_guarantee)) + "\n";
+  }
   return out;
 }
 
@@ -330,7 +336,10 @@ Status RunTransfer(Cli& cli, const SyncArgs& args, bool push) {
                 {"bytes", r.bytes},
                 {"requests", RequestsJson(*ctx)},
                 {"failures", OutcomesJson(r, false)}};
-    if (push) doc["sentinels"] = r.sentinels;
+    if (push) {
+      doc["sentinels"] = r.sentinels;
+      doc["deleteGuarantee"] = sync::DeleteGuaranteeName(r.delete_guarantee);
+    }
     if (r.dry_run) doc["actions"] = OutcomesJson(r, true);
     cli.PrintJson(doc);
   } else {
@@ -377,7 +386,10 @@ void RegisterSyncCommands(CLI::App& app, Cli& cli) {
       "Updates and creates are conditional PUTs (If-Match / If-None-Match) when the server\n"
       "honours them, so a concurrent remote change is detected, never overwritten. Without\n"
       "them (e.g. s3rver), updates and deletes HEAD-compare the ETag first and creates rely\n"
-      "on the listing taken at the start of the push. Exit 4 on conflicts.");
+      "on the listing taken at the start of the push. Deletes are conditional DELETEs; on a\n"
+      "server that ignores If-Match on DELETE (Ceph RGW 16.2) they are fenced: a conditional\n"
+      "PUT of a marker first, then the DELETE (the report says which guarantee a push had;\n"
+      "`worm doctor` says what the server honours). Exit 4 on conflicts.");
   ps->callback([&cli, push] { cli.Finish(RunTransfer(cli, *push, true)); });
 
   auto pull = std::make_shared<SyncArgs>();

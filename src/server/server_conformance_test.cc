@@ -7,6 +7,7 @@
 #include "server/in_process_s3.h"
 #include "testing/test_util.h"
 #include "testing/transport_conformance.h"
+#include "transport/s3/s3_transport.h"
 
 namespace worm::server {
 namespace {
@@ -36,6 +37,34 @@ TEST(S3ClientAgainstWormServe, NonAsciiUserMetadataRoundTrips) {
   ASSERT_OK(w->Commit().status());
   ASSERT_OK_AND_ASSIGN(ObjectMeta big, t->Head("big", {}));
   EXPECT_EQ(big.user_metadata, o.user_metadata);
+}
+
+// worm serve behaves like AWS S3 on every condition the probe checks (both
+// sides of each), so `worm doctor` reports no quirk for it and the standard
+// (quoted) If-Match form is kept.
+TEST(S3ClientAgainstWormServe, ProbeFindsEveryConditionHonouredAndNoQuirk) {
+  auto t = std::dynamic_pointer_cast<S3Transport>(NewS3TransportOnInProcessServe("probe"));
+  ASSERT_NE(t, nullptr);
+  ASSERT_OK_AND_ASSIGN(S3ProbeResult p, t->Probe());
+  EXPECT_TRUE(p.conditional_create) << p.summary;
+  EXPECT_TRUE(p.conditional_update) << p.summary;
+  EXPECT_EQ(p.if_match_form, S3EtagForm::kQuoted) << p.summary;
+  EXPECT_TRUE(p.conditional_delete) << p.summary;
+  EXPECT_TRUE(p.conditional_multipart) << p.summary;
+  EXPECT_TRUE(p.list_after_write) << p.summary;
+  EXPECT_TRUE(p.checksums) << p.summary;
+  EXPECT_FALSE(p.object_lock) << p.summary;
+  EXPECT_THAT(S3Quirks(p), ::testing::IsEmpty()) << p.summary;
+  Capabilities caps = t->capabilities();
+  EXPECT_TRUE(caps.conditional_delete);
+  ASSERT_OK_AND_ASSIGN(auto left, t->ListAll(".worm.probe/"));
+  EXPECT_TRUE(left.empty()) << "the probe cleans up";
+  // The behaviour round-trips through its JSON form (the CLI's cache).
+  ASSERT_OK_AND_ASSIGN(S3ProbeResult back, S3ProbeFromJson(S3ProbeToJson(p)));
+  EXPECT_EQ(S3ProbeToJson(back), S3ProbeToJson(p));
+  EXPECT_THAT(
+      S3ProbeFromJson("{\"conditionalCreate\": 1}"),
+      ::worm::testing::StatusIsWithMessage(StatusCode::kInvalidArgument, "conditionalCreate"));
 }
 
 }  // namespace

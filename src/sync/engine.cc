@@ -5,11 +5,56 @@
 #include <mutex>
 #include <thread>
 
+#include "core/hash.h"
+
 namespace worm::sync {
 
 bool IsSentinelKey(std::string_view key) {
   return key == ".worm" || (key.size() > 6 && key.substr(key.size() - 6) == "/.worm") ||
          key.rfind(".worm.probe/", 0) == 0;
+}
+
+bool IsDeleteFence(uint64_t size, std::string_view etag) {
+  static const std::string fence_etag = Md5Hex(kDeleteFence);
+  return size == kDeleteFence.size() && etag == fence_etag;
+}
+
+std::string_view DeleteGuaranteeName(DeleteGuarantee g) {
+  switch (g) {
+    case DeleteGuarantee::kNone:
+      return "none";
+    case DeleteGuarantee::kAtomic:
+      return "atomic";
+    case DeleteGuarantee::kFenced:
+      return "fenced";
+    case DeleteGuarantee::kCheckedOnly:
+      return "checked";
+  }
+  return "?";
+}
+
+DeleteGuarantee DeleteGuaranteeFor(const Capabilities& caps) {
+  if (caps.conditional_delete) return DeleteGuarantee::kAtomic;
+  if (caps.conditional_update) return DeleteGuarantee::kFenced;
+  return DeleteGuarantee::kCheckedOnly;
+}
+
+std::string_view DeleteGuaranteeText(DeleteGuarantee g) {
+  switch (g) {
+    case DeleteGuarantee::kNone:
+      return "no remote delete was made";
+    case DeleteGuarantee::kAtomic:
+      return "remote deletes are conditional (If-Match): a remote change made since the last "
+             "sync is never lost";
+    case DeleteGuarantee::kFenced:
+      return "the server ignores If-Match on DELETE, so remote deletes are fenced (a conditional "
+             "PUT first): a change by a client using conditional writes (worm push, If-Match) is "
+             "never lost; an unconditional write landing within a delete's last round trip can be";
+    case DeleteGuarantee::kCheckedOnly:
+      return "the server has no conditional writes, so each remote delete is checked with a HEAD "
+             "just before: a remote change landing within that round trip can be lost";
+  }
+  return "";
 }
 
 std::string_view ActionName(ActionKind kind) {
@@ -28,6 +73,8 @@ std::string_view ActionName(ActionKind kind) {
       return "forget";
     case ActionKind::kWriteSentinel:
       return "write-sentinel";
+    case ActionKind::kClearFence:
+      return "clear-fence";
     case ActionKind::kSkip:
       return "skip";
   }
@@ -128,9 +175,14 @@ Result<Listing> SyncEngine::ListSide(Transport& t, bool local,
   ASSIGN_OR_RETURN(std::vector<ObjectMeta> all, ListParallel(t, bounds));
   Listing out;
   std::vector<std::string> sentinels;
+  std::set<std::string> fences;
   for (ObjectMeta& m : all) {
     if (IsSentinelKey(m.key)) {
       sentinels.push_back(std::move(m.key));
+      continue;
+    }
+    if (!local && IsDeleteFence(m.size, m.etag)) {  // a delete under way or interrupted
+      fences.insert(std::move(m.key));
       continue;
     }
     SideMeta s;
@@ -139,7 +191,10 @@ Result<Listing> SyncEngine::ListSide(Transport& t, bool local,
     s.mtime_ns = m.last_modified_ms * 1'000'000;
     out.emplace_hint(out.end(), std::move(m.key), std::move(s));
   }
-  if (!local) remote_sentinels_ = std::move(sentinels);
+  if (!local) {
+    remote_sentinels_ = std::move(sentinels);
+    remote_fences_ = std::move(fences);
+  }
   return out;
 }
 
@@ -260,6 +315,17 @@ std::vector<Action> SyncEngine::PlanPush(const Classification& c, const SyncOpti
     a.body = body;
     actions.push_back(std::move(a));
   }
+  for (const std::string& key : remote_fences_) {
+    // An upload of the key replaces the fence itself (RemoteWriteMode).
+    bool uploaded = false;
+    for (const Action& u : actions)
+      uploaded = uploaded || (u.kind == ActionKind::kUpload && u.entry.key == key);
+    if (uploaded) continue;
+    Action a;
+    a.kind = ActionKind::kClearFence;
+    a.entry.key = key;
+    actions.push_back(std::move(a));
+  }
   return actions;
 }
 
@@ -358,7 +424,8 @@ SyncReport SyncEngine::Execute(Classification scan, std::vector<Action> actions,
   }
   for (auto& t : pool) t.join();
   Status flushed = o.dry_run ? Status::OK() : state_->Flush();
-  for (const ActionOutcome& out : report.outcomes) {
+  for (size_t i = 0; i < report.outcomes.size(); ++i) {
+    const ActionOutcome& out = report.outcomes[i];
     if (!out.status.ok()) {
       ++report.failed;
       continue;
@@ -370,6 +437,10 @@ SyncReport SyncEngine::Execute(Classification scan, std::vector<Action> actions,
         break;
       case ActionKind::kDeleteRemote:
         ++report.deleted_remote;
+        if (!actions[i].forced && actions[i].entry.base) {
+          report.delete_guarantee =
+              std::max(report.delete_guarantee, DeleteGuaranteeFor(remote_caps_));
+        }
         break;
       case ActionKind::kDownload:
         ++report.downloaded;

@@ -23,6 +23,17 @@
 // Scan just took (the key was absent moments before): a narrower race window
 // than a conditional PUT, documented in `worm push --help`.
 //
+// Deletes are conditional DELETEs where the remote honours them. Where it
+// has conditional PUTs but ignores If-Match on DELETE (Ceph RGW 16.2), a
+// delete is fenced: a conditional PUT first replaces the base's object with
+// kDeleteFence (refused if anyone changed it), then the fence is deleted
+// after a HEAD confirms it is still there. A writer using conditions (another
+// push, any If-Match client) then never loses a change: it either lands
+// before the fence (the delete is refused) or is refused by the fence. Only
+// an unconditional writer landing within the last round trip can be lost;
+// SyncReport::delete_guarantee says which guarantee a push gave. Fences a
+// crash left behind read as absent and the next push removes them.
+//
 // Resumable: the base is updated as each object completes (batched SQLite
 // transactions). A rerun after a crash redoes only what is left; an object
 // whose write finished but whose base row was lost is recognised as in sync
@@ -43,6 +54,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,6 +74,26 @@ inline constexpr int kDefaultJobs = 16;
 // True for sentinel keys (".worm" at any level) and capability probes
 // (".worm.probe/..."), which are not synced as data.
 bool IsSentinelKey(std::string_view key);
+
+// What a remote key holds between the two steps of a fenced delete.
+inline constexpr std::string_view kDeleteFence =
+    "worm: this object is being deleted by `worm push` (a delete fence)\n";
+// True when `size` and `etag` are those of kDeleteFence.
+bool IsDeleteFence(uint64_t size, std::string_view etag);
+
+// How far a push's remote deletes were protected against a concurrent
+// remote change (see the class comment).
+enum class DeleteGuarantee {
+  kNone,         // no conditional remote delete was made
+  kAtomic,       // conditional DELETEs: no change is ever lost
+  kFenced,       // fenced: conditional writers never lose a change
+  kCheckedOnly,  // HEAD just before an unconditional DELETE (no conditional writes)
+};
+std::string_view DeleteGuaranteeName(DeleteGuarantee g);  // "atomic", "fenced", ...
+// What a push's remote deletes can promise on a remote with `caps`.
+DeleteGuarantee DeleteGuaranteeFor(const Capabilities& caps);
+// That promise in one sentence, for `worm push` and `worm doctor`.
+std::string_view DeleteGuaranteeText(DeleteGuarantee g);
 
 struct Progress {
   size_t done = 0, total = 0;
@@ -87,7 +119,8 @@ enum class ActionKind {
   kRecord,  // both sides already equal: only the base changes
   kForget,  // gone on both sides: drop the base row
   kWriteSentinel,
-  kSkip,  // behind on push / ahead on pull / remote deletion without prune
+  kClearFence,  // removes a delete fence an interrupted push left
+  kSkip,        // behind on push / ahead on pull / remote deletion without prune
 };
 std::string_view ActionName(ActionKind kind);
 
@@ -112,6 +145,8 @@ struct SyncReport {
   size_t uploaded = 0, downloaded = 0, deleted_remote = 0, deleted_local = 0;
   size_t recorded = 0, sentinels = 0, skipped = 0, failed = 0;
   uint64_t bytes = 0;
+  // The weakest protection a remote delete of this push had.
+  DeleteGuarantee delete_guarantee = DeleteGuarantee::kNone;
 
   // OK, or the first failure with a count of the others; conflicts found
   // while writing (a key changed since the scan) give FailedPrecondition.
@@ -161,6 +196,7 @@ class SyncEngine {
   Capabilities remote_caps_;
   bool caps_known_ = false;
   std::vector<std::string> remote_sentinels_;  // sentinel keys seen by the last scan
+  std::set<std::string> remote_fences_;        // delete fences seen by the last scan
 };
 
 }  // namespace worm::sync

@@ -5,6 +5,7 @@
 #include "sync/engine.h"
 
 #include <atomic>
+#include <functional>
 
 #include "testing/test_util.h"
 
@@ -55,7 +56,7 @@ class NoConditionalWrapper : public TransportWrapper {
   using TransportWrapper::TransportWrapper;
   Capabilities capabilities() const override {
     Capabilities c = target_->capabilities();
-    c.conditional_create = c.conditional_update = false;
+    c.conditional_create = c.conditional_update = c.conditional_delete = false;
     return c;
   }
   Result<PutResult> Put(const Key& k, ByteView d, const WriteOptions& o) override {
@@ -65,6 +66,38 @@ class NoConditionalWrapper : public TransportWrapper {
   Status Delete(const Key& k, const DeleteOptions& o) override {
     if (!o.if_match.empty()) return Status::Unimplemented("no conditional delete");
     return target_->Delete(k, o);
+  }
+};
+
+// A remote that, like Ceph RGW 16.2, honours If-Match on PUT but ignores it
+// on DELETE, as S3Transport presents it there: capabilities() say so and a
+// conditional Delete compares the ETag with a HEAD, then deletes. `in_window`
+// runs between that check and the delete (the window a HEAD cannot close).
+class IgnoresDeleteConditionWrapper : public TransportWrapper {
+ public:
+  using TransportWrapper::TransportWrapper;
+  std::function<void(const Key&)> in_window;
+  std::function<void(const Key&)> before_fence;  // runs before a fence's PUT
+  std::atomic<int> fences{0};
+  Capabilities capabilities() const override {
+    Capabilities c = target_->capabilities();
+    c.conditional_delete = false;
+    return c;
+  }
+  Result<PutResult> Put(const Key& k, ByteView d, const WriteOptions& o) override {
+    if (d == kDeleteFence) {
+      ++fences;
+      if (before_fence) before_fence(k);
+    }
+    return target_->Put(k, d, o);
+  }
+  Status Delete(const Key& k, const DeleteOptions& o) override {
+    if (!o.if_match.empty()) {
+      auto m = target_->Head(k, {});
+      if (!m.ok() || m->etag != o.if_match) return Status::FailedPrecondition(k + ": changed");
+    }
+    if (in_window) in_window(k);
+    return target_->Delete(k, {});
   }
 };
 
@@ -460,6 +493,77 @@ TEST_F(EngineTest, WorksWithoutConditionalWrites) {
   EXPECT_EQ(r.uploaded, 1u);
   EXPECT_EQ(r.deleted_remote, 1u);
   EXPECT_EQ(Contents(*remote_), Contents(*local_));
+}
+
+// On a server that ignores If-Match on DELETE, a push's delete is fenced: a
+// conditional PUT of kDeleteFence, then the DELETE. Another writer that uses
+// conditions (as push itself does) then never loses a change, however its
+// write interleaves with the delete.
+TEST_F(EngineTest, FencedDeleteNeverLosesAConditionalRemoteChange) {
+  auto rgw = std::make_shared<IgnoresDeleteConditionWrapper>(remote_);
+  Reset(rgw);
+  Synced();
+  ASSERT_OK_AND_ASSIGN(ObjectMeta base, remote_->Head("b.json", {}));
+
+  // No race: the delete goes through, fenced, and leaves no fence behind.
+  ASSERT_OK(local_->Delete("a.json", {}));
+  SyncReport r = PushOrDie();
+  EXPECT_EQ(r.deleted_remote, 1u);
+  EXPECT_EQ(r.delete_guarantee, DeleteGuarantee::kFenced);
+  EXPECT_EQ(rgw->fences.load(), 1);
+  EXPECT_EQ(Contents(*remote_), Contents(*local_));
+
+  // The other writer's compare-and-swap lands in the window between the
+  // delete's check and its DELETE: the fence refuses it, so the writer is
+  // told (and keeps its change to retry); nothing is lost without a word.
+  ASSERT_OK(local_->Delete("b.json", {}));
+  Status racer;
+  rgw->in_window = [&](const Key& k) {
+    racer = remote_->Put(k, "{\"by\":\"someone else\"}", WriteOptions::Update(base.etag)).status();
+  };
+  r = PushOrDie();
+  rgw->in_window = nullptr;
+  EXPECT_THAT(racer, StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_FALSE(Read(*remote_, "b.json").has_value());
+
+  // The other writer's change lands after the push's scan, before the
+  // fence: the fence's conditional PUT is refused, the push reports the
+  // conflict, and the change stays on the remote.
+  Write(*local_, "c.json", "{\"v\":3}");
+  PushOrDie();
+  ASSERT_OK(local_->Delete("c.json", {}));
+  ASSERT_OK_AND_ASSIGN(ObjectMeta c, remote_->Head("c.json", {}));
+  rgw->before_fence = [&](const Key& k) {
+    racer = remote_->Put(k, "{\"by\":\"someone else\"}", WriteOptions::Update(c.etag)).status();
+  };
+  ASSERT_OK_AND_ASSIGN(r, engine_->Push({}));
+  rgw->before_fence = nullptr;
+  EXPECT_OK(racer);
+  EXPECT_THAT(r.FirstError("push"), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_EQ(*Read(*remote_, "c.json"), "{\"by\":\"someone else\"}");
+  EXPECT_EQ(StateOf("c.json"), SyncState::kConflict);
+}
+
+// A fence a crashed push left (its DELETE never sent) reads as absent: a
+// pull does not download it, and the next push removes it.
+TEST_F(EngineTest, LeftoverDeleteFenceReadsAsAbsentAndIsCleared) {
+  Synced();
+  ASSERT_OK_AND_ASSIGN(ObjectMeta b, remote_->Head("b.json", {}));
+  ASSERT_OK(remote_->Put("b.json", kDeleteFence, WriteOptions::Update(b.etag)));
+  ASSERT_OK(local_->Delete("b.json", {}));
+  EXPECT_EQ(StateOf("b.json"), SyncState::kInSync);      // gone on both sides
+  Write(*remote_, "f.json", std::string(kDeleteFence));  // a fence nobody synced
+  SyncReport pulled = PullOrDie();
+  EXPECT_EQ(pulled.downloaded, 0u);
+  EXPECT_FALSE(Read(*local_, "f.json").has_value());
+  PushOrDie();
+  EXPECT_FALSE(Read(*remote_, "b.json").has_value());
+  EXPECT_FALSE(Read(*remote_, "f.json").has_value());
+  // A new local file where a fence was left replaces exactly that fence.
+  Write(*remote_, "n.json", std::string(kDeleteFence));
+  Write(*local_, "n.json", "{\"new\":true}");
+  PushOrDie();
+  EXPECT_EQ(*Read(*remote_, "n.json"), "{\"new\":true}");
 }
 
 TEST_F(EngineTest, LocalEditDuringPullIsNotOverwritten) {

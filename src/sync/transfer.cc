@@ -27,12 +27,19 @@ struct Copied {
   uint64_t size = 0;
 };
 
+// A read that found a delete fence where the listing had an object: the
+// object is being deleted (by a push elsewhere); never copy the fence.
+Status FenceRead(const std::string& key) {
+  return Status::FailedPrecondition(key + ": being deleted on the remote since the scan");
+}
+
 // Streams `key` from `from` to `to`, hashing on the way. When the source
 // ETag is a plain MD5 it must match the bytes (DataLoss otherwise), checked
 // before the write is committed.
 Result<Copied> StreamCopy(Transport& from, Transport& to, const std::string& key,
                           WriteOptions write) {
   ASSIGN_OR_RETURN(std::unique_ptr<ReadStream> in, from.OpenRead(key, {}));
+  if (IsDeleteFence(in->meta().size, in->meta().etag)) return FenceRead(key);
   if (write.content_type.empty()) write.content_type = in->meta().content_type;
   ASSIGN_OR_RETURN(std::unique_ptr<WriteStream> out, to.OpenWrite(key, write));
   auto hasher = Hasher::New(HashAlgorithm::kMd5);
@@ -67,6 +74,7 @@ Result<Copied> StreamCopy(Transport& from, Transport& to, const std::string& key
 Result<Copied> SmallCopy(Transport& from, Transport& to, const std::string& key,
                          WriteOptions write) {
   ASSIGN_OR_RETURN(Object obj, from.Get(key, {}));
+  if (IsDeleteFence(obj.data.size(), obj.meta.etag)) return FenceRead(key);
   Copied c;
   c.md5 = Md5Hex(obj.data);
   c.size = obj.data.size();
@@ -112,6 +120,13 @@ Status SyncEngine::RunAction(const Action& a, uint64_t* bytes) {
       w.content_type = "application/json";
       auto put = remote_->Put(a.entry.key, a.body, w);
       st = put.ok() || put.status().IsAlreadyExists() ? Status::OK() : put.status();
+      break;
+    }
+    case ActionKind::kClearFence: {
+      DeleteOptions d;
+      d.if_match = Md5Hex(kDeleteFence);  // only if it is still the fence
+      st = remote_->Delete(a.entry.key, d);
+      if (st.IsFailedPrecondition()) st = Status::OK();  // replaced or gone meanwhile
       break;
     }
     case ActionKind::kSkip:
@@ -164,6 +179,10 @@ WriteOptions SyncEngine::RemoteWriteMode(const Action& a) {
     return remote_caps_.conditional_update ? WriteOptions::Update(a.entry.base->remote_etag)
                                            : WriteOptions{};
   }
+  // A fence an interrupted delete left: the create replaces exactly it.
+  if (remote_fences_.count(a.entry.key) && remote_caps_.conditional_update) {
+    return WriteOptions::Update(Md5Hex(kDeleteFence));
+  }
   // A create without conditional support relies on Scan's listing.
   return remote_caps_.conditional_create ? WriteOptions::Create() : WriteOptions{};
 }
@@ -199,11 +218,22 @@ Status SyncEngine::DeleteRemote(const Action& a) {
   const Entry& e = a.entry;
   DeleteOptions d;
   if (!a.forced && e.base) {
-    if (remote_caps_.conditional_update) {
-      d.if_match = e.base->remote_etag;
-    } else {
-      Status st = CheckRemoteUnchanged(e);
-      if (!st.ok() && !st.IsNotFound()) return st;
+    switch (DeleteGuaranteeFor(remote_caps_)) {
+      case DeleteGuarantee::kAtomic:
+        d.if_match = e.base->remote_etag;
+        break;
+      case DeleteGuarantee::kFenced: {
+        // Atomic compare-and-swap to the fence; the transport then checks the
+        // fence is still there right before the (unconditional) DELETE.
+        auto fence = remote_->Put(e.key, kDeleteFence, WriteOptions::Update(e.base->remote_etag));
+        if (!fence.ok()) return fence.status().WithContext("delete remote " + e.key);
+        d.if_match = fence->etag.empty() ? Md5Hex(kDeleteFence) : fence->etag;
+        break;
+      }
+      default: {
+        Status st = CheckRemoteUnchanged(e);
+        if (!st.ok() && !st.IsNotFound()) return st;
+      }
     }
   }
   Status st = remote_->Delete(e.key, d);

@@ -1,5 +1,5 @@
 // Internals shared by the S3Transport source files (s3_transport.cc,
-// s3_streams.cc, s3_probe.cc). Not part of any public API.
+// s3_streams.cc, s3_setup.cc, s3_probe.cc). Not part of any public API.
 #pragma once
 
 #include <functional>
@@ -12,6 +12,7 @@
 #include "transport/s3/s3_address.h"
 #include "transport/s3/s3_errors.h"
 #include "transport/s3/s3_transport.h"
+#include "transport/s3/s3_xml.h"
 #include "transport/s3/sigv4.h"
 
 namespace worm::s3 {
@@ -61,9 +62,25 @@ struct S3Transport::Impl {
   std::unique_ptr<s3::HttpClient> http;
   Clock* clock = nullptr;
 
-  std::mutex probe_run_mu;      // one probe at a time
-  mutable std::mutex probe_mu;  // guards `probe`
-  mutable std::optional<S3ProbeResult> probe;
+  std::mutex probe_run_mu;             // one probe at a time
+  mutable std::mutex probe_mu;         // guards `probe`
+  std::optional<S3ProbeResult> probe;  // what the server does; unset until probed
+
+  std::optional<S3ProbeResult> Behaviour() const {
+    std::lock_guard<std::mutex> lock(probe_mu);
+    return probe;
+  }
+  void SetBehaviour(const S3ProbeResult& r) {
+    std::lock_guard<std::mutex> lock(probe_mu);
+    probe = r;
+  }
+  // The If-Match value for a write condition on `etag`, in the form the
+  // server compares (quoted unless the probe found otherwise).
+  std::string WriteIfMatch(std::string_view etag) const {
+    std::optional<S3ProbeResult> b = Behaviour();
+    if (b && b->if_match_form == S3EtagForm::kUnquoted) return s3::StripEtagQuotes(etag);
+    return s3::QuoteEtag(etag);
+  }
 
   std::string FullKey(const Key& key) const { return key_prefix + key; }
   std::string Context(std::string_view method, const Key& key) const {

@@ -1,8 +1,5 @@
-// S3Transport setup: options validation, credentials, the capability probe,
-// presigned URLs and bucket creation.
-#include <sstream>
-
-#include "core/random.h"
+// S3Transport setup: options validation, credentials, presigned URLs and
+// bucket creation. The capability probe is in s3_probe.cc.
 #include "transport/s3/credentials.h"
 #include "transport/s3/presign.h"
 #include "transport/s3/s3_internal.h"
@@ -21,21 +18,6 @@ std::string NormalizePrefix(std::string_view p) {
   while (!p.empty() && p.front() == '/') p.remove_prefix(1);
   while (!p.empty() && p.back() == '/') p.remove_suffix(1);
   return p.empty() ? "" : std::string(p) + "/";
-}
-
-// An error that says nothing about conditional writes (the probe itself
-// failed), as opposed to a server refusing the header (e.g. 501).
-bool IsProbeFailure(const Status& st) {
-  switch (st.code()) {
-    case StatusCode::kUnavailable:
-    case StatusCode::kUnauthenticated:
-    case StatusCode::kPermissionDenied:
-    case StatusCode::kDeadlineExceeded:
-    case StatusCode::kNotFound:
-      return true;
-    default:
-      return false;
-  }
 }
 
 }  // namespace
@@ -79,75 +61,20 @@ Result<std::shared_ptr<S3Transport>> S3Transport::Make(S3Options options) {
   http.low_speed_time_s = options.low_speed_time_s;
   http.verify_tls = options.verify_tls;
   impl->http = std::make_unique<s3::HttpClient>(http);
-  if (options.conditional_writes != S3ConditionalWrites::kProbe) {
+  if (options.known_behaviour) {
+    impl->probe = *options.known_behaviour;
+  } else if (options.conditional_writes != S3ConditionalWrites::kProbe) {
+    // Assumed, not measured: AWS's behaviour, or none of the conditions.
+    S3ProbeResult assumed;
     bool yes = options.conditional_writes == S3ConditionalWrites::kAssumeSupported;
-    impl->probe = S3ProbeResult{yes, yes, true, "assumed by S3Options::conditional_writes"};
+    assumed.conditional_create = assumed.conditional_update = yes;
+    assumed.conditional_delete = assumed.conditional_multipart = yes;
+    assumed.list_after_write = true;
+    assumed.summary = "assumed by S3Options::conditional_writes";
+    impl->probe = assumed;
   }
   impl->options = std::move(options);
   return std::shared_ptr<S3Transport>(new S3Transport(std::move(impl)));
-}
-
-Capabilities S3Transport::capabilities() const {
-  Capabilities caps;
-  caps.name = "s3";
-  caps.user_metadata = true;
-  caps.max_key_size = 1024 - impl_->key_prefix.size();
-  std::optional<S3ProbeResult> probe;
-  {
-    std::lock_guard<std::mutex> lock(impl_->probe_mu);
-    probe = impl_->probe;
-  }
-  if (!probe) {
-    auto r = const_cast<S3Transport*>(this)->Probe();
-    if (r.ok()) probe = *r;
-  }
-  caps.conditional_create = probe && probe->conditional_create;
-  caps.conditional_update = probe && probe->conditional_update;
-  caps.list_after_write = !probe || probe->list_after_write;
-  return caps;
-}
-
-Result<S3ProbeResult> S3Transport::Probe() {
-  // One probe at a time; concurrent callers wait and reuse its result.
-  std::lock_guard<std::mutex> run_lock(impl_->probe_run_mu);
-  if (impl_->options.conditional_writes == S3ConditionalWrites::kProbe) {
-    std::lock_guard<std::mutex> lock(impl_->probe_mu);
-    if (impl_->probe) return *impl_->probe;
-  }
-  const Key key = ".worm.probe/" + NewUuidV4();
-  S3ProbeResult r;
-  std::ostringstream summary;
-  ASSIGN_OR_RETURN(PutResult first, PutUnchecked(key, "probe-1", {}));
-
-  auto create = PutUnchecked(key, "probe-2", WriteOptions::Create());
-  r.conditional_create = create.status().IsAlreadyExists();
-  summary << "PUT If-None-Match:* on an existing key: "
-          << (create.ok() ? "overwrote it (unsupported)" : create.status().ToString()) << "\n";
-  if (!create.ok() && !r.conditional_create && IsProbeFailure(create.status())) {
-    (void)Delete(key, {});
-    return create.status();
-  }
-
-  auto update =
-      PutUnchecked(key, "probe-3", WriteOptions::Update("0123456789abcdef0123456789abcdef"));
-  r.conditional_update = update.status().IsFailedPrecondition();
-  summary << "PUT If-Match:<wrong etag>: "
-          << (update.ok() ? "overwrote it (unsupported)" : update.status().ToString()) << "\n";
-
-  ListRequest list;
-  list.prefix = key;
-  auto page = List(list);
-  r.list_after_write = page.ok() && page->objects.size() == 1 && page->objects[0].key == key;
-  summary << "LIST right after PUT: " << (r.list_after_write ? "visible" : "not visible") << "\n";
-  (void)first;
-  RETURN_NOT_OK(Delete(key, {}));
-  if (!update.ok() && !r.conditional_update && IsProbeFailure(update.status())) {
-    return update.status();
-  }
-  r.summary = summary.str();
-  std::lock_guard<std::mutex> lock(impl_->probe_mu);
-  impl_->probe = r;
-  return r;
 }
 
 Result<std::string> S3Transport::PresignUrl(const std::string& method, const Key& key,

@@ -248,11 +248,10 @@ void AddWriteHeaders(const WriteOptions& options, HeaderList* headers) {
   }
 }
 
-void AddPutConditions(const WriteOptions& options, HeaderList* headers) {
+// `if_match` is options.if_match in the form the server compares.
+void AddPutConditions(const WriteOptions& options, std::string if_match, HeaderList* headers) {
   if (options.mode == PutMode::kCreate) headers->emplace_back("If-None-Match", "*");
-  if (options.mode == PutMode::kUpdate) {
-    headers->emplace_back("If-Match", s3::QuoteEtag(options.if_match));
-  }
+  if (options.mode == PutMode::kUpdate) headers->emplace_back("If-Match", std::move(if_match));
 }
 
 S3Op OpFor(PutMode mode) {
@@ -276,7 +275,7 @@ Result<PutResult> S3Transport::PutUnchecked(const Key& key, ByteView data,
   S3Call call{"PUT", impl_->FullKey(key)};
   call.body = data;
   AddWriteHeaders(options, &call.headers);
-  AddPutConditions(options, &call.headers);
+  AddPutConditions(options, impl_->WriteIfMatch(options.if_match), &call.headers);
   ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   RETURN_NOT_OK(s3::CheckResponse(OpFor(options.mode), impl_->Context("PUT", key), response));
   return PutResult{s3::StripEtagQuotes(response.Header("etag")),
@@ -288,16 +287,21 @@ Status S3Transport::Delete(const Key& key, const DeleteOptions& options) {
   std::string context = impl_->Context("DELETE", key);
   S3Call call{"DELETE", impl_->FullKey(key)};
   if (!options.if_match.empty()) {
-    RETURN_NOT_OK(CheckConditionalSupport(PutMode::kUpdate, key));
-    ReadOptions ro;
-    ro.if_match = options.if_match;
-    auto meta = Head(key, ro);
-    if (meta.status().IsNotFound()) {
-      return Status::FailedPrecondition(context + ": If-Match " + options.if_match +
-                                        " failed, the object does not exist");
+    if (capabilities().conditional_delete) {
+      call.headers.emplace_back("If-Match", impl_->WriteIfMatch(options.if_match));
+    } else {
+      // The server ignores If-Match on DELETE (Ceph RGW 16.2) or has no
+      // conditional writes: compare right before deleting, the narrowest
+      // window there is; capabilities() says it is not atomic.
+      ReadOptions ro;
+      ro.if_match = options.if_match;
+      auto meta = Head(key, ro);
+      if (meta.status().IsNotFound()) {
+        return Status::FailedPrecondition(context + ": If-Match " + options.if_match +
+                                          " failed, the object does not exist");
+      }
+      RETURN_NOT_OK(meta.status());
     }
-    RETURN_NOT_OK(meta.status());
-    call.headers.emplace_back("If-Match", s3::QuoteEtag(options.if_match));
   }
   ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (response.status == 404) {

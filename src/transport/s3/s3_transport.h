@@ -13,10 +13,13 @@
 // memory stays bounded by part size x concurrency, not object size.
 //
 // Conditional writes (PutMode::kCreate / kUpdate, conditional Delete) need a
-// server that honours If-None-Match / If-Match on PUT (AWS since 2024, MinIO;
-// not s3rver). Whether it does is probed once (see Probe()) unless
-// S3Options::conditional_writes says otherwise; where it does not, those
-// calls return Unimplemented naming the server, never silently overwrite.
+// server that honours If-None-Match / If-Match on PUT (AWS since 2024, MinIO,
+// Ceph RGW with an unquoted ETag; not s3rver). What the server does is
+// probed once (see Probe()) unless S3Options says; where it cannot make a
+// write conditional, the write returns Unimplemented naming the server,
+// never silently overwrites. Where it ignores a condition on DELETE or on
+// CompleteMultipartUpload (RGW 16.2), the transport checks the ETag with a
+// HEAD just before, and capabilities() says the check is not atomic.
 // Conditions on reads (If-Match / If-None-Match on Head, Get, OpenRead) are
 // also checked against the returned ETag, so they hold on any server.
 //
@@ -29,9 +32,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "transport/s3/sigv4.h"
 #include "worm/clock.h"
@@ -51,6 +56,36 @@ enum class S3ConditionalWrites {
   kAssumeSupported,    // trust it (AWS S3, MinIO); no probe request
   kAssumeUnsupported,  // refuse kCreate / kUpdate without asking
 };
+
+// How a server compares the ETag of an If-Match on writes. The standard
+// form is quoted ("<hex>"); Ceph RGW 16.2 compares it unquoted on PUT.
+enum class S3EtagForm { kQuoted, kUnquoted };
+
+// What Probe() measured on a server: the behaviour the transport adapts to.
+// Each condition is checked on both sides (the right precondition writes,
+// the wrong one is refused); a server that fails either side lacks it.
+// Serialized by S3ProbeToJson for the CLI's per-remote cache.
+struct S3ProbeResult {
+  bool conditional_create = false;  // PUT If-None-Match:* refuses an existing key, writes a new one
+  bool conditional_update = false;  // PUT If-Match: the right ETag writes, a wrong one is refused
+  S3EtagForm if_match_form = S3EtagForm::kQuoted;  // the form the right ETag was accepted in
+  bool conditional_delete = false;  // DELETE If-Match: a wrong ETag is refused, the right deletes
+  bool conditional_multipart = false;  // CompleteMultipartUpload honours If-Match / If-None-Match
+  bool list_after_write = false;       // a fresh PUT is visible to the next List
+  bool checksums = false;              // a PUT whose x-amz-checksum-sha256 is wrong is refused
+  bool object_lock = false;            // the bucket has Object Lock enabled
+  std::string summary;                 // one line per finding, for `worm doctor`
+};
+
+// The behaviour as JSON text ({"conditionalCreate": true, "ifMatchForm":
+// "unquoted", ...}) and back. FromJson gives InvalidArgument naming the
+// first member that is missing or of the wrong type.
+std::string S3ProbeToJson(const S3ProbeResult& probe);
+
+// Where `probe` departs from AWS S3's behaviour, one phrase each ("If-Match
+// on DELETE is ignored"), in a fixed order; empty for an AWS-like server.
+std::vector<std::string> S3Quirks(const S3ProbeResult& probe);
+Result<S3ProbeResult> S3ProbeFromJson(std::string_view text);
 
 struct S3Options {
   std::string bucket;  // REQUIRED
@@ -90,6 +125,12 @@ struct S3Options {
   // ~0.7 ms per MiB of CPU; only sensible over HTTPS.
   bool sign_payload = true;
   S3ConditionalWrites conditional_writes = S3ConditionalWrites::kProbe;
+  // What an earlier Probe() measured on this server (the CLI caches it per
+  // remote). When set, capabilities() and conditional writes use it and
+  // make no probe request; conditional_writes is then ignored.
+  std::optional<S3ProbeResult> known_behaviour;
+  // Called after each successful probe (to cache it), on the probing thread.
+  std::function<void(const S3ProbeResult&)> on_probed;
   // Source of the signing time. Null: Clock::Default(). Not owned.
   Clock* clock = nullptr;
 };
@@ -97,14 +138,6 @@ struct S3Options {
 // Parses "s3://bucket[/prefix]" into options->bucket and options->prefix.
 // InvalidArgument for anything else.
 Status ParseS3Url(std::string_view url, S3Options* options);
-
-// What Probe() measured on the server.
-struct S3ProbeResult {
-  bool conditional_create = false;  // PUT If-None-Match:* refused an existing key
-  bool conditional_update = false;  // PUT If-Match:<wrong etag> was refused
-  bool list_after_write = false;    // a fresh PUT was visible to the next List
-  std::string summary;              // one line per finding, for `worm doctor`
-};
 
 class S3Transport final : public Transport, public std::enable_shared_from_this<S3Transport> {
  public:
@@ -114,9 +147,9 @@ class S3Transport final : public Transport, public std::enable_shared_from_this<
   static Result<std::shared_ptr<S3Transport>> Make(S3Options options);
   ~S3Transport() override;
 
-  // conditional_create / conditional_update / list_after_write reflect the
-  // probe. With S3ConditionalWrites::kProbe and no probe yet, this runs the
-  // probe (a few requests, once); if the server cannot be reached it
+  // conditional_create / _update / _delete, list_after_write and object_lock
+  // reflect the probe (or S3Options::known_behaviour). With S3ConditionalWrites::kProbe and no
+  // probe yet, this runs the probe (a few requests, once); if the server cannot be reached it
   // reports false without caching, and the next call probes again.
   Capabilities capabilities() const override;
   Result<ObjectMeta> Head(const Key& key, const ReadOptions& options) override;
@@ -131,9 +164,13 @@ class S3Transport final : public Transport, public std::enable_shared_from_this<
   // stream the object through this process into a conditional write.
   Result<PutResult> Copy(const Key& from, const Key& to, const WriteOptions& options) override;
 
-  // Measures what the server supports by writing and removing an object
-  // under "<prefix>/.worm.probe/": a create-only PUT over it, an If-Match PUT
-  // with a wrong ETag, a List. Caches the result for capabilities().
+  // Measures what the server supports with objects under
+  // "<prefix>/.worm.probe/", removed afterwards (about 15 requests): both
+  // sides of If-None-Match and If-Match on PUT (in the quoted form, then
+  // the unquoted one), of If-Match on DELETE and on CompleteMultipartUpload,
+  // list-after-write, a wrong checksum, the bucket's Object Lock setting.
+  // Always asks the server (it is what `worm doctor` runs) and caches the
+  // result for capabilities().
   Result<S3ProbeResult> Probe();
 
   // A presigned URL for GET or PUT of `key`, valid for `expires_seconds`
@@ -154,6 +191,9 @@ class S3Transport final : public Transport, public std::enable_shared_from_this<
   explicit S3Transport(std::unique_ptr<Impl> impl);
   Result<PutResult> PutUnchecked(const Key& key, ByteView data, const WriteOptions& options);
   Status CheckConditionalSupport(PutMode mode, const Key& key) const;
+  // The cached behaviour, or one probe shared by concurrent callers.
+  Result<S3ProbeResult> EnsureBehaviour() const;
+  Result<S3ProbeResult> ProbeLocked();  // REQUIRES: impl_->probe_run_mu held
   Status ValidateKey(std::string_view op, const Key& key) const;
 
   friend class S3WriteStream;

@@ -227,7 +227,8 @@ void RegisterQueryCommand(CLI::App& app, Cli& cli) {
   cmd->add_option("--remote", a->remote,
                   "Query remote NAME (from `worm remote add`) instead of .worm/data, without "
                   "pulling: read-only, the local schema, one LIST per 1,000 keys and one GET per "
-                  "document not in its cache (.worm/cache/remotes/NAME, checked by ETag)");
+                  "document not in its cache (.worm/cache/remotes/NAME, checked by ETag)")
+      ->type_name("NAME");
   cmd->add_flag("--no-cache", a->no_cache, "Fetch every document (ignore .worm/cache)");
   cmd->add_option("--jobs", a->jobs, "Parallel fetches (default 16)");
   cmd->add_flag("--stats", a->stats,

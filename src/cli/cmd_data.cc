@@ -338,7 +338,14 @@ void AddTarget(CLI::App* cmd, DataArgs* a, bool id_positional) {
 
 // --remote NAME, and --stats (needs --remote).
 void AddRemote(CLI::App* cmd, DataArgs* a, const std::string& help) {
-  auto* remote = cmd->add_option("--remote", a->remote, help)->type_name("NAME");
+  auto* remote =
+      cmd->add_option("--remote", a->remote, help)
+          ->type_name("NAME")
+          ->check(CLI::Validator(
+              [](std::string& name) {  // "" would quietly mean the local data
+                return name.empty() ? std::string("name a remote (see `worm remote list`)") : "";
+              },
+              ""));
   cmd->add_flag("--stats", a->stats, "With --remote: print the requests sent to stderr")
       ->needs(remote);
 }

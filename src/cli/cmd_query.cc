@@ -228,7 +228,12 @@ void RegisterQueryCommand(CLI::App& app, Cli& cli) {
                   "Query remote NAME (from `worm remote add`) instead of .worm/data, without "
                   "pulling: read-only, the local schema, one LIST per 1,000 keys and one GET per "
                   "document not in its cache (.worm/cache/remotes/NAME, checked by ETag)")
-      ->type_name("NAME");
+      ->type_name("NAME")
+      ->check(CLI::Validator(
+          [](std::string& name) {  // "" would quietly mean the local data
+            return name.empty() ? std::string("name a remote (see `worm remote list`)") : "";
+          },
+          ""));
   cmd->add_flag("--no-cache", a->no_cache, "Fetch every document (ignore .worm/cache)");
   cmd->add_option("--jobs", a->jobs, "Parallel fetches (default 16)");
   cmd->add_flag("--stats", a->stats,

@@ -290,8 +290,12 @@ TEST_F(CliRemoteReadTest, ErrorsNameTheRemoteAndNeverTheSecret) {
   ProcessResult absent = Worm(B(), {"get", "Invoice", InvoiceId(9), "--remote", "origin"});
   EXPECT_EQ(absent.exit_code, 3) << absent.err;
   EXPECT_THAT(absent.err, HasSubstr("remote origin: Invoice " + InvoiceId(9) + ": not found"));
-  // --stats on get/ls only means something with --remote.
+  // --stats on get/ls only means something with --remote; an empty name
+  // (which would quietly read the local data) is refused.
   EXPECT_EQ(Worm(B(), {"ls", "Invoice", "--stats"}).exit_code, 2);
+  ProcessResult empty = Worm(B(), {"query", "Invoice", "--remote", ""});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_THAT(empty.err, HasSubstr("--remote: name a remote"));
   // Nothing was created on the remote by any of these reads.
   EXPECT_TRUE(Bucket().empty());
 }

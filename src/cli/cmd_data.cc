@@ -1,11 +1,14 @@
 // Data commands: worm create | get | update | patch | delete | restore | ls |
 // log | snapshot | repair. Thin: parse, call the engine (worm/repository.h),
 // format. With --json each prints exactly one JSON document on stdout.
+// get and ls --remote NAME read a remote instead of .worm/data, read-only
+// (cli/open_remote.h); --stats then prints the requests sent to stderr.
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <memory>
 
 #include "cli/cli.h"
+#include "cli/open_remote.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
 #include "worm/repository.h"
@@ -19,8 +22,9 @@ struct DataArgs {
   std::vector<std::string> named_ids;  // --id name=value (or a plain id)
   std::string data, file, source;      // --data JSON | --file F | "-"
   std::string if_match, reason, populate, parent, restore_snapshot;
-  std::string adopt;  // repair --adopt ID
-  bool with_meta = false, with_deleted = false, hard = false, list = false;
+  std::string adopt;   // repair --adopt ID
+  std::string remote;  // get, ls --remote NAME
+  bool with_meta = false, with_deleted = false, hard = false, list = false, stats = false;
 };
 
 std::string Actor() {
@@ -102,8 +106,17 @@ void PrintEntity(Cli& cli, const Entity& e, bool with_meta) {
   }
 }
 
+// With --remote (get, ls): the repository over the remote, read-only; its
+// errors name the remote.
 template <typename F>
 Status WithRepo(Cli& cli, const DataArgs& a, F&& f) {
+  if (!a.remote.empty()) {
+    ASSIGN_OR_RETURN(RemoteProject remote, OpenRemoteProject(cli, a.remote));
+    ASSIGN_OR_RETURN(Repository * repo, remote.project->Get(a.model));
+    RETURN_NOT_OK(f(*repo).WithContext("remote " + a.remote));
+    if (a.stats) cli.Diag(RequestsLine(remote));
+    return Status::OK();
+  }
   ASSIGN_OR_RETURN(auto project, OpenProject(cli));
   ASSIGN_OR_RETURN(Repository * repo, project->Get(a.model));
   return f(*repo);
@@ -178,6 +191,7 @@ Status RunList(Cli& cli, const DataArgs& a) {
     lo.with_deleted = a.with_deleted;
     lo.parent_ids = SplitList(a.parent, '/');
     lo.skip_undecodable = true;
+    lo.one_list_per_page = true;  // one LIST per 1,000 keys (what a remote bills)
     Json items = Json::array();
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> problems;
@@ -322,6 +336,20 @@ void AddTarget(CLI::App* cmd, DataArgs* a, bool id_positional) {
   cmd->add_flag("--with-meta", a->with_meta, "Print {key, etag, document}");
 }
 
+// --remote NAME, and --stats (needs --remote).
+void AddRemote(CLI::App* cmd, DataArgs* a, const std::string& help) {
+  auto* remote =
+      cmd->add_option("--remote", a->remote, help)
+          ->type_name("NAME")
+          ->check(CLI::Validator(
+              [](std::string& name) {  // "" would quietly mean the local data
+                return name.empty() ? std::string("name a remote (see `worm remote list`)") : "";
+              },
+              ""));
+  cmd->add_flag("--stats", a->stats, "With --remote: print the requests sent to stderr")
+      ->needs(remote);
+}
+
 void AddInput(CLI::App* cmd, DataArgs* a) {
   cmd->add_option("--data", a->data, "The document as JSON");
   cmd->add_option("--file", a->file, "Read the document from a file ('-': stdin)");
@@ -342,6 +370,9 @@ void RegisterDataCommands(CLI::App& app, Cli& cli) {
   AddTarget(get, args, true);
   get->add_option("--populate", args->populate, "Ref fields to expand: f,g.h");
   get->add_flag("--with-deleted", args->with_deleted, "Also look in the trash");
+  AddRemote(get, args,
+            "Read the entity from remote NAME (from `worm remote add`) instead of "
+            ".worm/data, without pulling: read-only, the local schema, one GET");
   get->callback([&cli, a] { cli.Finish(RunGet(cli, *a)); });
 
   for (bool patch : {false, true}) {
@@ -370,6 +401,10 @@ void RegisterDataCommands(CLI::App& app, Cli& cli) {
   ls->add_flag("--with-deleted", args->with_deleted, "Also list the trash");
   ls->add_flag("--with-meta", args->with_meta, "Items as {key, etag, document}");
   ls->add_option("--parent", args->parent, "Parent ids of a nested collection (a/b)");
+  AddRemote(ls, args,
+            "List remote NAME (from `worm remote add`) instead of .worm/data, "
+            "without pulling: read-only, the local schema, one LIST per 1,000 keys "
+            "and one GET per entity");
   ls->callback([&cli, a] { cli.Finish(RunList(cli, *a)); });
 
   auto* log =

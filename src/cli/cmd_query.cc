@@ -1,16 +1,19 @@
 // worm query <Model> [--where JSON] [--filter k=v]... [--sort f,-g] [--limit N]
 //   [--offset N | --cursor C] [--select f,g] [--populate f] [--with-deleted]
 //   [--count] [--group-by f]... [--sum f]... [--avg f]... [--min f]... [--max f]...
-//   [--distinct f]... [--no-cache] [--jobs N] [--stats] [--json]
+//   [--distinct f]... [--no-cache] [--jobs N] [--remote NAME] [--stats] [--json]
 // Thin: builds the query JSON (include/worm/query.h), runs it over the
-// project, prints {"items": [...], "next": cursor|null} or {"groups": [...]}
-// with --json, an aligned table otherwise. Stored documents that do not
-// decode are left out, named on stderr, and make the exit code 5.
+// project (or, with --remote, the local schema over that remote's objects,
+// read-only, with the remote's own cache), prints {"items": [...], "next":
+// cursor|null} or {"groups": [...]} with --json, an aligned table otherwise;
+// --stats adds "stats" (and "requests" with --remote). Stored documents that
+// do not decode are left out, named on stderr, and make the exit code 5.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <memory>
 
 #include "cli/cli.h"
+#include "cli/open_remote.h"
 #include "schema/schema.h"
 #include "worm/query.h"
 #include "worm/repository.h"
@@ -19,7 +22,7 @@ namespace worm::cli {
 namespace {
 
 struct QueryArgs {
-  std::string model, where, sort, cursor, select, populate, parent;
+  std::string model, where, sort, cursor, select, populate, parent, remote;
   std::vector<std::string> filters, group_by, sum, avg, min, max, distinct;
   int64_t limit = -1, offset = -1;
   int jobs = 16;
@@ -130,9 +133,17 @@ std::string GroupsTable(const Json& groups) {
 
 Status RunQueryCommand(Cli& cli, const QueryArgs& a) {
   ASSIGN_OR_RETURN(Json q, BuildQuery(a));
-  ASSIGN_OR_RETURN(ProjectDir dir, cli.Project());
-  ASSIGN_OR_RETURN(auto project, Project::OpenAt(dir.root.string()));
   QueryRunOptions options;
+  std::unique_ptr<Project> project;
+  RemoteProject remote;  // with --remote
+  if (a.remote.empty()) {
+    ASSIGN_OR_RETURN(ProjectDir dir, cli.Project());
+    ASSIGN_OR_RETURN(project, Project::OpenAt(dir.root.string()));
+  } else {
+    ASSIGN_OR_RETURN(remote, OpenRemoteProject(cli, a.remote));
+    project = std::move(remote.project);
+    options.cache_dir = remote.cache_dir.string();
+  }
   options.use_cache = !a.no_cache;
   options.concurrency = std::max(1, a.jobs);
   if (!a.parent.empty()) {
@@ -143,12 +154,15 @@ Status RunQueryCommand(Cli& cli, const QueryArgs& a) {
     options.parent_ids.push_back(a.parent.substr(start));
   }
   QueryRunStats stats;
-  ASSIGN_OR_RETURN(QueryResult r, RunQuery(*project, a.model, q, options, &stats));
+  Result<QueryResult> run = RunQuery(*project, a.model, q, options, &stats);
+  if (!run.ok() && !a.remote.empty()) return run.status().WithContext("remote " + a.remote);
+  ASSIGN_OR_RETURN(QueryResult r, std::move(run));
   if (a.stats) {
     cli.Diag("listed " + std::to_string(stats.listed) + ", from cache " +
              std::to_string(stats.cache_hits) + ", fetched " + std::to_string(stats.fetched) +
              ", populated " + std::to_string(stats.populated) + ", matched " +
              std::to_string(r.matched) + (stats.stopped_early ? " (listing stopped early)" : ""));
+    if (!a.remote.empty()) cli.Diag(RequestsLine(remote));
   }
   // Stored documents the query left out (they do not decode): named on
   // stderr (and under "problems" with --json); the result of the others is
@@ -156,7 +170,15 @@ Status RunQueryCommand(Cli& cli, const QueryArgs& a) {
   for (const std::string& p : r.problems) cli.Diag("problem: " + p + " (left out)");
   if (!r.problems.empty()) cli.exit_code = kExitInvalid;
   if (cli.json) {
-    cli.PrintJson(r.ToJson());
+    Json doc = r.ToJson();
+    if (a.stats) {
+      doc["stats"] = {{"listed", stats.listed},       {"cacheHits", stats.cache_hits},
+                      {"fetched", stats.fetched},     {"populated", stats.populated},
+                      {"matched", r.matched},         {"stoppedEarly", stats.stopped_early},
+                      {"cacheUsed", stats.cache_used}};
+      if (!a.remote.empty()) doc["requests"] = RequestsJson(remote.remote.counts->Snapshot());
+    }
+    cli.PrintJson(doc);
     return Status::OK();
   }
   if (!r.groups.is_null()) {
@@ -202,9 +224,21 @@ void RegisterQueryCommand(CLI::App& app, Cli& cli) {
   cmd->add_option("--max", a->max, "Largest value of a field (repeatable)");
   cmd->add_option("--distinct", a->distinct, "Distinct values of a field (repeatable)");
   cmd->add_option("--parent", a->parent, "Parent ids of a nested collection (a/b)");
+  cmd->add_option("--remote", a->remote,
+                  "Query remote NAME (from `worm remote add`) instead of .worm/data, without "
+                  "pulling: read-only, the local schema, one LIST per 1,000 keys and one GET per "
+                  "document not in its cache (.worm/cache/remotes/NAME, checked by ETag)")
+      ->type_name("NAME")
+      ->check(CLI::Validator(
+          [](std::string& name) {  // "" would quietly mean the local data
+            return name.empty() ? std::string("name a remote (see `worm remote list`)") : "";
+          },
+          ""));
   cmd->add_flag("--no-cache", a->no_cache, "Fetch every document (ignore .worm/cache)");
   cmd->add_option("--jobs", a->jobs, "Parallel fetches (default 16)");
-  cmd->add_flag("--stats", a->stats, "Print listed/cached/fetched counts to stderr");
+  cmd->add_flag("--stats", a->stats,
+                "Print listed/cached/fetched counts (and with --remote the requests sent) to "
+                "stderr; with --json also under \"stats\" (and \"requests\")");
   cmd->callback([&cli, a] { cli.Finish(RunQueryCommand(cli, *a)); });
 }
 

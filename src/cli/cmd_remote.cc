@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "cli/cli.h"
+#include "cli/open_remote.h"
 #include "cli/serve_options.h"
 #include "sync/engine.h"
 #include "sync/remote.h"
@@ -94,13 +95,6 @@ Status RunRemoteRemove(Cli& cli, const std::string& name) {
     cli.Print("removed remote " + name);
   }
   return Status::OK();
-}
-
-Result<sync::OpenedRemote> OpenNamedRemote(const Cli& cli, const std::string& name) {
-  ASSIGN_OR_RETURN(ProjectDir p, cli.Project());
-  ASSIGN_OR_RETURN(Json config, sync::LoadConfig(p.config_path().string()));
-  ASSIGN_OR_RETURN(sync::RemoteConfig r, sync::SelectRemote(config, name));
-  return sync::OpenRemote(config, r, p.cache_dir().string());
 }
 
 struct UrlArgs {

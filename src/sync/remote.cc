@@ -75,7 +75,8 @@ Result<OpenedRemote> OpenRemote(const Json& config, const RemoteConfig& remote,
 #ifdef WORM_HAVE_S3
     auto options = S3OptionsFromConfig(config, remote.name);
     if (!options.ok()) return options.status();
-    if (!cache_dir.empty()) {
+    // The name becomes a folder: only names `worm remote add` accepts.
+    if (!cache_dir.empty() && ValidateRemoteName(remote.name).ok()) {
       std::filesystem::path path =
           std::filesystem::path(cache_dir) / "remotes" / remote.name / "server.json";
       out.behaviour_path = path.string();

@@ -89,6 +89,12 @@ Status RunRemoteRemove(Cli& cli, const std::string& name) {
     ASSIGN_OR_RETURN(auto state, sync::StateDb::Open(p.state_db().string()));
     RETURN_NOT_OK(state->DropRemote(name));
   }
+  // What was cached about it (server behaviour, query documents): a remote
+  // added later under this name may be another server.
+  if (sync::ValidateRemoteName(name).ok()) {
+    std::error_code ec;
+    std::filesystem::remove_all(p.cache_dir() / "remotes" / name, ec);
+  }
   if (cli.json) {
     cli.PrintJson({{"removed", name}});
   } else {

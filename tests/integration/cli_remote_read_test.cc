@@ -302,3 +302,60 @@ TEST_F(CliRemoteReadTest, ErrorsNameTheRemoteAndNeverTheSecret) {
 
 }  // namespace
 }  // namespace worm
+
+namespace worm {
+namespace {
+
+// `worm doctor` measures the server (issue 16, items 2 and 3): on worm serve
+// every condition holds on both sides, so no quirk is reported and push
+// deletes are atomic. What it measured is cached per remote and is what the
+// next commands go by, without probing again: a cache saying the server
+// ignores If-Match on DELETE (as Ceph RGW 16.2 does) makes push fence its
+// deletes. `worm remote remove` drops the cache.
+TEST_F(CliRemoteReadTest, DoctorMeasuresTheServerAndPushGoesByTheCachedBehaviour) {
+  Json doctor = WormJson(A(), {"doctor"});
+  EXPECT_EQ(doctor["quirks"], Json::array()) << doctor.dump(2);
+  EXPECT_EQ(doctor["conditionalDelete"], true);
+  EXPECT_EQ(doctor["conditionalUpdate"], true);
+  EXPECT_EQ(doctor["ifMatchForm"], "quoted");
+  EXPECT_EQ(doctor["pushDeletes"], "atomic");
+  ProcessResult human = Worm(A(), {"doctor"});
+  EXPECT_THAT(human.out, HasSubstr("quirks                 none"));
+
+  fs::path cache = A() / ".worm/cache/remotes/origin/server.json";
+  ASSERT_TRUE(fs::exists(cache));
+  auto cached = ParseJson(testing::ReadFileOrDie(cache), "server.json");
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ((*cached)["behaviour"]["conditionalDelete"], true);
+
+  WriteInvoice(1, 10);
+  WriteInvoice(2, 20);
+  Push();
+  fs::remove_all(A() / ".worm/data/org/invoices" / InvoiceId(1));
+  Json atomic = WormJson(A(), {"push"});
+  EXPECT_EQ(atomic["deleted"], 1);
+  EXPECT_EQ(atomic["deleteGuarantee"], "atomic");
+
+  // The cache now says DELETE ignores If-Match: push fences, and says so.
+  (*cached)["behaviour"]["conditionalDelete"] = false;
+  testing::WriteFileOrDie(cache, cached->dump());
+  fs::remove_all(A() / ".worm/data/org/invoices" / InvoiceId(2));
+  Json fenced = WormJson(A(), {"push"});
+  EXPECT_EQ(fenced["deleted"], 1);
+  EXPECT_EQ(fenced["failed"], 0) << fenced.dump(2);
+  EXPECT_EQ(fenced["deleteGuarantee"], "fenced");
+  for (const auto& [path, md5] : Bucket()) {
+    EXPECT_THAT(path, Not(HasSubstr(InvoiceId(2)))) << "deleted, fence included";
+  }
+  WriteInvoice(3, 30);
+  ASSERT_EQ(Worm(A(), {"push"}).exit_code, 0);
+  fs::remove_all(A() / ".worm/data/org/invoices" / InvoiceId(3));
+  ProcessResult note = Worm(A(), {"push"});
+  EXPECT_THAT(note.out, HasSubstr("remote deletes are fenced"));
+
+  ASSERT_EQ(Worm(A(), {"remote", "remove", "origin"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(cache.parent_path()));
+}
+
+}  // namespace
+}  // namespace worm

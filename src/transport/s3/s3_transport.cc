@@ -234,6 +234,19 @@ Status S3Transport::CheckConditionalSupport(PutMode mode, const Key& key) const 
 Result<PutResult> S3Transport::Put(const Key& key, ByteView data, const WriteOptions& options) {
   RETURN_NOT_OK(ValidateKey("put", key));
   RETURN_NOT_OK(CheckConditionalSupport(options.mode, key));
+  Result<PutResult> put = PutUnchecked(key, data, options);
+  if (options.mode != PutMode::kUpdate || !put.status().IsFailedPrecondition()) return put;
+  // Refused although the object may hold exactly that ETag: a behaviour
+  // measured earlier (or assumed) that no longer holds, e.g. a server
+  // upgraded to compare If-Match quoted. Measure again and retry once.
+  auto meta = Head(key, {});
+  if (!meta.ok() || meta->etag != s3::StripEtagQuotes(options.if_match)) return put;
+  std::optional<S3ProbeResult> before = impl_->Behaviour();
+  Result<S3ProbeResult> now = Probe();
+  if (!now.ok() || !now->conditional_update ||
+      (before && before->if_match_form == now->if_match_form)) {
+    return put;
+  }
   return PutUnchecked(key, data, options);
 }
 

@@ -23,9 +23,9 @@
 # timeout prints the tail of the daemon's log. `start` over a crashed run's
 # state kills that run's daemons first.
 #
-# Without the ceph binaries `start` and `exec` fail (exit 1), naming the
-# packages, unless WORM_RGW_OPTIONAL=1: then they print why and exit 77,
-# which ctest reports as a skipped test.
+# Without the ceph binaries (or without root) `start` and `exec` fail
+# (exit 1), naming the packages, unless WORM_RGW_OPTIONAL=1: then they print
+# why and exit 77, which ctest reports as a skipped test.
 #
 # Memory: the OSD keeps every object in RAM, at most WORM_RGW_MEMSTORE_BYTES
 # (default 4 GiB; a full rgw tier run holds about 1.2 GiB).
@@ -53,21 +53,25 @@ state_dir() {
   realpath -m -- "$d"
 }
 
-# Fails (or skips, with WORM_RGW_OPTIONAL=1) when ceph is not installed.
+# Fails (or skips, with WORM_RGW_OPTIONAL=1) when ceph is not installed or
+# this is not root.
+unavailable() {
+  if [[ "${WORM_RGW_OPTIONAL:-}" == 1 ]]; then
+    echo "rgw: SKIPPED: $* (WORM_RGW_OPTIONAL=1)" >&2
+    exit $SKIP_CODE
+  fi
+  die "$*; or set WORM_RGW_OPTIONAL=1 to skip the rgw tests"
+}
+
 require_ceph() {
   local missing=()
   for b in "${BINARIES[@]}"; do
     command -v "$b" >/dev/null || missing+=("$b")
   done
   if ((${#missing[@]})); then
-    local why="ceph is not installed (missing ${missing[*]}): run scripts/setup.sh --rgw"
-    if [[ "${WORM_RGW_OPTIONAL:-}" == 1 ]]; then
-      echo "rgw: SKIPPED: $why (WORM_RGW_OPTIONAL=1)" >&2
-      exit $SKIP_CODE
-    fi
-    die "$why; or set WORM_RGW_OPTIONAL=1 to skip the rgw tests"
+    unavailable "ceph is not installed (missing ${missing[*]}): run scripts/setup.sh --rgw"
   fi
-  [[ $(id -u) -eq 0 ]] || die "the ceph daemons need root here (run as root)"
+  [[ $(id -u) -eq 0 ]] || unavailable "the ceph daemons need root here (run the tests as root)"
 }
 
 free_port() {

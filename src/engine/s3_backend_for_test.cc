@@ -40,7 +40,7 @@ std::shared_ptr<Transport> MakeS3AgainstExternal() {
 // Registered before main() runs the tests.
 const bool registered = [] {
   SetS3Backend(s3::testing::ExternalS3::ConfiguredName() ? &MakeS3AgainstExternal
-                                                          : &MakeS3AgainstWormServe);
+                                                         : &MakeS3AgainstWormServe);
   return true;
 }();
 

@@ -73,11 +73,11 @@ int LinkTransportConformanceTests();
   }                                                                               \
   static_assert(true, "")
 
-#define WORM_INSTANTIATE_TRANSPORT_CONFORMANCE_IN(instantiation, generator)   \
-  namespace worm::testing {                                                   \
-  [[maybe_unused]] static const int worm_conformance_anchor_##instantiation = \
-      LinkTransportConformanceTests();                                        \
+#define WORM_INSTANTIATE_TRANSPORT_CONFORMANCE_IN(instantiation, generator)    \
+  namespace worm::testing {                                                    \
+  [[maybe_unused]] static const int worm_conformance_anchor_##instantiation =  \
+      LinkTransportConformanceTests();                                         \
   INSTANTIATE_TEST_SUITE_P(instantiation, TransportConformanceTest, generator, \
-                           TransportFactoryName);                             \
-  }                                                                           \
+                           TransportFactoryName);                              \
+  }                                                                            \
   static_assert(true, "")

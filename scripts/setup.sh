@@ -4,6 +4,8 @@
 #   scripts/setup.sh            build + test dependencies
 #   scripts/setup.sh --peers    also the real S3 peers tests drive (awscli, boto3,
 #                               rclone, nginx, wrk, node + npm packages)
+#   scripts/setup.sh --rgw      also Ceph (mon, osd, mgr, radosgw) for the `rgw`
+#                               test tier (scripts/rgw.sh); flags combine
 set -euo pipefail
 
 BUILD_PKGS=(
@@ -14,9 +16,17 @@ BUILD_PKGS=(
   libjemalloc-dev
 )
 PEER_PKGS=(awscli python3-boto3 rclone nginx-light wrk nodejs npm inotify-tools curl)
+# Debian 12's Ceph 16.2 ("pacific"): about 80 MB of packages.
+RGW_PKGS=(ceph-mon ceph-osd ceph-mgr radosgw ceph-common python3 curl)
 
 want=("${BUILD_PKGS[@]}")
-if [[ "${1:-}" == "--peers" ]]; then want+=("${PEER_PKGS[@]}"); fi
+for arg in "$@"; do
+  case "$arg" in
+    --peers) want+=("${PEER_PKGS[@]}") ;;
+    --rgw) want+=("${RGW_PKGS[@]}") ;;
+    *) echo "setup: unknown option $arg (use --peers, --rgw)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${want[@]}"; do

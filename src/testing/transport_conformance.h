@@ -12,6 +12,11 @@
 //       S3, (::worm::testing::TransportFactory{
 //               "s3_against_worm_serve", [] { return MakeFreshEmptyS3Transport(); }}));
 //
+// A backend chosen at run time passes a gtest generator instead; an empty
+// one registers no test:
+//
+//   WORM_INSTANTIATE_TRANSPORT_CONFORMANCE_IN(External, ::testing::ValuesIn(Factories()));
+//
 // The first argument is a unique identifier naming the instantiation; the
 // rest are TransportFactory values. Each factory must return a fresh, EMPTY
 // transport on every call (one per test), or null to fail the test. Names
@@ -66,4 +71,13 @@ int LinkTransportConformanceTests();
   INSTANTIATE_TEST_SUITE_P(instantiation, TransportConformanceTest,               \
                            ::testing::Values(__VA_ARGS__), TransportFactoryName); \
   }                                                                               \
+  static_assert(true, "")
+
+#define WORM_INSTANTIATE_TRANSPORT_CONFORMANCE_IN(instantiation, generator)    \
+  namespace worm::testing {                                                    \
+  [[maybe_unused]] static const int worm_conformance_anchor_##instantiation =  \
+      LinkTransportConformanceTests();                                         \
+  INSTANTIATE_TEST_SUITE_P(instantiation, TransportConformanceTest, generator, \
+                           TransportFactoryName);                              \
+  }                                                                            \
   static_assert(true, "")

@@ -2,14 +2,22 @@
 // REAL s3rver (npm), driven through the built `worm` binary as a user would:
 // conflicts, prune, and a push killed with SIGKILL then rerun. Remote
 // contents are checked through the S3 transport. No timing assertions.
+//
+// With WORM_TEST_S3_ENDPOINT set (scripts/rgw.sh's env; see
+// transport/s3/testing/external_s3.h) the same tests run against that
+// server instead of s3rver (Ceph RGW in the `rgw` ctest tier): a fresh
+// bucket per test, and the server's user keys for `worm` (RGW verifies
+// signatures, s3rver does not).
 #include <cstdlib>
 #include <map>
+#include <optional>
 
 #include "core/hash.h"
 #include "core/json_util.h"
 #include "testing/subprocess.h"
 #include "testing/test_util.h"
 #include "transport/s3/s3_transport.h"
+#include "transport/s3/testing/external_s3.h"
 #include "transport/s3/testing/s3rver.h"
 
 namespace worm {
@@ -29,17 +37,28 @@ class SyncS3rverTest : public ::testing::Test {
     // ctest may not pass WORM_BINARY_DIR through; the build knows where it is.
     setenv("WORM_BINARY_DIR", WORM_SYNC_BINARY_DIR, /*overwrite=*/0);
 #endif
-    auto server = s3::testing::S3rver::Start(kBucket);
-    if (!server.ok() && s3::testing::IsS3rverMissing(server.status())) {
-      GTEST_SKIP() << server.status().ToString();
+    S3Options o;
+    std::string endpoint;
+    external_ = s3::testing::ExternalS3::FromEnv();
+    if (external_) {
+      ASSERT_OK_AND_ASSIGN(o, external_->FreshBucket("sync", "proj"));
+      endpoint = external_->endpoint();
+      aws_env_ = external_->AwsEnv();
+    } else {
+      auto server = s3::testing::S3rver::Start(kBucket);
+      if (!server.ok() && s3::testing::IsS3rverMissing(server.status())) {
+        GTEST_SKIP() << server.status().ToString();
+      }
+      ASSERT_TRUE(server.ok()) << server.status();
+      server_ = std::move(server).value();
+      o = server_->Options("proj");
+      endpoint = server_->endpoint();
+      aws_env_ = {{"AWS_ACCESS_KEY_ID", "S3RVER"}, {"AWS_SECRET_ACCESS_KEY", "S3RVER"}};
     }
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(server).value();
     ASSERT_EQ(Worm({"init"}).exit_code, 0);
-    auto add = Worm({"remote", "add", "origin", std::string("s3://") + kBucket + "/proj",
-                     "--endpoint", server_->endpoint(), "--path-style"});
+    auto add = Worm({"remote", "add", "origin", "s3://" + o.bucket + "/proj", "--endpoint",
+                     endpoint, "--path-style"});
     ASSERT_EQ(add.exit_code, 0) << add.err;
-    S3Options o = server_->Options("proj");
     auto t = NewS3Transport(o);
     ASSERT_TRUE(t.ok()) << t.status();
     remote_ = *t;
@@ -49,10 +68,9 @@ class SyncS3rverTest : public ::testing::Test {
     args.insert(args.begin(), testing::WormBinary().string());
     ProcessOptions o;
     o.cwd = dir_.path();
-    o.env = {{"AWS_ACCESS_KEY_ID", "S3RVER"},
-             {"AWS_SECRET_ACCESS_KEY", "S3RVER"},
-             {"AWS_EC2_METADATA_DISABLED", "true"},
-             {"WORM_PROJECT", ""}};
+    o.env = aws_env_;
+    o.env["AWS_EC2_METADATA_DISABLED"] = "true";
+    o.env["WORM_PROJECT"] = "";
     o.timeout_seconds = timeout;
     return testing::RunProcess(args, o);
   }
@@ -97,7 +115,9 @@ class SyncS3rverTest : public ::testing::Test {
   }
 
   ScratchDir dir_;
+  std::optional<s3::testing::ExternalS3> external_;  // else s3rver
   std::unique_ptr<s3::testing::S3rver> server_;
+  std::map<std::string, std::string> aws_env_;
   std::shared_ptr<Transport> remote_;
 };
 
@@ -212,7 +232,14 @@ TEST_F(SyncS3rverTest, RemoteListDoctorUrlAndErrors) {
   Json doctor = WormJson({"doctor"});
   EXPECT_TRUE(doctor["reachable"].get<bool>());
   EXPECT_TRUE(doctor["auth"].get<bool>());
-  EXPECT_FALSE(doctor["conditionalCreate"].get<bool>());  // s3rver has none
+  if (!external_) {
+    EXPECT_FALSE(doctor["conditionalCreate"].get<bool>());  // s3rver has none
+  } else {
+    EXPECT_EQ(doctor["conditionalCreate"].get<bool>(), remote_->capabilities().conditional_create);
+    if (external_->name() == "rgw") {
+      EXPECT_TRUE(doctor["conditionalCreate"].get<bool>());
+    }
+  }
 
   ASSERT_OK(remote_->Put("pub.json", "{\"hello\":1}", {}));
   Json url = WormJson({"url", "pub.json", "--expires", "10m"});

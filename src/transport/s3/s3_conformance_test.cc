@@ -2,9 +2,19 @@
 // s3rver (one server for the binary, a fresh key prefix per test). s3rver
 // has no conditional writes, so the probe reports them unsupported and the
 // suite's conditional cases are gated off by capabilities().
+//
+// With WORM_TEST_S3_ENDPOINT set (scripts/rgw.sh's env: Ceph RGW; see
+// transport/s3/testing/external_s3.h) it also runs against that server as
+// External/TransportConformanceTest.*/<name>: one bucket for the binary, a
+// fresh prefix per test, every conditional case run (the probe finds them).
+#include <cstdlib>
+#include <optional>
+#include <vector>
+
 #include "core/random.h"
 #include "testing/transport_conformance.h"
 #include "transport/s3/s3_transport.h"
+#include "transport/s3/testing/external_s3.h"
 #include "transport/s3/testing/s3rver.h"
 
 namespace worm {
@@ -64,8 +74,64 @@ std::shared_ptr<Transport> FreshS3rverTransport() {
   return *t;
 }
 
+// Cases Ceph RGW 16.2.15 (Debian 12) cannot pass, measured, with the reason.
+const char* KnownRgwDefect(const std::string& test) {
+  static const std::pair<const char*, const char*> kDefects[] = {
+      {"InvalidListRequests",
+       "RGW takes any continuation-token as a start marker (\"not a token!\" lists from "
+       "there) where S3 answers 400 InvalidArgument"},
+      // TODO(caps.conditional_delete): RGW ignores If-Match on DELETE; the
+      // transport checks with a HEAD first, so the case passes, but not
+      // atomically. Once Capabilities has conditional_delete, gate the
+      // conditional half of DeleteIsIdempotentAndConditional on
+      // caps_.conditional_delete (transport_conformance.cc) and list nothing here.
+  };
+  std::string base = test.substr(0, test.find('/'));  // "Name/param"
+  for (const auto& [name, why] : kDefects) {
+    if (base == name) return why;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<Transport> FreshExternalTransport() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const bool rgw = s3::testing::ExternalS3::ConfiguredName() == "rgw";
+  if (const char* why = info && rgw ? KnownRgwDefect(info->name()) : nullptr) {
+    [&] { GTEST_SKIP() << "known RGW defect: " << why; }();
+    return NewMemoryTransport();  // placeholder: the skipped test body never runs
+  }
+  // One bucket for the whole binary (the server goes with its data).
+  static const auto* bucket = new Result<S3Options>([]() -> Result<S3Options> {
+    auto server = s3::testing::ExternalS3::FromEnv();
+    if (!server) return Status::InvalidArgument("WORM_TEST_S3_ENDPOINT is not set");
+    return server->FreshBucket("conformance");
+  }());
+  if (!bucket->ok()) {
+    ADD_FAILURE() << bucket->status().ToString();
+    return nullptr;
+  }
+  S3Options o = **bucket;
+  o.prefix = "conf-" + NewUuidV4().substr(0, 8);
+  auto t = S3Transport::Make(o);
+  if (!t.ok()) {
+    ADD_FAILURE() << t.status().ToString();
+    return nullptr;
+  }
+  return *t;
+}
+
+// The external server's factory, when the environment names one.
+std::vector<testing::TransportFactory> ExternalFactories() {
+  std::optional<std::string> name = s3::testing::ExternalS3::ConfiguredName();
+  if (!name) return {};
+  return {testing::TransportFactory{*name, [] { return FreshExternalTransport(); }}};
+}
+
 }  // namespace
 }  // namespace worm
+
+WORM_INSTANTIATE_TRANSPORT_CONFORMANCE_IN(External,
+                                          ::testing::ValuesIn(::worm::ExternalFactories()));
 
 WORM_INSTANTIATE_TRANSPORT_CONFORMANCE(S3, (::worm::testing::TransportFactory{
                                                "s3rver",

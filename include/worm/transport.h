@@ -176,7 +176,8 @@ class Transport {
   // Atomically stores `data` at `key`: readers see the old object or the new,
   // never part of one. kCreate gives AlreadyExists if the key exists; kUpdate
   // gives FailedPrecondition if it is missing or its ETag differs. Concurrent
-  // conditional puts on one key: exactly one wins. InvalidArgument for a key
+  // conditional puts on one key: exactly one wins; a loser gets
+  // FailedPrecondition, or Aborted where the server cut it off mid-write. InvalidArgument for a key
   // the backend cannot store.
   virtual Result<PutResult> Put(const Key& key, ByteView data, const WriteOptions& options) = 0;
 

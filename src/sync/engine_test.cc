@@ -481,6 +481,22 @@ TEST_F(EngineTest, ConcurrentRemoteChangeIsDetectedNotOverwritten) {
   }
 }
 
+// The remote gets exactly the local bytes between the scan and the upload
+// (an interrupted push's PUT that the server finished after its client was
+// killed, as Ceph RGW does): the refused create-only PUT is recognised as
+// in sync, not reported as a conflict.
+TEST_F(EngineTest, RefusedUploadOfBytesTheRemoteAlreadyHoldsIsInSync) {
+  const std::string body = "{\"by\":\"someone else\"}";  // what the racer writes
+  Write(*local_, "a.json", body);
+  auto racing = std::make_shared<RacingWriterWrapper>(remote_, "a.json");
+  Reset(racing);
+  racing->armed = true;
+  SyncReport r = PushOrDie();
+  racing->armed = false;
+  EXPECT_EQ(r.failed, 0u);
+  EXPECT_EQ(StateOf("a.json"), SyncState::kUnchanged);
+}
+
 TEST_F(EngineTest, WorksWithoutConditionalWrites) {
   auto plain = std::make_shared<NoConditionalWrapper>(remote_);
   Reset(plain);

@@ -191,6 +191,15 @@ Status SyncEngine::Upload(const Action& a, uint64_t* bytes) {
   Status st = UploadOnce(a, bytes);
   StatusCode c = st.code();
   if (c == StatusCode::kFailedPrecondition || c == StatusCode::kAlreadyExists) {
+    // The remote may hold exactly these bytes already: our own write of an
+    // interrupted push, finished by the server after the scan (RGW completes
+    // a PUT whose client was killed). That is in sync, not a conflict.
+    const Entry& e = a.entry;
+    auto m = remote_->Head(e.key, {});
+    if (m.ok() && e.local && m->etag == e.local->etag && m->size == e.local->size) {
+      *bytes = 0;
+      return RecordBase(e.key, e.local->size, e.local->etag, m->etag, m->size);
+    }
     // Refused before writing: the remote copy is someone else's, not a torn
     // write of ours. Keep it a conflict.
     RETURN_NOT_OK(state_->ClearIntent(remote_name_, a.entry.key));

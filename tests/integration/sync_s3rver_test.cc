@@ -234,10 +234,21 @@ TEST_F(SyncS3rverTest, RemoteListDoctorUrlAndErrors) {
   EXPECT_TRUE(doctor["auth"].get<bool>());
   if (!external_) {
     EXPECT_FALSE(doctor["conditionalCreate"].get<bool>());  // s3rver has none
+    EXPECT_FALSE(doctor["conditionalDelete"].get<bool>());
+    EXPECT_EQ(doctor["pushDeletes"], "checked");
   } else {
     EXPECT_EQ(doctor["conditionalCreate"].get<bool>(), remote_->capabilities().conditional_create);
     if (external_->name() == "rgw") {
+      // Ceph RGW 16.2's two quirks that matter to push (issue 16), found
+      // by probing both sides of each condition.
       EXPECT_TRUE(doctor["conditionalCreate"].get<bool>());
+      EXPECT_TRUE(doctor["conditionalUpdate"].get<bool>()) << doctor["details"];
+      EXPECT_EQ(doctor["ifMatchForm"], "unquoted") << doctor["details"];
+      EXPECT_FALSE(doctor["conditionalDelete"].get<bool>()) << doctor["details"];
+      EXPECT_EQ(doctor["pushDeletes"], "fenced");
+      std::vector<std::string> quirks = doctor["quirks"];
+      EXPECT_THAT(quirks, ::testing::Contains("PUT If-Match is compared with the ETag unquoted"));
+      EXPECT_THAT(quirks, ::testing::Contains("If-Match on DELETE is ignored"));
     }
   }
 

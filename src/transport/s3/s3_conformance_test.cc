@@ -27,12 +27,14 @@ const char* KnownS3rverDefect(const std::string& test) {
       {"ListSortsByBytes",
        "s3rver lists folder-first (\"a/b-c\" before \"a/b\", \"a/x\" before \"a-b\"), not in "
        "byte order, so its pages overlap"},
-      // The four below need conditional PUT/DELETE, which s3rver lacks (the
+      // The three below need conditional PUTs, which s3rver lacks (the
       // transport refuses them with Unimplemented); the suite should gate
-      // them on capabilities().conditional_create / conditional_update.
+      // them on capabilities().conditional_create / conditional_update. A
+      // conditional DELETE passes: where the server ignores If-Match on
+      // DELETE (s3rver, RGW) the transport checks the ETag with a HEAD just
+      // before, and capabilities().conditional_delete says it is not atomic.
       {"CreateModeRefusesExisting", "s3rver lacks conditional writes (If-None-Match on PUT)"},
       {"UpdateModeChecksEtag", "s3rver lacks conditional writes (If-Match on PUT)"},
-      {"DeleteIsIdempotentAndConditional", "s3rver lacks conditional DELETE (If-Match)"},
       {"CopyDuplicatesObject", "s3rver lacks conditional writes (conditional Copy)"},
   };
   std::string base = test.substr(0, test.find('/'));  // "Name/param"
@@ -80,11 +82,9 @@ const char* KnownRgwDefect(const std::string& test) {
       {"InvalidListRequests",
        "RGW takes any continuation-token as a start marker (\"not a token!\" lists from "
        "there) where S3 answers 400 InvalidArgument"},
-      // TODO(caps.conditional_delete): RGW ignores If-Match on DELETE; the
-      // transport checks with a HEAD first, so the case passes, but not
-      // atomically. Once Capabilities has conditional_delete, gate the
-      // conditional half of DeleteIsIdempotentAndConditional on
-      // caps_.conditional_delete (transport_conformance.cc) and list nothing here.
+      // RGW ignores If-Match on DELETE: DeleteIsIdempotentAndConditional
+      // passes through the transport's HEAD check (not atomic, as
+      // capabilities().conditional_delete says).
   };
   std::string base = test.substr(0, test.find('/'));  // "Name/param"
   for (const auto& [name, why] : kDefects) {

@@ -247,6 +247,11 @@ class S3WriteStream final : public WriteStream {
     ASSIGN_OR_RETURN(std::string etag,
                      s3::ParseResultEtag(response.body, "CompleteMultipartUploadResult"));
     upload_id_.clear();  // completed: nothing to abort
+    if (etag.empty()) {
+      // Ceph RGW 16.2 sends <ETag></ETag>: ask for the object's own.
+      ASSIGN_OR_RETURN(ObjectMeta meta, t_->Head(key_, {}));
+      etag = meta.etag;
+    }
     return PutResult{etag, response.Header("x-amz-version-id")};
   }
 

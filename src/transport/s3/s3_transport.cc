@@ -290,7 +290,17 @@ Result<PutResult> S3Transport::PutUnchecked(const Key& key, ByteView data,
   AddWriteHeaders(options, &call.headers);
   AddPutConditions(options, impl_->WriteIfMatch(options.if_match), &call.headers);
   ASSIGN_OR_RETURN(HttpResponse response, Send(call));
-  RETURN_NOT_OK(s3::CheckResponse(OpFor(options.mode), impl_->Context("PUT", key), response));
+  Status st = s3::CheckResponse(OpFor(options.mode), impl_->Context("PUT", key), response);
+  if (!st.ok() && options.mode != PutMode::kOverwrite && response.status == 500 && st.detail() &&
+      st.detail()->remote_code == "UnknownError") {
+    // Ceph RGW answers the losers of concurrent conditional PUTs on a key
+    // with 500 UnknownError (ECANCELED) where AWS says 409
+    // ConditionalRequestConflict: a lost race, not a server fault to retry.
+    return Status::Aborted(impl_->Context("PUT", key) +
+                           ": a concurrent conditional write on the key won (server answered 500 "
+                           "UnknownError)");
+  }
+  RETURN_NOT_OK(st);
   return PutResult{s3::StripEtagQuotes(response.Header("etag")),
                    response.Header("x-amz-version-id")};
 }

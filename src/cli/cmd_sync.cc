@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "cli/cli.h"
+#include "cli/open_remote.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
 #include "sync/engine.h"
@@ -64,14 +65,7 @@ Result<std::unique_ptr<SyncContext>> OpenSync(const Cli& cli, const std::string&
 }
 
 Json RequestsJson(const SyncContext& ctx) {
-  TransportCounts c = ctx.remote.counts->Snapshot();
-  Json j = Json::object();
-  for (int i = 0; i < kNumOpClasses; ++i) {
-    auto op = static_cast<OpClass>(i);
-    j[std::string(OpClassName(op))] = c[op].requests;
-  }
-  j["total"] = c.total_requests();
-  return j;
+  return cli::RequestsJson(ctx.remote.counts->Snapshot());
 }
 
 std::string HumanBytes(uint64_t n) {

@@ -122,7 +122,7 @@ for t in $TRANSPORTS; do
           --endpoint="$URL" --bucket=bench)
     [[ "$LOAD" == dir ]] && args+=(--load_dir="$WORK/root/bench")
   fi
-  echo "== $t: $BENCH ${args[*]}" | sed 's/--secret_key=[^ ]*/--secret_key=.../'
+  echo "== $t: $BENCH ${args[*]}" | sed -E 's/--(access|secret)_key=[^ ]*/--\1_key=.../g'
   start=$(date +%s.%N)
   "$BENCH" "${args[@]}" | tee "$WORK/$t.out"
   printf '(%s row: %.1f s in all)\n\n' "$t" "$(echo "$(date +%s.%N) - $start" | bc)"

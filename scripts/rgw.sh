@@ -29,11 +29,16 @@
 #
 # Memory: the OSD keeps every object in RAM, at most WORM_RGW_MEMSTORE_BYTES
 # (default 4 GiB; a full rgw tier run holds about 1.2 GiB).
+#
+# WORM_RGW_BEAST_OPTIONS adds options to the beast frontend, e.g.
+# "tcp_nodelay=1" (off by default in Ceph: then a response written in two
+# pieces waits out the client's delayed ACK, ~40 ms; bench/ compares both).
 set -euo pipefail
 
 SKIP_CODE=77
 TIMEOUT=${WORM_RGW_TIMEOUT:-90}
 MEMSTORE_BYTES=${WORM_RGW_MEMSTORE_BYTES:-4294967296}
+BEAST_OPTIONS=${WORM_RGW_BEAST_OPTIONS:-}
 BINARIES=(ceph-mon ceph-mgr ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool)
 DAEMONS=(mon mgr osd rgw)  # start order; stop goes backwards
 
@@ -173,6 +178,8 @@ cmd_status() {
 
 cmd_start() {
   require_ceph
+  [[ "$BEAST_OPTIONS" =~ ^[A-Za-z0-9_=.:/,\ -]*$ ]] ||
+    die "WORM_RGW_BEAST_OPTIONS must be key=value words (letters, digits, _ = . : / , -)"
   local dir
   dir=$(state_dir "${1:-}")
   local t0=$SECONDS
@@ -234,7 +241,7 @@ osd objectstore = memstore
 memstore device bytes = $MEMSTORE_BYTES
 osd memory target = 1073741824
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$rgw_port
+rgw frontends = beast endpoint=127.0.0.1:$rgw_port${BEAST_OPTIONS:+ $BEAST_OPTIONS}
 rgw dns name = localhost
 rgw data = $dir/rgw
 rgw crypt require ssl = false

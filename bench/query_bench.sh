@@ -23,7 +23,7 @@
 # PUTs every entity through the server; the rgw row is always loaded by PUT,
 # one entity at a time, about 5 ms each), KEYS=1, TRANSPORTS (default
 # "memory local s3 rgw rgw-nodelay"; the rgw rows are skipped, saying why,
-# without ceph or root),
+# without ceph),
 # QUERIES (query_bench --queries). Exit status 1 when a count or a result
 # does not match.
 set -euo pipefail

@@ -8,7 +8,7 @@
 #   serve    `worm serve --root` of the worm under test (--no-fsync unless
 #            SERVE_FSYNC=1: s3rver does not fsync and RGW keeps objects in RAM)
 #   rgw      a single-node Ceph RGW (scripts/rgw.sh, memstore), when ceph is
-#            installed and we are root; else the row is skipped with the reason
+#            installed; else the row is skipped with the reason
 #   rgw-nodelay  the same with the beast frontend's tcp_nodelay=1 (Ceph's
 #            default is off: a response written in two pieces then waits out
 #            the client's delayed ACK, ~40 ms, which bounds LIST-heavy tools)
@@ -218,7 +218,7 @@ stop_serve() {
   SERVEPID=""
 }
 
-start_rgw() {  # start_rgw [BEAST_OPTIONS]; 77: no ceph or not root
+start_rgw() {  # start_rgw [BEAST_OPTIONS]; 77: no ceph
   RGW_DIR="$WORK/rgw"
   local rc=0
   WORM_RGW_OPTIONAL=1 WORM_RGW_BEAST_OPTIONS=${1:-} "$SRC_DIR/scripts/rgw.sh" start "$RGW_DIR" \

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway single-node Ceph cluster with the RADOS Gateway (Ceph's S3), on
 # 127.0.0.1, for the `rgw` test tier: 1 mon, 1 mgr, 1 OSD on the in-memory
-# object store, 1 radosgw (beast). Needs root and Debian 12's ceph packages
-# (scripts/setup.sh --rgw). Nothing outside STATE_DIR is written, no systemd.
+# object store, 1 radosgw (beast). Needs Debian 12's ceph packages
+# (scripts/setup.sh --rgw); any user can run it (the daemons run as the caller). Nothing outside STATE_DIR is written, no systemd.
 #
 #   scripts/rgw.sh start [STATE_DIR]          fresh cluster + test user; writes STATE_DIR/env
 #   scripts/rgw.sh stop [STATE_DIR]           kills the daemons (reverse order), removes STATE_DIR
@@ -23,7 +23,7 @@
 # timeout prints the tail of the daemon's log. `start` over a crashed run's
 # state kills that run's daemons first.
 #
-# Without the ceph binaries (or without root) `start` and `exec` fail
+# Without the ceph binaries `start` and `exec` fail
 # (exit 1), naming the packages, unless WORM_RGW_OPTIONAL=1: then they print
 # why and exit 77, which ctest reports as a skipped test.
 #
@@ -58,8 +58,7 @@ state_dir() {
   realpath -m -- "$d"
 }
 
-# Fails (or skips, with WORM_RGW_OPTIONAL=1) when ceph is not installed or
-# this is not root.
+# Fails (or skips, with WORM_RGW_OPTIONAL=1) when ceph is not installed.
 unavailable() {
   if [[ "${WORM_RGW_OPTIONAL:-}" == 1 ]]; then
     echo "rgw: SKIPPED: $* (WORM_RGW_OPTIONAL=1)" >&2
@@ -76,7 +75,6 @@ require_ceph() {
   if ((${#missing[@]})); then
     unavailable "ceph is not installed (missing ${missing[*]}): run scripts/setup.sh --rgw"
   fi
-  [[ $(id -u) -eq 0 ]] || unavailable "the ceph daemons need root here (run the tests as root)"
 }
 
 free_port() {

@@ -14,9 +14,13 @@ bool IsSentinelKey(std::string_view key) {
          key.rfind(".worm.probe/", 0) == 0;
 }
 
+const std::string& DeleteFenceEtag() {
+  static const std::string etag = Md5Hex(kDeleteFence);
+  return etag;
+}
+
 bool IsDeleteFence(uint64_t size, std::string_view etag) {
-  static const std::string fence_etag = Md5Hex(kDeleteFence);
-  return size == kDeleteFence.size() && etag == fence_etag;
+  return size == kDeleteFence.size() && etag == DeleteFenceEtag();
 }
 
 std::string_view DeleteGuaranteeName(DeleteGuarantee g) {
@@ -437,7 +441,7 @@ SyncReport SyncEngine::Execute(Classification scan, std::vector<Action> actions,
         break;
       case ActionKind::kDeleteRemote:
         ++report.deleted_remote;
-        if (!actions[i].forced && actions[i].entry.base) {
+        if (!o.dry_run && !actions[i].forced && actions[i].entry.base) {
           report.delete_guarantee =
               std::max(report.delete_guarantee, DeleteGuaranteeFor(remote_caps_));
         }

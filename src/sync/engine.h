@@ -78,7 +78,8 @@ bool IsSentinelKey(std::string_view key);
 // What a remote key holds between the two steps of a fenced delete.
 inline constexpr std::string_view kDeleteFence =
     "worm: this object is being deleted by `worm push` (a delete fence)\n";
-// True when `size` and `etag` are those of kDeleteFence.
+// kDeleteFence's ETag (its MD5), and whether `size` and `etag` are its.
+const std::string& DeleteFenceEtag();
 bool IsDeleteFence(uint64_t size, std::string_view etag);
 
 // How far a push's remote deletes were protected against a concurrent

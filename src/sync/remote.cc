@@ -79,9 +79,7 @@ Result<OpenedRemote> OpenRemote(const Json& config, const RemoteConfig& remote,
     if (!cache_dir.empty() && ValidateRemoteName(remote.name).ok()) {
       std::filesystem::path path =
           std::filesystem::path(cache_dir) / "remotes" / remote.name / "server.json";
-      out.behaviour_path = path.string();
       options->known_behaviour = LoadBehaviour(path, *options);
-      out.behaviour_from_cache = options->known_behaviour.has_value();
       options->on_probed = [path, o = *options](const S3ProbeResult& r) {
         SaveBehaviour(path, o, r);
       };

@@ -21,9 +21,6 @@ namespace worm::sync {
 
 struct OpenedRemote {
   RemoteConfig config;
-  // The server's behaviour cache (see OpenRemote); empty without one.
-  std::string behaviour_path;
-  bool behaviour_from_cache = false;  // the transport made no probe for it
   // What to sync against: retries over request counting over the backend.
   std::shared_ptr<Transport> transport;
   // Counts the requests actually sent (retries included).

@@ -124,7 +124,7 @@ Status SyncEngine::RunAction(const Action& a, uint64_t* bytes) {
     }
     case ActionKind::kClearFence: {
       DeleteOptions d;
-      d.if_match = Md5Hex(kDeleteFence);  // only if it is still the fence
+      d.if_match = DeleteFenceEtag();  // only if it is still the fence
       st = remote_->Delete(a.entry.key, d);
       if (st.IsFailedPrecondition()) st = Status::OK();  // replaced or gone meanwhile
       break;
@@ -181,7 +181,7 @@ WriteOptions SyncEngine::RemoteWriteMode(const Action& a) {
   }
   // A fence an interrupted delete left: the create replaces exactly it.
   if (remote_fences_.count(a.entry.key) && remote_caps_.conditional_update) {
-    return WriteOptions::Update(Md5Hex(kDeleteFence));
+    return WriteOptions::Update(DeleteFenceEtag());
   }
   // A create without conditional support relies on Scan's listing.
   return remote_caps_.conditional_create ? WriteOptions::Create() : WriteOptions{};
@@ -236,7 +236,7 @@ Status SyncEngine::DeleteRemote(const Action& a) {
         // fence is still there right before the (unconditional) DELETE.
         auto fence = remote_->Put(e.key, kDeleteFence, WriteOptions::Update(e.base->remote_etag));
         if (!fence.ok()) return fence.status().WithContext("delete remote " + e.key);
-        d.if_match = fence->etag.empty() ? Md5Hex(kDeleteFence) : fence->etag;
+        d.if_match = fence->etag.empty() ? DeleteFenceEtag() : fence->etag;
         break;
       }
       default: {

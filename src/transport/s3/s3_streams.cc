@@ -262,21 +262,19 @@ class S3WriteStream final : public WriteStream {
     if (options_.mode == PutMode::kOverwrite) return Status::OK();
     std::optional<S3ProbeResult> b = t_->impl_->Behaviour();
     if (b && b->conditional_multipart) return Status::OK();
-    auto meta = t_->Head(key_, {});
     if (options_.mode == PutMode::kCreate) {
+      auto meta = t_->Head(key_, {});
       if (meta.ok()) return Status::AlreadyExists(Context() + ": the key exists");
       return meta.status().IsNotFound() ? Status::OK() : meta.status();
     }
+    ReadOptions expected;
+    expected.if_match = options_.if_match;
+    auto meta = t_->Head(key_, expected);  // FailedPrecondition on another ETag
     if (meta.status().IsNotFound()) {
       return Status::FailedPrecondition(Context() + ": If-Match " + options_.if_match +
                                         " failed, the object does not exist");
     }
-    RETURN_NOT_OK(meta.status());
-    if (meta->etag != s3::StripEtagQuotes(options_.if_match)) {
-      return Status::FailedPrecondition(Context() + ": If-Match " + options_.if_match +
-                                        " failed, the object's ETag is " + meta->etag);
-    }
-    return Status::OK();
+    return meta.status();
   }
 
   std::shared_ptr<S3Transport> t_;

@@ -9,7 +9,7 @@
 
 #include "cli/serve_options.h"
 #include "server/upload_staging.h"
-#include "transport/local_fs.h"
+#include "transport/local/local_fs.h"
 #include "worm/clock.h"
 
 namespace worm::cli {

@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "transport/local_fs.h"
+#include "transport/local/local_fs.h"
 #include "worm/clock.h"
 #include "worm/transport.h"
 

@@ -11,7 +11,7 @@
 #include "server/handlers.h"
 #include "server/s3_errors.h"
 #include "server/s3_xml.h"
-#include "transport/local_fs.h"
+#include "transport/local/local_fs.h"
 
 namespace worm::server {
 

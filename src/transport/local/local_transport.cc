@@ -12,10 +12,10 @@
 #include <filesystem>
 
 #include "core/hash.h"
-#include "transport/list_summary.h"
-#include "transport/local_fs.h"
-#include "transport/local_list.h"
-#include "transport/posix_error.h"
+#include "transport/local/list_summary.h"
+#include "transport/local/local_fs.h"
+#include "transport/local/local_list.h"
+#include "transport/local/posix_error.h"
 #include "transport/transport_util.h"
 #include "worm/clock.h"
 #include "worm/transport.h"

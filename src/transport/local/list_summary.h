@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "transport/local_list.h"
+#include "transport/local/local_list.h"
 #include "transport/transport_util.h"
 #include "worm/transport.h"
 

@@ -42,9 +42,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "transport/folder_watch.h"
-#include "transport/id_map.h"
-#include "transport/local_fs.h"
+#include "transport/local/folder_watch.h"
+#include "transport/local/id_map.h"
+#include "transport/local/local_fs.h"
 #include "transport/transport_util.h"
 
 namespace worm::transport_internal {

@@ -1,4 +1,4 @@
-#include "transport/local_keys.h"
+#include "transport/local/local_keys.h"
 
 #include <climits>
 

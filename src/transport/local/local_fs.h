@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "transport/local_keys.h"
+#include "transport/local/local_keys.h"
 #include "worm/transport.h"
 
 struct stat;

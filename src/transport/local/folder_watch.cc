@@ -1,4 +1,4 @@
-#include "transport/folder_watch.h"
+#include "transport/local/folder_watch.h"
 
 #include <sys/inotify.h>
 #include <sys/vfs.h>

@@ -1,4 +1,4 @@
-#include "transport/local_list.h"
+#include "transport/local/local_list.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -12,8 +12,8 @@
 #include <ctime>
 #include <iterator>
 
-#include "transport/local_fs.h"
-#include "transport/posix_error.h"
+#include "transport/local/local_fs.h"
+#include "transport/local/posix_error.h"
 
 namespace worm::transport_internal {
 

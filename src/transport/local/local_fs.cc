@@ -1,4 +1,4 @@
-#include "transport/local_fs.h"
+#include "transport/local/local_fs.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 
 #include "core/hash.h"
 #include "core/random.h"
-#include "transport/posix_error.h"
+#include "transport/local/posix_error.h"
 
 namespace worm::transport_internal {
 

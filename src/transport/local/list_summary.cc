@@ -1,4 +1,4 @@
-#include "transport/list_summary.h"
+#include "transport/local/list_summary.h"
 
 #include <algorithm>
 #include <atomic>

@@ -1,4 +1,4 @@
-#include "transport/posix_error.h"
+#include "transport/local/posix_error.h"
 
 #include <cerrno>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "transport/id_map.h"
+#include "transport/local/id_map.h"
 
 #include <gtest/gtest.h>
 

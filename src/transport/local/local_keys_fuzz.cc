@@ -1,11 +1,11 @@
-#include "transport/local_keys_fuzz.h"
+#include "transport/local/local_keys_fuzz.h"
 
 #include <climits>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
-#include "transport/local_keys.h"
+#include "transport/local/local_keys.h"
 
 namespace worm::transport_internal {
 

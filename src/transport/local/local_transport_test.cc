@@ -17,9 +17,9 @@
 
 #include "core/hash.h"
 #include "testing/test_util.h"
-#include "transport/list_summary.h"
-#include "transport/local_fs.h"
-#include "transport/local_list.h"
+#include "transport/local/list_summary.h"
+#include "transport/local/local_fs.h"
+#include "transport/local/local_list.h"
 #include "worm/transport.h"
 
 namespace worm {

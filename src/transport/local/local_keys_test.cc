@@ -1,7 +1,7 @@
 // The local backend's key model (local_keys.h): the name encoding, listings
 // of odd keys checked against a model of S3's listing rules, and the races
 // of deletes, PUTs and folder moves in one folder.
-#include "transport/local_keys.h"
+#include "transport/local/local_keys.h"
 
 #include <atomic>
 #include <filesystem>
@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "testing/test_util.h"
-#include "transport/local_keys_fuzz.h"
+#include "transport/local/local_keys_fuzz.h"
 #include "worm/transport.h"
 
 namespace worm {

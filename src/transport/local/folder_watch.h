@@ -29,7 +29,7 @@
 #include <functional>
 #include <string>
 
-#include "transport/local_fs.h"
+#include "transport/local/local_fs.h"
 
 namespace worm::transport_internal {
 

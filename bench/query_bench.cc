@@ -39,6 +39,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -280,12 +281,22 @@ std::shared_ptr<Transport> MakeS3(const Flags& f, const std::string& prefix) {
   return *t;
 }
 
+// query_bench.sh's WORM_WATCH_LIMIT, as `worm serve` reads it.
+int64_t WatchLimit() {
+  const char* env = std::getenv("WORM_WATCH_LIMIT");
+  if (env == nullptr || *env == '\0') return -1;
+  char* end = nullptr;
+  const long long v = std::strtoll(env, &end, 10);
+  return *end == '\0' && v >= 0 ? v : 0;
+}
+
 void Load(Env* env) {
   std::shared_ptr<Transport> base, load;
   const std::string prefix = "query-bench-" + std::to_string(::getpid());
   if (env->flags.transport == "local") {
     LocalTransportOptions lo;
     lo.sync = false;
+    lo.max_watches = WatchLimit();
     auto t = NewLocalTransport((env->dir / "bucket").string(), lo);
     Die(t.status(), "local transport");
     base = *t;
@@ -295,6 +306,7 @@ void Load(Env* env) {
       // The served folder of the bucket: what the server would write, minus HTTP.
       LocalTransportOptions lo;
       lo.sync = false;
+      lo.max_watches = WatchLimit();
       auto t = NewLocalTransport((fs::path(env->flags.load_dir) / prefix).string(), lo);
       Die(t.status(), "local transport (--load_dir)");
       load = *t;

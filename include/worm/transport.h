@@ -250,6 +250,13 @@ struct LocalTransportOptions {
   // When set, file modification times (and so last_modified) come from this
   // clock instead of the filesystem's. Not owned; must outlive the transport.
   Clock* clock = nullptr;
+  // Listings of a long-lived process hold one of the user's inotify watches
+  // per folder listed twice (~1 KiB of kernel memory each, out of
+  // fs.inotify.max_user_watches, which every process of the user shares).
+  // This transport adds one only while the whole process holds fewer than
+  // this many: 0 adds none (listings then stat every entry), -1 allows half
+  // of the user's limit. `worm` sets it from WORM_WATCH_LIMIT.
+  int64_t max_watches = -1;
 };
 
 // The reserved top-level folder of a local root, holding temp files (tmp/)
@@ -258,55 +265,44 @@ struct LocalTransportOptions {
 inline constexpr std::string_view kLocalReservedDir = ".wormfs";
 
 // Objects as plain files under `root` (created if missing): key "a/b.json" is
-// file root/a/b.json. Writes go to a temp file in root/.wormfs/tmp, are
-// fsynced, then renamed into place (and the folder fsynced). Metadata
-// (content type, user metadata, the cached MD5 ETag with the size, mtime and
-// inode it was computed for) lives in the xattr "user.worm.meta", set before
-// the rename; a file edited by hand is re-hashed. An overwrite keeps the
-// inode it replaced (hard-linked in .wormfs/tmp, at most 64 of up to 1 MiB)
-// and writes a later object into it instead of a new file, but only while
-// no one has it open (a write lease), so readers of an old version read it
-// whole; ext4 without a journal makes every inode allocation scan the ones
-// freed in the last minutes. Without xattr support,
-// ETags are hashed on demand and capabilities().user_metadata is false.
-// Every write holds a cross-process lock stripe (flock on
-// root/.wormfs/locks/NN, chosen by a hash of the key) around its check and
-// rename, so conditional writes hold across threads and processes. Every key
-// S3 accepts is stored (1 to 1,024 bytes, no NUL): one that cannot be its own
+// the file root/a/b.json, so other tools can read and write the folder; a
+// file changed by hand gets a fresh ETag when next read. Every key S3
+// accepts is stored (1 to 1,024 bytes, no NUL): one that cannot be its own
 // path (an empty, "." or ".." segment, a segment over NAME_MAX, a key that is
 // also a "folder" of other keys, a folder marker "a/") gets an encoded
-// ".wormfs.*" name, listed under its key (src/transport/README.md has the
-// format); others give InvalidArgument naming the key. Deletes prune folders
-// left empty. Streams must not outlive the transport.
+// ".wormfs.*" name and is listed under its key; others give InvalidArgument
+// naming the key. The on-disk format and how the backend works:
+// docs/local-backend.md.
+//
+// Writes are atomic: a reader, in this process or another, sees the old
+// object or the new one whole, never a mix, and a reader that opened the old
+// version reads all of it. A write with sync on is durable when it returns.
+// Conditional writes (PutMode, if_match) and deletes (if_match) are atomic
+// across the threads and processes of this machine that use the same folder. Content
+// type and user metadata are kept with the file; on a filesystem without
+// extended attributes, capabilities().user_metadata is false and ETags are
+// hashed on demand. Deletes prune folders left empty. Streams must not
+// outlive the transport.
 //
 // Symlinks: the root folder itself may be one, but no symlink inside it is
-// ever followed, replaced or removed; every path is resolved beneath the
-// root's descriptor (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or one
-// O_NOFOLLOW open per segment on kernels without it). A key whose path
-// passes through or ends at a symlink does not exist: Head/Get give
-// NotFound, List leaves symlinks out (and never descends through one),
-// Delete does nothing, and Put gives InvalidArgument naming the link (also
-// for a special file, e.g. a FIFO, where a file or folder would go). Why so
-// strict: a symlink that stays inside the root today can be repointed
-// tomorrow, and S3 has no links for a client to expect. The reserved folder
-// (.wormfs) must be a real folder too, or opening the transport fails.
+// ever followed, replaced or removed, at any depth. A key whose path passes
+// through or ends at a symlink does not exist: Head/Get give NotFound, List
+// leaves symlinks out (and never descends through one), Delete does nothing,
+// and Put gives InvalidArgument naming the link (also for a special file,
+// e.g. a FIFO, where a file or folder would go). Why so strict: a symlink
+// that stays inside the root today can be repointed tomorrow, and S3 has no
+// links for a client to expect. The reserved folder (kLocalReservedDir) must
+// be a real folder too, or opening the transport fails.
 //
-// Listings: a transport remembers folders and file records between List
-// calls and checks each with a stat. A folder it lists a second time also
-// gets an inotify watch (local filesystems only), and while no event comes
-// for it, it and its single-link files are listed with no stat at all: a
-// long-lived process (worm serve, a gateway, repeated queries) lists an
-// unchanged collection from memory and still sees every write, rename,
-// truncation or xattr change, by anyone on this machine, on the next call.
-// Once a scan of a prefix (no delimiter, page after page) found everything
-// trusted, later listings of that prefix come from a flat copy of the whole
-// listing (at most 128 MB of them per transport) until any event arrives.
-// Lost events (queue overflow) distrust every folder. Two changes raise no
-// event and are missed by such a process until something else changes the
-// folder: stores through a shared writable mmap, and a filesystem mounted
-// over a listed folder. The process takes at most half of the user's
-// fs.inotify.max_user_watches (~1 KiB of kernel memory each; one per
-// entity folder); WORM_WATCH_LIMIT=N caps it, 0 turns watching off.
+// Listings: a long-lived process (worm serve, a gateway, repeated queries)
+// lists an unchanged collection from memory, with no system call per entry,
+// and still sees every write, rename, truncation or metadata change made by
+// anyone on this machine on its next call. Two changes are missed by such a
+// process until something else changes the folder: stores through a shared
+// writable mmap, and a filesystem mounted over a listed folder. On a network
+// filesystem, or past LocalTransportOptions::max_watches, folders are
+// checked on every call instead (other machines' writes raise no event
+// here). The memory kept for this is bounded per transport.
 Result<std::shared_ptr<Transport>> NewLocalTransport(const std::string& root,
                                                      LocalTransportOptions options = {});
 

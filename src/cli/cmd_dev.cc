@@ -3,7 +3,7 @@
 //   worm dev [--port N [serve flags]] [--json]
 //
 // Lints .worm/schema.json and checks every entity file in .worm/data, then
-// watches both with inotify and reports problems as they appear and as they
+// watches both (the local backend's FolderWatch) and reports problems as they appear and as they
 // are fixed, until SIGINT/SIGTERM. With --port it also serves .worm/data over
 // S3 (the same server and flags as `worm serve`), so an app under
 // development can write through S3 while dev checks what lands.
@@ -20,9 +20,9 @@
 // entity without entries is fine). Oplog folders are watched too, so a
 // removed entry re-checks its entity. Refs are not followed: that needs the
 // other entities and is the engine's job on write.
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -31,6 +31,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -43,6 +44,7 @@
 #include "schema/lint.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
+#include "transport/local/folder_watch.h"
 #include "worm/repository.h"
 
 namespace worm::cli {
@@ -85,27 +87,22 @@ std::optional<schema::EntityIds> MatchTemplate(std::string_view tmpl, std::strin
 class DevLoop {
  public:
   DevLoop(Cli& cli, ProjectDir project) : cli_(cli), project_(std::move(project)) {}
-  ~DevLoop() {
-    if (inotify_fd_ >= 0) close(inotify_fd_);
-  }
 
   Status Start() {
-    inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (inotify_fd_ < 0) return Status::Internal(std::string("inotify: ") + std::strerror(errno));
     std::error_code ec;
     fs::create_directories(project_.data_dir(), ec);
     if (ec)
       return Status::Internal("cannot create " + project_.data_dir().string() + ": " +
                               ec.message());
     // Editors save by rename, so watch the folder, not the file.
-    schema_wd_ = inotify_add_watch(inotify_fd_, project_.worm_dir.c_str(),
-                                   IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM);
+    schema_wd_ = AddWatch(project_.worm_dir);
     if (schema_wd_ < 0) {
       return Status::Internal("inotify: cannot watch " + project_.worm_dir.string() + ": " +
                               std::strerror(errno));
     }
     LocalTransportOptions lo;
     lo.sync = false;  // dev only reads through it
+    lo.max_watches = WatchLimitFromEnv();
     ASSIGN_OR_RETURN(data_, NewLocalTransport(project_.data_dir().string(), lo));
     ReloadSchema();
     WatchTree("");
@@ -113,23 +110,14 @@ class DevLoop {
     return Status::OK();
   }
 
-  int inotify_fd() const { return inotify_fd_; }
+  int watch_fd() const { return watch_.fd(); }
   bool has_pending() const { return !pending_.empty() || schema_dirty_ || rescan_; }
   size_t entities() const { return valid_count_ + invalid_.size(); }
   size_t invalid() const { return invalid_.size(); }
 
-  // Drains inotify; the work is done by Flush once events stop coming.
+  // Drains the watch; the work is done by Flush once events stop coming.
   void ReadEvents() {
-    alignas(inotify_event) char buf[64 * 1024];
-    while (true) {
-      ssize_t n = read(inotify_fd_, buf, sizeof(buf));
-      if (n <= 0) return;
-      for (char* p = buf; p < buf + n;) {
-        auto* ev = reinterpret_cast<inotify_event*>(p);
-        p += sizeof(inotify_event) + ev->len;
-        OnEvent(*ev);
-      }
-    }
+    watch_.DrainEvents([this](const Event& ev) { OnEvent(ev); });
   }
 
   void Flush() {
@@ -201,16 +189,26 @@ class DevLoop {
     return true;
   }
 
+  using Event = local::FolderWatch::Event;
+
+  // A watch on the folder `dir`, or -1 with errno set.
+  int AddWatch(const fs::path& dir) {
+    local::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return fd.valid() ? watch_.Add(fd.get()) : -1;
+  }
+
   void WatchTree(const std::string& rel) {
     fs::path dir = rel.empty() ? project_.data_dir() : project_.data_dir() / rel;
-    int wd = inotify_add_watch(
-        inotify_fd_, dir.c_str(),
-        IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ONLYDIR);
+    int wd = AddWatch(dir);
     if (wd < 0) {
       cli_.Diag("worm dev: cannot watch " + dir.string() + ": " + std::strerror(errno));
       return;
     }
-    watches_[wd] = rel;
+    auto [slot, added] = watches_.emplace(wd, rel);
+    if (!added) {
+      watch_.Forget(wd);  // watched already: one watch, counted once
+      slot->second = rel;
+    }
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       std::string name = it->path().filename().string();
@@ -220,18 +218,24 @@ class DevLoop {
     }
   }
 
-  void OnEvent(const inotify_event& ev) {
-    if (ev.mask & IN_Q_OVERFLOW) {
+  void OnEvent(const Event& ev) {
+    if (ev.lost) {
       rescan_ = true;
       return;
     }
-    if (ev.mask & IN_IGNORED) {
+    if (ev.gone) {
       watches_.erase(ev.wd);
+      watch_.Forget(ev.wd);
       return;
     }
-    std::string name = ev.len > 0 ? std::string(ev.name) : std::string();
+    // What dev acts on: entries made, removed or renamed, files written
+    // (not each write(2) or attribute change on the way).
+    constexpr uint32_t kActs =
+        Event::kCreated | Event::kDeleted | Event::kMovedOut | Event::kMovedIn | Event::kWritten;
+    if ((ev.what & kActs) == 0) return;
+    std::string name(ev.name);
     if (ev.wd == schema_wd_) {
-      if (name == "schema.json") schema_dirty_ = true;
+      if (name == "schema.json" && (ev.what & Event::kCreated) == 0) schema_dirty_ = true;
       return;
     }
     auto it = watches_.find(ev.wd);
@@ -240,19 +244,19 @@ class DevLoop {
     std::string key = it->second.empty() ? name : it->second + "/" + name;
     if (name[0] == '.' && !InOplog(key)) return;
     if (InOplog(key)) {
-      if ((ev.mask & IN_ISDIR) && (ev.mask & (IN_CREATE | IN_MOVED_TO))) WatchTree(key);
+      if (ev.is_folder && (ev.what & (Event::kCreated | Event::kMovedIn))) WatchTree(key);
       // An entry written or removed: its entity is checked again.
-      if (!(ev.mask & IN_ISDIR) && !(ev.mask & IN_CREATE)) {
+      if (!ev.is_folder && !(ev.what & Event::kCreated)) {
         if (std::optional<std::string> live = EntityOfOplogEntry(key)) pending_.insert(*live);
       }
       return;
     }
-    if (ev.mask & IN_ISDIR) {
-      if (ev.mask & (IN_CREATE | IN_MOVED_TO)) {
+    if (ev.is_folder) {
+      if (ev.what & (Event::kCreated | Event::kMovedIn)) {
         WatchTree(key);
         // Files may have landed before the watch existed.
         ForEachFile(key, [this](const std::string& k) { pending_.insert(k); });
-      } else if (ev.mask & (IN_DELETE | IN_MOVED_FROM)) {
+      } else if (ev.what & (Event::kDeleted | Event::kMovedOut)) {
         // Whatever was invalid below it is gone.
         for (auto inv = invalid_.lower_bound(key + "/");
              inv != invalid_.end() && inv->rfind(key + "/", 0) == 0; ++inv) {
@@ -261,7 +265,7 @@ class DevLoop {
       }
       return;
     }
-    if (ev.mask & IN_CREATE) return;  // wait for the write to finish (IN_CLOSE_WRITE)
+    if (ev.what & Event::kCreated) return;  // wait for the write to finish (kWritten)
     pending_.insert(key);
   }
 
@@ -376,7 +380,9 @@ class DevLoop {
 
   Cli& cli_;
   ProjectDir project_;
-  int inotify_fd_ = -1;
+  // Its watches are what dev works from, not a cache: no budget of its own
+  // (the kernel's limit still applies), any filesystem.
+  local::FolderWatch watch_{local::FolderWatchOptions{std::numeric_limits<int64_t>::max(), false}};
   int schema_wd_ = -1;                  // the .worm folder (schema.json)
   std::map<int, std::string> watches_;  // wd -> folder relative to data ("" = data)
   std::unique_ptr<schema::Schema> schema_;
@@ -430,7 +436,7 @@ Status RunDev(Cli& cli, DevFlags& f) {
   loop.Emit(ready, text + " (Ctrl-C to stop)");
 
   while (true) {
-    pollfd fds[2] = {{loop.inotify_fd(), POLLIN, 0}, {sig_fd, POLLIN, 0}};
+    pollfd fds[2] = {{loop.watch_fd(), POLLIN, 0}, {sig_fd, POLLIN, 0}};
     // Coalesce bursts (an editor's save, a push of many files): work once
     // events have been quiet for 50 ms.
     int rc = poll(fds, 2, loop.has_pending() ? 50 : -1);

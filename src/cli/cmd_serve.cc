@@ -88,6 +88,7 @@ Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags
   o.max_connections = f.max_connections;
   o.body_min_rate = f.body_min_rate;
   o.service.store.sync = f.fsync;
+  o.service.store.max_watches = WatchLimitFromEnv();
   o.service.region = f.region;
   ASSIGN_OR_RETURN(int64_t abandoned,
                    ParseDuration(f.abandoned_upload_age, "--abandoned-upload-age"));
@@ -123,6 +124,14 @@ Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags
         "requests");
   }
   return o;
+}
+
+int64_t WatchLimitFromEnv() {
+  const char* env = std::getenv("WORM_WATCH_LIMIT");
+  if (env == nullptr || *env == '\0') return -1;
+  char* end = nullptr;
+  const long long v = std::strtoll(env, &end, 10);
+  return end != nullptr && *end == '\0' && v >= 0 ? static_cast<int64_t>(v) : 0;
 }
 
 sigset_t BlockStopSignals() {

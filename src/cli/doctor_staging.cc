@@ -9,8 +9,8 @@
 
 #include "cli/serve_options.h"
 #include "server/upload_staging.h"
-#include "transport/local/local_fs.h"
 #include "worm/clock.h"
+#include "worm/transport.h"
 
 namespace worm::cli {
 

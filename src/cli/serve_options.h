@@ -54,6 +54,11 @@ struct StagingReportArgs {
 };
 Status ReportStaging(const Cli& cli, const StagingReportArgs& args, Json* doc, std::string* human);
 
+// LocalTransportOptions::max_watches from WORM_WATCH_LIMIT: -1 (the
+// default) when unset or empty, N for a count N >= 0, 0 (no watches) for
+// anything else. For `worm serve` and `worm dev`, the long-lived commands.
+int64_t WatchLimitFromEnv();
+
 // Blocks SIGINT/SIGTERM in the calling thread (and so in threads it starts
 // later) and ignores SIGPIPE; returns the blocked set for sigwait/signalfd.
 sigset_t BlockStopSignals();

@@ -59,7 +59,7 @@ Result<std::string> BucketStore::RootOf(const std::string& name) const {
 }
 
 Result<std::shared_ptr<Bucket>> BucketStore::Get(const std::string& name) {
-  using transport_internal::UniqueFd;
+  using local::UniqueFd;
   ASSIGN_OR_RETURN(std::string root, RootOf(name));
   auto missing = [&] {
     std::lock_guard<std::mutex> lock(mu_);
@@ -91,11 +91,12 @@ Result<std::shared_ptr<Bucket>> BucketStore::Get(const std::string& name) {
   LocalTransportOptions lo;
   lo.sync = options_.sync;
   lo.clock = options_.clock;
+  lo.max_watches = options_.max_watches;
   UniqueFd objects_fd(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
   if (!objects_fd.valid())
     return Status::Internal("open bucket '" + name + "': out of descriptors");
   Result<std::shared_ptr<Transport>> objects =
-      transport_internal::NewLocalTransportAt(std::move(objects_fd), root, lo);
+      local::NewTransportAt(std::move(objects_fd), root, lo);
   if (!objects.ok()) {  // the transport's message names the folder: not for clients
     return Status::Internal("open bucket '" + name + "': " +
                             (objects.status().IsInvalidArgument()
@@ -106,14 +107,15 @@ Result<std::shared_ptr<Bucket>> BucketStore::Get(const std::string& name) {
   bucket->objects = std::move(*objects);
   // The staging folder beneath the bucket's reserved folder (which the
   // transport just made and checked), reached without following symlinks.
-  UniqueFd uploads_fd(transport_internal::MakeDirsBeneath(
-      fd.get(), std::string(kLocalReservedDir) + "/uploads", false));
-  if (!uploads_fd.valid()) {
-    return Status::Internal("open bucket '" + name + "': cannot open its staging folder (" +
-                            std::strerror(errno) + ")");
+  Result<std::shared_ptr<Transport>> uploads = local::NewTransportBeneath(
+      fd.get(), std::string(kLocalReservedDir) + "/uploads", UploadsDir(root), lo);
+  if (!uploads.ok()) {  // as above: the message names the folder
+    return Status::Internal("open bucket '" + name + "': cannot open its staging folder" +
+                            (uploads.status().IsInvalidArgument()
+                                 ? " (a symbolic link or a file is in the way)"
+                                 : ""));
   }
-  ASSIGN_OR_RETURN(bucket->uploads, transport_internal::NewLocalTransportAt(std::move(uploads_fd),
-                                                                            UploadsDir(root), lo));
+  bucket->uploads = std::move(*uploads);
   bucket->root_fd = std::move(fd);
   open_[name] = bucket;
   return bucket;

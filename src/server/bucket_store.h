@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "transport/local/local_fs.h"
+#include "transport/local/local_object.h"
 #include "worm/clock.h"
 #include "worm/transport.h"
 
@@ -43,8 +43,8 @@ struct Bucket {
   std::string root;  // folder of the bucket's objects (for messages)
   // That folder, opened when the bucket was (the transports hold their own
   // duplicates of it); GET opens object files through the local backend
-  // (transport_internal::OpenLocalObject) to send them with sendfile(2).
-  transport_internal::UniqueFd root_fd;
+  // (local::OpenObjectFile) to send them with sendfile(2).
+  local::UniqueFd root_fd;
   dev_t dev = 0;  // the folder's identity: a folder recreated at the path is another bucket
   ino_t ino = 0;
   std::shared_ptr<Transport> objects;  // local transport over `root`
@@ -58,6 +58,7 @@ struct BucketStoreOptions {
   std::string project_bucket = "local";  // project mode only
   bool sync = true;                      // fsync before acknowledging writes
   Clock* clock = nullptr;                // for the transports' mtimes; null: the filesystem's
+  int64_t max_watches = -1;              // the transports' LocalTransportOptions::max_watches
 };
 
 struct BucketInfo {

@@ -11,18 +11,17 @@
 #include "server/handlers.h"
 #include "server/s3_errors.h"
 #include "server/s3_xml.h"
-#include "transport/local/local_fs.h"
+#include "transport/local/local_object.h"
 
 namespace worm::server {
 
 namespace {
 
 // Bodies up to this size are read into the response (one writev); larger
-// ones go out with sendfile(2). Zero-copy is safe only for objects whose
-// inode the local transport never rewrites in place (SparePool).
+// ones go out with sendfile(2), when the backend allows it (zero_copy).
 constexpr uint64_t kInlineBody = 64 * 1024;
-static_assert(kInlineBody >= transport_internal::kMaxReusedInodeBytes,
-              "a reused inode's pages must never be queued by sendfile(2)");
+static_assert(kInlineBody >= local::kMaxCopiedBytes,
+              "a body the backend says to copy must fit the inline path");
 // S3's largest single PUT.
 constexpr uint64_t kMaxPutSize = 5ull << 30;
 
@@ -94,6 +93,7 @@ void ApplyOverrides(const RequestContext& ctx, HttpResponse* r) {
 struct OpenedObject {
   FileRegion file;
   ObjectMeta meta;
+  bool zero_copy = false;  // local::ObjectFile::zero_copy
 };
 
 Status NoSuchKey(const std::string& key) {
@@ -104,17 +104,17 @@ Status NoSuchKey(const std::string& key) {
 // same inode (a concurrent overwrite renames a new inode into place), so its
 // bytes can be sent with sendfile(2).
 Result<OpenedObject> OpenObject(Bucket& bucket, const std::string& key) {
-  Result<transport_internal::LocalObjectFile> file =
-      transport_internal::OpenLocalObject(bucket.objects.get(), key);
+  Result<local::ObjectFile> file = local::OpenObjectFile(bucket.objects.get(), key);
   if (!file.ok()) return file.status().IsNotFound() ? NoSuchKey(key) : KeyError(file.status());
   OpenedObject out;
   out.file.fd = file->fd.Release();
   out.meta = std::move(file->meta);
+  out.zero_copy = file->zero_copy;
   return out;
 }
 
 void SetBody(OpenedObject* obj, uint64_t first, uint64_t length, HttpResponse* r) {
-  if (length <= kInlineBody) {
+  if (length <= kInlineBody || !obj->zero_copy) {
     r->body.resize(length);
     size_t done = 0;
     while (done < length) {

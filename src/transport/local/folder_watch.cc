@@ -7,16 +7,16 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
+#include <utility>
 
-namespace worm::transport_internal {
+namespace worm::local {
 
 namespace {
 
 // Watches held by every FolderWatch of the process (the budget is the
 // process's, whatever number of transports it opens).
-std::atomic<long> g_watches{0};
+std::atomic<int64_t> g_watches{0};
 
 // Everything that changes a folder's entries or a file's bytes, size, times,
 // mode or xattrs, and the end of the folder itself.
@@ -26,14 +26,9 @@ constexpr uint32_t kEvents = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE 
 
 }  // namespace
 
-long FolderWatch::WatchBudget() {
-  static const long budget = [] {
-    if (const char* env = std::getenv("WORM_WATCH_LIMIT"); env != nullptr && *env != '\0') {
-      char* end = nullptr;
-      long v = std::strtol(env, &end, 10);
-      return end != nullptr && *end == '\0' && v >= 0 ? v : 0L;
-    }
-    long max_user = 8192;  // the kernel's old fixed default
+int64_t FolderWatch::DefaultBudget() {
+  static const int64_t budget = [] {
+    int64_t max_user = 8192;  // the kernel's old fixed default
     std::ifstream in("/proc/sys/fs/inotify/max_user_watches");
     in >> max_user;
     return max_user / 2;
@@ -64,16 +59,24 @@ int FolderWatch::Add(int dir_fd) {
     opened_ = true;
     fd_ = UniqueFd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   }
-  if (!fd_.valid() || !LocalFilesystem(dir_fd)) return -1;
-  if (g_watches.fetch_add(1) >= WatchBudget()) {
+  if (!fd_.valid()) return -1;  // errno from inotify_init1
+  if (options_.local_only && !LocalFilesystem(dir_fd)) {
+    errno = EXDEV;
+    return -1;
+  }
+  const int64_t budget = options_.max_watches < 0 ? DefaultBudget() : options_.max_watches;
+  if (g_watches.fetch_add(1) >= budget) {
     g_watches.fetch_sub(1);
+    errno = ENOSPC;
     return -1;
   }
   char path[32];
   std::snprintf(path, sizeof(path), "/proc/self/fd/%d", dir_fd);
   int wd = ::inotify_add_watch(fd_.get(), path, kEvents);
   if (wd < 0) {
+    const int err = errno;
     g_watches.fetch_sub(1);
+    errno = err;
     return -1;
   }
   ++watches_;
@@ -93,6 +96,10 @@ void FolderWatch::Forget(int wd) {
 }
 
 void FolderWatch::Drain(const std::function<void(int wd, bool gone)>& fn) {
+  DrainEvents([&fn](const Event& e) { fn(e.wd, e.gone); });
+}
+
+void FolderWatch::DrainEvents(const std::function<void(const Event&)>& fn) {
   if (!fd_.valid()) return;
   alignas(struct inotify_event) char buf[64 * 1024];
   for (;;) {
@@ -102,18 +109,37 @@ void FolderWatch::Drain(const std::function<void(int wd, bool gone)>& fn) {
     for (ssize_t at = 0; at < n;) {
       const auto* event = reinterpret_cast<const struct inotify_event*>(buf + at);
       at += static_cast<ssize_t>(sizeof(struct inotify_event) + event->len);
+      Event e;
       if ((event->mask & IN_Q_OVERFLOW) != 0) {
-        fn(-1, false);
+        e.lost = true;
+      } else if ((event->mask & IN_IGNORED) != 0) {
+        e.wd = event->wd;
+        e.gone = true;
       } else {
-        fn(event->wd, (event->mask & IN_IGNORED) != 0);
+        const uint32_t m = event->mask;
+        e.wd = event->wd;
+        e.is_folder = (m & IN_ISDIR) != 0;
+        if (event->len > 0) e.name = std::string_view(event->name);  // NUL-padded
+        static constexpr std::pair<uint32_t, uint32_t> kWhat[] = {
+            {IN_CREATE, Event::kCreated},
+            {IN_DELETE, Event::kDeleted},
+            {IN_MOVED_FROM, Event::kMovedOut},
+            {IN_MOVED_TO, Event::kMovedIn},
+            {IN_CLOSE_WRITE, Event::kWritten},
+            {IN_MODIFY | IN_ATTRIB, Event::kChanged},
+            {IN_DELETE_SELF | IN_MOVE_SELF, Event::kFolderGone}};
+        for (const auto& [mask, what] : kWhat) {
+          if ((m & mask) != 0) e.what |= what;
+        }
       }
+      fn(e);
     }
   }
 }
 
 FolderWatch::~FolderWatch() {
   // Closing the inotify descriptor ends every watch.
-  g_watches.fetch_sub(static_cast<long>(watches_));
+  g_watches.fetch_sub(static_cast<int64_t>(watches_));
 }
 
-}  // namespace worm::transport_internal
+}  // namespace worm::local

@@ -321,19 +321,6 @@ bool RecordMatches(const MetaRecord& r, const struct stat& st) {
          r.ino == static_cast<uint64_t>(st.st_ino);
 }
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-  if (this != &other) {
-    Reset();
-    fd_ = other.Release();
-  }
-  return *this;
-}
-
-void UniqueFd::Reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
 namespace {
 // Xattr blobs are small (ext4 allows about 4 KiB per inode); one stack
 // buffer covers the common case, then the exact size is asked for.

@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "transport/local/local_keys.h"
+#include "transport/local/unique_fd.h"
 #include "worm/transport.h"
 
 struct stat;
@@ -54,32 +55,11 @@ inline uint32_t RecordKeyHash(std::string_view key) {
   return static_cast<uint32_t>(StableHash(key));
 }
 
-// An owned file descriptor, closed on destruction.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.Release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { Reset(); }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int Release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void Reset();
-
- private:
-  int fd_ = -1;
-};
+using local::UniqueFd;
 
 // ---- Keys resolved beneath the root ------------------------------------------
-// Every file or folder the local transport (and worm serve, which opens
-// object files itself for sendfile) reaches for a key is resolved beneath a
+// Every file or folder the local transport reaches for a key (also the
+// files local::OpenObjectFile hands to worm serve) is resolved beneath a
 // descriptor of the root folder and follows no symbolic link, at any depth:
 // a symlink in a served folder is neither an object nor a folder of keys, so
 // no key can name a file outside the root. openat2(2) with RESOLVE_BENEATH |
@@ -123,26 +103,6 @@ struct ParentDir {
 int OpenParentBeneath(int root_fd, const KeyPath& path, ParentDir* out);
 // For tests: false resolves segment by segment, as where openat2 is missing.
 void TEST_SetOpenat2Enabled(bool enabled);
-
-// NewLocalTransport over the folder `root_fd` already names (taken over;
-// `root` is its path, for messages): for a caller that opened the root
-// itself beneath a folder of its own (worm serve's buckets and their
-// staging folders), so no symlink swapped in later can move it.
-Result<std::shared_ptr<Transport>> NewLocalTransportAt(UniqueFd root_fd, const std::string& root,
-                                                       LocalTransportOptions options);
-
-// For senders that hand an object's file to the kernel (worm serve's
-// sendfile): the file holding `key` in a transport NewLocalTransport(At)
-// made, opened for reading, and its metadata, both of that same inode (a
-// concurrent overwrite renames another inode into place). Errors as Get's
-// (NotFound, InvalidArgument for a key S3 refuses too); InvalidArgument
-// when `transport` is not a local one. Its pages may be queued by sendfile
-// only when meta.size > kMaxReusedInodeBytes (SparePool).
-struct LocalObjectFile {
-  UniqueFd fd;
-  ObjectMeta meta;
-};
-Result<LocalObjectFile> OpenLocalObject(Transport* transport, const Key& key);
 
 // The xattr blob of an open file; nullopt when absent or when the filesystem
 // has no xattrs.
@@ -198,7 +158,7 @@ class TempFile {
 
 // The largest object whose inode SparePool may rewrite after the object is
 // replaced: larger objects' pages never change once written, so sending them
-// with sendfile(2) is safe.
+// with sendfile(2) is safe (local::ObjectFile::zero_copy).
 inline constexpr uint64_t kMaxReusedInodeBytes = 64 * 1024;
 
 // Inodes of overwritten objects, kept (hard-linked under the tmp folder) to

@@ -103,7 +103,9 @@ class DirListingCache {
   static constexpr size_t kMaxEntries = 2'000'000;
   static constexpr size_t kFolderCost = 5;
 
-  explicit DirListingCache(bool watch_folders = false) : watching_(watch_folders) {}
+  // `watch`: the watches' budget (FolderWatchOptions::max_watches).
+  explicit DirListingCache(bool watch_folders = false, local::FolderWatchOptions watch = {})
+      : watching_(watch_folders), watch_(watch) {}
   ~DirListingCache();
 
   // What Find learned about the folder besides its entries.
@@ -157,7 +159,7 @@ class DirListingCache {
   IdMap<Slot> slots_;  // by PathKey
   size_t total_entries_ = 0;
   const bool watching_;
-  FolderWatch watch_;
+  local::FolderWatch watch_;
   std::unordered_map<int, uint64_t> by_wd_;  // watch descriptor -> PathKey
   std::atomic<uint64_t> generation_{1};      // bumped under mu_
 };

@@ -1,7 +1,37 @@
-// LocalTransport: objects as plain files under a root folder. See
-// NewLocalTransport in worm/transport.h for the on-disk contract and
-// local_fs.h for the pieces. Thread-safe; conditional writes are atomic
-// across processes (lock stripes).
+// LocalTransport: objects as plain files under a root folder. The contract
+// is NewLocalTransport's (worm/transport.h); the on-disk format is in
+// docs/local-backend.md and README.md here; the pieces are in local_fs.h,
+// local_keys.h, local_list.h and folder_watch.h. How the contract is kept:
+//
+// - Writes go to a temp file in root/.wormfs/tmp, get their metadata record
+//   (the xattr "user.worm.meta": content type, user metadata, the MD5 ETag
+//   with the size, mtime, inode and key hash it was computed for, so a file
+//   edited by hand is hashed again), are fsynced (with sync), then renamed
+//   into place and the folder fsynced.
+// - Inode reuse (SparePool, local_fs.h): an overwrite keeps the inode it
+//   replaced (hard-linked in .wormfs/tmp, at most 64 of at most
+//   kMaxReusedInodeBytes each) and writes a later object into it instead of a
+//   new file, only while no one has it open (a write lease), so a reader of
+//   an old version reads it whole. Why: ext4 without a journal makes every
+//   inode allocation scan the inodes freed in the last minutes. Such small
+//   objects are never sent by reference (local::ObjectFile::zero_copy).
+// - Every write holds a lock stripe (flock on root/.wormfs/locks/NN, chosen
+//   by a hash of the key) around its check and rename: conditional writes
+//   hold across threads and processes.
+// - Every path is resolved beneath the root's descriptor (openat2
+//   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or one O_NOFOLLOW open per segment
+//   on kernels without it), so no symlink inside the root is followed.
+// - Listings keep folders and file records between calls (DirListingCache,
+//   FileRecordCache; local_list.h) and check each with a stat. A folder
+//   listed a second time gets an inotify watch (FolderWatch, local
+//   filesystems only, at most LocalTransportOptions::max_watches for the
+//   process); while no event comes for it, it and its single-link files are
+//   listed without a stat. Once a scan of a prefix (no delimiter, page after
+//   page) found everything trusted, later listings of that prefix come from a
+//   flat copy of the whole listing (ListSummaries, at most 128 MB per
+//   transport) until any event arrives. Lost events distrust every folder.
+//
+// Thread-safe.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -13,6 +43,7 @@
 
 #include "core/hash.h"
 #include "transport/local/list_summary.h"
+#include "transport/local/local_object.h"
 #include "transport/local/local_fs.h"
 #include "transport/local/local_list.h"
 #include "transport/local/posix_error.h"
@@ -80,7 +111,10 @@ int FindObjectIn(int dir, const ParentDir& parent, FoundObject* out) {
 class LocalTransport final : public Transport {
  public:
   LocalTransport(std::string root, UniqueFd root_fd, LocalTransportOptions options)
-      : root_(std::move(root)), root_fd_(std::move(root_fd)), options_(options) {}
+      : root_(std::move(root)),
+        root_fd_(std::move(root_fd)),
+        dir_cache_(/*watch_folders=*/true, local::FolderWatchOptions{options.max_watches}),
+        options_(options) {}
 
   Status Init();
 
@@ -151,7 +185,7 @@ class LocalTransport final : public Transport {
   // The root folder, opened once: every key is resolved beneath it
   // (OpenBeneath and friends), never by path.
   UniqueFd root_fd_;
-  transport_internal::DirListingCache dir_cache_{/*watch_folders=*/true};  // between List calls
+  transport_internal::DirListingCache dir_cache_;  // between List calls
   transport_internal::FileRecordCache records_;  // metadata of listed files
   transport_internal::ListSummaries summaries_;  // whole listings of quiet prefixes
   const LocalTransportOptions options_;
@@ -959,25 +993,50 @@ Result<std::shared_ptr<Transport>> NewLocalTransport(const std::string& root,
   return std::shared_ptr<Transport>(std::move(transport));
 }
 
-namespace transport_internal {
+namespace local {
 
-Result<LocalObjectFile> OpenLocalObject(Transport* transport, const Key& key) {
+static_assert(kMaxCopiedBytes >= kMaxReusedInodeBytes,
+              "a reused inode's pages must never be sent by reference");
+
+Result<ObjectFile> OpenObjectFile(Transport* transport, const Key& key,
+                                  const ReadOptions& options) {
   auto* local = dynamic_cast<LocalTransport*>(transport);
   if (local == nullptr) {
     return Status::InvalidArgument("open " + Quote(key) + ": not a local transport");
   }
-  ASSIGN_OR_RETURN(OpenObject obj, local->Open("get", key, ReadOptions{}));
-  return LocalObjectFile{std::move(obj.fd), std::move(obj.meta)};
+  ReadOptions conditions = options;
+  conditions.range.reset();
+  ASSIGN_OR_RETURN(OpenObject obj, local->Open("get", key, conditions));
+  ObjectFile out;
+  out.zero_copy = obj.meta.size > kMaxReusedInodeBytes;
+  out.fd = std::move(obj.fd);
+  out.meta = std::move(obj.meta);
+  return out;
 }
 
-Result<std::shared_ptr<Transport>> NewLocalTransportAt(UniqueFd root_fd, const std::string& root,
-                                                       LocalTransportOptions options) {
+Result<std::shared_ptr<Transport>> NewTransportAt(UniqueFd root_fd, const std::string& root,
+                                                  LocalTransportOptions options) {
   if (!root_fd.valid()) return Status::InvalidArgument("local transport: no root folder");
   auto transport = std::make_shared<LocalTransport>(root, std::move(root_fd), options);
   RETURN_NOT_OK(transport->Init());
   return std::shared_ptr<Transport>(std::move(transport));
 }
 
-}  // namespace transport_internal
+Result<std::shared_ptr<Transport>> NewTransportBeneath(int base_fd, std::string_view rel,
+                                                       const std::string& root,
+                                                       LocalTransportOptions options) {
+  UniqueFd fd(MakeDirsBeneath(base_fd, rel, false));
+  if (!fd.valid()) {
+    const int err = errno;
+    if (err == ELOOP || err == ENOTDIR) {
+      return Status::InvalidArgument("open local transport at " + root +
+                                     ": a symbolic link or a file is in the way");
+    }
+    return ErrnoToStatus(err, "open local transport at " + root);
+  }
+  return NewTransportAt(std::move(fd), root, options);
+}
+
+}  // namespace local
 
 }  // namespace worm

@@ -110,10 +110,9 @@ Result<std::shared_ptr<Bucket>> BucketStore::Get(const std::string& name) {
   Result<std::shared_ptr<Transport>> uploads = local::NewTransportBeneath(
       fd.get(), std::string(kLocalReservedDir) + "/uploads", UploadsDir(root), lo);
   if (!uploads.ok()) {  // as above: the message names the folder
-    return Status::Internal("open bucket '" + name + "': cannot open its staging folder" +
-                            (uploads.status().IsInvalidArgument()
-                                 ? " (a symbolic link or a file is in the way)"
-                                 : ""));
+    return Status::Internal(
+        "open bucket '" + name + "': cannot open its staging folder" +
+        (uploads.status().IsInvalidArgument() ? " (a symbolic link or a file is in the way)" : ""));
   }
   bucket->uploads = std::move(*uploads);
   bucket->root_fd = std::move(fd);

@@ -82,8 +82,8 @@ class FolderWatch {
       kChanged = 32,    // bytes, size, times, mode or xattrs of an entry
       kFolderGone = 64  // the folder itself was deleted or moved
     };
-    int wd = -1;            // the watch; -1 when `lost`
-    uint32_t what = 0;      // What bits
+    int wd = -1;             // the watch; -1 when `lost`
+    uint32_t what = 0;       // What bits
     bool is_folder = false;  // the entry is a folder
     bool gone = false;       // the watch ended (then nothing else is set)
     bool lost = false;       // events were lost: every folder may have changed

@@ -10,15 +10,18 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/hash.h"
 #include "testing/test_util.h"
+#include "transport/local/folder_watch.h"
 #include "transport/local/local_list.h"
 #include "worm/transport.h"
 
@@ -82,8 +85,7 @@ TEST(LocalObjectFileTest, OpensTheFileWithItsMetadata) {
               StatusIs(StatusCode::kFailedPrecondition));
   ReadOptions ranged;  // the range is the caller's to apply
   ranged.range = ByteRange{1, 2};
-  ASSERT_OK_AND_ASSIGN(local::ObjectFile r,
-                       local::OpenObjectFile(t.get(), "a/small.txt", ranged));
+  ASSERT_OK_AND_ASSIGN(local::ObjectFile r, local::OpenObjectFile(t.get(), "a/small.txt", ranged));
   EXPECT_EQ(r.meta.size, small.size());
   std::shared_ptr<Transport> memory = NewMemoryTransport();
   ASSERT_OK(memory->Put("k", "v", {}));
@@ -148,8 +150,9 @@ TEST(LocalTransportBeneathTest, MakesTheFolderAndFollowsNoSymlink) {
   ScratchDir dir, outside;
   local::UniqueFd base(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   ASSERT_TRUE(base.valid());
-  ASSERT_OK_AND_ASSIGN(std::shared_ptr<Transport> t,
-                       local::NewTransportBeneath(base.get(), "a/b", (dir.path() / "a/b").string(), {}));
+  ASSERT_OK_AND_ASSIGN(
+      std::shared_ptr<Transport> t,
+      local::NewTransportBeneath(base.get(), "a/b", (dir.path() / "a/b").string(), {}));
   ASSERT_OK(t->Put("k.txt", "v", {}));
   EXPECT_TRUE(fs::is_regular_file(dir.path() / "a/b/k.txt"));
 
@@ -166,6 +169,60 @@ TEST(LocalTransportBeneathTest, MakesTheFolderAndFollowsNoSymlink) {
                        local::NewTransportAt(std::move(root), dir.path().string(), {}));
   ASSERT_OK_AND_ASSIGN(Object got, at->Get("a/b/k.txt", {}));
   EXPECT_EQ(got.data, "v");
+}
+
+// FolderWatch's events, as `worm dev` reads them: what happened to which
+// entry, a folder's end, and the budget as an option.
+TEST(FolderWatchTest, ReportsWhatHappenedToWhichEntry) {
+  ScratchDir dir;
+  local::FolderWatch watch(local::FolderWatchOptions{1 << 20, /*local_only=*/false});
+  local::UniqueFd fd(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const int wd = watch.Add(fd.get());
+  if (wd < 0) GTEST_SKIP() << "no inotify watches here";
+  EXPECT_GE(watch.fd(), 0);
+  fd.Reset();  // the watch outlives the descriptor it was added through
+  using Event = local::FolderWatch::Event;
+  std::vector<std::pair<std::string, uint32_t>> seen;
+  bool folder_created = false, gone = false;
+  auto drain = [&] {
+    watch.DrainEvents([&](const Event& e) {
+      if (e.gone) {
+        gone = true;
+        return;
+      }
+      EXPECT_EQ(e.wd, wd);
+      EXPECT_FALSE(e.lost);
+      if (e.is_folder && (e.what & Event::kCreated)) folder_created = true;
+      if (!e.is_folder && !e.name.empty()) seen.emplace_back(std::string(e.name), e.what);
+    });
+  };
+  testing::WriteFileOrDie(dir.path() / "a.json", "{}");
+  fs::rename(dir.path() / "a.json", dir.path() / "b.json");
+  fs::remove(dir.path() / "b.json");
+  fs::create_directory(dir.path() / "sub");
+  drain();
+  auto saw = [&](const std::string& name, uint32_t what) {
+    for (const auto& [n, w] : seen) {
+      if (n == name && (w & what) != 0) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(saw("a.json", Event::kCreated));
+  EXPECT_TRUE(saw("a.json", Event::kWritten));
+  EXPECT_TRUE(saw("a.json", Event::kMovedOut));
+  EXPECT_TRUE(saw("b.json", Event::kMovedIn));
+  EXPECT_TRUE(saw("b.json", Event::kDeleted));
+  EXPECT_TRUE(folder_created);
+  fs::remove_all(dir.path());
+  drain();
+  EXPECT_TRUE(gone);
+  watch.Forget(wd);
+
+  local::FolderWatch none(local::FolderWatchOptions{0, false});
+  local::UniqueFd again(::open(fs::temp_directory_path().c_str(), O_RDONLY | O_DIRECTORY));
+  errno = 0;
+  EXPECT_EQ(none.Add(again.get()), -1);
+  EXPECT_EQ(errno, ENOSPC);
 }
 
 // Lists "col/" a few times after its folders settled: how many entries the
@@ -188,8 +245,8 @@ TEST(LocalWatchLimitTest, MaxWatchesIsAnOptionAndTheEnvironmentIsNotRead) {
   for (Transport* t : {unwatched.get(), watched.get()}) {
     for (int i = 0; i < 5; ++i) ASSERT_OK(t->Put("col/" + std::to_string(i) + "/d.json", "x", {}));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(
-      1000 * transport_internal::DirListingCache::kSettleSeconds + 100));
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(1000 * transport_internal::DirListingCache::kSettleSeconds + 100));
   const uint64_t watched_hits = TrustedHitsOfThirdListing(*watched);
   const uint64_t unwatched_hits = TrustedHitsOfThirdListing(*unwatched);
   ::unsetenv("WORM_WATCH_LIMIT");

@@ -43,9 +43,9 @@
 
 #include "core/hash.h"
 #include "transport/local/list_summary.h"
-#include "transport/local/local_object.h"
 #include "transport/local/local_fs.h"
 #include "transport/local/local_list.h"
+#include "transport/local/local_object.h"
 #include "transport/local/posix_error.h"
 #include "transport/transport_util.h"
 #include "worm/clock.h"
@@ -186,8 +186,8 @@ class LocalTransport final : public Transport {
   // (OpenBeneath and friends), never by path.
   UniqueFd root_fd_;
   transport_internal::DirListingCache dir_cache_;  // between List calls
-  transport_internal::FileRecordCache records_;  // metadata of listed files
-  transport_internal::ListSummaries summaries_;  // whole listings of quiet prefixes
+  transport_internal::FileRecordCache records_;    // metadata of listed files
+  transport_internal::ListSummaries summaries_;    // whole listings of quiet prefixes
   const LocalTransportOptions options_;
   std::string tmp_dir_;
   bool xattrs_ = true;

@@ -3,10 +3,11 @@
 //   worm dev [--port N [serve flags]] [--json]
 //
 // Lints .worm/schema.json and checks every entity file in .worm/data, then
-// watches both (the local backend's FolderWatch) and reports problems as they appear and as they
-// are fixed, until SIGINT/SIGTERM. With --port it also serves .worm/data over
-// S3 (the same server and flags as `worm serve`), so an app under
-// development can write through S3 while dev checks what lands.
+// watches both (the local backend's FolderWatch, inotify) and reports
+// problems as they appear and as they are fixed, until SIGINT/SIGTERM. With
+// --port it also serves .worm/data over S3 (the same server and flags as
+// `worm serve`), so an app under development can write through S3 while dev
+// checks what lands.
 //
 // Text output is one line per event; --json prints one JSON object per line
 // (NDJSON): {"event": "lint" | "ready" | "invalid" | "fixed" | "stray" |

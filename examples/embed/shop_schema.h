@@ -6,6 +6,7 @@ inline constexpr const char* kShopSchema = R"json({
   "models": {
     "Customer": {
       "path": "#shop/@customers/(id:uuid)",
+      "file": "[profile].json",
       "idType": "uuid",
       "oplog": true,
       "fields": {
@@ -16,6 +17,7 @@ inline constexpr const char* kShopSchema = R"json({
     },
     "Order": {
       "path": "#shop/@orders/(id:int)",
+      "file": "[data].json",
       "idType": "int",
       "fields": {
         "customerId": {"type": "string", "required": true, "ref": "Customer"},

@@ -3,8 +3,9 @@
 # embed S3WORM. Installs the `dev` component of the build into a fresh
 # prefix, configures examples/embed/ against it with find_package(worm) (no
 # path into the source or build tree), builds it with the build's compiler
-# (and ccache), checks no include path points into the source tree, then runs
-# embed_local on a fresh project folder and embed_s3 against `worm serve`.
+# (and ccache), checks no include path points at include/ or src/ of the
+# source tree, then runs embed_local on a fresh project folder and embed_s3
+# against `worm serve`.
 # Env (set by ctest): WORM_BIN, WORM_SOURCE_DIR, WORM_BINARY_DIR, WORM_CXX,
 # WORM_CCACHE (may be empty).
 set -euo pipefail
@@ -45,8 +46,8 @@ cmake -S "$WORM_SOURCE_DIR/examples/embed" -B "$WORK/build" -G Ninja \
   -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >"$WORK/configure.log" 2>&1 \
   || { cat "$WORK/configure.log"; fail "configure"; }
 cmake --build "$WORK/build" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; fail "build"; }
-if grep -o -e "-I *$WORM_SOURCE_DIR/[^ \"]*" -e "-isystem *$WORM_SOURCE_DIR/[^ \"]*" \
-     "$WORK/build/compile_commands.json" | grep -v "/examples/embed"; then
+if grep -E -o -e "(-I|-isystem) *$WORM_SOURCE_DIR/(include|src)[^ \"]*" \
+     "$WORK/build/compile_commands.json"; then
   fail "the example was compiled with include paths into the source tree"
 fi
 

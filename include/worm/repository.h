@@ -70,16 +70,12 @@
 #include "worm/clock.h"
 #include "worm/options.h"
 #include "worm/result.h"
+#include "worm/schema.h"
 #include "worm/transport.h"
 
 namespace worm {
 
 using Json = nlohmann::json;
-
-namespace schema {
-struct Schema;
-struct Model;
-}  // namespace schema
 
 namespace engine {
 class ProjectState;

@@ -1,10 +1,11 @@
 // The `worm` command line: shared context for subcommands.
 //
 // Each subcommand lives in its own cmd_*.cc and exposes one Register*Command
-// function that adds a CLI11 subcommand whose callback computes a Status and
-// hands it to Cli::Finish. main() maps that Status to an exit code in one
-// place (ExitCodeFor). Commands that print data honour --json: exactly one
-// JSON document on stdout. Human output goes to stdout, diagnostics to stderr.
+// function (declared and listed in commands.h) that adds a CLI11 subcommand
+// whose callback computes a Status and hands it to Cli::Finish. main() maps
+// that Status to an exit code in one place (ExitCodeFor). Commands that
+// print data honour --json: exactly one JSON document on stdout. Human
+// output goes to stdout, diagnostics to stderr.
 #pragma once
 
 #include <filesystem>
@@ -94,13 +95,5 @@ std::string FormatDuration(int64_t seconds);
 
 // Writes a file atomically (temp + rename); errors name the path.
 Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data);
-
-// Subcommand registration, one per cmd_*.cc.
-void RegisterInitCommand(CLI::App& app, Cli& cli);
-void RegisterSchemaCommands(CLI::App& app, Cli& cli);  // lint, paths, resolve
-void RegisterVersionCommand(CLI::App& app, Cli& cli);
-void RegisterSyncCommands(CLI::App& app, Cli& cli);    // status, diff, push, pull
-void RegisterRemoteCommands(CLI::App& app, Cli& cli);  // remote add|list|remove, url, doctor
-void RegisterImportCommand(CLI::App& app, Cli& cli);   // import --from-s3
 
 }  // namespace worm::cli

@@ -13,11 +13,8 @@
 #include "sync/engine.h"
 #include "sync/remote.h"
 #include "sync/state_db.h"
-#include "worm/clock.h"
-
-#ifdef WORM_HAVE_S3
 #include "transport/s3/s3_transport.h"
-#endif
+#include "worm/clock.h"
 
 namespace worm::cli {
 
@@ -111,7 +108,6 @@ struct UrlArgs {
 Status RunUrl(Cli& cli, const UrlArgs& a) {
   ASSIGN_OR_RETURN(int64_t seconds, ParseDuration(a.expires, "--expires"));
   ASSIGN_OR_RETURN(sync::OpenedRemote r, OpenNamedRemote(cli, a.remote));
-#ifdef WORM_HAVE_S3
   if (!r.s3) {
     return Status::InvalidArgument("remote " + r.config.name +
                                    ": presigned URLs need an s3:// remote");
@@ -127,9 +123,6 @@ Status RunUrl(Cli& cli, const UrlArgs& a) {
     cli.Print(url);
   }
   return Status::OK();
-#else
-  return Status::Unimplemented("worm url: this build has no S3 transport");
-#endif
 }
 
 std::string YesNo(bool b) { return b ? "yes" : "no"; }
@@ -165,7 +158,6 @@ Status ProbeRemote(Cli& cli, const std::string& remote, Json* doc_out, std::stri
     std::string label = std::string(name) + std::string(23 - std::strlen(name), ' ');
     human += "  " + label + YesNo(yes) + (why.empty() ? "" : "  (" + why + ")") + "\n";
   };
-#ifdef WORM_HAVE_S3
   if (r.s3) {
     auto probe = r.s3->Probe();
     if (!probe.ok()) {
@@ -203,9 +195,7 @@ Status ProbeRemote(Cli& cli, const std::string& remote, Json* doc_out, std::stri
                              : std::to_string(quirks.size()) + ":") +
              "\n";
     for (const std::string& q : quirks) human += "    - " + q + "\n";
-  } else
-#endif
-  {
+  } else {
     doc.update({{"conditionalCreate", caps.conditional_create},
                 {"conditionalUpdate", caps.conditional_update},
                 {"conditionalDelete", caps.conditional_delete},
@@ -224,9 +214,7 @@ Status ProbeRemote(Cli& cli, const std::string& remote, Json* doc_out, std::stri
   if (!caps.conditional_create || !caps.conditional_update) {
     human += "  note: without conditional writes, push HEAD-compares before updates\n";
   }
-#ifdef WORM_HAVE_S3
   if (r.s3) human += "probe:\n" + doc["details"].get<std::string>();
-#endif
   return Status::OK();
 }
 

@@ -3,9 +3,7 @@
 
 #include "cli/cli.h"
 
-#ifndef WORM_VERSION
-#define WORM_VERSION "0.0.0"
-#endif
+// WORM_VERSION: the project version, defined by src/cli/CMakeLists.txt.
 
 namespace worm::cli {
 

@@ -1,4 +1,7 @@
-// The list of subcommands. Add a Register*Command here when adding a cmd_*.cc.
+// The `worm` subcommands: the one place they are declared and listed. Each
+// cmd_*.cc defines one Register* function adding its CLI11 subcommand(s);
+// adding a command is one line here, in help order, plus its file in
+// src/cli/CMakeLists.txt.
 #pragma once
 
 #include <vector>
@@ -7,13 +10,18 @@
 
 namespace worm::cli {
 
-void RegisterServeCommand(CLI::App& app, Cli& cli);  // cmd_serve.cc (src/server)
-
-void RegisterDataCommands(CLI::App& app, Cli& cli);  // cmd_data.cc (src/engine)
-
-void RegisterQueryCommand(CLI::App& app, Cli& cli);  // cmd_query.cc (src/query)
-
-void RegisterDevCommand(CLI::App& app, Cli& cli);  // cmd_dev.cc (inotify + src/server)
+void RegisterInitCommand(CLI::App& app, Cli& cli);     // cmd_init.cc: init
+void RegisterSchemaCommands(CLI::App& app, Cli& cli);  // cmd_schema.cc: lint, paths, resolve
+void RegisterVersionCommand(CLI::App& app, Cli& cli);  // cmd_version.cc: version
+// cmd_data.cc: create get update patch delete restore ls log snapshot repair
+void RegisterDataCommands(CLI::App& app, Cli& cli);
+void RegisterQueryCommand(CLI::App& app, Cli& cli);  // cmd_query.cc: query
+void RegisterSyncCommands(CLI::App& app, Cli& cli);  // cmd_sync.cc: status, diff, push, pull
+// cmd_remote.cc: remote add|list|remove, url, doctor
+void RegisterRemoteCommands(CLI::App& app, Cli& cli);
+void RegisterImportCommand(CLI::App& app, Cli& cli);  // cmd_import.cc: import --from-s3
+void RegisterServeCommand(CLI::App& app, Cli& cli);   // cmd_serve.cc: serve
+void RegisterDevCommand(CLI::App& app, Cli& cli);     // cmd_dev.cc: dev
 
 using RegisterFn = void (*)(CLI::App&, Cli&);
 

@@ -1,6 +1,5 @@
 #include "sync/remote.h"
 
-#ifdef WORM_HAVE_S3
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,11 +9,9 @@
 #include "transport/retrying_transport.h"
 #include "transport/s3/s3_config.h"
 #include "transport/s3/s3_transport.h"
-#endif
 
 namespace worm::sync {
 
-#ifdef WORM_HAVE_S3
 namespace {
 
 // What identifies the server a cached behaviour was measured on.
@@ -59,7 +56,6 @@ void SaveBehaviour(const std::filesystem::path& path, const S3Options& o, const 
 }
 
 }  // namespace
-#endif
 
 Result<OpenedRemote> OpenRemote(const Json& config, const RemoteConfig& remote,
                                 const std::string& cache_dir) {
@@ -72,7 +68,6 @@ Result<OpenedRemote> OpenRemote(const Json& config, const RemoteConfig& remote,
     if (!t.ok()) return t.status().WithContext("remote " + remote.name);
     backend = *t;
   } else {
-#ifdef WORM_HAVE_S3
     auto options = S3OptionsFromConfig(config, remote.name);
     if (!options.ok()) return options.status();
     // The name becomes a folder: only names `worm remote add` accepts.
@@ -88,18 +83,10 @@ Result<OpenedRemote> OpenRemote(const Json& config, const RemoteConfig& remote,
     if (!s3.ok()) return s3.status().WithContext("remote " + remote.name);
     out.s3 = *s3;
     backend = out.s3;
-#else
-    return Status::Unimplemented("remote " + remote.name +
-                                 ": this build has no S3 transport (only file:// remotes)");
-#endif
   }
   out.counts = NewCountingTransport(backend);
-#ifdef WORM_HAVE_S3
   out.transport =
       remote.is_file() ? std::shared_ptr<Transport>(out.counts) : NewRetryingTransport(out.counts);
-#else
-  out.transport = out.counts;
-#endif
   return out;
 }
 

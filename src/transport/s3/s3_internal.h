@@ -54,7 +54,7 @@ Status CheckResponse(S3Op op, std::string_view context, const HttpResponse& resp
 
 namespace worm {
 
-struct S3Transport::Impl {
+struct S3TransportImpl::Impl {
   S3Options options;
   s3::S3Address address;
   s3::SigningCredentials credentials;

@@ -56,7 +56,7 @@ struct Answer {
 
 class Prober {
  public:
-  Prober(S3Transport* t, std::string key_prefix, std::string context)
+  Prober(S3TransportImpl* t, std::string key_prefix, std::string context)
       : t_(t), key_prefix_(std::move(key_prefix)), context_(std::move(context)) {}
 
   // A request on `key` (relative to the transport's prefix; "" for the bucket).
@@ -81,7 +81,7 @@ class Prober {
   const std::string& last_body() const { return last_body_; }
 
  private:
-  S3Transport* t_;
+  S3TransportImpl* t_;
   std::string key_prefix_;
   std::string context_;
   std::string last_body_;
@@ -153,7 +153,7 @@ Result<S3ProbeResult> S3ProbeFromJson(std::string_view text) {
   return p;
 }
 
-Capabilities S3Transport::capabilities() const {
+Capabilities S3TransportImpl::capabilities() const {
   Capabilities caps;
   caps.name = "s3";
   caps.user_metadata = true;
@@ -171,19 +171,19 @@ Capabilities S3Transport::capabilities() const {
   return caps;
 }
 
-Result<S3ProbeResult> S3Transport::Probe() {
+Result<S3ProbeResult> S3TransportImpl::Probe() {
   std::lock_guard<std::mutex> run_lock(impl_->probe_run_mu);
   return ProbeLocked();
 }
 
-Result<S3ProbeResult> S3Transport::EnsureBehaviour() const {
+Result<S3ProbeResult> S3TransportImpl::EnsureBehaviour() const {
   // Concurrent first callers wait for one probe and share its result.
   std::lock_guard<std::mutex> run_lock(impl_->probe_run_mu);
   if (std::optional<S3ProbeResult> known = impl_->Behaviour()) return *known;
-  return const_cast<S3Transport*>(this)->ProbeLocked();
+  return const_cast<S3TransportImpl*>(this)->ProbeLocked();
 }
 
-Result<S3ProbeResult> S3Transport::ProbeLocked() {
+Result<S3ProbeResult> S3TransportImpl::ProbeLocked() {
   const std::string base = ".worm.probe/" + NewUuidV4();
   const std::string key = base, fresh = base + ".new", summed = base + ".sum", multi = base + ".mp";
   Prober p(this, impl_->key_prefix, impl_->Context("probe", base));

@@ -39,7 +39,7 @@ Status ParseS3Url(std::string_view url, S3Options* options) {
 }
 
 Result<std::shared_ptr<S3Transport>> S3Transport::Make(S3Options options) {
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<S3TransportImpl::Impl>();
   ASSIGN_OR_RETURN(impl->address, s3::MakeS3Address(options));
   if (options.part_size < kMinPartSize) {
     return Status::InvalidArgument("S3 options: part_size must be at least 5 MiB (S3's minimum)");
@@ -74,17 +74,17 @@ Result<std::shared_ptr<S3Transport>> S3Transport::Make(S3Options options) {
     impl->probe = assumed;
   }
   impl->options = std::move(options);
-  return std::shared_ptr<S3Transport>(new S3Transport(std::move(impl)));
+  return std::shared_ptr<S3Transport>(new S3TransportImpl(std::move(impl)));
 }
 
-Result<std::string> S3Transport::PresignUrl(const std::string& method, const Key& key,
-                                            int64_t expires_seconds) {
+Result<std::string> S3TransportImpl::PresignUrl(const std::string& method, const Key& key,
+                                                int64_t expires_seconds) {
   s3::SigningScope scope{impl_->options.region, "s3", impl_->clock->NowMicros() / 1'000'000};
   return s3::PresignS3Url(impl_->address, impl_->credentials, scope, method, impl_->FullKey(key),
                           expires_seconds);
 }
 
-Status S3Transport::CreateBucket() {
+Status S3TransportImpl::CreateBucket() {
   S3Call call{"PUT", ""};
   std::string body;
   if (impl_->options.region != "us-east-1" && impl_->options.endpoint.empty()) {

@@ -21,7 +21,7 @@ using s3::S3Op;
 
 class S3ReadStream final : public ReadStream {
  public:
-  S3ReadStream(std::shared_ptr<S3Transport> t, Key key, ReadOptions options, Object first,
+  S3ReadStream(std::shared_ptr<S3TransportImpl> t, Key key, ReadOptions options, Object first,
                uint64_t end)
       : t_(std::move(t)),
         key_(std::move(key)),
@@ -85,7 +85,7 @@ class S3ReadStream final : public ReadStream {
 
   std::string impl_key() const;
 
-  std::shared_ptr<S3Transport> t_;
+  std::shared_ptr<S3TransportImpl> t_;
   Key key_;
   ReadOptions options_;
   ObjectMeta meta_;
@@ -98,8 +98,8 @@ class S3ReadStream final : public ReadStream {
 
 std::string S3ReadStream::impl_key() const { return t_->impl_->FullKey(key_); }
 
-Result<std::unique_ptr<ReadStream>> S3Transport::OpenRead(const Key& key,
-                                                          const ReadOptions& options) {
+Result<std::unique_ptr<ReadStream>> S3TransportImpl::OpenRead(const Key& key,
+                                                              const ReadOptions& options) {
   RETURN_NOT_OK(ValidateKey("open read", key));
   ReadOptions first = options;
   uint64_t start = options.range ? options.range->offset : 0;
@@ -118,7 +118,7 @@ Result<std::unique_ptr<ReadStream>> S3Transport::OpenRead(const Key& key,
 
 class S3WriteStream final : public WriteStream {
  public:
-  S3WriteStream(std::shared_ptr<S3Transport> t, Key key, WriteOptions options)
+  S3WriteStream(std::shared_ptr<S3TransportImpl> t, Key key, WriteOptions options)
       : t_(std::move(t)), key_(std::move(key)), options_(std::move(options)) {}
   ~S3WriteStream() override {
     if (!done_) Abort();
@@ -277,7 +277,7 @@ class S3WriteStream final : public WriteStream {
     return meta.status();
   }
 
-  std::shared_ptr<S3Transport> t_;
+  std::shared_ptr<S3TransportImpl> t_;
   Key key_;
   WriteOptions options_;
   std::string buf_;
@@ -288,8 +288,8 @@ class S3WriteStream final : public WriteStream {
   bool done_ = false;
 };
 
-Result<std::unique_ptr<WriteStream>> S3Transport::OpenWrite(const Key& key,
-                                                            const WriteOptions& options) {
+Result<std::unique_ptr<WriteStream>> S3TransportImpl::OpenWrite(const Key& key,
+                                                                const WriteOptions& options) {
   RETURN_NOT_OK(ValidateKey("open write", key));
   RETURN_NOT_OK(CheckConditionalSupport(options.mode, key));
   if (options.mode == PutMode::kUpdate && options.if_match.empty()) {

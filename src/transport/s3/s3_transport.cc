@@ -140,12 +140,12 @@ Status CheckResponse(S3Op op, std::string_view context, const HttpResponse& resp
 
 }  // namespace s3
 
-S3Transport::S3Transport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-S3Transport::~S3Transport() = default;
+S3TransportImpl::S3TransportImpl(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+S3TransportImpl::~S3TransportImpl() = default;
 
-const S3Options& S3Transport::options() const { return impl_->options; }
+const S3Options& S3TransportImpl::options() const { return impl_->options; }
 
-Result<s3::HttpResponse> S3Transport::Send(S3Call& call) {
+Result<s3::HttpResponse> S3TransportImpl::Send(S3Call& call) {
   const Impl& im = *impl_;
   s3::HttpRequestParts parts;
   parts.method = call.method;
@@ -169,11 +169,11 @@ Result<s3::HttpResponse> S3Transport::Send(S3Call& call) {
   return im.http->Perform(request);
 }
 
-Status S3Transport::ValidateKey(std::string_view op, const Key& key) const {
+Status S3TransportImpl::ValidateKey(std::string_view op, const Key& key) const {
   return transport_internal::ValidateKey(op, key, 1024 - impl_->key_prefix.size());
 }
 
-Result<ObjectMeta> S3Transport::Head(const Key& key, const ReadOptions& options) {
+Result<ObjectMeta> S3TransportImpl::Head(const Key& key, const ReadOptions& options) {
   RETURN_NOT_OK(ValidateKey("head", key));
   S3Call call{"HEAD", impl_->FullKey(key)};
   call.deadline_ms = options.deadline_ms;
@@ -188,7 +188,7 @@ Result<ObjectMeta> S3Transport::Head(const Key& key, const ReadOptions& options)
   return meta;
 }
 
-Result<Object> S3Transport::Get(const Key& key, const ReadOptions& options) {
+Result<Object> S3TransportImpl::Get(const Key& key, const ReadOptions& options) {
   RETURN_NOT_OK(ValidateKey("get", key));
   std::string context = impl_->Context("GET", key);
   if (options.range && options.range->length == 0) {  // nothing to fetch; S3 has no empty range
@@ -217,7 +217,7 @@ Result<Object> S3Transport::Get(const Key& key, const ReadOptions& options) {
   return object;
 }
 
-Status S3Transport::CheckConditionalSupport(PutMode mode, const Key& key) const {
+Status S3TransportImpl::CheckConditionalSupport(PutMode mode, const Key& key) const {
   if (mode == PutMode::kOverwrite) return Status::OK();
   Capabilities caps = capabilities();
   bool ok = mode == PutMode::kCreate ? caps.conditional_create : caps.conditional_update;
@@ -231,7 +231,7 @@ Status S3Transport::CheckConditionalSupport(PutMode mode, const Key& key) const 
       "conditional writes (AWS S3, MinIO, worm serve) or an unconditional write");
 }
 
-Result<PutResult> S3Transport::Put(const Key& key, ByteView data, const WriteOptions& options) {
+Result<PutResult> S3TransportImpl::Put(const Key& key, ByteView data, const WriteOptions& options) {
   RETURN_NOT_OK(ValidateKey("put", key));
   RETURN_NOT_OK(CheckConditionalSupport(options.mode, key));
   Result<PutResult> put = PutUnchecked(key, data, options);
@@ -280,8 +280,8 @@ S3Op OpFor(PutMode mode) {
 
 }  // namespace
 
-Result<PutResult> S3Transport::PutUnchecked(const Key& key, ByteView data,
-                                            const WriteOptions& options) {
+Result<PutResult> S3TransportImpl::PutUnchecked(const Key& key, ByteView data,
+                                                const WriteOptions& options) {
   if (options.mode == PutMode::kUpdate && options.if_match.empty()) {
     return Status::InvalidArgument(impl_->Context("PUT", key) + ": kUpdate needs an ETag");
   }
@@ -305,7 +305,7 @@ Result<PutResult> S3Transport::PutUnchecked(const Key& key, ByteView data,
                    response.Header("x-amz-version-id")};
 }
 
-Status S3Transport::Delete(const Key& key, const DeleteOptions& options) {
+Status S3TransportImpl::Delete(const Key& key, const DeleteOptions& options) {
   RETURN_NOT_OK(ValidateKey("delete", key));
   std::string context = impl_->Context("DELETE", key);
   S3Call call{"DELETE", impl_->FullKey(key)};
@@ -371,7 +371,7 @@ bool TruncateToMaxKeys(int max_keys, ListPage* page, const std::string& key_pref
 
 }  // namespace
 
-Result<ListPage> S3Transport::List(const ListRequest& request) {
+Result<ListPage> S3TransportImpl::List(const ListRequest& request) {
   std::string context =
       "S3 LIST s3://" + impl_->address.bucket + "/" + impl_->FullKey(request.prefix);
   if (request.max_keys < 1 || request.max_keys > 1000) {
@@ -422,7 +422,8 @@ Result<ListPage> S3Transport::List(const ListRequest& request) {
   return page;
 }
 
-Result<PutResult> S3Transport::Copy(const Key& from, const Key& to, const WriteOptions& options) {
+Result<PutResult> S3TransportImpl::Copy(const Key& from, const Key& to,
+                                        const WriteOptions& options) {
   RETURN_NOT_OK(ValidateKey("copy", from));
   RETURN_NOT_OK(ValidateKey("copy", to));
   if (options.mode != PutMode::kOverwrite) {

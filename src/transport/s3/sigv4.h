@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "worm/result.h"
+#include "worm/s3.h"
 
 namespace worm::s3 {
 
@@ -29,11 +30,7 @@ inline constexpr std::string_view kEmptySha256 =
 // Longest validity of a presigned URL that S3 accepts: 7 days.
 inline constexpr int64_t kMaxPresignSeconds = 604800;
 
-struct SigningCredentials {
-  std::string access_key_id;
-  std::string secret_access_key;
-  std::string session_token;  // empty unless temporary credentials
-};
+using SigningCredentials = S3Credentials;  // worm/s3.h
 
 // Where and when a request is signed.
 struct SigningScope {

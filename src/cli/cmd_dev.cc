@@ -50,7 +50,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kOplogDir = ".oplog";  // a segment of every oplog folder
+constexpr std::string_view kOplogDir = layout::kOplogFolder;  // a segment of every oplog folder
 
 // True when a segment of `rel` is the oplog folder.
 bool InOplog(std::string_view rel) {
@@ -231,7 +231,7 @@ class DevLoop {
     }
     std::string name = ev.len > 0 ? std::string(ev.name) : std::string();
     if (ev.wd == schema_wd_) {
-      if (name == "schema.json") schema_dirty_ = true;
+      if (name == layout::kSchemaFile) schema_dirty_ = true;
       return;
     }
     auto it = watches_.find(ev.wd);

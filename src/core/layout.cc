@@ -9,7 +9,8 @@ namespace fs = std::filesystem;
 bool IsSentinelKey(std::string_view key) {
   constexpr std::string_view name = kSentinelName;
   if (key == name) return true;
-  return key.size() > name.size() && key.ends_with(name) && key[key.size() - name.size() - 1] == '/';
+  return key.size() > name.size() && key.ends_with(name) &&
+         key[key.size() - name.size() - 1] == '/';
 }
 
 // Json orders members by name, so both bodies are byte-stable.

@@ -89,7 +89,8 @@ Result<EntityPage> ModelStore::ListPage(const ListOptions& options) {
       std::string file;
       bool deleted = false;
       if (trash_phase) {
-        if (!MatchFolderTemplate(tomb_tmpl, m.key, &ids, &file) || file != layout::kTombstoneName) continue;
+        if (!MatchFolderTemplate(tomb_tmpl, m.key, &ids, &file) || file != layout::kTombstoneName)
+          continue;
         deleted = true;
       } else if (!key_parser_.Parse(m.key, &ids)) {
         continue;

@@ -169,9 +169,9 @@ std::string ModelStore::Serialize(const Json& doc) {
 }
 
 Status ModelStore::EnsureSentinels(const EntityIds& ids) {
-  // The bucket sentinel and the collection sentinel, at the keys push uses.
-  RETURN_NOT_OK(
-      project_->EnsureSentinel(layout::kSentinelName, layout::BucketSentinelBody()));
+  // The bucket sentinel and the collection sentinel, as push writes them
+  // (core/layout.h).
+  RETURN_NOT_OK(project_->EnsureSentinel(layout::kSentinelName, layout::BucketSentinelBody()));
   return project_->EnsureSentinel(project_->resolver().SentinelKey(*model_),
                                   layout::CollectionSentinelBody(model_->name));
 }

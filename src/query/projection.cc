@@ -85,7 +85,9 @@ Status CheckSelectPath(const FieldPath& path, const std::string& at, bool exclud
 
 }  // namespace
 
-std::vector<std::string> SplitList(std::string_view text) { return SplitNonEmpty(text, ',', " \t"); }
+std::vector<std::string> SplitList(std::string_view text) {
+  return SplitNonEmpty(text, ',', " \t");
+}
 
 Result<std::vector<LocatedPath>> ParsePathList(const Json& list, const std::string& location) {
   std::vector<std::string> items;

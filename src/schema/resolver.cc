@@ -52,8 +52,7 @@ SystemFolders FoldersFor(const Rendered& r, Layout layout) {
     } else {
       auto at = static_cast<size_t>(r.last_dynamic);
       std::string head = Join(r.parts, "/", 0, at);
-      folder[i] =
-          (head.empty() ? "" : head + "/") + sys + "/" + Join(r.parts, "/", at) + "/";
+      folder[i] = (head.empty() ? "" : head + "/") + sys + "/" + Join(r.parts, "/", at) + "/";
     }
   }
   return SystemFolders{folder[0], folder[1], folder[2]};
@@ -260,7 +259,8 @@ Result<EntityIds> StorageResolver::IdsFromNamed(const Model& model,
   for (const auto& [n, v] : named) {
     if (std::find(names.begin(), names.end(), n) == names.end()) {
       return Status::InvalidArgument(model.name + ": unknown id name '" + internal::Printable(n) +
-                                     "' (ids: " + (names.empty() ? "none" : Join(names, ", ")) + ")");
+                                     "' (ids: " + (names.empty() ? "none" : Join(names, ", ")) +
+                                     ")");
     }
   }
   return ids;

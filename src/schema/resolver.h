@@ -97,7 +97,7 @@ class StorageResolver {
   static Result<EntityIds> IdsFromNamed(const Model& model,
                                         const std::map<std::string, std::string>& named);
 
-  // The collection sentinel written by push: CollectionPrefix + ".worm"
+  // The collection sentinel written by the engine and push: CollectionPrefix + ".worm"
   // ("org/customers/.worm"; singleton "org/settings/.worm").
   std::string SentinelKey(const Model& model) const;
 

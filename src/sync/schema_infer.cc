@@ -351,8 +351,9 @@ std::vector<std::string> SampleKeys(const InferredModel& model) {
   return out;
 }
 
-std::map<std::string, std::vector<Json>> SampleDocuments(
-    Transport& remote, const std::vector<InferredModel>& models, int threads) {
+std::map<std::string, std::vector<Json>> SampleDocuments(Transport& remote,
+                                                         const std::vector<InferredModel>& models,
+                                                         int threads) {
   std::vector<std::pair<std::string, std::string>> work;  // model, key
   for (const InferredModel& m : models) {
     for (std::string& key : SampleKeys(m)) work.emplace_back(m.name, std::move(key));

@@ -57,8 +57,9 @@ std::vector<std::string> SampleKeys(const InferredModel& model);
 // with up to `threads` GETs in flight and parsed, in SampleKeys order.
 // Documents that cannot be read (gone, denied, ...) or are not JSON are left
 // out, so a model may get fewer samples, or none. Never fails.
-std::map<std::string, std::vector<Json>> SampleDocuments(
-    Transport& remote, const std::vector<InferredModel>& models, int threads = kSampleJobs);
+std::map<std::string, std::vector<Json>> SampleDocuments(Transport& remote,
+                                                         const std::vector<InferredModel>& models,
+                                                         int threads = kSampleJobs);
 
 // Step 3 over parsed sample documents of one model: the "fields" object.
 Json InferFields(const std::vector<Json>& samples, const std::vector<std::string>& skip);

@@ -14,7 +14,6 @@ constexpr std::string_view kHashedTag = ".wormfs.h";
 constexpr std::string_view kBesideTag = ".wormfs.o";
 constexpr size_t kHashHexDigits = 40;
 
-
 bool IsPlain(std::string_view segment, bool at_root) {
   if (segment.empty() || segment == "." || segment == ".." || segment.size() > NAME_MAX) {
     return false;

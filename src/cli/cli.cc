@@ -37,10 +37,7 @@ int ExitCodeFor(const Status& status) {
 
 Result<ProjectDir> FindProject(const std::string& explicit_dir) {
   auto make = [](const fs::path& root) {
-    ProjectDir p;
-    p.root = fs::absolute(root).lexically_normal();
-    p.worm_dir = p.root / ".worm";
-    return p;
+    return ProjectDir::At(fs::absolute(root).lexically_normal());
   };
   std::string dir = explicit_dir;
   std::string source = "--project";
@@ -61,10 +58,7 @@ Result<ProjectDir> FindProject(const std::string& explicit_dir) {
   std::error_code ec;
   fs::path cur = fs::current_path(ec);
   if (ec) return Status::Internal("cannot read the current directory: " + ec.message());
-  for (fs::path d = cur;; d = d.parent_path()) {
-    if (fs::exists(d / ".worm" / "schema.json")) return make(d);
-    if (d == d.parent_path()) break;
-  }
+  if (auto root = layout::FindProjectRoot(cur)) return make(*root);
   return Status::NotFound("no S3WORM project here: no .worm/schema.json in " + cur.string() +
                           " or any parent (run `worm init`, or pass --project DIR)");
 }

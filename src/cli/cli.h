@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/json_util.h"
+#include "core/layout.h"
 #include "worm/result.h"
 
 namespace CLI {
@@ -35,16 +36,8 @@ enum ExitCode : int {
 
 int ExitCodeFor(const Status& status);
 
-// Where a project's files live.
-struct ProjectDir {
-  std::filesystem::path root;      // the folder holding .worm/
-  std::filesystem::path worm_dir;  // root/.worm
-  std::filesystem::path schema_path() const { return worm_dir / "schema.json"; }
-  std::filesystem::path config_path() const { return worm_dir / "config.json"; }
-  std::filesystem::path data_dir() const { return worm_dir / "data"; }
-  std::filesystem::path state_db() const { return worm_dir / "state.db"; }
-  std::filesystem::path cache_dir() const { return worm_dir / "cache"; }
-};
+// Where a project's files live (core/layout.h).
+using ProjectDir = layout::ProjectDir;
 
 // Finds the project like git finds a repo: `explicit_dir` (from --project)
 // if given, else $WORM_PROJECT, else the nearest folder upwards from the

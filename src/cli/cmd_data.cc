@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/open_remote.h"
+#include "core/strings.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
 #include "worm/repository.h"
@@ -40,22 +41,9 @@ Result<std::unique_ptr<Project>> OpenProject(const Cli& cli) {
   return Project::OpenAt(dir.root.string(), po);
 }
 
-std::vector<std::string> SplitList(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size() && !s.empty()) {
-    size_t end = s.find(sep, start);
-    std::string part = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!part.empty()) out.push_back(part);
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
 // Ids from the positional "a/b" and/or --id flags (name=value or plain).
 Result<EntityIds> IdsOf(const Repository& repo, const DataArgs& a) {
-  if (!a.id.empty()) return SplitList(a.id, '/');
+  if (!a.id.empty()) return SplitNonEmpty(a.id, '/');
   std::map<std::string, std::string> named;
   EntityIds plain;
   for (const std::string& f : a.named_ids) {
@@ -136,7 +124,7 @@ Status RunCreate(Cli& cli, const DataArgs& a) {
 Status RunGet(Cli& cli, const DataArgs& a) {
   return WithRepo(cli, a, [&](Repository& repo) -> Status {
     GetOptions go;
-    go.populate = SplitList(a.populate, ',');
+    go.populate = SplitNonEmpty(a.populate, ',');
     go.with_deleted = a.with_deleted;
     ASSIGN_OR_RETURN(EntityIds ids, IdsOf(repo, a));
     ASSIGN_OR_RETURN(Entity e, repo.Get(ids, go));
@@ -189,7 +177,7 @@ Status RunList(Cli& cli, const DataArgs& a) {
   return WithRepo(cli, a, [&](Repository& repo) -> Status {
     ListOptions lo;
     lo.with_deleted = a.with_deleted;
-    lo.parent_ids = SplitList(a.parent, '/');
+    lo.parent_ids = SplitNonEmpty(a.parent, '/');
     lo.skip_undecodable = true;
     lo.one_list_per_page = true;  // one LIST per 1,000 keys (what a remote bills)
     Json items = Json::array();

@@ -53,7 +53,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kOplogDir = ".oplog";  // a segment of every oplog folder
+constexpr std::string_view kOplogDir = layout::kOplogFolder;  // a segment of every oplog folder
 
 // True when a segment of `rel` is the oplog folder.
 bool InOplog(std::string_view rel) {
@@ -236,7 +236,7 @@ class DevLoop {
     if ((ev.what & kActs) == 0) return;
     std::string name(ev.name);
     if (ev.wd == schema_wd_) {
-      if (name == "schema.json" && (ev.what & Event::kCreated) == 0) schema_dirty_ = true;
+      if (name == layout::kSchemaFile && (ev.what & Event::kCreated) == 0) schema_dirty_ = true;
       return;
     }
     auto it = watches_.find(ev.wd);

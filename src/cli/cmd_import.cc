@@ -2,9 +2,7 @@
 // (see sync/schema_infer.h), then lint it. Writes the file only with
 // --write, or when the project has none; never overwrites silently.
 #include <CLI/CLI.hpp>
-#include <atomic>
 #include <filesystem>
-#include <thread>
 
 #include "cli/cli.h"
 #include "schema/lint.h"
@@ -29,47 +27,10 @@ Result<ProjectDir> ImportProject(const Cli& cli) {
   auto found = cli.Project();
   if (found.ok()) return found;
   fs::path start = cli.project_flag.empty() ? fs::current_path() : fs::path(cli.project_flag);
-  for (fs::path d = fs::absolute(start);; d = d.parent_path()) {
-    if (fs::is_directory(d / ".worm")) {
-      ProjectDir p;
-      p.root = d;
-      p.worm_dir = d / ".worm";
-      return p;
-    }
-    if (d == d.parent_path()) break;
+  if (auto root = layout::FindProjectRoot(start, layout::ProjectMarker::kWormDir)) {
+    return ProjectDir::At(*root);
   }
   return found.status();
-}
-
-// Up to kSamplesPerModel documents of every model, fetched in parallel
-// (8 requests in flight); unreadable or non-JSON documents are skipped.
-std::map<std::string, std::vector<Json>> Sample(Transport& remote,
-                                                const std::vector<sync::InferredModel>& models) {
-  std::vector<std::pair<std::string, std::string>> work;  // model, key
-  for (const auto& m : models) {
-    size_t n = std::min(m.keys.size(), sync::kSamplesPerModel);
-    // Spread the sample over the collection rather than its first keys.
-    for (size_t i = 0; i < n; ++i) work.emplace_back(m.name, m.keys[i * m.keys.size() / n]);
-  }
-  std::vector<std::optional<Json>> docs(work.size());
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  for (int t = 0; t < 8; ++t) {
-    pool.emplace_back([&] {
-      for (size_t i; (i = next++) < work.size();) {
-        auto obj = remote.Get(work[i].second, {});
-        if (!obj.ok()) continue;
-        auto doc = ParseJson(obj->data, work[i].second);
-        if (doc.ok()) docs[i] = std::move(*doc);
-      }
-    });
-  }
-  for (auto& t : pool) t.join();
-  std::map<std::string, std::vector<Json>> out;
-  for (size_t i = 0; i < work.size(); ++i) {
-    if (docs[i]) out[work[i].first].push_back(std::move(*docs[i]));
-  }
-  return out;
 }
 
 Status RunImport(Cli& cli, const ImportArgs& a) {
@@ -86,7 +47,7 @@ Status RunImport(Cli& cli, const ImportArgs& a) {
     return Status::NotFound("remote " + rc.name + " (" + rc.url + "): no entity documents among " +
                             std::to_string(keys.size()) + " key(s); nothing to infer");
   }
-  auto samples = Sample(*remote.transport, models);
+  auto samples = sync::SampleDocuments(*remote.transport, models);
   Json schema =
       sync::BuildSchema(models, [&](const sync::InferredModel& m) { return samples[m.name]; });
   std::string text = schema.dump(2) + "\n";

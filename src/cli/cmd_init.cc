@@ -19,7 +19,7 @@ struct InitArgs {
 Status RunInit(const Cli& cli, const InitArgs& args) {
   std::string dir = !args.dir.empty() ? args.dir : cli.project_flag;
   fs::path root = fs::absolute(dir.empty() ? fs::current_path() : fs::path(dir)).lexically_normal();
-  ProjectDir p{root, root / ".worm"};
+  ProjectDir p = ProjectDir::At(root);
   if (fs::exists(p.schema_path()) && !args.force) {
     return Status::AlreadyExists(p.schema_path().string() +
                                  ": already exists; pass --force to overwrite schema and config");

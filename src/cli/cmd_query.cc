@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/open_remote.h"
+#include "core/strings.h"
 #include "schema/schema.h"
 #include "worm/query.h"
 #include "worm/repository.h"
@@ -32,22 +33,9 @@ struct QueryArgs {
 // Cells wider than this are cut in tables (--json prints everything).
 constexpr size_t kMaxCell = 40;
 
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size() && !s.empty()) {
-    size_t end = s.find(',', start);
-    std::string part = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!part.empty()) out.push_back(part);
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
 void AddAggregate(Json* q, const char* what, const std::vector<std::string>& paths) {
   for (const std::string& p : paths) {
-    for (const std::string& f : SplitComma(p)) (*q)["aggregate"][what].push_back(f);
+    for (const std::string& f : SplitNonEmpty(p, ',')) (*q)["aggregate"][what].push_back(f);
   }
 }
 
@@ -59,12 +47,12 @@ Result<Json> BuildQuery(const QueryArgs& a) {
   ASSIGN_OR_RETURN(Json w, WhereWithFilters(where, a.filters));
   Json q = Json::object();
   if (!w.empty()) q["where"] = std::move(w);
-  if (!a.sort.empty()) q["sort"] = SplitComma(a.sort);
+  if (!a.sort.empty()) q["sort"] = SplitNonEmpty(a.sort, ',');
   if (a.limit >= 0) q["limit"] = a.limit;
   if (a.offset >= 0) q["offset"] = a.offset;
   if (!a.cursor.empty()) q["cursor"] = a.cursor;
-  if (!a.select.empty()) q["select"] = SplitComma(a.select);
-  if (!a.populate.empty()) q["populate"] = SplitComma(a.populate);
+  if (!a.select.empty()) q["select"] = SplitNonEmpty(a.select, ',');
+  if (!a.populate.empty()) q["populate"] = SplitNonEmpty(a.populate, ',');
   if (a.with_deleted) q["withDeleted"] = true;
   if (a.count) q["aggregate"]["count"] = true;
   AddAggregate(&q, "groupBy", a.group_by);

@@ -90,7 +90,7 @@ Status RunRemoteRemove(Cli& cli, const std::string& name) {
   // added later under this name may be another server.
   if (sync::ValidateRemoteName(name).ok()) {
     std::error_code ec;
-    std::filesystem::remove_all(p.cache_dir() / "remotes" / name, ec);
+    std::filesystem::remove_all(p.remote_cache_dir(name), ec);
   }
   if (cli.json) {
     cli.PrintJson({{"removed", name}});

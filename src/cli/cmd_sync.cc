@@ -247,11 +247,12 @@ Status RunDiff(Cli& cli, const SyncArgs& args) {
 
 // ---- push / pull ------------------------------------------------------------
 
-// Bucket and collection sentinels: {"format":1} at the root, and
-// {"format":1,"model":M} in each model's collection folder.
+// Bucket and collection sentinels, at the keys and with the bodies the
+// engine writes (core/layout.h): the bucket's at the root, and one in each
+// model's collection folder.
 std::vector<std::pair<std::string, std::string>> Sentinels(const Cli& cli, const ProjectDir& p) {
   std::vector<std::pair<std::string, std::string>> out = {
-      {".worm", Json({{"format", 1}, {"tool", "s3worm"}}).dump()}};
+      {layout::kSentinelName, layout::BucketSentinelBody()}};
   auto s = schema::LoadSchemaFile(p.schema_path().string());
   if (!s.ok()) {
     cli.Diag("worm: warning: collection sentinels skipped: " + s.status().message());
@@ -261,7 +262,7 @@ std::vector<std::pair<std::string, std::string>> Sentinels(const Cli& cli, const
   for (const auto& m : s->models) {
     std::string prefix = resolver.CollectionPrefix(m);
     if (prefix.empty() || prefix == "/") continue;
-    out.emplace_back(prefix + ".worm", Json({{"format", 1}, {"model", m.name}}).dump());
+    out.emplace_back(resolver.SentinelKey(m), layout::CollectionSentinelBody(m.name));
   }
   return out;
 }

@@ -65,7 +65,7 @@ Result<RemoteProject> OpenRemoteProject(const Cli& cli, const std::string& name,
   RETURN_NOT_OK(sync::ValidateRemoteName(name));
   out.remote.transport = std::make_shared<ReadOnlyTransport>(out.remote.transport, name);
   out.project = Project::Create(std::move(schema), out.remote.transport, nullptr, options);
-  out.cache_dir = dir.worm_dir / "cache" / "remotes" / name;
+  out.cache_dir = dir.remote_cache_dir(name);
   return out;
 }
 

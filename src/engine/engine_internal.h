@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/json_util.h"
+#include "core/layout.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
 #include "worm/repository.h"
@@ -56,7 +57,7 @@ class ProjectState {
 
   // Writes `key` with `content` unless already done by this process (create
   // only; AlreadyExists is fine).
-  Status EnsureSentinel(const std::string& key, const Json& content);
+  Status EnsureSentinel(const std::string& key, const std::string& body);
 
  private:
   schema::Schema schema_;
@@ -275,9 +276,6 @@ void MergePatch(Json& target, const Json& patch);
 bool MatchFolderTemplate(std::string_view folder_template, std::string_view key, EntityIds* ids,
                          std::string* file);
 
-inline constexpr const char* kTombstoneName = ".worm.tombstone";
-inline constexpr const char* kSentinelName = ".worm";
-inline constexpr int kSentinelFormat = 1;
 inline constexpr int64_t kNoFloor = INT64_MIN;
 
 }  // namespace worm::engine

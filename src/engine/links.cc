@@ -1,29 +1,12 @@
 // Entity links: onDelete rules of ref fields, populate on read, and
 // many-to-many links through a join model (the source model's "links").
+#include "core/strings.h"
 #include "engine/engine_internal.h"
 
 namespace worm::engine {
 namespace {
 
 using schema::Field;
-
-std::vector<std::string> SplitDots(const std::string& path) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (true) {
-    size_t dot = path.find('.', start);
-    out.push_back(path.substr(start, dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return out;
-}
-
-std::string JoinDots(const std::vector<std::string>& segs, size_t from) {
-  std::string out;
-  for (size_t i = from; i < segs.size(); ++i) out += (i > from ? "." : "") + segs[i];
-  return out;
-}
 
 const Field* FindIn(const std::vector<Field>& fields, const std::string& name) {
   for (const Field& f : fields)
@@ -113,7 +96,7 @@ Status ModelStore::ApplyOnDelete(const EntityIds& ids, const RemoveOptions& opti
 Status ModelStore::Populate(Json& doc, const std::vector<std::string>& paths, int depth) {
   if (depth > 8) return Status::InvalidArgument(model_->name + ": populate nests too deep");
   for (const std::string& path : paths) {
-    std::vector<std::string> segs = SplitDots(path);
+    std::vector<std::string> segs = Split(path, '.');
     const std::vector<Field>* fields = &model_->fields;
     Json* cur = &doc;
     for (size_t i = 0; i < segs.size(); ++i) {
@@ -127,7 +110,7 @@ Status ModelStore::Populate(Json& doc, const std::vector<std::string>& paths, in
       std::string ref = !f->ref.empty() ? f->ref : (f->items ? f->items->ref : "");
       if (!ref.empty()) {
         ASSIGN_OR_RETURN(ModelStore * target, project_->Store(ref));
-        std::string rest = JoinDots(segs, i + 1);
+        std::string rest = Join(segs, ".", i + 1);
         auto fetch = [&](Json& slot) -> Status {
           if (!slot.is_string()) return Status::OK();
           auto got = target->Get(SplitIds(slot.get<std::string>()), {});

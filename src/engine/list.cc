@@ -10,8 +10,6 @@ namespace {
 constexpr std::string_view kLivePhase = "L:";
 constexpr std::string_view kTrashPhase = "T:";
 
-bool HasPrefix(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
 std::string TemplatePrefix(const std::string& tmpl) {
   size_t brace = tmpl.find('{');
   if (brace == std::string::npos) return tmpl;
@@ -64,7 +62,7 @@ Result<EntityPage> ModelStore::ListPage(const ListOptions& options) {
     if (!got.ok() && !got.status().IsNotFound()) return got.status();
     return page;
   }
-  bool trash_phase = HasPrefix(options.cursor, kTrashPhase);
+  bool trash_phase = options.cursor.starts_with(kTrashPhase);
   std::string after = options.cursor.size() >= 2 ? options.cursor.substr(2) : "";
   const schema::StorageResolver& resolver = project_->resolver();
   std::string tomb_tmpl = resolver.SystemFolderTemplates(*model_).trash;
@@ -91,7 +89,8 @@ Result<EntityPage> ModelStore::ListPage(const ListOptions& options) {
       std::string file;
       bool deleted = false;
       if (trash_phase) {
-        if (!MatchFolderTemplate(tomb_tmpl, m.key, &ids, &file) || file != kTombstoneName) continue;
+        if (!MatchFolderTemplate(tomb_tmpl, m.key, &ids, &file) || file != layout::kTombstoneName)
+          continue;
         deleted = true;
       } else if (!key_parser_.Parse(m.key, &ids)) {
         continue;

@@ -211,21 +211,19 @@ Result<std::unique_ptr<Project>> Project::Open(const std::string& dir,
   std::error_code ec;
   fs::path start = fs::absolute(dir.empty() ? fs::path(".") : fs::path(dir), ec);
   if (ec) return Status::InvalidArgument(dir + ": " + ec.message());
-  for (fs::path p = start;; p = p.parent_path()) {
-    if (fs::exists(p / ".worm" / "schema.json", ec)) return OpenAt(p.string(), options);
-    if (p == p.parent_path()) break;
-  }
+  if (auto root = layout::FindProjectRoot(start)) return OpenAt(root->string(), options);
   return Status::NotFound(start.string() +
                           ": no .worm/schema.json here or in any parent folder; run `worm init`");
 }
 
 Result<std::unique_ptr<Project>> Project::OpenAt(const std::string& project_dir,
                                                  const ProjectOptions& options) {
-  std::string worm_dir = project_dir + "/.worm";
-  ASSIGN_OR_RETURN(schema::Schema schema, schema::LoadSchemaFile(worm_dir + "/schema.json"));
+  const layout::ProjectDir dir = layout::ProjectDir::At(project_dir);
+  ASSIGN_OR_RETURN(schema::Schema schema, schema::LoadSchemaFile(dir.schema_path().string()));
   LocalTransportOptions lo;
   lo.sync = options.sync;
-  ASSIGN_OR_RETURN(std::shared_ptr<Transport> transport, NewLocalTransport(worm_dir + "/data", lo));
+  ASSIGN_OR_RETURN(std::shared_ptr<Transport> transport,
+                   NewLocalTransport(dir.data_dir().string(), lo));
   auto state = std::make_unique<engine::ProjectState>(std::move(schema), std::move(transport),
                                                       nullptr, options, project_dir);
   return std::unique_ptr<Project>(new Project(std::move(state)));

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <thread>
 
+#include "core/layout.h"
 #include "engine/engine_test_util.h"
 
 namespace worm::engine::testing {
@@ -330,6 +331,17 @@ TEST_P(RepositoryTest, SentinelsWrittenOnFirstWrite) {
   ASSERT_OK(R("Counter")->Create({{"id", "a"}, {"n", 1}}));
   EXPECT_EQ(tp_.Raw(".worm")["format"], 1);
   EXPECT_EQ(tp_.Raw("app/counters/.worm")["model"], "Counter");
+}
+
+TEST_P(RepositoryTest, SentinelBytesAreTheLayoutsBodies) {
+  // The one writer of the sentinel bodies (push writes the same bytes).
+  ASSERT_OK(R("Counter")->Create({{"id", "a"}, {"n", 1}}));
+  ASSERT_OK_AND_ASSIGN(Object bucket, tp_.transport->Get(".worm", {}));
+  EXPECT_EQ(bucket.data, layout::BucketSentinelBody());
+  ASSERT_OK_AND_ASSIGN(Object coll, tp_.transport->Get("app/counters/.worm", {}));
+  EXPECT_EQ(coll.data, layout::CollectionSentinelBody("Counter"));
+  ASSERT_OK_AND_ASSIGN(layout::Sentinel s, layout::ParseSentinel(coll.data));
+  EXPECT_EQ(s.model, "Counter");
 }
 
 TEST_P(RepositoryTest, HooksVetoEditAndObserve) {

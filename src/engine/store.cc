@@ -4,6 +4,7 @@
 
 #include "core/hash.h"
 #include "core/random.h"
+#include "core/strings.h"
 #include "engine/engine_internal.h"
 #include "schema/ids.h"
 
@@ -27,23 +28,11 @@ namespace worm::engine {
 
 // ---- helpers ----------------------------------------------------------------
 
-std::string JoinIds(const EntityIds& ids) {
-  std::string out;
-  for (size_t i = 0; i < ids.size(); ++i) out += (i ? "/" : "") + ids[i];
-  return out;
-}
+std::string JoinIds(const EntityIds& ids) { return Join(ids, "/"); }
 
 EntityIds SplitIds(std::string_view joined) {
-  EntityIds ids;
-  if (joined.empty()) return ids;
-  size_t start = 0;
-  while (true) {
-    size_t slash = joined.find('/', start);
-    ids.emplace_back(joined.substr(start, slash - start));
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  return ids;
+  if (joined.empty()) return {};
+  return Split(joined, '/');
 }
 
 std::string TypeNameOf(const Json& v) {
@@ -117,12 +106,12 @@ Result<ModelStore*> ProjectState::Store(std::string_view model) const {
                           "': not in the schema (known: " + (known.empty() ? "none" : known) + ")");
 }
 
-Status ProjectState::EnsureSentinel(const std::string& key, const Json& content) {
+Status ProjectState::EnsureSentinel(const std::string& key, const std::string& body) {
   {
     std::lock_guard<std::mutex> lock(sentinel_mu_);
     if (sentinels_done_.count(key)) return Status::OK();
   }
-  auto put = transport_->Put(key, content.dump() + "\n", WriteOptions::Create());
+  auto put = transport_->Put(key, body, WriteOptions::Create());
   if (!put.ok() && !put.status().IsAlreadyExists()) {
     return put.status().WithContext("writing sentinel " + key);
   }
@@ -180,11 +169,11 @@ std::string ModelStore::Serialize(const Json& doc) {
 }
 
 Status ModelStore::EnsureSentinels(const EntityIds& ids) {
-  // The bucket sentinel and the collection sentinel, at the keys push uses.
-  RETURN_NOT_OK(project_->EnsureSentinel(std::string(schema::kBucketSentinelKey),
-                                         Json{{"format", kSentinelFormat}}));
+  // The bucket sentinel and the collection sentinel, as push writes them
+  // (core/layout.h).
+  RETURN_NOT_OK(project_->EnsureSentinel(layout::kSentinelName, layout::BucketSentinelBody()));
   return project_->EnsureSentinel(project_->resolver().SentinelKey(*model_),
-                                  Json{{"format", kSentinelFormat}, {"model", model_->name}});
+                                  layout::CollectionSentinelBody(model_->name));
 }
 
 // ---- hooks --------------------------------------------------------------------

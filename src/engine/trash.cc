@@ -30,7 +30,7 @@ Result<ModelStore::TrashKeys> ModelStore::TrashKeysOf(const EntityIds& ids) cons
   ASSIGN_OR_RETURN(schema::SystemFolders folders, FoldersOf(ids));
   std::string folder = folders.trash;
   if (!folder.empty() && folder.back() != '/') folder += '/';
-  return TrashKeys{key, folder + FileName(), folder + kTombstoneName};
+  return TrashKeys{key, folder + FileName(), folder + layout::kTombstoneName};
 }
 
 Status ModelStore::MaterializeSoftDelete(const EntityIds& ids, const Stored& live,

@@ -1,5 +1,6 @@
 #include "query/projection.h"
 
+#include "core/strings.h"
 #include "query/filter.h"
 
 namespace worm::query {
@@ -85,18 +86,7 @@ Status CheckSelectPath(const FieldPath& path, const std::string& at, bool exclud
 }  // namespace
 
 std::vector<std::string> SplitList(std::string_view text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string_view::npos) comma = text.size();
-    std::string_view item = text.substr(start, comma - start);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-    start = comma + 1;
-  }
-  return out;
+  return SplitNonEmpty(text, ',', " \t");
 }
 
 Result<std::vector<LocatedPath>> ParsePathList(const Json& list, const std::string& location) {

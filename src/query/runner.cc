@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/json_util.h"
+#include "core/layout.h"
 #include "query/doc_cache.h"
 #include "query/partial_json.h"
 #include "query/populate.h"
@@ -174,9 +175,9 @@ std::unique_ptr<query::DocCache> OpenCache(Project& project, const std::string& 
   fs::path dir = options.cache_dir;
   if (dir.empty()) {
     if (project.root().empty()) return nullptr;
-    dir = fs::path(project.root()) / ".worm" / "cache";
+    dir = layout::ProjectDir::At(project.root()).cache_dir();
   }
-  auto cache = query::DocCache::Open((dir / model / "docs.sqlite").string());
+  auto cache = query::DocCache::Open(layout::DocCachePath(dir, model).string());
   return cache.ok() ? std::move(cache).value() : nullptr;
 }
 

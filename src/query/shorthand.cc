@@ -1,6 +1,7 @@
 // CLI shorthand filters ("amount>=100") and combining where objects.
 #include <cctype>
 
+#include "core/strings.h"
 #include "query/projection.h"
 #include "worm/query.h"
 
@@ -44,12 +45,6 @@ Json ShorthandValue(std::string_view text) {
     if (!v.is_discarded()) return v;
   }
   return std::string(text);
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 bool IsEmptyWhere(const Json& w) { return w.is_null() || (w.is_object() && w.empty()); }

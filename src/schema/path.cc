@@ -18,10 +18,6 @@ bool IsNameChar(char c) {
          c == '_' || c == '.';
 }
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return !prefix.empty() && s.substr(0, prefix.size()) == prefix;
-}
-
 // The first code point of `s` (or its first byte when not UTF-8), for messages.
 std::string FirstChar(std::string_view s) {
   uint32_t cp;
@@ -103,7 +99,7 @@ class PathParser {
         std::begin(candidates), std::end(candidates),
         [](const Candidate& a, const Candidate& b) { return a.symbol.size() > b.symbol.size(); });
     for (const Candidate& c : candidates) {
-      if (!StartsWith(seg, c.symbol)) continue;
+      if (c.symbol.empty() || !seg.starts_with(c.symbol)) continue;
       out->kind = c.kind;
       switch (c.kind) {
         case SegmentKind::kNamespace:

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/strings.h"
 #include "schema/ids.h"
 #include "schema/utf8.h"
 
@@ -10,7 +11,8 @@ namespace worm::schema {
 
 namespace {
 
-constexpr std::string_view kSystemFolders[] = {".oplog", ".snapshots", ".worm.trash"};
+constexpr std::string_view kSystemFolders[] = {layout::kOplogFolder, layout::kSnapshotsFolder,
+                                               layout::kTrashFolder};
 
 // The key-level segments of a model: its path, then its file.
 std::vector<const Segment*> KeySegments(const Model& m) {
@@ -30,27 +32,12 @@ std::string Literal(const Segment& s) {
   return s.kind == SegmentKind::kFile ? s.name + s.extension : s.name;
 }
 
-std::string Join(const std::vector<std::string>& parts, size_t begin, size_t end) {
-  std::string out;
-  for (size_t i = begin; i < end; ++i) {
-    if (!out.empty()) out += '/';
-    out += parts[i];
-  }
-  return out;
-}
-
-std::string NameList(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 // One entity's path, segment by segment, without the file.
 struct Rendered {
   std::vector<std::string> parts;
   int last_dynamic = -1;  // index in `parts` of the last dynamic segment
   std::string file;       // "profile.json"; empty when the model has none
-  std::string path() const { return Join(parts, 0, parts.size()); }
+  std::string path() const { return Join(parts, "/"); }
 };
 
 SystemFolders FoldersFor(const Rendered& r, Layout layout) {
@@ -64,9 +51,8 @@ SystemFolders FoldersFor(const Rendered& r, Layout layout) {
       folder[i] = entity + "/" + sys + "/";
     } else {
       auto at = static_cast<size_t>(r.last_dynamic);
-      std::string head = Join(r.parts, 0, at);
-      folder[i] =
-          (head.empty() ? "" : head + "/") + sys + "/" + Join(r.parts, at, r.parts.size()) + "/";
+      std::string head = Join(r.parts, "/", 0, at);
+      folder[i] = (head.empty() ? "" : head + "/") + sys + "/" + Join(r.parts, "/", at) + "/";
     }
   }
   return SystemFolders{folder[0], folder[1], folder[2]};
@@ -117,7 +103,7 @@ class ResolverImpl {
                                      std::to_string(ids->size()));
     }
     return Status::InvalidArgument(m.name + ": expected " + std::to_string(names.size()) +
-                                   (names.size() == 1 ? " id (" : " ids (") + NameList(names) +
+                                   (names.size() == 1 ? " id (" : " ids (") + Join(names, ", ") +
                                    "), got " + std::to_string(ids->size()));
   }
 
@@ -266,21 +252,22 @@ Result<EntityIds> StorageResolver::IdsFromNamed(const Model& model,
     auto it = named.find(n);
     if (it == named.end()) {
       return Status::InvalidArgument(model.name + ": missing id '" + n +
-                                     "' (ids: " + NameList(names) + ")");
+                                     "' (ids: " + Join(names, ", ") + ")");
     }
     ids.push_back(it->second);
   }
   for (const auto& [n, v] : named) {
     if (std::find(names.begin(), names.end(), n) == names.end()) {
       return Status::InvalidArgument(model.name + ": unknown id name '" + internal::Printable(n) +
-                                     "' (ids: " + (names.empty() ? "none" : NameList(names)) + ")");
+                                     "' (ids: " + (names.empty() ? "none" : Join(names, ", ")) +
+                                     ")");
     }
   }
   return ids;
 }
 
 std::string StorageResolver::SentinelKey(const Model& model) const {
-  return CollectionPrefix(model) + std::string(kBucketSentinelKey);
+  return CollectionPrefix(model) + layout::kSentinelName;
 }
 
 }  // namespace worm::schema

@@ -10,12 +10,13 @@
 #include <utility>
 #include <vector>
 
+#include "core/layout.h"
 #include "schema/schema.h"
 
 namespace worm::schema {
 
-// The bucket sentinel key, at the bucket root.
-inline constexpr std::string_view kBucketSentinelKey = ".worm";
+// The bucket sentinel key, at the bucket root (core/layout.h).
+inline constexpr std::string_view kBucketSentinelKey = layout::kSentinelName;
 
 // The ids of one entity, one per dynamic segment, in path order. A singleton
 // has none; a nested collection has several (deptId, teamId).
@@ -96,7 +97,7 @@ class StorageResolver {
   static Result<EntityIds> IdsFromNamed(const Model& model,
                                         const std::map<std::string, std::string>& named);
 
-  // The collection sentinel written by push: CollectionPrefix + ".worm"
+  // The collection sentinel written by the engine and push: CollectionPrefix + ".worm"
   // ("org/customers/.worm"; singleton "org/settings/.worm").
   std::string SentinelKey(const Model& model) const;
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/hash.h"
+#include "core/strings.h"
 #include "server/s3_errors.h"
 #include "transport/s3/sigv4.h"
 
@@ -16,24 +17,7 @@ namespace worm::server {
 namespace {
 
 constexpr std::string_view kPrefix = "AWS4-HMAC-SHA256";
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string> Split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (true) {
-    size_t next = s.find(sep, pos);
-    out.emplace_back(s.substr(pos, next == std::string_view::npos ? s.npos : next - pos));
-    if (next == std::string_view::npos) break;
-    pos = next + 1;
-  }
-  return out;
-}
+constexpr std::string_view kOws = " \t";  // HTTP optional whitespace (RFC 9110)
 
 bool SameSignature(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -50,12 +34,6 @@ Status ParamError(AuthKind kind, std::string message) {
 }
 
 Status Malformed(std::string message) { return ParamError(AuthKind::kHeader, std::move(message)); }
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The parts of "AKID/20130524/us-east-1/s3/aws4_request".
 struct Credential {
@@ -138,7 +116,7 @@ Status CheckEverythingSigned(const HttpRequest& req, const std::vector<std::stri
   };
   if (!is_signed("host")) note("host");
   for (const auto& [raw_name, value] : req.headers) {
-    std::string name = ToLower(raw_name);
+    std::string name = AsciiLower(raw_name);
     bool must_sign = name.compare(0, 6, "x-amz-") == 0 || name == date_header;
     if (must_sign && !is_signed(name)) note(std::move(name));
   }
@@ -190,7 +168,7 @@ QueryAuth FindQueryAuth(std::string_view query) {
   QueryAuth out;
   if (query.empty()) return out;
   for (const std::string& part : Split(query, '&')) {
-    std::string name = ToLower(s3::UriDecode(part.substr(0, part.find('='))));
+    std::string name = AsciiLower(s3::UriDecode(part.substr(0, part.find('='))));
     if (name == "x-amz-algorithm" || name == "x-amz-credential" || name == "x-amz-signature") {
       out.sigv4 = true;
     } else if (name == "awsaccesskeyid" || name == "signature") {
@@ -268,7 +246,7 @@ Result<AuthResult> Authenticator::VerifyHeader(const HttpRequest& req, int64_t n
   if (authorization_headers > 1) {
     return S3Error(S3Code::kInvalidArgument, "only one Authorization header is allowed");
   }
-  std::string_view auth = Trim(req.Header("authorization"));
+  std::string_view auth = Trim(req.Header("authorization"), kOws);
   if (auth.substr(0, kPrefix.size()) != kPrefix || auth.size() == kPrefix.size() ||
       auth[kPrefix.size()] != ' ') {
     return S3Error(S3Code::kInvalidArgument,
@@ -276,12 +254,12 @@ Result<AuthResult> Authenticator::VerifyHeader(const HttpRequest& req, int64_t n
   }
   std::map<std::string, std::string, std::less<>> fields;
   for (const std::string& part : Split(auth.substr(kPrefix.size() + 1), ',')) {
-    std::string_view p = Trim(part);
+    std::string_view p = Trim(part, kOws);
     size_t eq = p.find('=');
     if (eq == std::string_view::npos)
       return Malformed("bad Authorization field '" + std::string(p) + "'");
     auto [it, inserted] =
-        fields.try_emplace(std::string(Trim(p.substr(0, eq))), Trim(p.substr(eq + 1)));
+        fields.try_emplace(std::string(Trim(p.substr(0, eq), kOws)), Trim(p.substr(eq + 1), kOws));
     if (!inserted) return Malformed("the Authorization field " + it->first + " appears twice");
   }
   if (!fields.count("Credential") || !fields.count("SignedHeaders") || !fields.count("Signature")) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/strings.h"
 #include "server/auth.h"
 #include "transport/s3/sigv4.h"
 
@@ -17,12 +18,6 @@ constexpr char kAccessKey[] = "AKIDFUZZ";
 constexpr char kSecret[] = "fuzz-secret";
 constexpr int64_t kNow = 1700000000;  // 2023-11-14T22:13:20Z
 constexpr char kHost[] = "127.0.0.1:9000";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // An RFC 9110 token, as the HTTP parser requires of header names.
 bool IsToken(std::string_view s) {
@@ -62,7 +57,7 @@ HttpRequest ParseRequest(std::string_view text) {
     if (colon == std::string_view::npos || !IsToken(line.substr(0, colon))) continue;
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    req.headers.emplace_back(Lower(line.substr(0, colon)), std::string(value));
+    req.headers.emplace_back(AsciiLower(line.substr(0, colon)), std::string(value));
   }
   return req;
 }
@@ -70,7 +65,7 @@ HttpRequest ParseRequest(std::string_view text) {
 // Whether `req` carries something that makes a client-signed copy refusable:
 // authentication parameters of its own in the query.
 bool HasOwnAuth(const HttpRequest& req) {
-  std::string q = Lower(s3::UriDecode(req.query));
+  std::string q = AsciiLower(s3::UriDecode(req.query));
   return q.find("x-amz-") != std::string::npos || q.find("signature") != std::string::npos ||
          q.find("awsaccesskeyid") != std::string::npos;
 }
@@ -98,7 +93,7 @@ HttpRequest SignedCopy(const HttpRequest& req, bool presign) {
   out.query = parts.query;
   out.target = out.path + (out.query.empty() ? "" : "?" + out.query);
   out.headers.clear();
-  for (auto& [name, value] : parts.headers) out.headers.emplace_back(Lower(name), value);
+  for (auto& [name, value] : parts.headers) out.headers.emplace_back(AsciiLower(name), value);
   return out;
 }
 

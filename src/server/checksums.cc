@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/hash.h"
+#include "core/strings.h"
 
 namespace worm::server {
 
@@ -28,17 +29,6 @@ constexpr AlgorithmInfo kInfo[] = {
 };
 
 const AlgorithmInfo& InfoOf(ChecksumAlgorithm a) { return kInfo[static_cast<int>(a)]; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // CRC-64/NVME (reflected polynomial 0x9a6c9329ac4bc9b5), slice-by-8.
 using Crc64Tables = std::array<std::array<uint64_t, 256>, 8>;

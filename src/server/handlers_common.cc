@@ -5,6 +5,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "core/strings.h"
 #include "core/utf8.h"
 #include "server/checksums.h"
 #include "server/handlers.h"
@@ -14,12 +15,6 @@
 namespace worm::server {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // True when `etag` is listed in an If-Match / If-None-Match value ("*" matches any).
 bool EtagListed(std::string_view list, std::string_view etag) {
@@ -48,7 +43,7 @@ Status Precondition() {
 }  // namespace
 
 std::string ChecksumMetaName(ChecksumAlgorithm a) {
-  return "worm:checksum-" + Lower(ChecksumName(a));
+  return "worm:checksum-" + AsciiLower(ChecksumName(a));
 }
 
 HttpResponse ErrorFor(const RequestContext& ctx, const Status& status) {

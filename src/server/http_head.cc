@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 
+#include "core/strings.h"
 #include "server/http_fuzz.h"
 #include "server/s3_errors.h"
 
@@ -71,12 +72,6 @@ Status CheckHost(const http::request<http::buffer_body>& msg) {
   return Status::OK();
 }
 
-std::string Lower(beast::string_view s) {
-  std::string out(s.data(), s.size());
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 void InitRequestParser(RequestParser* parser, uint32_t max_header_bytes) {
@@ -108,7 +103,8 @@ HttpRequest ToRequest(const RequestParser& parser) {
   if (q != std::string::npos) r.query = r.target.substr(q + 1);
   r.headers.reserve(16);
   for (const auto& field : msg) {
-    r.headers.emplace_back(Lower(field.name_string()), std::string(field.value()));
+    beast::string_view name = field.name_string();
+    r.headers.emplace_back(AsciiLower({name.data(), name.size()}), std::string(field.value()));
   }
   if (parser.content_length()) r.content_length = *parser.content_length();
   r.chunked = parser.chunked();

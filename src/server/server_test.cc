@@ -619,7 +619,7 @@ TEST_F(ServerTest, CopyObject) {
 }
 
 // S3 stores a key that is also the prefix of others, a folder marker, and
-// keys with empty segments; so does worm serve (transport/local_keys.h).
+// keys with empty segments; so does worm serve (transport/local/local_keys.h).
 TEST_F(ServerTest, KeysThatAreAlsoFoldersAndFolderMarkersAreStored) {
   ASSERT_EQ(Put("f/child", "x").status, 200);
   ASSERT_EQ(Put("f", "y").status, 200);

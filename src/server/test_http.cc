@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/hash.h"
+#include "core/strings.h"
 
 namespace worm::server::testing {
 
@@ -91,8 +92,7 @@ Result<RawResponse> RawHttp::Read(bool head) {
       size_t end = header.find("\r\n", pos);
       std::string line = header.substr(pos, end - pos);
       size_t colon = line.find(':');
-      std::string name = line.substr(0, colon);
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string name = AsciiLower(line.substr(0, colon));
       std::string value = line.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.erase(0, 1);
       r.headers[name] = value;

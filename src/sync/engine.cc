@@ -6,12 +6,13 @@
 #include <thread>
 
 #include "core/hash.h"
+#include "core/layout.h"
+#include "core/parallel.h"
 
 namespace worm::sync {
 
 bool IsSentinelKey(std::string_view key) {
-  return key == ".worm" || (key.size() > 6 && key.substr(key.size() - 6) == "/.worm") ||
-         key.rfind(".worm.probe/", 0) == 0;
+  return layout::IsSentinelKey(key) || key.starts_with(layout::kProbePrefix);
 }
 
 const std::string& DeleteFenceEtag() {
@@ -154,16 +155,9 @@ Result<std::vector<ObjectMeta>> ListParallel(Transport& t, const std::vector<std
   if (bounds.empty()) return t.ListAll("");
   size_t n = bounds.size() + 1;
   std::vector<Result<std::vector<ObjectMeta>>> parts(n, Status::Internal("not listed"));
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  for (size_t w = 0; w < std::min(n, kListJobs); ++w) {
-    pool.emplace_back([&] {
-      for (size_t i; (i = next++) < n;) {
-        parts[i] = ListRange(t, i == 0 ? "" : bounds[i - 1], i < bounds.size() ? bounds[i] : "");
-      }
-    });
-  }
-  for (auto& th : pool) th.join();
+  ParallelFor(n, static_cast<int>(kListJobs), [&](size_t i) {
+    parts[i] = ListRange(t, i == 0 ? "" : bounds[i - 1], i < bounds.size() ? bounds[i] : "");
+  });
   std::vector<ObjectMeta> all;
   for (auto& p : parts) {
     if (!p.ok()) return p.status();
@@ -417,16 +411,7 @@ SyncReport SyncEngine::Execute(Classification scan, std::vector<Action> actions,
     progress.bytes += out.bytes;
     if (o.progress) o.progress(progress);
   };
-  int jobs = std::max(1, o.jobs);
-  size_t threads = std::min<size_t>(static_cast<size_t>(jobs), actions.size());
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  for (size_t t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (size_t i; (i = next.fetch_add(1)) < actions.size();) run_one(i);
-    });
-  }
-  for (auto& t : pool) t.join();
+  ParallelFor(actions.size(), o.jobs, run_one);
   Status flushed = o.dry_run ? Status::OK() : state_->Flush();
   for (size_t i = 0; i < report.outcomes.size(); ++i) {
     const ActionOutcome& out = report.outcomes[i];

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <optional>
 
+#include "core/layout.h"
 #include "transport/retrying_transport.h"
 #include "transport/s3/s3_config.h"
 #include "transport/s3/s3_transport.h"
@@ -73,7 +74,7 @@ Result<OpenedRemote> OpenRemote(const Json& config, const RemoteConfig& remote,
     // The name becomes a folder: only names `worm remote add` accepts.
     if (!cache_dir.empty() && ValidateRemoteName(remote.name).ok()) {
       std::filesystem::path path =
-          std::filesystem::path(cache_dir) / "remotes" / remote.name / "server.json";
+          layout::RemoteCacheDir(cache_dir, remote.name) / layout::kServerBehaviourFile;
       options->known_behaviour = LoadBehaviour(path, *options);
       options->on_probed = [path, o = *options](const S3ProbeResult& r) {
         SaveBehaviour(path, o, r);

@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <set>
+
+#include "core/parallel.h"
+#include "core/strings.h"
 
 namespace worm::sync {
 
@@ -69,18 +73,6 @@ bool IsStrongShape(const std::string& shape) {
 }
 
 using Segments = std::vector<std::string>;
-
-std::vector<std::string> Split(const std::string& key) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t i = 0; i <= key.size(); ++i) {
-    if (i == key.size() || key[i] == '/') {
-      out.push_back(key.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return out;
-}
 
 // The common id shape of every value, or "".
 std::string CommonShape(const std::set<std::string>& values) {
@@ -244,7 +236,7 @@ std::string IdShapeOf(std::string_view v) {
 std::vector<InferredModel> InferModels(const std::vector<std::string>& keys) {
   std::map<std::pair<size_t, std::string>, std::vector<Segments>> groups;
   for (const std::string& key : keys) {
-    Segments s = Split(key);
+    Segments s = Split(key, '/');
     bool system = false;
     for (const std::string& part : s) system = system || part.empty() || part[0] == '.';
     if (system || s.size() < 2) continue;  // root files are not entities
@@ -348,6 +340,36 @@ Json BuildSchema(const std::vector<InferredModel>& models,
   doc["paths"] = paths;
   doc["models"] = out_models;
   return doc;
+}
+
+std::vector<std::string> SampleKeys(const InferredModel& model) {
+  const std::vector<std::string>& keys = model.keys;
+  size_t n = std::min(keys.size(), kSamplesPerModel);
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) out.push_back(keys[i * keys.size() / n]);
+  return out;
+}
+
+std::map<std::string, std::vector<Json>> SampleDocuments(Transport& remote,
+                                                         const std::vector<InferredModel>& models,
+                                                         int threads) {
+  std::vector<std::pair<std::string, std::string>> work;  // model, key
+  for (const InferredModel& m : models) {
+    for (std::string& key : SampleKeys(m)) work.emplace_back(m.name, std::move(key));
+  }
+  std::vector<std::optional<Json>> docs(work.size());
+  ParallelFor(work.size(), threads, [&](size_t i) {
+    auto obj = remote.Get(work[i].second, {});
+    if (!obj.ok()) return;
+    auto doc = ParseJson(obj->data, work[i].second);
+    if (doc.ok()) docs[i] = std::move(*doc);
+  });
+  std::map<std::string, std::vector<Json>> out;
+  for (size_t i = 0; i < work.size(); ++i) {
+    if (docs[i]) out[work[i].first].push_back(std::move(*docs[i]));
+  }
+  return out;
 }
 
 }  // namespace worm::sync

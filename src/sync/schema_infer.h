@@ -11,14 +11,17 @@
 //     in every sample), and small enums (<= kMaxEnumValues distinct strings
 //     across >= kMinEnumSamples samples).
 //
-// Pure functions; thread-safe.
+// The sample (step 3's input) is fetched by SampleDocuments, the only
+// function here doing I/O. All are thread-safe.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/json_util.h"
+#include "worm/transport.h"
 
 namespace worm::sync {
 
@@ -26,6 +29,9 @@ namespace worm::sync {
 inline constexpr size_t kSamplesPerModel = 50;
 inline constexpr size_t kMaxEnumValues = 10;
 inline constexpr size_t kMinEnumSamples = 20;
+// GETs in flight while sampling: enough to hide an S3 round trip without
+// flooding the server (a sample is at most kSamplesPerModel per model).
+inline constexpr int kSampleJobs = 8;
 
 // "uuid", "evm", "sol", "int", "date", "slug", or "" (no id shape).
 std::string IdShapeOf(std::string_view value);
@@ -42,6 +48,18 @@ struct InferredModel {
 // Step 1 and 2: models from keys. System keys (a segment starting with '.')
 // are ignored.
 std::vector<InferredModel> InferModels(const std::vector<std::string>& keys);
+
+// The keys of `model` to sample: up to kSamplesPerModel, spread evenly over
+// the collection rather than its first keys.
+std::vector<std::string> SampleKeys(const InferredModel& model);
+
+// The sample of every model (by name): its SampleKeys fetched from `remote`
+// with up to `threads` GETs in flight and parsed, in SampleKeys order.
+// Documents that cannot be read (gone, denied, ...) or are not JSON are left
+// out, so a model may get fewer samples, or none. Never fails.
+std::map<std::string, std::vector<Json>> SampleDocuments(Transport& remote,
+                                                         const std::vector<InferredModel>& models,
+                                                         int threads = kSampleJobs);
 
 // Step 3 over parsed sample documents of one model: the "fields" object.
 Json InferFields(const std::vector<Json>& samples, const std::vector<std::string>& skip);

@@ -1,5 +1,6 @@
 #include "sync/schema_infer.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace worm::sync {
@@ -89,6 +90,47 @@ TEST(SchemaInferTest, FieldsTypesRequiredAndSmallEnums) {
 TEST(SchemaInferTest, FewSamplesGiveNoEnum) {
   std::vector<Json> docs(5, Json{{"status", "a"}});
   EXPECT_FALSE(InferFields(docs, {})["status"].contains("enum"));
+}
+
+TEST(SchemaInferTest, SampleKeysAreSpreadOverTheCollection) {
+  InferredModel big;
+  for (int i = 0; i < 200; ++i) big.keys.push_back("k/" + std::to_string(1000 + i));
+  std::vector<std::string> keys = SampleKeys(big);
+  ASSERT_EQ(keys.size(), kSamplesPerModel);
+  for (size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(keys[i], big.keys[i * 4]);
+
+  InferredModel small;
+  small.keys = {"a", "b", "c"};
+  EXPECT_EQ(SampleKeys(small), small.keys);
+  EXPECT_TRUE(SampleKeys(InferredModel{}).empty());
+}
+
+TEST(SchemaInferTest, SampleDocumentsParsesWhatItCanRead) {
+  std::shared_ptr<Transport> remote = NewMemoryTransport();
+  InferredModel a, b, empty;
+  a.name = "A";
+  b.name = "B";
+  empty.name = "Empty";
+  for (int i = 0; i < 80; ++i) {
+    std::string key = "a/" + std::to_string(100 + i) + ".json";
+    a.keys.push_back(key);
+    ASSERT_TRUE(remote->Put(key, Json{{"n", i}}.dump(), {}).ok());
+  }
+  b.keys = {"b/1.json", "b/2.json", "b/3.json", "b/gone.json"};
+  ASSERT_TRUE(remote->Put("b/1.json", "{\"x\":1}", {}).ok());
+  ASSERT_TRUE(remote->Put("b/2.json", "not json", {}).ok());
+  ASSERT_TRUE(remote->Put("b/3.json", "{\"x\":3}", {}).ok());
+  for (int threads : {1, 3, kSampleJobs}) {
+    auto samples = SampleDocuments(*remote, {a, b, empty}, threads);
+    ASSERT_EQ(samples["A"].size(), kSamplesPerModel) << threads;
+    std::vector<std::string> keys = SampleKeys(a);
+    for (size_t i = 0; i < keys.size(); ++i) {  // in SampleKeys order
+      EXPECT_EQ(samples["A"][i]["n"].get<int>(), std::stoi(keys[i].substr(2)) - 100);
+    }
+    // Not JSON and missing documents are left out.
+    EXPECT_THAT(samples["B"], ::testing::ElementsAre(Json{{"x", 1}}, Json{{"x", 3}}));
+    EXPECT_EQ(samples.count("Empty"), 0u);
+  }
 }
 
 }  // namespace

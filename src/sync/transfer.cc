@@ -13,10 +13,7 @@ namespace {
 constexpr size_t kStreamChunk = size_t{1} << 20;
 
 std::string GuessContentType(const std::string& key) {
-  auto ends = [&](std::string_view s) {
-    return key.size() >= s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0;
-  };
-  if (ends(".json") || IsSentinelKey(key)) return "application/json";
+  if (key.ends_with(".json") || IsSentinelKey(key)) return "application/json";
   return "";
 }
 

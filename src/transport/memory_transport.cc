@@ -171,7 +171,7 @@ Result<ListPage> MemoryTransport::List(const ListRequest& request) {
   const std::string* last = nullptr;  // the last key listed (no copy per key)
   std::shared_lock lock(mu_);
   auto it = objects_.lower_bound(plan.seek);
-  while (!plan.exhausted && it != objects_.end() && StartsWith(it->first, plan.prefix)) {
+  while (!plan.exhausted && it != objects_.end() && it->first.starts_with(plan.prefix)) {
     if (count == plan.max_keys) {
       page.next_token =
           last != nullptr ? EncodeListToken(*last, false) : EncodeListToken(last_prefix, true);

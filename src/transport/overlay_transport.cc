@@ -161,7 +161,7 @@ class OverlayTransport final : public Transport {
   }
 
   Status CheckKey(std::string_view op, const Key& key) const {
-    if (StartsWith(key, kOverlayWhiteoutPrefix)) {
+    if (key.starts_with(kOverlayWhiteoutPrefix)) {
       return Status::InvalidArgument(std::string(op) + " " + Quote(key) + ": keys under " +
                                      Quote(kOverlayWhiteoutPrefix) +
                                      " are reserved for the overlay's whiteouts");
@@ -313,7 +313,7 @@ Result<bool> OverlayTransport::WhiteoutsUnder(PagedSource* wh, const std::string
   for (;;) {
     ASSIGN_OR_RETURN(const ListItem* w, wh->Peek());
     if (w == nullptr) return false;
-    if (w->name >= prefix) return StartsWith(w->name, prefix);
+    if (w->name >= prefix) return w->name.starts_with(prefix);
     wh->Pop();
   }
 }
@@ -323,7 +323,7 @@ Result<std::optional<ListItem>> OverlayTransport::NextVisible(const ListPlan& pl
   for (;;) {
     ASSIGN_OR_RETURN(const ListItem* u, up->Peek());
     ASSIGN_OR_RETURN(const ListItem* l, low->Peek());
-    if (u != nullptr && StartsWith(u->name, kOverlayWhiteoutPrefix)) {
+    if (u != nullptr && u->name.starts_with(kOverlayWhiteoutPrefix)) {
       up->Pop();  // the whiteout area itself is never listed
       continue;
     }
@@ -340,7 +340,7 @@ Result<std::optional<ListItem>> OverlayTransport::NextVisible(const ListPlan& pl
     if (item.is_prefix) {
       std::optional<std::string> end = PrefixSuccessor(item.name);
       if (plan.exhausted || (end && *end <= plan.seek)) continue;
-      if (take_upper && StartsWith(kOverlayWhiteoutPrefix, item.name)) {
+      if (take_upper && kOverlayWhiteoutPrefix.starts_with(item.name)) {
         ASSIGN_OR_RETURN(visible, AnyVisibleUnder(item.name));  // may hold only whiteouts
       } else if (!take_upper) {
         ASSIGN_OR_RETURN(bool hidden_some, WhiteoutsUnder(wh, item.name));

@@ -80,8 +80,4 @@ std::unique_ptr<ReadStream> NewBufferReadStream(ObjectMeta meta,
                                                 std::shared_ptr<const std::string> data,
                                                 Slice slice);
 
-inline bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
-
 }  // namespace worm::transport_internal

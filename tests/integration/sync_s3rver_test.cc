@@ -14,6 +14,7 @@
 
 #include "core/hash.h"
 #include "core/json_util.h"
+#include "core/layout.h"
 #include "testing/subprocess.h"
 #include "testing/test_util.h"
 #include "transport/s3/s3_transport.h"
@@ -169,6 +170,16 @@ TEST_F(SyncS3rverTest, PushStatusPullPruneAndDiff) {
   EXPECT_EQ(pruned["deleted"], 1);
   EXPECT_EQ(LocalEtags(), RemoteEtags());
   EXPECT_EQ(WormJson({"status"})["entries"].size(), 0u);
+}
+
+TEST_F(SyncS3rverTest, PushWritesTheSentinelsTheEngineWrites) {
+  // One shape of sentinel in buckets, whoever wrote it (core/layout.h).
+  WriteLocal("org/customers/c1/profile.json", R"({"name":"Ann"})");
+  WormJson({"push"});
+  EXPECT_EQ(RemoteBody(".worm"), layout::BucketSentinelBody());
+  EXPECT_EQ(RemoteBody("org/customers/.worm"), layout::CollectionSentinelBody("Customer"));
+  ASSERT_OK_AND_ASSIGN(layout::Sentinel s, layout::ParseSentinel(RemoteBody(".worm")));
+  EXPECT_EQ(s.format, layout::kSentinelFormat);
 }
 
 TEST_F(SyncS3rverTest, ConflictsRefusedWithExit4UntilForced) {

@@ -14,14 +14,12 @@ constexpr std::string_view kHashedTag = ".wormfs.h";
 constexpr std::string_view kBesideTag = ".wormfs.o";
 constexpr size_t kHashHexDigits = 40;
 
-bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
 bool IsPlain(std::string_view segment, bool at_root) {
   if (segment.empty() || segment == "." || segment == ".." || segment.size() > NAME_MAX) {
     return false;
   }
   if (at_root && segment == kLocalReservedDir) return false;
-  return !StartsWith(segment, kEncodedNamePrefix);
+  return !segment.starts_with(kEncodedNamePrefix);
 }
 
 std::string HashedName(std::string_view segment) {
@@ -43,8 +41,8 @@ bool IsPlainKey(std::string_view key) {
 }
 
 bool IsHashedName(std::string_view name) {
-  if (StartsWith(name, kBesideTag)) name.remove_prefix(kBesideTag.size());
-  return StartsWith(name, kHashedTag) && name.size() == kHashedTag.size() + kHashHexDigits;
+  if (name.starts_with(kBesideTag)) name.remove_prefix(kBesideTag.size());
+  return name.starts_with(kHashedTag) && name.size() == kHashedTag.size() + kHashHexDigits;
 }
 
 std::string SegmentName(std::string_view segment, bool at_root) {
@@ -108,21 +106,21 @@ NameForm DecodeWithoutXattr(std::string_view name, bool at_root, DecodedName* ou
     return NameForm::kNotAKey;  // no file has such a name
   }
   if (at_root && name == kLocalReservedDir) return NameForm::kNotAKey;
-  if (!StartsWith(name, kEncodedNamePrefix)) {
+  if (!name.starts_with(kEncodedNamePrefix)) {
     out->segment.assign(name);
     out->beside_folder = false;
     return NameForm::kPlain;
   }
   std::string_view inner = name;
-  out->beside_folder = StartsWith(inner, kBesideTag);
+  out->beside_folder = inner.starts_with(kBesideTag);
   if (out->beside_folder) inner.remove_prefix(kBesideTag.size());
   if (IsHashedName(inner)) return NameForm::kHashed;
   std::string segment;
   if (inner == kEmptyName) {
     segment.clear();
-  } else if (StartsWith(inner, kLiteralTag)) {
+  } else if (inner.starts_with(kLiteralTag)) {
     segment.assign(inner.substr(kLiteralTag.size()));
-  } else if (out->beside_folder && !StartsWith(inner, kEncodedNamePrefix)) {
+  } else if (out->beside_folder && !inner.starts_with(kEncodedNamePrefix)) {
     segment.assign(inner);  // ".wormfs.o" + a plain name
   } else {
     return NameForm::kNotAKey;

@@ -72,7 +72,7 @@ int CompareJoined(std::string_view a, std::string_view b, std::string_view s) {
 
 // Whether s starts with a + b.
 bool JoinedPrefixOf(std::string_view a, std::string_view b, std::string_view s) {
-  return s.size() >= a.size() + b.size() && StartsWith(s, a) && StartsWith(s.substr(a.size()), b);
+  return s.size() >= a.size() + b.size() && s.starts_with(a) && s.substr(a.size()).starts_with(b);
 }
 
 bool SameTime(const struct timespec& a, const struct timespec& b) {
@@ -501,7 +501,7 @@ std::shared_ptr<const SortedDir> LocalKeyWalker::CachedListing(Frame* frame) {
 }
 
 bool LocalKeyWalker::Acceptable(const Frame& frame, const Entry& entry) const {
-  if (!StartsWith(entry.sort_name, frame.name_filter)) return false;
+  if (!entry.sort_name.starts_with(frame.name_filter)) return false;
   if (!frame.resume_after.empty() && entry.sort_name <= frame.resume_after) return false;
   return Wanted(frame, entry);
 }
@@ -521,20 +521,20 @@ void LocalKeyWalker::SelectFrom(std::shared_ptr<const SortedDir> whole, Frame* f
                            [](std::string_view v, const Entry& e) { return v < e.sort_name; }));
   }
   raise(std::lower_bound(entries.begin(), entries.end(), frame->name_filter, by_name));
-  if (!StartsWith(plan_->seek, frame->key_prefix) && frame->key_prefix < plan_->seek) {
+  if (!plan_->seek.starts_with(frame->key_prefix) && frame->key_prefix < plan_->seek) {
     start = entries.end();  // the whole folder sorts before the seek
-  } else if (StartsWith(plan_->seek, frame->key_prefix)) {
+  } else if (plan_->seek.starts_with(frame->key_prefix)) {
     std::string_view rel = std::string_view(plan_->seek).substr(frame->key_prefix.size());
     auto it = std::lower_bound(entries.begin(), entries.end(), rel, by_name);
     if (it != entries.begin() && std::prev(it)->is_dir &&
-        StartsWith(rel, std::prev(it)->sort_name)) {
+        rel.starts_with(std::prev(it)->sort_name)) {
       --it;
     }
     raise(it);
   }
   // Sorted: the entries with the name filter's prefix are one run.
   auto stop = std::partition_point(start, entries.end(), [&](const Entry& e) {
-    return StartsWith(e.sort_name, frame->name_filter);
+    return e.sort_name.starts_with(frame->name_filter);
   });
   frame->pos = static_cast<size_t>(start - entries.begin());
   frame->end = std::max(frame->pos, static_cast<size_t>(stop - entries.begin()));

@@ -4,18 +4,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/strings.h"
+
 namespace worm::s3 {
 namespace {
 
-std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return std::string(s);
-}
+// Blanks around INI lines, names and values (a CRLF file leaves the \r).
+constexpr std::string_view kIniSpace = " \t\r";
 
 std::optional<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -65,17 +60,17 @@ IniFile ParseIni(std::string_view text) {
   std::istringstream in{std::string(text)};
   std::string raw;
   while (std::getline(in, raw)) {
-    std::string line = Trim(raw);
+    std::string line(Trim(raw, kIniSpace));
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line.front() == '[' && line.back() == ']') {
-      section = Trim(std::string_view(line).substr(1, line.size() - 2));
+      section = Trim(std::string_view(line).substr(1, line.size() - 2), kIniSpace);
       out[section];
       continue;
     }
     size_t eq = line.find('=');
     if (eq == std::string::npos || section.empty()) continue;
-    out[section][Trim(std::string_view(line).substr(0, eq))] =
-        Trim(std::string_view(line).substr(eq + 1));
+    out[section][std::string(Trim(std::string_view(line).substr(0, eq), kIniSpace))] =
+        Trim(std::string_view(line).substr(eq + 1), kIniSpace);
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/strings.h"
 #include "transport/s3/s3_errors.h"
 #include "worm/clock.h"
 
@@ -65,12 +66,6 @@ size_t WriteBody(char* ptr, size_t size, size_t nmemb, void* userdata) {
   return n;
 }
 
-std::string Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
-
 size_t HeaderLine(char* buf, size_t size, size_t nitems, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
   size_t n = size * nitems;
@@ -86,9 +81,8 @@ size_t HeaderLine(char* buf, size_t size, size_t nitems, void* userdata) {
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;
-  std::string name(line.substr(0, colon));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string value = Trim(line.substr(colon + 1));
+  std::string name = AsciiLower(line.substr(0, colon));
+  std::string value(Trim(line.substr(colon + 1)));
   if (name == "content-range" && value.size() > 2 &&
       value.compare(value.size() - 2, 2, "/0") == 0) {
     t->empty_partial = true;

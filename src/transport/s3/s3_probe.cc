@@ -6,6 +6,7 @@
 
 #include "core/hash.h"
 #include "core/json_util.h"
+#include "core/layout.h"
 #include "core/random.h"
 #include "transport/s3/s3_internal.h"
 #include "transport/s3/s3_xml.h"
@@ -184,7 +185,7 @@ Result<S3ProbeResult> S3TransportImpl::EnsureBehaviour() const {
 }
 
 Result<S3ProbeResult> S3TransportImpl::ProbeLocked() {
-  const std::string base = ".worm.probe/" + NewUuidV4();
+  const std::string base = layout::kProbePrefix + NewUuidV4();
   const std::string key = base, fresh = base + ".new", summed = base + ".sum", multi = base + ".mp";
   Prober p(this, impl_->key_prefix, impl_->Context("probe", base));
   S3ProbeResult r;

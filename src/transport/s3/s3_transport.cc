@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "core/hash.h"
+#include "core/strings.h"
 #include "transport/s3/credentials.h"
 #include "transport/s3/meta_encoding.h"
 #include "transport/s3/s3_internal.h"
@@ -255,9 +256,7 @@ namespace {
 void AddWriteHeaders(const WriteOptions& options, HeaderList* headers) {
   if (!options.content_type.empty()) headers->emplace_back("Content-Type", options.content_type);
   for (const auto& [name, value] : options.user_metadata) {
-    std::string lower = name;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    headers->emplace_back("x-amz-meta-" + lower, s3::EncodeMetaValue(value));
+    headers->emplace_back("x-amz-meta-" + AsciiLower(name), s3::EncodeMetaValue(value));
   }
 }
 

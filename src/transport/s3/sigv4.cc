@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/hash.h"
+#include "core/strings.h"
 
 namespace worm::s3 {
 namespace {
@@ -31,12 +32,6 @@ int HexValue(char c) {
   return -1;
 }
 
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::tm UtcTime(int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
@@ -53,7 +48,7 @@ bool IsUnsignedHeader(std::string_view lower_name) {
 
 void SetHeader(HeaderList* headers, std::string_view name, std::string value) {
   for (auto& [k, v] : *headers) {
-    if (ToLower(k) == name) {
+    if (AsciiLower(k) == name) {
       v = std::move(value);
       return;
     }
@@ -239,7 +234,7 @@ CanonicalHeaders CanonicalizeHeaders(const HeaderList& headers,
                                      const std::vector<std::string>& only) {
   std::map<std::string, std::string> merged;
   for (const auto& [name, value] : headers) {
-    std::string lower = ToLower(name);
+    std::string lower = AsciiLower(name);
     if (only.empty() ? IsUnsignedHeader(lower)
                      : std::find(only.begin(), only.end(), lower) == only.end()) {
       continue;

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/body_fuzz.h"
 #include "server/body_sink.h"
 #include "server/http_fuzz.h"
 #include "server/server.h"
@@ -731,6 +732,30 @@ TEST(HttpHeadFuzzTest, RefusesWhatTheServerRefuses) {
   EXPECT_FALSE(Feed("\xffPUT /b/k HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                     "zz\r\nhello\r\n0\r\n\r\n")
                    .ok());
+}
+
+// ---- The request-body fuzz targets under ctest --------------------------------------
+
+void RunCorpus(const std::string& name, Status (*fuzz)(const uint8_t*, size_t),
+               std::string_view alphabet, int mutations) {
+  std::vector<std::string> seeds = worm::testing::ReadFuzzCorpus(name);
+  ASSERT_GE(seeds.size(), 4u) << name;
+  for (const std::string& s : seeds) (void)fuzz(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  for (const std::string& s : worm::testing::MutateSeeds(
+           seeds, alphabet, ::testing::UnitTest::GetInstance()->random_seed(), mutations)) {
+    (void)fuzz(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  }
+}
+
+TEST(BodyFuzzTest, AwsChunkedCorpusAndMutationsRunClean) {
+  static constexpr char kBytes[] = "\r\n;:=0123456789abcdefx-\x00\x01\x02\x04\x05\x06\xff";
+  RunCorpus("aws_chunked", FuzzAwsChunked, std::string_view(kBytes, sizeof(kBytes) - 1), 5000);
+}
+
+TEST(BodyFuzzTest, XmlBodiesCorpusAndMutationsRunClean) {
+  static constexpr char kBytes[] = "<>/&;#x\"' \r\n\t=!-?KeyPart0129\x01\x02\x03\x04\xc3\xa9";
+  RunCorpus("s3_xml_bodies", FuzzS3XmlBodies, std::string_view(kBytes, sizeof(kBytes) - 1),
+            10000);
 }
 
 }  // namespace

@@ -99,10 +99,16 @@ Result<Ref> Reference(const pugi::xml_document& doc, ListObjectsV2Result* r) {
   return Ref::kOk;
 }
 
-// What the reader refuses on purpose that pugixml takes: a DTD, a NUL, a
+// What the reader refuses on purpose that pugixml takes: text outside the
+// root, a DTD, a NUL, a
 // character reference (the reader checks its code point), an '&' without a
 // ';' before the next markup.
 bool RefusedOnPurpose(std::string_view xml) {
+  // Text outside the root element, which pugixml drops silently.
+  if (xml.substr(0, 3) == "\xEF\xBB\xBF") xml.remove_prefix(3);
+  size_t first = xml.find_first_not_of(" \t\r\n");
+  size_t last = xml.find_last_not_of(" \t\r\n");
+  if (first == std::string_view::npos || xml[first] != '<' || xml[last] != '>') return true;
   if (xml.find("<!DOCTYPE") != std::string_view::npos) return true;
   if (xml.find('\0') != std::string_view::npos) return true;
   if (xml.find("&#") != std::string_view::npos) return true;

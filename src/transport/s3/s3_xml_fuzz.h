@@ -11,7 +11,7 @@
 // IsTruncated, NextContinuationToken and EncodingType. Invariants:
 //  - both accept: the same objects, prefixes, truncation and token;
 //  - pugixml accepts a listing the reader refuses only for what the reader
-//    refuses on purpose: a DTD, nesting deeper than 64, a reference that is
+//    refuses on purpose: text outside the root, a DTD, nesting deeper than 64, a reference that is
 //    not well formed (or a NUL, which pugixml's C strings cannot hold).
 //
 // Thread-safety: pure; safe to call concurrently.

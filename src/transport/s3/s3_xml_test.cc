@@ -288,6 +288,17 @@ TEST(S3ErrorsTest, NetworkFailuresAreRetryable) {
   EXPECT_EQ(CurlErrorToStatus("GET x", 28, "timeout", true).code(), StatusCode::kDeadlineExceeded);
 }
 
+// Found by the s3_list fuzz target: an empty-element <Contents/> was skipped,
+// while <Contents></Contents> (the same element in XML) gave an object.
+TEST(S3XmlTest, EmptyElementContentsIsAnObject) {
+  ASSERT_OK_AND_ASSIGN(ListObjectsV2Result r,
+                       ParseListObjectsV2("<ListBucketResult><Contents/><Contents><Key>k</Key>"
+                                          "</Contents><Contents></Contents></ListBucketResult>"));
+  ASSERT_EQ(r.objects.size(), 3u);
+  EXPECT_EQ(r.objects[0].key, "");
+  EXPECT_EQ(r.objects[1].key, "k");
+}
+
 // ---- The listing fuzz target under ctest -------------------------------------------
 
 // The seed corpus and deterministic mutations of it through FuzzListObjectsV2

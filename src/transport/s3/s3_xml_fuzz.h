@@ -9,7 +9,8 @@
 // character data (CDATA included, child elements and comments left out), the
 // last Key/ETag/Size/LastModified of a <Contents> counts, and so do the last
 // IsTruncated, NextContinuationToken and EncodingType. Invariants:
-//  - both accept: the same objects, prefixes, truncation and token;
+//  - both accept: the same objects, prefixes, truncation and token (unless
+//    an '&' starts no well-formed reference: each recovers its own way);
 //  - pugixml accepts a listing the reader refuses only for what the reader
 //    refuses on purpose: text outside the root, a DTD, nesting deeper than 64, a reference that is
 //    not well formed (or a NUL, which pugixml's C strings cannot hold).

@@ -205,8 +205,7 @@ std::string* SignatureText(HttpRequest* req, bool presign, size_t* at) {
 enum class Expect { kAccepted, kRefused, kMismatch, kDenied };
 
 // Applies operation `op` with parameter `param` to `req` (as signed).
-Expect Apply(int op, uint8_t param, bool presign, int64_t expires, HttpRequest* req,
-             int64_t* now) {
+Expect Apply(int op, uint8_t param, bool presign, int64_t expires, HttpRequest* req, int64_t* now) {
   switch (op) {
     case 0: {
       if (presign) {

@@ -87,12 +87,12 @@ Decoded Decode(PayloadMode mode, std::string_view body, Rng* rng) {
 void SameDecoding(const Decoded& a, const Decoded& b) {
   if (a.out != b.out) Broken("FuzzAwsChunked", "split feeding decoded other bytes");
   if (a.feed.ToString() != b.feed.ToString()) {
-    Broken("FuzzAwsChunked", "split feeding: '" + b.feed.ToString() + "', whole: '" +
-                                 a.feed.ToString() + "'");
+    Broken("FuzzAwsChunked",
+           "split feeding: '" + b.feed.ToString() + "', whole: '" + a.feed.ToString() + "'");
   }
   if (a.finish.ToString() != b.finish.ToString()) {
-    Broken("FuzzAwsChunked", "split Finish: '" + b.finish.ToString() + "', whole: '" +
-                                 a.finish.ToString() + "'");
+    Broken("FuzzAwsChunked",
+           "split Finish: '" + b.finish.ToString() + "', whole: '" + a.finish.ToString() + "'");
   }
   if (a.trailers != b.trailers) Broken("FuzzAwsChunked", "split feeding read other trailers");
   if (a.size != b.size) Broken("FuzzAwsChunked", "split feeding counted another size");

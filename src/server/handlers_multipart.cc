@@ -222,9 +222,9 @@ Dispatch UploadPart(ServiceEnv& env, const Ctx& ctx) {
   if (!expect.ok()) return Fail(*ctx, expect.status());
   expect->max_size = env.max_body_bytes;  // checked again as the bytes arrive
   if (expect->decoded_length.value_or(0) > expect->max_size) {
-    return Fail(*ctx, S3Error(S3Code::kEntityTooLarge, "A part may hold at most " +
-                                                           std::to_string(expect->max_size) +
-                                                           " bytes"));
+    return Fail(*ctx,
+                S3Error(S3Code::kEntityTooLarge,
+                        "A part may hold at most " + std::to_string(expect->max_size) + " bytes"));
   }
   std::string key = PartKey(u->id, *n);
   Result<std::unique_ptr<WriteStream>> s = (*bucket)->uploads->OpenWrite(key, {});

@@ -285,10 +285,10 @@ Dispatch PutObject(ServiceEnv& env, const Ctx& ctx) {
   if (!expect.ok()) return Fail(*ctx, expect.status());
   expect->max_size = env.max_body_bytes;  // checked again as the bytes arrive
   if (expect->decoded_length.value_or(0) > expect->max_size) {
-    return Fail(*ctx, S3Error(S3Code::kEntityTooLarge,
-                              "Your proposed upload exceeds the maximum allowed size (" +
-                                  std::to_string(expect->max_size) +
-                                  " bytes); use a multipart upload"));
+    return Fail(*ctx,
+                S3Error(S3Code::kEntityTooLarge,
+                        "Your proposed upload exceeds the maximum allowed size (" +
+                            std::to_string(expect->max_size) + " bytes); use a multipart upload"));
   }
   WriteOptions o;
   if (Status st = MetadataFromRequest(*ctx, &o); !st.ok()) return Fail(*ctx, st);

@@ -585,8 +585,9 @@ class BodyLimitTest : public ServerLimitsTest {
   }
   static std::string LengthPut(const std::string& target, const std::string& body,
                                const std::string& headers = "") {
-    return "PUT " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n" + headers + "\r\n" + body;
+    return "PUT " + target +
+           " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n" + headers + "\r\n" + body;
   }
 };
 
@@ -638,9 +639,8 @@ TEST_F(BodyLimitTest, AwsChunkedBeyondItsDecodedLengthIsRefused) {
       Send(LengthPut("/bkt/a", aws, kAwsUnsigned + "x-amz-decoded-content-length: 11\r\n"s));
   EXPECT_EQ(ErrorCode(shorter), "IncompleteBody") << shorter.body;
   // Without a declared decoded length (HTTP chunked), the cap applies.
-  RawResponse capped =
-      Send(ChunkedPut("/bkt/a", HttpChunked(AwsChunked(std::string(kCap + 1, 'a'), 65536), 65536),
-                      kAwsUnsigned));
+  RawResponse capped = Send(ChunkedPut(
+      "/bkt/a", HttpChunked(AwsChunked(std::string(kCap + 1, 'a'), 65536), 65536), kAwsUnsigned));
   EXPECT_EQ(ErrorCode(capped), "EntityTooLarge") << capped.body;
   EXPECT_EQ(Body("a").status, 404);
   EXPECT_EQ(Files(), before);
@@ -740,7 +740,8 @@ void RunCorpus(const std::string& name, Status (*fuzz)(const uint8_t*, size_t),
                std::string_view alphabet, int mutations) {
   std::vector<std::string> seeds = worm::testing::ReadFuzzCorpus(name);
   ASSERT_GE(seeds.size(), 4u) << name;
-  for (const std::string& s : seeds) (void)fuzz(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  for (const std::string& s : seeds)
+    (void)fuzz(reinterpret_cast<const uint8_t*>(s.data()), s.size());
   for (const std::string& s : worm::testing::MutateSeeds(
            seeds, alphabet, ::testing::UnitTest::GetInstance()->random_seed(), mutations)) {
     (void)fuzz(reinterpret_cast<const uint8_t*>(s.data()), s.size());
@@ -754,8 +755,7 @@ TEST(BodyFuzzTest, AwsChunkedCorpusAndMutationsRunClean) {
 
 TEST(BodyFuzzTest, XmlBodiesCorpusAndMutationsRunClean) {
   static constexpr char kBytes[] = "<>/&;#x\"' \r\n\t=!-?KeyPart0129\x01\x02\x03\x04\xc3\xa9";
-  RunCorpus("s3_xml_bodies", FuzzS3XmlBodies, std::string_view(kBytes, sizeof(kBytes) - 1),
-            10000);
+  RunCorpus("s3_xml_bodies", FuzzS3XmlBodies, std::string_view(kBytes, sizeof(kBytes) - 1), 10000);
 }
 
 }  // namespace

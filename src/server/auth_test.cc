@@ -421,5 +421,21 @@ TEST(AuthFuzzTest, SeedCorpusAndMutations) {
   }
 }
 
+// The forms corpus and mutations of it through FuzzSigV4Forms, which aborts
+// when a respelled request is refused or a tampered one accepted.
+TEST(AuthFuzzTest, FormsCorpusAndMutations) {
+  std::vector<std::string> seeds = worm::testing::ReadFuzzCorpus("sigv4_forms");
+  ASSERT_GE(seeds.size(), 7u);
+  static constexpr char kBytes[] = "/;,=&%:\n AaZz09-_.~\x01\x02\x04\x07\x80\xff";
+  for (const std::string& s : seeds) {
+    (void)FuzzSigV4Forms(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  }
+  for (const std::string& s :
+       worm::testing::MutateSeeds(seeds, std::string_view(kBytes, sizeof(kBytes) - 1),
+                                  ::testing::UnitTest::GetInstance()->random_seed(), 3000)) {
+    (void)FuzzSigV4Forms(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  }
+}
+
 }  // namespace
 }  // namespace worm::server

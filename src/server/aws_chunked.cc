@@ -11,6 +11,9 @@ namespace {
 
 // Longest chunk-header or trailer line we accept (a signature line is ~100 bytes).
 constexpr size_t kMaxLine = 4096;
+// Longest trailer section (all trailer lines together): S3 sends a checksum
+// and a signature; without a bound, trailer lines would pile up in memory.
+constexpr size_t kMaxTrailers = 16 * 1024;
 // Largest chunk size we accept; the SDKs use 64 KiB to 8 MiB.
 constexpr uint64_t kMaxChunk = 1ull << 34;
 
@@ -142,6 +145,8 @@ Status AwsChunkedDecoder::OnTrailerLine(std::string_view line) {
     state_ = State::kDone;
     return Status::OK();
   }
+  trailer_bytes_ += line.size() + 2;
+  if (trailer_bytes_ > kMaxTrailers) return Framing("trailers longer than 16384 bytes");
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return Framing("bad trailer line");
   std::string name = Lower(Trim(line.substr(0, colon)));

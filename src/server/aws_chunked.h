@@ -6,7 +6,7 @@
 // Signed modes verify every chunk signature (chained from the request's seed
 // signature) and the trailer signature; unsigned-trailer mode only parses.
 // Decoded bytes are passed on as they arrive: nothing is buffered beyond one
-// chunk-header line. Errors carry S3 codes (IncompleteBody,
+// chunk-header line, and at most 16 KiB of trailers. Errors carry S3 codes (IncompleteBody,
 // SignatureDoesNotMatch, InvalidArgument for bad framing).
 //
 // Thread-safety: one decoder per request, used by one thread.
@@ -62,6 +62,7 @@ class AwsChunkedDecoder {
   std::string trailer_signature_;
   std::string canonical_trailers_;
   HeaderPairs trailers_;
+  size_t trailer_bytes_ = 0;  // of the trailer lines read so far
   uint64_t decoded_size_ = 0;
 };
 

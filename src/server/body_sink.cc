@@ -1,5 +1,7 @@
 #include "server/body_sink.h"
 
+#include <algorithm>
+
 #include "core/hash.h"
 #include "server/aws_chunked.h"
 #include "server/s3_errors.h"
@@ -56,6 +58,13 @@ class VerifyingSink final : public BodySink {
     return decoder_->Feed(chunk, [this](std::string_view d) { return Decoded(d); });
   }
 
+  uint64_t raw_limit() const override {
+    uint64_t decoded = Bound();
+    if (!decoder_) return decoded;
+    uint64_t allowance = AwsChunkedAllowance(decoded);
+    return decoded > UINT64_MAX - allowance ? UINT64_MAX : decoded + allowance;
+  }
+
   HttpResponse Finish(const Status& body_status) override {
     VerifiedBody body;
     body.size = size_;
@@ -64,7 +73,27 @@ class VerifyingSink final : public BodySink {
   }
 
  private:
+  // The most decoded bytes this body may hold.
+  uint64_t Bound() const { return std::min(e_.max_size, e_.decoded_length.value_or(UINT64_MAX)); }
+
+  // Refuses the bytes that would take the body past Bound(), before the
+  // consumer sees any of them.
+  Status CheckSize(size_t more) const {
+    if (more <= Bound() - size_) return Status::OK();
+    if (e_.decoded_length && *e_.decoded_length < e_.max_size) {
+      return S3Error(S3Code::kEntityTooLarge,
+                     "The request body holds more than the " + std::to_string(*e_.decoded_length) +
+                         " bytes its " +
+                         (decoder_ ? "x-amz-decoded-content-length" : "Content-Length") +
+                         " header declares");
+    }
+    return S3Error(S3Code::kEntityTooLarge,
+                   "Your proposed upload exceeds the maximum allowed size (" +
+                       std::to_string(e_.max_size) + " bytes)");
+  }
+
   Status Decoded(std::string_view d) {
+    RETURN_NOT_OK(CheckSize(d.size()));
     size_ += d.size();
     if (md5_) md5_->Update(d);
     if (checksum_) checksum_->Update(d);
@@ -190,6 +219,8 @@ std::unique_ptr<BodySink> NewVerifyingSink(BodyExpectations expect,
                                            std::unique_ptr<BodyConsumer> consumer) {
   return std::make_unique<VerifyingSink>(std::move(expect), std::move(consumer));
 }
+
+uint64_t AwsChunkedAllowance(uint64_t decoded) { return decoded / 8 + (1u << 20); }
 
 std::unique_ptr<BodyConsumer> NewBufferedConsumer(size_t limit, BufferedDone done) {
   return std::make_unique<BufferedConsumer>(limit, std::move(done));

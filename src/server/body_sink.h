@@ -20,6 +20,10 @@
 
 namespace worm::server {
 
+// The largest request body by default: S3's limit for a single PUT and for
+// one part (ServiceOptions::max_body_bytes lowers it).
+inline constexpr uint64_t kMaxBodyBytes = 5ull << 30;
+
 struct BodyExpectations {
   PayloadMode mode = PayloadMode::kUnsigned;
   std::optional<ChunkSigningContext> chunk_ctx;
@@ -29,6 +33,8 @@ struct BodyExpectations {
   std::string checksum_b64;  // expected value from a header; empty: from the trailer
   bool checksum_in_trailer = false;
   std::optional<uint64_t> decoded_length;  // x-amz-decoded-content-length / Content-Length
+  // The most decoded bytes accepted, whatever the request declares.
+  uint64_t max_size = kMaxBodyBytes;
 };
 
 // Reads the body promises from the request headers. InvalidDigest for a
@@ -53,8 +59,21 @@ class BodyConsumer {
   virtual HttpResponse Finish(const Status& status, const VerifiedBody& body) = 0;
 };
 
+// The sink checks the size as bytes arrive: a body growing past max_size or
+// past its declared decoded_length (an aws-chunked body holding more than
+// x-amz-decoded-content-length; a chunked one larger than the cap) fails with
+// EntityTooLarge before the excess reaches the consumer, which then discards
+// what it wrote; one that ends short of decoded_length fails with
+// IncompleteBody. Its raw_limit() bounds the bytes the HTTP parser reads: the
+// decoded bound, plus aws-chunked framing (kAwsChunkedAllowance) for
+// streaming modes.
 std::unique_ptr<BodySink> NewVerifyingSink(BodyExpectations expect,
                                            std::unique_ptr<BodyConsumer> consumer);
+
+// Room for aws-chunked framing on top of `decoded` bytes: an eighth of them
+// (a chunk line with its signature is ~90 bytes; SDKs send chunks of 8 KiB
+// and more) plus 1 MiB (small bodies, trailers).
+uint64_t AwsChunkedAllowance(uint64_t decoded);
 
 // A consumer that keeps up to `limit` bytes in memory (XML request bodies)
 // and hands them to `done`. A larger body fails with MalformedXML-sized

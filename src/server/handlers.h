@@ -34,6 +34,8 @@ struct ServiceEnv {
   UploadLocks* upload_locks = nullptr;  // Complete, Abort and the sweep (upload_staging.h)
   // A repeated CompleteMultipartUpload is answered this long after the first.
   int64_t completed_upload_retention_ms = kDefaultCompletedUploadRetentionMs;
+  // The largest PutObject or UploadPart body (ServiceOptions::max_body_bytes).
+  uint64_t max_body_bytes = kMaxBodyBytes;
 };
 
 struct RequestContext {

@@ -45,7 +45,6 @@ namespace {
 // S3's smallest part (all but the last) and highest part number.
 constexpr uint64_t kMinPartSize = 5ull << 20;
 constexpr int kMaxPartNumber = 10000;
-constexpr uint64_t kMaxPartSize = 5ull << 30;
 
 struct Upload {
   std::string id;
@@ -221,8 +220,11 @@ Dispatch UploadPart(ServiceEnv& env, const Ctx& ctx) {
   }
   Result<BodyExpectations> expect = ParseBodyExpectations(ctx->http, ctx->auth);
   if (!expect.ok()) return Fail(*ctx, expect.status());
-  if (expect->decoded_length.value_or(0) > kMaxPartSize) {
-    return Fail(*ctx, S3Error(S3Code::kEntityTooLarge, "A part may hold at most 5 GiB"));
+  expect->max_size = env.max_body_bytes;  // checked again as the bytes arrive
+  if (expect->decoded_length.value_or(0) > expect->max_size) {
+    return Fail(*ctx,
+                S3Error(S3Code::kEntityTooLarge,
+                        "A part may hold at most " + std::to_string(expect->max_size) + " bytes"));
   }
   std::string key = PartKey(u->id, *n);
   Result<std::unique_ptr<WriteStream>> s = (*bucket)->uploads->OpenWrite(key, {});

@@ -22,8 +22,6 @@ namespace {
 constexpr uint64_t kInlineBody = 64 * 1024;
 static_assert(kInlineBody >= local::kMaxCopiedBytes,
               "a body the backend says to copy must fit the inline path");
-// S3's largest single PUT.
-constexpr uint64_t kMaxPutSize = 5ull << 30;
 
 struct RangeSpec {
   uint64_t first = 0;
@@ -285,10 +283,12 @@ Dispatch PutObject(ServiceEnv& env, const Ctx& ctx) {
   }
   Result<BodyExpectations> expect = ParseBodyExpectations(ctx->http, ctx->auth);
   if (!expect.ok()) return Fail(*ctx, expect.status());
-  if (expect->decoded_length.value_or(0) > kMaxPutSize) {
-    return Fail(*ctx, S3Error(S3Code::kEntityTooLarge,
-                              "Your proposed upload exceeds the maximum allowed size (5 GiB); "
-                              "use a multipart upload"));
+  expect->max_size = env.max_body_bytes;  // checked again as the bytes arrive
+  if (expect->decoded_length.value_or(0) > expect->max_size) {
+    return Fail(*ctx,
+                S3Error(S3Code::kEntityTooLarge,
+                        "Your proposed upload exceeds the maximum allowed size (" +
+                            std::to_string(expect->max_size) + " bytes); use a multipart upload"));
   }
   WriteOptions o;
   if (Status st = MetadataFromRequest(*ctx, &o); !st.ok()) return Fail(*ctx, st);

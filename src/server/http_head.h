@@ -22,8 +22,9 @@ namespace worm::server {
 
 using RequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
 
-// Makes `parser` ready for one request: `max_header_bytes` bounds the head,
-// the body is unbounded here (handlers and sinks bound it).
+// Makes `parser` ready for one request: `max_header_bytes` bounds the head;
+// the body is unbounded here: the session sets each body's limit from the
+// handler's sink (BodySink::raw_limit) once the head is read.
 void InitRequestParser(RequestParser* parser, uint32_t max_header_bytes);
 
 // Feeds the bytes buffered so far (everything not yet consumed, new bytes

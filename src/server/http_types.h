@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,6 +78,10 @@ class BodySink {
   virtual Status Write(std::string_view chunk) = 0;
   // Called once after the last chunk (or after Write failed, with its Status).
   virtual HttpResponse Finish(const Status& body_status) = 0;
+  // The most body bytes (after HTTP chunked framing) the session reads for
+  // this sink: it sets the HTTP parser's body_limit to it, a backstop behind
+  // the sink's own running size check.
+  virtual uint64_t raw_limit() const { return std::numeric_limits<uint64_t>::max(); }
 };
 
 // What the router decides once the header is read.

@@ -87,6 +87,7 @@ S3Service::S3Service(ServiceOptions options)
   env_.region = options_.region;
   env_.upload_locks = &upload_locks_;
   env_.completed_upload_retention_ms = options_.completed_upload_retention_ms;
+  env_.max_body_bytes = options_.max_body_bytes;
   id_prefix_ = HexEncode(RandomBytes(4));
 }
 

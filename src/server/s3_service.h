@@ -31,6 +31,11 @@ struct ServiceOptions {
   // `--completed-upload-retention`: a repeated Complete of a completed upload
   // gets the first one's result this long; the sweep then drops the record.
   int64_t completed_upload_retention_ms = kDefaultCompletedUploadRetentionMs;
+  // The largest PutObject or UploadPart body, decoded (aws-chunked framing
+  // removed); larger ones get EntityTooLarge, checked as the bytes arrive
+  // when no length is declared (Transfer-Encoding: chunked). Default: S3's
+  // 5 GiB. At least 1.
+  uint64_t max_body_bytes = kMaxBodyBytes;
 };
 
 class S3Service {

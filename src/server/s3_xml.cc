@@ -289,8 +289,11 @@ Result<pugi::xml_node> ParseRoot(pugi::xml_document* doc, std::string_view xml,
                        " is not allowed in XML 1.0");
     }
   }
+  // parse_ws_pcdata_single: an element holding only whitespace keeps it (a
+  // key " " is a key, not ""); pugixml drops such text by default.
   pugi::xml_parse_result r =
-      doc->load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
+      doc->load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                       pugi::encoding_utf8);
   if (!r) return Malformed(r.description());
   pugi::xml_node node = doc->document_element();
   if (std::string_view(node.name()) != root) {

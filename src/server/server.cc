@@ -334,6 +334,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return Write(std::move(*d.response));
     }
     sink_ = std::move(d.sink);
+    // Set before any body byte is parsed, as Beast requires; a Content-Length
+    // was checked by the handler already.
+    parser_->body_limit(sink_->raw_limit());
     auto expect = parser_->get().find(http::field::expect);
     if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue")) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -384,6 +387,11 @@ class Session : public std::enable_shared_from_this<Session> {
       return FinishBody(Status::DeadlineExceeded(
           "the request body arrived too slowly: less than " + std::to_string(o.body_min_rate) +
           " bytes per second over " + std::to_string(o.body_rate_window_seconds) + " s"));
+    }
+    if (ec == http::error::body_limit) {
+      return FinishBody(S3Error(S3Code::kEntityTooLarge,
+                                "The request body is larger than this request may send (" +
+                                    std::to_string(sink_->raw_limit()) + " bytes)"));
     }
     if (ec && IsMalformedBody(ec)) {
       return FinishBody(S3Error(S3Code::kInvalidRequest, "malformed HTTP body: " + ec.message()));
@@ -669,6 +677,9 @@ Status ValidateOptions(const ServerOptions& o) {
   if (o.timeout_seconds < 1) {
     return Status::InvalidArgument("serve: timeout_seconds must be at least 1, got " +
                                    std::to_string(o.timeout_seconds));
+  }
+  if (o.service.max_body_bytes < 1) {
+    return Status::InvalidArgument("serve: max_body_bytes must be at least 1");
   }
   if (o.body_rate_window_seconds < 1) {
     return Status::InvalidArgument("serve: body_rate_window_seconds must be at least 1, got " +

@@ -75,7 +75,8 @@ struct ServerOptions {
 class Server {
  public:
   // Binds and starts serving. InvalidArgument for a bad address or option
-  // (max_connections, timeout_seconds or body_rate_window_seconds below 1),
+  // (max_connections, timeout_seconds, body_rate_window_seconds or
+  // service.max_body_bytes below 1),
   // Unavailable when the port is taken.
   static Result<std::unique_ptr<Server>> Start(ServerOptions options);
   ~Server();  // Shutdown() + Wait()

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -23,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include "server/body_fuzz.h"
+#include "server/body_sink.h"
 #include "server/http_fuzz.h"
 #include "server/server.h"
 #include "server/test_http.h"
@@ -515,6 +518,190 @@ TEST_F(ServerLimitsTest, TrickledBodyIsCutOff) {
   EXPECT_EQ(put.status, 200) << put.body;
 }
 
+// ---- Request-body bounds ------------------------------------------------------------
+
+// `data` as an HTTP chunked body in chunks of `piece` bytes.
+std::string HttpChunked(const std::string& data, size_t piece) {
+  std::string out;
+  for (size_t i = 0; i < data.size(); i += piece) {
+    std::string d = data.substr(i, piece);
+    char hex[20];
+    std::snprintf(hex, sizeof(hex), "%zx\r\n", d.size());
+    out += hex + d + "\r\n";
+  }
+  return out + "0\r\n\r\n";
+}
+
+// `data` as an unsigned aws-chunked body (STREAMING-UNSIGNED-PAYLOAD-TRAILER,
+// no trailer) in chunks of `piece` bytes, each size line carrying `ext`.
+std::string AwsChunked(const std::string& data, size_t piece, const std::string& ext = "") {
+  std::string out;
+  for (size_t i = 0; i < data.size(); i += piece) {
+    std::string d = data.substr(i, piece);
+    char hex[20];
+    std::snprintf(hex, sizeof(hex), "%zx", d.size());
+    out += hex + ext + "\r\n" + d + "\r\n";
+  }
+  return out + "0\r\n\r\n";
+}
+
+constexpr uint64_t kCap = 1 << 20;
+
+class BodyLimitTest : public ServerLimitsTest {
+ protected:
+  void SetUp() override {
+    ServerLimitsTest::SetUp();
+    ServerOptions o = Options();
+    o.service.max_body_bytes = kCap;
+    Start(o);
+    // The backend creates its lock files with the first write.
+    ASSERT_EQ(Send(LengthPut("/bkt/seed", "seed")).status, 200);
+  }
+
+  // Every file under the served folder, bucket data and staging alike.
+  std::vector<std::string> Files() const {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path())) {
+      if (e.is_regular_file()) out.push_back(e.path().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  RawResponse Send(const std::string& request) {
+    RawHttp c(port_);
+    EXPECT_TRUE(c.connected());
+    Result<RawResponse> r = c.RoundTrip(request);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : RawResponse{};
+  }
+
+  RawResponse Body(const std::string& key) { return Send(Get("/bkt/" + key)); }
+
+  static std::string ChunkedPut(const std::string& target, const std::string& body,
+                                const std::string& headers = "") {
+    return "PUT " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n" +
+           headers + "\r\n" + body;
+  }
+  static std::string LengthPut(const std::string& target, const std::string& body,
+                               const std::string& headers = "") {
+    return "PUT " + target +
+           " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n" + headers + "\r\n" + body;
+  }
+};
+
+constexpr char kAwsUnsigned[] =
+    "x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER\r\n"
+    "Content-Encoding: aws-chunked\r\n";
+
+// An HTTP-chunked PUT declares no length: before the cap it grew without
+// bound. One byte over the cap is refused and nothing is written, neither the
+// object nor a staged file; the key keeps its old bytes. At the cap it is
+// stored.
+TEST_F(BodyLimitTest, ChunkedPutOverTheCapIsRefusedAndNothingWritten) {
+  ASSERT_EQ(Send(LengthPut("/bkt/k", "old")).status, 200);
+  std::vector<std::string> before = Files();
+  ASSERT_FALSE(before.empty());
+  RawResponse over = Send(ChunkedPut("/bkt/k", HttpChunked(std::string(kCap + 1, 'x'), 65536)));
+  EXPECT_EQ(over.status, 400) << over.body;
+  EXPECT_EQ(ErrorCode(over), "EntityTooLarge") << over.body;
+  EXPECT_EQ(Body("k").body, "old");
+  EXPECT_EQ(Files(), before);
+  RawResponse fresh = Send(ChunkedPut("/bkt/new", HttpChunked(std::string(kCap + 1, 'x'), 65536)));
+  EXPECT_EQ(ErrorCode(fresh), "EntityTooLarge") << fresh.body;
+  EXPECT_EQ(Body("new").status, 404);
+  EXPECT_EQ(Files(), before);
+
+  RawResponse at = Send(ChunkedPut("/bkt/k", HttpChunked(std::string(kCap, 'y'), 65536)));
+  ASSERT_EQ(at.status, 200) << at.body;
+  EXPECT_EQ(Body("k").body, std::string(kCap, 'y'));
+  // A declared length over the cap is refused before the body is read.
+  RawResponse declared = Send(LengthPut("/bkt/k", std::string(kCap + 1, 'z')));
+  EXPECT_EQ(ErrorCode(declared), "EntityTooLarge") << declared.body;
+  EXPECT_EQ(Body("k").body, std::string(kCap, 'y'));
+}
+
+// aws-chunked data beyond its x-amz-decoded-content-length is refused as it
+// arrives (EntityTooLarge), with a Content-Length or HTTP-chunked framing;
+// data short of it is IncompleteBody. Nothing is written either way.
+TEST_F(BodyLimitTest, AwsChunkedBeyondItsDecodedLengthIsRefused) {
+  std::vector<std::string> before = Files();
+  std::string aws = AwsChunked("helloworld", 4);
+  RawResponse over =
+      Send(LengthPut("/bkt/a", aws, kAwsUnsigned + "x-amz-decoded-content-length: 5\r\n"s));
+  EXPECT_EQ(over.status, 400) << over.body;
+  EXPECT_EQ(ErrorCode(over), "EntityTooLarge") << over.body;
+  RawResponse chunked = Send(ChunkedPut("/bkt/a", HttpChunked(aws, 7),
+                                        kAwsUnsigned + "x-amz-decoded-content-length: 9\r\n"s));
+  EXPECT_EQ(ErrorCode(chunked), "EntityTooLarge") << chunked.body;
+  RawResponse shorter =
+      Send(LengthPut("/bkt/a", aws, kAwsUnsigned + "x-amz-decoded-content-length: 11\r\n"s));
+  EXPECT_EQ(ErrorCode(shorter), "IncompleteBody") << shorter.body;
+  // Without a declared decoded length (HTTP chunked), the cap applies.
+  RawResponse capped = Send(ChunkedPut(
+      "/bkt/a", HttpChunked(AwsChunked(std::string(kCap + 1, 'a'), 65536), 65536), kAwsUnsigned));
+  EXPECT_EQ(ErrorCode(capped), "EntityTooLarge") << capped.body;
+  EXPECT_EQ(Body("a").status, 404);
+  EXPECT_EQ(Files(), before);
+
+  RawResponse exact =
+      Send(LengthPut("/bkt/a", aws, kAwsUnsigned + "x-amz-decoded-content-length: 10\r\n"s));
+  ASSERT_EQ(exact.status, 200) << exact.body;
+  EXPECT_EQ(Body("a").body, "helloworld");
+  RawResponse at_cap = Send(ChunkedPut(
+      "/bkt/b", HttpChunked(AwsChunked(std::string(kCap, 'b'), 65536), 65536), kAwsUnsigned));
+  ASSERT_EQ(at_cap.status, 200) << at_cap.body;
+  EXPECT_EQ(Body("b").body.size(), kCap);
+}
+
+// aws-chunked framing that carries little data (a 4 KiB chunk extension per
+// byte) is bounded too: the HTTP parser's body_limit stops it.
+TEST_F(BodyLimitTest, AwsChunkedFramingIsBoundedByTheParser) {
+  std::vector<std::string> before = Files();
+  std::string ext = ";x=" + std::string(4000, 'e');
+  std::string aws = AwsChunked(std::string(300, 'd'), 1, ext);  // ~1.2 MiB of framing
+  ASSERT_GT(aws.size(), 1000 + AwsChunkedAllowance(1000));
+  // HTTP chunks of 64 KiB: the one that crosses the limit is among the last.
+  RawResponse r = Send(ChunkedPut("/bkt/f", HttpChunked(aws, 65536),
+                                  kAwsUnsigned + "x-amz-decoded-content-length: 1000\r\n"s));
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(ErrorCode(r), "EntityTooLarge") << r.body;
+  EXPECT_EQ(Body("f").status, 404);
+  EXPECT_EQ(Files(), before);
+}
+
+// UploadPart has the same bound.
+TEST_F(BodyLimitTest, UploadPartOverTheCapIsRefused) {
+  RawResponse init =
+      Send("POST /bkt/mp?uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_EQ(init.status, 200) << init.body;
+  std::string id = Between(init.body, "<UploadId>", "</UploadId>");
+  ASSERT_FALSE(id.empty());
+  std::string part = "/bkt/mp?partNumber=1&uploadId=" + id;
+  std::vector<std::string> before = Files();
+  RawResponse over = Send(ChunkedPut(part, HttpChunked(std::string(kCap + 1, 'p'), 65536)));
+  EXPECT_EQ(over.status, 400) << over.body;
+  EXPECT_EQ(ErrorCode(over), "EntityTooLarge") << over.body;
+  EXPECT_EQ(Files(), before);
+  RawResponse declared = Send(LengthPut(part, std::string(kCap + 1, 'p')));
+  EXPECT_EQ(ErrorCode(declared), "EntityTooLarge") << declared.body;
+  EXPECT_EQ(Files(), before);
+  RawResponse at = Send(ChunkedPut(part, HttpChunked(std::string(kCap, 'p'), 65536)));
+  ASSERT_EQ(at.status, 200) << at.body;
+  RawResponse parts = Send(Get("/bkt/mp?uploadId=" + id));
+  EXPECT_NE(parts.body.find("<Size>" + std::to_string(kCap) + "</Size>"), std::string::npos)
+      << parts.body;
+}
+
+TEST_F(ServerLimitsTest, ZeroBodyCapIsRefused) {
+  ServerOptions o = Options();
+  o.service.max_body_bytes = 0;
+  Result<std::unique_ptr<Server>> s = Server::Start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
+}
+
 // ---- The request-head fuzz target under ctest ---------------------------------------
 
 Status Feed(const std::string& s) {
@@ -545,6 +732,30 @@ TEST(HttpHeadFuzzTest, RefusesWhatTheServerRefuses) {
   EXPECT_FALSE(Feed("\xffPUT /b/k HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                     "zz\r\nhello\r\n0\r\n\r\n")
                    .ok());
+}
+
+// ---- The request-body fuzz targets under ctest --------------------------------------
+
+void RunCorpus(const std::string& name, Status (*fuzz)(const uint8_t*, size_t),
+               std::string_view alphabet, int mutations) {
+  std::vector<std::string> seeds = worm::testing::ReadFuzzCorpus(name);
+  ASSERT_GE(seeds.size(), 4u) << name;
+  for (const std::string& s : seeds)
+    (void)fuzz(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  for (const std::string& s : worm::testing::MutateSeeds(
+           seeds, alphabet, ::testing::UnitTest::GetInstance()->random_seed(), mutations)) {
+    (void)fuzz(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  }
+}
+
+TEST(BodyFuzzTest, AwsChunkedCorpusAndMutationsRunClean) {
+  static constexpr char kBytes[] = "\r\n;:=0123456789abcdefx-\x00\x01\x02\x04\x05\x06\xff";
+  RunCorpus("aws_chunked", FuzzAwsChunked, std::string_view(kBytes, sizeof(kBytes) - 1), 5000);
+}
+
+TEST(BodyFuzzTest, XmlBodiesCorpusAndMutationsRunClean) {
+  static constexpr char kBytes[] = "<>/&;#x\"' \r\n\t=!-?KeyPart0129\x01\x02\x03\x04\xc3\xa9";
+  RunCorpus("s3_xml_bodies", FuzzS3XmlBodies, std::string_view(kBytes, sizeof(kBytes) - 1), 10000);
 }
 
 }  // namespace

@@ -114,7 +114,11 @@ class ListReader {
     if (!empty) {
       std::string_view child;
       while (NextChild(&child, &empty)) {
-        if (empty) continue;
+        if (empty) {
+          // <Contents/> is <Contents></Contents>: an object, as a DOM reads it.
+          if (child == "Contents") r->objects.emplace_back();
+          continue;
+        }
         bool ok = true;
         if (child == "Contents") {
           ok = ReadContents(r);

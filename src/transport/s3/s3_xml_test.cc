@@ -2,6 +2,7 @@
 
 #include "testing/test_util.h"
 #include "transport/s3/s3_errors.h"
+#include "transport/s3/s3_xml_fuzz.h"
 
 namespace worm::s3 {
 namespace {
@@ -285,6 +286,35 @@ TEST(S3ErrorsTest, NetworkFailuresAreRetryable) {
   EXPECT_EQ(st.code(), StatusCode::kUnavailable);
   EXPECT_TRUE(st.retryable());
   EXPECT_EQ(CurlErrorToStatus("GET x", 28, "timeout", true).code(), StatusCode::kDeadlineExceeded);
+}
+
+// Found by the s3_list fuzz target: an empty-element <Contents/> was skipped,
+// while <Contents></Contents> (the same element in XML) gave an object.
+TEST(S3XmlTest, EmptyElementContentsIsAnObject) {
+  ASSERT_OK_AND_ASSIGN(ListObjectsV2Result r,
+                       ParseListObjectsV2("<ListBucketResult><Contents/><Contents><Key>k</Key>"
+                                          "</Contents><Contents></Contents></ListBucketResult>"));
+  ASSERT_EQ(r.objects.size(), 3u);
+  EXPECT_EQ(r.objects[0].key, "");
+  EXPECT_EQ(r.objects[1].key, "k");
+}
+
+// ---- The listing fuzz target under ctest -------------------------------------------
+
+// The seed corpus and deterministic mutations of it through FuzzListObjectsV2
+// (which aborts where the reader and the pugixml reference disagree).
+TEST(S3ListFuzzTest, CorpusAndMutationsRunClean) {
+  std::vector<std::string> seeds = worm::testing::ReadFuzzCorpus("s3_list");
+  ASSERT_GE(seeds.size(), 4u);
+  for (const std::string& s : seeds) {
+    (void)FuzzListObjectsV2(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  }
+  static constexpr char kBytes[] = "<>/&;#x\"' \r\n=!-[]?CDATKeyz0%";
+  for (const std::string& s :
+       worm::testing::MutateSeeds(seeds, std::string_view(kBytes, sizeof(kBytes) - 1),
+                                  ::testing::UnitTest::GetInstance()->random_seed(), 20000)) {
+    (void)FuzzListObjectsV2(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  }
 }
 
 }  // namespace

@@ -72,7 +72,7 @@ struct WriteOptions {
   std::map<std::string, std::string> user_metadata;
   // Local backends: fsync file and folder before acknowledging. Default true:
   // an acknowledged write survives a crash. Turning it off trades durability
-  // for speed (about 3x more small-file creates per second, see PEERS.md).
+  // for speed (about 3x more small-file creates per second, see docs/peers.md).
   bool sync = true;
 
   static WriteOptions Create() {
@@ -275,7 +275,7 @@ inline constexpr std::string_view kLocalReservedDir = ".wormfs";
 // S3 accepts is stored (1 to 1,024 bytes, no NUL): one that cannot be its own
 // path (an empty, "." or ".." segment, a segment over NAME_MAX, a key that is
 // also a "folder" of other keys, a folder marker "a/") gets an encoded
-// ".wormfs.*" name, listed under its key (src/transport/README.md has the
+// ".wormfs.*" name, listed under its key (docs/local-backend.md has the
 // format); others give InvalidArgument naming the key. Deletes prune folders
 // left empty. Streams must not outlive the transport.
 //

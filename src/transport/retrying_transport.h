@@ -1,4 +1,4 @@
-// RetryingTransport: the one place retries live (STYLE.md §4). It wraps any
+// RetryingTransport: the one place retries live (docs/style.md). It wraps any
 // Transport and retries calls that failed with a retryable error
 // (Status::retryable(), or code Unavailable): exponential backoff with full
 // jitter (sleep a uniform random time in [0, min(max, initial x 2^n)]),

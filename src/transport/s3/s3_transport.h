@@ -201,7 +201,7 @@ class S3Transport final : public Transport, public std::enable_shared_from_this<
   std::unique_ptr<Impl> impl_;
 };
 
-// The factory of DESIGN.md: an S3Transport as a Transport.
+// The factory of docs/design.md: an S3Transport as a Transport.
 Result<std::shared_ptr<Transport>> NewS3Transport(const S3Options& options);
 
 }  // namespace worm

@@ -1,5 +1,5 @@
 // Queries over a collection of JSON documents: a Mongo-style JSON language
-// (DESIGN.md "Query"), compiled once and evaluated one document at a time.
+// (docs/design.md, "Query"), compiled once and evaluated one document at a time.
 //
 //   {"where": {"status": "active", "amount": {"$gte": 100},
 //              "$or": [{"name": {"$startsWith": "A"}}, {"tags": {"$contains": "vip"}}]},

@@ -30,8 +30,8 @@
 // stored JSON, a stored object nested deeper than kMaxJsonDepth = 128), plus
 // whatever the Transport reports (Unavailable, ...).
 //
-// Layout on the bucket: see DESIGN.md "Bucket layout" and docs in
-// src/engine/README.md. Oplog entries are written before the entity
+// Layout on the bucket: see docs/bucket-layout.md (the format of
+// src/engine/ is described there). Oplog entries are written before the entity
 // (write-ahead); soft delete and restore are ordered so that a crash at any
 // step leaves a state Repair() completes or undoes.
 //

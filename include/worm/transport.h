@@ -72,7 +72,7 @@ struct WriteOptions {
   std::map<std::string, std::string> user_metadata;
   // Local backends: fsync file and folder before acknowledging. Default true:
   // an acknowledged write survives a crash. Turning it off trades durability
-  // for speed (about 3x more small-file creates per second, see PEERS.md).
+  // for speed (about 3x more small-file creates per second, see docs/peers.md).
   bool sync = true;
 
   static WriteOptions Create() {

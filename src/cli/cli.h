@@ -23,7 +23,7 @@ class App;
 
 namespace worm::cli {
 
-// DESIGN.md exit codes.
+// Exit codes: docs/exit-codes.md.
 enum ExitCode : int {
   kExitOk = 0,
   kExitInternal = 1,  // internal error or service unavailable

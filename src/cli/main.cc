@@ -52,7 +52,7 @@ int Run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Only main and the server session catch exceptions (STYLE.md §3).
+  // Only main and the server session catch exceptions (docs/style.md).
   try {
     return Run(argc, argv);
   } catch (const std::exception& e) {

@@ -1,5 +1,5 @@
 // StorageResolver: maps models and ids to bucket keys, following the Path DSL
-// seed (001) and DESIGN.md's bucket layout. Pure: no I/O.
+// seed (001) and docs/bucket-layout.md. Pure: no I/O.
 //
 // Thread-safety: immutable after construction; safe to share.
 #pragma once
@@ -23,7 +23,7 @@ inline constexpr std::string_view kBucketSentinelKey = layout::kSentinelName;
 using EntityIds = std::vector<std::string>;
 
 // Where an entity's system folders live, per storage layout (seed 001's
-// table, DESIGN.md). <entity> is EntityPath ("org/customers/abc-123").
+// table, docs/bucket-layout.md). <entity> is EntityPath ("org/customers/abc-123").
 //   root (default): .oplog/<entity>/        .snapshots/<entity>/   .worm.trash/<entity>/
 //   collection:     <folder>/.oplog/<rest>/ (same for .snapshots, .worm.trash)
 //   inline:         <entity>/.oplog/        <entity>/.snapshots/   <entity>/.worm.trash/

@@ -1,4 +1,4 @@
-// The one place where Status meets S3 errors on the server side (STYLE.md §3):
+// The one place where Status meets S3 errors on the server side (docs/style.md):
 // named S3 error codes, the Status values that carry them, and the mapping of
 // any Status to an HTTP status + S3 XML error body.
 //

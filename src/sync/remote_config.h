@@ -1,4 +1,4 @@
-// Remotes in `.worm/config.json` (DESIGN.md "Local project layout"):
+// Remotes in `.worm/config.json` (docs/bucket-layout.md, "The local project"):
 //   {"remotes": {"origin": {"url": "s3://bucket/prefix", "endpoint": "...",
 //                           "region": "us-east-1", "pathStyle": true,
 //                           "profile": "default"}}, ...}

@@ -1,5 +1,5 @@
 // The one place where S3 and network failures become Status values
-// (STYLE.md §3, like Arrow's ErrorToStatus). Every Status carries a
+// (docs/style.md, like Arrow's ErrorToStatus). Every Status carries a
 // StatusDetail with the HTTP status, the S3 error code, the request id and
 // whether retrying may help; RetryingTransport reads that flag.
 //

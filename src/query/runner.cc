@@ -13,7 +13,6 @@
 #include "core/json_util.h"
 #include "query/doc_cache.h"
 #include "query/partial_json.h"
-#include "query/populate.h"
 #include "schema/schema.h"
 #include "worm/query.h"
 #include "worm/repository.h"
@@ -37,10 +36,10 @@ struct Slot {
   // Bytes from the cache, in its Page's arena: PartialParser::kPadding
   // readable bytes follow each.
   std::optional<std::string_view> cached;
-  std::string fetched_bytes;  // bytes from a GET
+  std::string fetched_bytes;  // bytes read (ReadStored)
   std::string_view bytes;     // what was used: cached or fetched_bytes
   std::string fetched_etag;   // the ETag of fetched_bytes (a cached document's is the listed one)
-  bool fetched = false;       // GET (not the cache)
+  bool fetched = false;       // read (not the cache)
   bool gone = false;          // deleted since the listing
   bool partial = false;       // doc holds only the members the query reads
   bool filtered_out = false;  // failed "where" while decoded (doc left empty)
@@ -119,31 +118,32 @@ class Helper {
   std::thread thread_;  // last: starts once the members above exist
 };
 
-// Worker side: GETs a document the cache could not supply. I/O only: parsing
-// runs on kDecodeThreads threads afterwards.
-void Fetch(Transport* transport, Slot* s) {
-  const Entity& e = *s->entity;
-  auto got = transport->Get(e.key, {});
+// Worker side: reads a document the cache could not supply, through the
+// engine. I/O only: decoding runs on kDecodeThreads threads afterwards.
+void Fetch(Repository* repo, Slot* s) {
+  auto got = repo->ReadStored(*s->entity);
   if (got.status().IsNotFound()) {
     s->gone = true;
     return;
   }
   if (!got.ok()) {
-    s->status = got.status().WithContext("query: reading " + e.key);
+    s->status = got.status().WithContext("query");
     return;
   }
-  s->fetched_bytes = std::move(got->data);
+  s->fetched_bytes = std::move(got->bytes);
   s->bytes = s->fetched_bytes;
-  s->fetched_etag = std::move(got->meta.etag);
+  s->fetched_etag = std::move(got->etag);
   s->fetched = true;
 }
 
-// Parses a slot's bytes. Cached bytes (already checked by the cache) go
-// through `partial` when given (only the members the query reads are built;
-// with `filter`, those "where" reads first, and the rest only for documents
-// that pass); fetched bytes are always parsed in full, by the parser that
-// decides whether a stored object is JSON.
-void Decode(query::PartialParser* partial, const CompiledQuery* filter, Slot* s) {
+// Decodes a slot's bytes. Cached bytes (already checked by the cache, and
+// decoded by the engine when they were stored) go through `partial` when
+// given (only the members the query reads are built; with `filter`, those
+// "where" reads first, and the rest only for documents that pass); fetched
+// bytes, and cached ones `partial` refuses, are decoded by the engine, which
+// decides whether a stored object is a document.
+void Decode(const Repository& repo, query::PartialParser* partial, const CompiledQuery* filter,
+            Slot* s) {
   if (!s->fetched) {
     s->bytes = *s->cached;
     if (partial != nullptr && partial->Parse(s->bytes, &s->doc, /*padded=*/true)) {
@@ -160,9 +160,13 @@ void Decode(query::PartialParser* partial, const CompiledQuery* filter, Slot* s)
       return;
     }
   }
-  auto doc = ParseJson(s->bytes, s->entity->key);
+  auto doc = repo.Decode(s->entity->key, s->bytes);
+  if (doc.status().code() == StatusCode::kDataLoss) {
+    s->problem = doc.status().message();
+    return;
+  }
   if (!doc.ok()) {
-    s->problem = doc.status().message() + " (stored object is corrupt)";
+    s->status = doc.status();
     return;
   }
   s->doc = std::move(doc).value();
@@ -182,9 +186,9 @@ std::unique_ptr<query::DocCache> OpenCache(Project& project, const std::string& 
 
 class Run {
  public:
-  Run(Project& project, const QueryRunOptions& options, QueryRunStats* stats,
+  Run(Repository* repo, const QueryRunOptions& options, QueryRunStats* stats,
       const CompiledQuery& query, bool partial)
-      : project_(project), options_(options), stats_(stats), query_(query) {
+      : repo_(repo), options_(options), stats_(stats), query_(query) {
     if (!partial) return;
     // Decode threads evaluate "where" on the members it reads, and build the
     // rest (sort keys, aggregated members) only for documents that pass.
@@ -208,7 +212,7 @@ class Run {
   std::vector<std::string> TakeProblems() { return std::move(problems_); }
 
  private:
-  Project& project_;
+  Repository* repo_;
   const QueryRunOptions& options_;
   QueryRunStats* stats_;
   const CompiledQuery& query_;
@@ -384,8 +388,7 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
   for (Slot& s : slots) {
     if (!s.cached) misses.push_back(&s);
   }
-  Transport* transport = project_.transport();
-  ParallelFor(misses.size(), options_.concurrency, [&](size_t i) { Fetch(transport, misses[i]); });
+  ParallelFor(misses.size(), options_.concurrency, [&](size_t i) { Fetch(repo_, misses[i]); });
   // Parsing, split across threads when the page is large enough.
   size_t threads = std::min<size_t>(kDecodeThreads,
                                     (slots.size() + kMinSlotsPerThread - 1) / kMinSlotsPerThread);
@@ -394,7 +397,7 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
     const CompiledQuery* filter = two_stage_ ? &query_ : nullptr;
     for (size_t i = t; i < slots.size(); i += threads) {
       Slot& s = slots[i];
-      if (!s.gone && s.status.ok()) Decode(partial, filter, &s);
+      if (!s.gone && s.status.ok()) Decode(*repo_, partial, filter, &s);
     }
   };
   static_assert(kDecodeThreads == 2, "one helper thread decodes beside the caller");
@@ -445,11 +448,7 @@ Status Run::Complete(QueryResult* result) const {
   for (QueryItem& item : result->items) {
     std::optional<std::string> raw = query::TakeRaw(&item.document, member);
     if (!raw) continue;
-    auto doc = ParseJson(*raw, item.key);
-    if (!doc.ok()) {
-      return Status::DataLoss(doc.status().message() + " (stored object is corrupt)");
-    }
-    item.document = std::move(doc).value();
+    ASSIGN_OR_RETURN(item.document, repo_->Decode(item.key, *raw));
   }
   return Status::OK();
 }
@@ -464,6 +463,7 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   ASSIGN_OR_RETURN(Repository * repo, project.Get(model_name));
   const schema::Model& model = repo->model();
   ASSIGN_OR_RETURN(CompiledQuery q, CompiledQuery::Compile(query, {.model = &model}));
+  RETURN_NOT_OK(repo->CheckPopulate(q.populate()));  // beyond the refs: before any I/O too
   std::unique_ptr<query::DocCache> cache = OpenCache(project, model.name, options);
   stats->cache_used = cache != nullptr;
   // The live listing is byte-ordered; the trash comes after it.
@@ -476,7 +476,7 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   lo.limit = kListPage;
   lo.one_list_per_page = true;  // the request-count bound: one LIST per 1,000 keys
   lo.skip_undecodable = true;   // a trash copy that does not decode: a problem, as below
-  Run run(project, options, stats, q, cache != nullptr);
+  Run run(repo, options, stats, q, cache != nullptr);
   // A query that must see every page lists and reads cached rows ahead
   // (PagePipeline) while each page is parsed and evaluated here. One that may
   // stop early goes one page at a time, so it never pays for a LIST it does
@@ -514,14 +514,15 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   RETURN_NOT_OK(run.Complete(&result));
   result.problems = run.TakeProblems();
   result.problems.insert(result.problems.end(), listing_problems.begin(), listing_problems.end());
-  query::Populator populator(&project);
-  for (QueryItem& item : result.items) {
-    if (!q.populate().empty())
-      RETURN_NOT_OK(populator.Populate(model, item.document, q.populate()));
-    item.document = q.Project(item.document);
+  if (!q.populate().empty()) {
+    std::vector<Json*> docs;
+    for (QueryItem& item : result.items) docs.push_back(&item.document);
+    PopulateReport populated;
+    RETURN_NOT_OK(repo->Populate(docs, q.populate(), &populated));
+    stats->populated = populated.fetched;
+    for (std::string& p : populated.problems) result.problems.push_back(std::move(p));
   }
-  stats->populated = populator.fetched();
-  for (const std::string& p : populator.problems()) result.problems.push_back(p);
+  for (QueryItem& item : result.items) item.document = q.Project(item.document);
   return result;
 }
 

@@ -133,9 +133,10 @@ TEST_F(PopulateTest, PathsAreCheckedBeforeAnyRead) {
     EXPECT_THAT(orders_->Populate({&doc}, {bad}), StatusIs(StatusCode::kInvalidArgument)) << bad;
     EXPECT_THAT(orders_->CheckPopulate({bad}), StatusIs(StatusCode::kInvalidArgument)) << bad;
   }
-  EXPECT_THAT(orders_->CheckPopulate({"customerId.nope"}),
-              StatusIsWithMessage(StatusCode::kInvalidArgument,
-                                  "Order: populate 'customerId.nope': no field 'nope' in Customer"));
+  EXPECT_THAT(
+      orders_->CheckPopulate({"customerId.nope"}),
+      StatusIsWithMessage(StatusCode::kInvalidArgument,
+                          "Order: populate 'customerId.nope': no field 'nope' in Customer"));
   std::string chain = "customerId";
   for (int i = 0; i < 8; ++i) chain += ".ownerId";
   EXPECT_OK(orders_->CheckPopulate({chain}));  // 9 refs
@@ -155,8 +156,11 @@ TEST_F(PopulateTest, MissingAndUndecodableReferences) {
   ASSERT_OK_AND_ASSIGN(Entity ce, customers_->Get({c}));
   ASSERT_OK(counting_->Put(ce.key, "{oops", {}).status());
   const std::string gone = "00000000-0000-4000-8000-000000000000";
-  std::vector<Json> docs = {{{"customerId", a}}, {{"customerId", gone}}, {{"customerId", "../x"}},
-                            {{"customerId", c}}, {{"customerId", c}}};
+  std::vector<Json> docs = {{{"customerId", a}},
+                            {{"customerId", gone}},
+                            {{"customerId", "../x"}},
+                            {{"customerId", c}},
+                            {{"customerId", c}}};
   std::vector<Json*> ptrs;
   for (Json& d : docs) ptrs.push_back(&d);
   PopulateReport report;

@@ -1,5 +1,8 @@
-// RunQuery over a Project: list, cache-or-fetch in parallel, evaluate,
-// populate, project. See include/worm/query.h.
+// RunQuery over a Project: list, cache-or-read in parallel, decode,
+// evaluate, populate, project. Contract: include/worm/query.h; how it runs:
+// query/runner.h.
+#include "query/runner.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -23,12 +26,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Keys per listing page (S3's maximum per LIST request).
-constexpr int kListPage = 1000;
-// Threads parsing a page of documents, and the fewest documents
-// worth a thread of their own.
-constexpr int kDecodeThreads = 2;
-constexpr size_t kMinSlotsPerThread = 64;
+using query::kDecodeThreads;
+using query::kListPage;
+using query::kMinSlotsPerThread;
 
 // One listed entity on its way to the evaluator.
 struct Slot {
@@ -335,7 +335,7 @@ class BoundedQueue {
 // warm query) runs back to back while the calling thread evaluates.
 class PagePipeline {
  public:
-  static constexpr size_t kAhead = 2;
+  static constexpr size_t kAhead = query::kPagesAhead;
 
   // `cache` (may be null) is this pipeline's own connection.
   PagePipeline(Repository* repo, ListOptions first, query::DocCache* cache)

@@ -238,8 +238,8 @@ struct EvaluatorOptions {
   // Documents arrive in ascending key order (as a List returns them). Lets an
   // unsorted query stop early: see Done().
   bool keys_ascending = false;
-  // Apply "select" to the returned items. The engine turns it off to populate
-  // first, then calls CompiledQuery::Project itself.
+  // Apply "select" to the returned items. Off: the caller populates first,
+  // then calls CompiledQuery::Project itself.
   bool project = true;
 };
 
@@ -295,8 +295,7 @@ struct QueryRunOptions {
   // Empty: "<project root>/.worm/cache" for a project on disk, else no cache.
   std::string cache_dir;
   bool use_cache = true;
-  // Documents fetched (GET) in parallel. 16 hides S3's ~20-50 ms per GET
-  // without approaching its per-prefix request-rate limits.
+  // Documents read in parallel (cache misses).
   int concurrency = 16;
   // Nested collections: only the children of these parent ids (e.g. {deptId}).
   EntityIds parent_ids;
@@ -312,23 +311,20 @@ struct QueryRunStats {
 };
 
 // Runs `query` over the entities of `model` in `project`:
-//  1. compiles it against the model (every error before any I/O);
-//  2. lists the collection (and its trash with "withDeleted") 1000 keys at a
-//     time; ETags come with the listing. Unless the query may stop early,
-//     up to two pages are listed ahead, on a thread of their own, while the
-//     calling thread reads a page's cached rows and evaluates it;
+//  1. compiles it against the model, and checks populate paths through the
+//     refs (every error before any I/O);
+//  2. lists the collection (and its trash with "withDeleted"), one LIST per
+//     1,000 keys; ETags come with the listing;
 //  3. takes each document from the cache when its ETag is unchanged (a row
-//     is stored only when its bytes hash to their ETag, and read only while
-//     they keep the CRC-32C they were stored with; one range read per
-//     listing page), else GETs it, `concurrency` at a time, and refreshes the
-//     cache. Parsing runs on two threads; a cached document is parsed (simdjson,
-//     validating all of it) into only the members the query reads, and the
-//     few kept for the result are parsed in full at the end; evaluation runs
-//     on the calling thread;
+//     is stored only when its bytes hash to their ETag, and used only while
+//     intact), else reads it through the engine (Repository::ReadStored),
+//     `concurrency` at a time, and refreshes the cache. Every document is
+//     decoded by the engine's rules (Repository::Decode);
 //  4. evaluates locally, stopping the listing early for unsorted queries whose
 //     page is complete;
-//  5. populates ref fields of the page (each referenced entity fetched once)
-//     and applies select.
+//  5. populates ref fields of the page (Repository::Populate: each referenced
+//     entity read once) and applies select.
+// How (threads, look-ahead, partial parsing): src/query/runner.h.
 // Memory: one page of documents, up to two listed pages ahead (keys and
 // ETags), plus the evaluator's (see above).
 // A stored document that cannot be decoded (not JSON, nested deeper than

@@ -98,6 +98,20 @@ struct EntityPage {
   std::vector<std::string> problems;
 };
 
+// A stored document's bytes as read, not yet decoded (Repository::ReadStored).
+struct StoredDocument {
+  std::string etag;   // of `bytes`: newer than the listed one when changed since the listing
+  std::string bytes;  // as stored
+};
+
+// What one Repository::Populate call did.
+struct PopulateReport {
+  uint64_t fetched = 0;  // referenced entities read, each at most once per call
+  // Referenced documents that cannot be decoded, left as ids:
+  // "<key>: <why> (stored object is corrupt)".
+  std::vector<std::string> problems;
+};
+
 // One oplog entry, in the stored shape plus where it lives.
 struct OplogEntry {
   int64_t seq = 0;
@@ -195,6 +209,36 @@ class Repository {
   Status Scan(const ListOptions& options, const std::function<Status(const Entity&)>& fn);
   // Convenience: all of them (memory grows with the collection).
   Result<std::vector<Entity>> List(const ListOptions& options = {});
+
+  // Raw reads, for a caller that keeps its own copies of documents by ETag
+  // (the query layer's cache) and decodes them here. The engine is the only
+  // reader and decoder of stored documents.
+  //
+  // The stored bytes of `listed`, an entity ListPage returned (live, or from
+  // the trash with with_deleted), not decoded. NotFound when it is gone
+  // since the listing; InvalidArgument when `listed` is not an entity of this
+  // model; the transport's errors, naming the key. Safe to call from many
+  // threads at once.
+  Result<StoredDocument> ReadStored(const Entity& listed);
+  // The document stored as `bytes` under the object key `key`, decoded as
+  // Get and ListPage decode every stored document. DataLoss "<key>: <why>
+  // (stored object is corrupt)" when the bytes are not JSON or nest deeper
+  // than kMaxJsonDepth.
+  Result<Json> Decode(std::string_view key, std::string_view bytes) const;
+
+  // Populate (the rules of GetOptions::populate) of `paths` in each of
+  // `documents` (documents of this model), reading each referenced entity
+  // at most once in the whole call. Paths are checked first, before any
+  // read (CheckPopulate). A referenced entity that does not exist, or a
+  // value that is not an id, is left as it is; one whose document cannot be
+  // decoded is left as its id and named in report->problems when `report`
+  // is given, else its DataLoss is returned.
+  Status Populate(const std::vector<Json*>& documents, const std::vector<std::string>& paths,
+                  PopulateReport* report = nullptr);
+  // InvalidArgument unless each path leads through declared fields (objects,
+  // arrays of objects) to a ref field or an array of refs, and on from there
+  // in the referenced model, at most 9 refs deep. Reads nothing.
+  Status CheckPopulate(const std::vector<std::string>& paths) const;
 
   // Oplog entries of an entity in order, chain verified (DataLoss naming the
   // entry when broken). Empty when the model keeps no oplog.

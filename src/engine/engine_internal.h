@@ -124,6 +124,10 @@ class ModelStore {
   // ---- objects (store.cc)
   // nullopt when missing; DataLoss when the bytes are not JSON.
   Result<std::optional<Stored>> Read(const std::string& key) const;
+  // The one decoder of stored documents (Repository::Decode).
+  static Result<Json> Decode(std::string_view key, std::string_view bytes);
+  // Repository::ReadStored.
+  Result<StoredDocument> ReadStored(const Entity& listed) const;
   static std::string Serialize(const Json& doc);
   Status EnsureSentinels(const EntityIds& ids);
 
@@ -186,12 +190,16 @@ class ModelStore {
   // ---- links (links.cc)
   // onDelete rules of every ref field pointing at this model's entity `ids`.
   Status ApplyOnDelete(const EntityIds& ids, const RemoveOptions& options, bool check_only);
-  Status Populate(Json& doc, const std::vector<std::string>& paths, int depth);
   Result<Entity> Link(const EntityIds& ids, const std::string& link, const EntityIds& target,
                       const WriteContext& ctx);
   Status Unlink(const EntityIds& ids, const std::string& link, const EntityIds& target,
                 const WriteContext& ctx);
   Result<std::vector<Entity>> Linked(const EntityIds& ids, const std::string& link);
+
+  // ---- populate (populate.cc): Repository::Populate and CheckPopulate.
+  Status Populate(const std::vector<Json*>& docs, const std::vector<std::string>& paths,
+                  PopulateReport* report);
+  Status CheckPopulate(const std::vector<std::string>& paths) const;
 
   // ---- listing (list.cc)
   Result<EntityPage> ListPage(const ListOptions& options);

@@ -1,18 +1,11 @@
-// Entity links: onDelete rules of ref fields, populate on read, and
-// many-to-many links through a join model (the source model's "links").
-#include "core/strings.h"
+// Entity links: onDelete rules of ref fields and many-to-many links through
+// a join model (the source model's "links"). Populate is in populate.cc.
 #include "engine/engine_internal.h"
 
 namespace worm::engine {
 namespace {
 
 using schema::Field;
-
-const Field* FindIn(const std::vector<Field>& fields, const std::string& name) {
-  for (const Field& f : fields)
-    if (f.name == name) return &f;
-  return nullptr;
-}
 
 // Does `v` (a ref field's value: an id or an array of ids) point at `id`?
 bool RefersTo(const Json& v, const std::string& id) {
@@ -91,51 +84,6 @@ Status ModelStore::ApplyOnDelete(const EntityIds& ids, const RemoveOptions& opti
   if (restricting.size() > 10) list += ", ... (" + std::to_string(restricting.size()) + " in all)";
   return Status::FailedPrecondition(Describe(ids) + ": still referenced (onDelete restrict) by " +
                                     list + "; delete or re-point those first");
-}
-
-Status ModelStore::Populate(Json& doc, const std::vector<std::string>& paths, int depth) {
-  if (depth > 8) return Status::InvalidArgument(model_->name + ": populate nests too deep");
-  for (const std::string& path : paths) {
-    std::vector<std::string> segs = Split(path, '.');
-    const std::vector<Field>* fields = &model_->fields;
-    Json* cur = &doc;
-    for (size_t i = 0; i < segs.size(); ++i) {
-      const Field* f = FindIn(*fields, segs[i]);
-      if (f == nullptr) {
-        return Status::InvalidArgument(model_->name + ": populate '" + path + "': no field '" +
-                                       segs[i] + "'");
-      }
-      auto it = cur->find(segs[i]);
-      if (it == cur->end() || it->is_null()) break;
-      std::string ref = !f->ref.empty() ? f->ref : (f->items ? f->items->ref : "");
-      if (!ref.empty()) {
-        ASSIGN_OR_RETURN(ModelStore * target, project_->Store(ref));
-        std::string rest = Join(segs, ".", i + 1);
-        auto fetch = [&](Json& slot) -> Status {
-          if (!slot.is_string()) return Status::OK();
-          auto got = target->Get(SplitIds(slot.get<std::string>()), {});
-          if (got.status().IsNotFound() || got.status().IsInvalidArgument()) return Status::OK();
-          RETURN_NOT_OK(got.status());
-          if (!rest.empty()) RETURN_NOT_OK(target->Populate(got->document, {rest}, depth + 1));
-          slot = std::move(got->document);
-          return Status::OK();
-        };
-        if (it->is_array()) {
-          for (Json& e : *it) RETURN_NOT_OK(fetch(e));
-        } else {
-          RETURN_NOT_OK(fetch(*it));
-        }
-        break;
-      }
-      if (f->type != schema::FieldType::kObject || !it->is_object()) {
-        return Status::InvalidArgument(model_->name + ": populate '" + path + "': field '" +
-                                       segs[i] + "' is not a ref");
-      }
-      fields = &f->properties;
-      cur = &*it;
-    }
-  }
-  return Status::OK();
 }
 
 namespace {

@@ -118,6 +118,23 @@ Result<std::vector<Entity>> Repository::List(const ListOptions& options) {
   return out;
 }
 
+Result<StoredDocument> Repository::ReadStored(const Entity& listed) {
+  return Guard(name(), [&] { return store_->ReadStored(listed); });
+}
+
+Result<Json> Repository::Decode(std::string_view key, std::string_view bytes) const {
+  return Guard(name(), [&] { return engine::ModelStore::Decode(key, bytes); });
+}
+
+Status Repository::Populate(const std::vector<Json*>& documents,
+                            const std::vector<std::string>& paths, PopulateReport* report) {
+  return Guard(name(), [&] { return store_->Populate(documents, paths, report); });
+}
+
+Status Repository::CheckPopulate(const std::vector<std::string>& paths) const {
+  return Guard(name(), [&] { return store_->CheckPopulate(paths); });
+}
+
 Result<std::vector<OplogEntry>> Repository::History(const EntityIds& ids) {
   return Guard(name(), [&] { return store_->History(ids); });
 }

@@ -159,9 +159,34 @@ Result<std::optional<Stored>> ModelStore::Read(const std::string& key) const {
     if (got.status().IsNotFound()) return std::optional<Stored>();
     return got.status().WithContext("reading " + key);
   }
-  auto doc = ParseJson(got->data, key);
+  ASSIGN_OR_RETURN(Json doc, Decode(key, got->data));
+  return std::optional<Stored>(Stored{key, got->meta.etag, std::move(got->data), std::move(doc)});
+}
+
+Result<Json> ModelStore::Decode(std::string_view key, std::string_view bytes) {
+  auto doc = ParseJson(bytes, key);
   if (!doc.ok()) return Status::DataLoss(doc.status().message() + " (stored object is corrupt)");
-  return std::optional<Stored>(Stored{key, got->meta.etag, std::move(got->data), std::move(*doc)});
+  return doc;
+}
+
+Result<StoredDocument> ModelStore::ReadStored(const Entity& listed) const {
+  // Only this model's documents: the key must be the one its ids name.
+  std::string expected;
+  if (listed.deleted) {
+    if (auto k = TrashKeysOf(listed.ids); k.ok()) expected = std::move(k->doc);
+  } else if (auto k = KeyOf(listed.ids); k.ok()) {
+    expected = std::move(*k);
+  }
+  if (expected.empty() || expected != listed.key) {
+    return Status::InvalidArgument(model_->name + ": " + listed.key +
+                                   " is not the key of a listed entity of this model");
+  }
+  auto got = transport()->Get(listed.key, {});
+  if (!got.ok()) {
+    if (got.status().IsNotFound()) return Status::NotFound(listed.key + ": not found");
+    return got.status().WithContext("reading " + listed.key);
+  }
+  return StoredDocument{std::move(got->meta.etag), std::move(got->data)};
 }
 
 std::string ModelStore::Serialize(const Json& doc) {
@@ -411,7 +436,7 @@ Result<Entity> ModelStore::Get(const EntityIds& ids, const GetOptions& options) 
   } else {
     return Status::NotFound(Describe(ids) + ": not found");
   }
-  if (!options.populate.empty()) RETURN_NOT_OK(Populate(e.document, options.populate, 0));
+  if (!options.populate.empty()) RETURN_NOT_OK(Populate({&e.document}, options.populate, nullptr));
   return e;
 }
 

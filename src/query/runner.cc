@@ -1,5 +1,8 @@
-// RunQuery over a Project: list, cache-or-fetch in parallel, evaluate,
-// populate, project. See include/worm/query.h.
+// RunQuery over a Project: list, cache-or-read in parallel, decode,
+// evaluate, populate, project. Contract: include/worm/query.h; how it runs:
+// query/runner.h.
+#include "query/runner.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -12,9 +15,9 @@
 
 #include "core/json_util.h"
 #include "core/layout.h"
+#include "core/parallel.h"
 #include "query/doc_cache.h"
 #include "query/partial_json.h"
-#include "query/populate.h"
 #include "schema/schema.h"
 #include "worm/query.h"
 #include "worm/repository.h"
@@ -25,12 +28,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Keys per listing page (S3's maximum per LIST request).
-constexpr int kListPage = 1000;
-// Threads parsing a page of documents, and the fewest documents
-// worth a thread of their own.
-constexpr int kDecodeThreads = 2;
-constexpr size_t kMinSlotsPerThread = 64;
+using query::kDecodeThreads;
+using query::kListPage;
+using query::kMinSlotsPerThread;
 
 // One listed entity on its way to the evaluator.
 struct Slot {
@@ -38,10 +38,10 @@ struct Slot {
   // Bytes from the cache, in its Page's arena: PartialParser::kPadding
   // readable bytes follow each.
   std::optional<std::string_view> cached;
-  std::string fetched_bytes;  // bytes from a GET
+  std::string fetched_bytes;  // bytes read (ReadStored)
   std::string_view bytes;     // what was used: cached or fetched_bytes
   std::string fetched_etag;   // the ETag of fetched_bytes (a cached document's is the listed one)
-  bool fetched = false;       // GET (not the cache)
+  bool fetched = false;       // read (not the cache)
   bool gone = false;          // deleted since the listing
   bool partial = false;       // doc holds only the members the query reads
   bool filtered_out = false;  // failed "where" while decoded (doc left empty)
@@ -50,25 +50,6 @@ struct Slot {
   Status status;
   std::string problem;  // the stored bytes do not decode: left out, reported
 };
-
-// Runs fn(i) for i in [0, n) on up to `threads` threads.
-template <typename Fn>
-void ParallelFor(size_t n, int threads, Fn fn) {
-  size_t workers = std::min<size_t>(n, std::max(1, threads));
-  if (workers <= 1) {
-    for (size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  pool.reserve(workers);
-  for (size_t w = 0; w < workers; ++w) {
-    pool.emplace_back([&] {
-      for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
-    });
-  }
-  for (std::thread& t : pool) t.join();
-}
 
 // A thread kept for a whole query that runs one task at a time: FeedPage's
 // second decode thread (starting a thread per page cost ~2% of a warm query).
@@ -120,31 +101,32 @@ class Helper {
   std::thread thread_;  // last: starts once the members above exist
 };
 
-// Worker side: GETs a document the cache could not supply. I/O only: parsing
-// runs on kDecodeThreads threads afterwards.
-void Fetch(Transport* transport, Slot* s) {
-  const Entity& e = *s->entity;
-  auto got = transport->Get(e.key, {});
+// Worker side: reads a document the cache could not supply, through the
+// engine. I/O only: decoding runs on kDecodeThreads threads afterwards.
+void Fetch(Repository* repo, Slot* s) {
+  auto got = repo->ReadStored(*s->entity);
   if (got.status().IsNotFound()) {
     s->gone = true;
     return;
   }
   if (!got.ok()) {
-    s->status = got.status().WithContext("query: reading " + e.key);
+    s->status = got.status().WithContext("query");
     return;
   }
-  s->fetched_bytes = std::move(got->data);
+  s->fetched_bytes = std::move(got->bytes);
   s->bytes = s->fetched_bytes;
-  s->fetched_etag = std::move(got->meta.etag);
+  s->fetched_etag = std::move(got->etag);
   s->fetched = true;
 }
 
-// Parses a slot's bytes. Cached bytes (already checked by the cache) go
-// through `partial` when given (only the members the query reads are built;
-// with `filter`, those "where" reads first, and the rest only for documents
-// that pass); fetched bytes are always parsed in full, by the parser that
-// decides whether a stored object is JSON.
-void Decode(query::PartialParser* partial, const CompiledQuery* filter, Slot* s) {
+// Decodes a slot's bytes. Cached bytes (already checked by the cache, and
+// decoded by the engine when they were stored) go through `partial` when
+// given (only the members the query reads are built; with `filter`, those
+// "where" reads first, and the rest only for documents that pass); fetched
+// bytes, and cached ones `partial` refuses, are decoded by the engine, which
+// decides whether a stored object is a document.
+void Decode(const Repository& repo, query::PartialParser* partial, const CompiledQuery* filter,
+            Slot* s) {
   if (!s->fetched) {
     s->bytes = *s->cached;
     if (partial != nullptr && partial->Parse(s->bytes, &s->doc, /*padded=*/true)) {
@@ -161,9 +143,13 @@ void Decode(query::PartialParser* partial, const CompiledQuery* filter, Slot* s)
       return;
     }
   }
-  auto doc = ParseJson(s->bytes, s->entity->key);
+  auto doc = repo.Decode(s->entity->key, s->bytes);
+  if (doc.status().code() == StatusCode::kDataLoss) {
+    s->problem = doc.status().message();
+    return;
+  }
   if (!doc.ok()) {
-    s->problem = doc.status().message() + " (stored object is corrupt)";
+    s->status = doc.status();
     return;
   }
   s->doc = std::move(doc).value();
@@ -183,9 +169,9 @@ std::unique_ptr<query::DocCache> OpenCache(Project& project, const std::string& 
 
 class Run {
  public:
-  Run(Project& project, const QueryRunOptions& options, QueryRunStats* stats,
+  Run(Repository* repo, const QueryRunOptions& options, QueryRunStats* stats,
       const CompiledQuery& query, bool partial)
-      : project_(project), options_(options), stats_(stats), query_(query) {
+      : repo_(repo), options_(options), stats_(stats), query_(query) {
     if (!partial) return;
     // Decode threads evaluate "where" on the members it reads, and build the
     // rest (sort keys, aggregated members) only for documents that pass.
@@ -209,7 +195,7 @@ class Run {
   std::vector<std::string> TakeProblems() { return std::move(problems_); }
 
  private:
-  Project& project_;
+  Repository* repo_;
   const QueryRunOptions& options_;
   QueryRunStats* stats_;
   const CompiledQuery& query_;
@@ -332,7 +318,7 @@ class BoundedQueue {
 // warm query) runs back to back while the calling thread evaluates.
 class PagePipeline {
  public:
-  static constexpr size_t kAhead = 2;
+  static constexpr size_t kAhead = query::kPagesAhead;
 
   // `cache` (may be null) is this pipeline's own connection.
   PagePipeline(Repository* repo, ListOptions first, query::DocCache* cache)
@@ -385,8 +371,7 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
   for (Slot& s : slots) {
     if (!s.cached) misses.push_back(&s);
   }
-  Transport* transport = project_.transport();
-  ParallelFor(misses.size(), options_.concurrency, [&](size_t i) { Fetch(transport, misses[i]); });
+  ParallelFor(misses.size(), options_.concurrency, [&](size_t i) { Fetch(repo_, misses[i]); });
   // Parsing, split across threads when the page is large enough.
   size_t threads = std::min<size_t>(kDecodeThreads,
                                     (slots.size() + kMinSlotsPerThread - 1) / kMinSlotsPerThread);
@@ -395,7 +380,7 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
     const CompiledQuery* filter = two_stage_ ? &query_ : nullptr;
     for (size_t i = t; i < slots.size(); i += threads) {
       Slot& s = slots[i];
-      if (!s.gone && s.status.ok()) Decode(partial, filter, &s);
+      if (!s.gone && s.status.ok()) Decode(*repo_, partial, filter, &s);
     }
   };
   static_assert(kDecodeThreads == 2, "one helper thread decodes beside the caller");
@@ -446,11 +431,7 @@ Status Run::Complete(QueryResult* result) const {
   for (QueryItem& item : result->items) {
     std::optional<std::string> raw = query::TakeRaw(&item.document, member);
     if (!raw) continue;
-    auto doc = ParseJson(*raw, item.key);
-    if (!doc.ok()) {
-      return Status::DataLoss(doc.status().message() + " (stored object is corrupt)");
-    }
-    item.document = std::move(doc).value();
+    ASSIGN_OR_RETURN(item.document, repo_->Decode(item.key, *raw));
   }
   return Status::OK();
 }
@@ -465,6 +446,7 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   ASSIGN_OR_RETURN(Repository * repo, project.Get(model_name));
   const schema::Model& model = repo->model();
   ASSIGN_OR_RETURN(CompiledQuery q, CompiledQuery::Compile(query, {.model = &model}));
+  RETURN_NOT_OK(repo->CheckPopulate(q.populate()));  // beyond the refs: before any I/O too
   std::unique_ptr<query::DocCache> cache = OpenCache(project, model.name, options);
   stats->cache_used = cache != nullptr;
   // The live listing is byte-ordered; the trash comes after it.
@@ -477,7 +459,7 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   lo.limit = kListPage;
   lo.one_list_per_page = true;  // the request-count bound: one LIST per 1,000 keys
   lo.skip_undecodable = true;   // a trash copy that does not decode: a problem, as below
-  Run run(project, options, stats, q, cache != nullptr);
+  Run run(repo, options, stats, q, cache != nullptr);
   // A query that must see every page lists and reads cached rows ahead
   // (PagePipeline) while each page is parsed and evaluated here. One that may
   // stop early goes one page at a time, so it never pays for a LIST it does
@@ -515,14 +497,15 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   RETURN_NOT_OK(run.Complete(&result));
   result.problems = run.TakeProblems();
   result.problems.insert(result.problems.end(), listing_problems.begin(), listing_problems.end());
-  query::Populator populator(&project);
-  for (QueryItem& item : result.items) {
-    if (!q.populate().empty())
-      RETURN_NOT_OK(populator.Populate(model, item.document, q.populate()));
-    item.document = q.Project(item.document);
+  if (!q.populate().empty()) {
+    std::vector<Json*> docs;
+    for (QueryItem& item : result.items) docs.push_back(&item.document);
+    PopulateReport populated;
+    RETURN_NOT_OK(repo->Populate(docs, q.populate(), &populated));
+    stats->populated = populated.fetched;
+    for (std::string& p : populated.problems) result.problems.push_back(std::move(p));
   }
-  stats->populated = populator.fetched();
-  for (const std::string& p : populator.problems()) result.problems.push_back(p);
+  for (QueryItem& item : result.items) item.document = q.Project(item.document);
   return result;
 }
 

@@ -388,6 +388,61 @@ TEST_F(RunnerTest, PopulateLeavesTheIdOfAnUndecodableReferencedDocument) {
   EXPECT_THAT(r.problems[0], ::testing::HasSubstr(c.key));
 }
 
+// Populate is the engine's (Repository::Populate), memoized over the whole
+// page: 100 rows naming 3 customers read each of them once, cold or warm.
+TEST_F(RunnerTest, HundredRowsNamingThreeEntitiesReadEachOnce) {
+  std::vector<std::string> cs = {AddCustomer("A"), AddCustomer("B"), AddCustomer("C")};
+  for (int i = 0; i < 100; ++i) AddOrder({{"customerId", cs[i % 3]}, {"amount", i}});
+  const char* q = R"({"sort":["amount"],"populate":["customerId"]})";
+  for (bool cached : {false, true}) {  // the first run fills the cache
+    QueryRunStats stats;
+    counting_->Reset();
+    ASSERT_OK_AND_ASSIGN(QueryResult r, Query(q, &stats));
+    ASSERT_EQ(r.items.size(), 100u);
+    EXPECT_EQ(r.items[99].document["customerId"]["name"], "A") << cached;
+    EXPECT_EQ(stats.populated, 3u);
+    EXPECT_EQ(counting_->Snapshot()[OpClass::kGet].requests, (cached ? 0u : 100u) + 3u);
+  }
+}
+
+// What follows a ref lies in the referenced model: the engine checks it,
+// before any request like the rest of the query.
+TEST_F(RunnerTest, PopulateBeyondARefIsCheckedBeforeAnyRequest) {
+  AddOrder({{"amount", 1}});
+  counting_->Reset();
+  EXPECT_THAT(Query(R"({"populate":["customerId.nope"]})"),
+              StatusIsWithMessage(StatusCode::kInvalidArgument, "no field 'nope' in Customer"));
+  EXPECT_EQ(counting_->Snapshot().total_requests(), 0u);
+}
+
+// Every document a query reads is decoded by the engine: a problem is the
+// engine's message for it, word for word, whether the bytes were fetched or
+// came from the cache.
+TEST_F(RunnerTest, ProblemsAreTheEnginesDecodeErrors) {
+  std::string good = AddOrder({{"amount", 1}});
+  std::string bad = AddOrder({{"amount", 2}});
+  ASSERT_OK_AND_ASSIGN(Entity b, orders_->Get({bad}));
+  ASSERT_OK_AND_ASSIGN(PutResult put, counting_->Put(b.key, "{\"amount\": 2,", {}));
+  Status engine = orders_->Get({bad}).status();
+  ASSERT_EQ(engine.code(), StatusCode::kDataLoss);
+  for (int run = 0; run < 2; ++run) {
+    ASSERT_OK_AND_ASSIGN(QueryResult r, Query(R"({"where":{"amount":{"$gte":0}}})"));
+    ASSERT_EQ(r.items.size(), 1u);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0], engine.message()) << run;
+  }
+  // A cached row the partial parser refuses goes to the engine as well.
+  {
+    auto cache = query::DocCache::Open((cache_dir_.path() / "Order" / "docs.sqlite").string());
+    ASSERT_OK(cache.status());
+    ASSERT_OK((*cache)->Store({{b.key, put.etag, "{\"amount\": 2,"}}));
+  }
+  QueryRunStats stats;
+  ASSERT_OK_AND_ASSIGN(QueryResult r, Query(R"({"where":{"amount":{"$gte":0}}})", &stats));
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0], engine.message());
+}
+
 TEST_F(RunnerTest, ProjectOnDiskCachesUnderDotWorm) {
   ScratchDir dir;
   std::filesystem::create_directories(dir.path() / ".worm");

@@ -279,7 +279,7 @@ class ListReader {
       if (s_.compare(i_, 9, "<![CDATA[") == 0) {
         size_t end = s_.find("]]>", i_ + 9);
         if (end == std::string_view::npos) return false;
-        out->append(s_.substr(i_ + 9, end - i_ - 9));
+        AppendLineNormalized(s_.substr(i_ + 9, end - i_ - 9), out);
         i_ = end + 3;
       } else if (s_.compare(i_, 4, "<!--") == 0) {
         if (!Skip("<!--", "-->")) return false;
@@ -379,6 +379,17 @@ class ListReader {
     return !text.empty() && std::memchr(text.data(), c, text.size()) != nullptr;
   }
 
+  // Appends CDATA content: no references, but XML's end-of-line handling
+  // applies to the whole document (CR LF and a lone CR read as LF).
+  static void AppendLineNormalized(std::string_view text, std::string* out) {
+    for (size_t cr; (cr = text.find('\r')) != std::string_view::npos;) {
+      out->append(text.substr(0, cr));
+      out->push_back('\n');
+      text.remove_prefix(cr + (cr + 1 < text.size() && text[cr + 1] == '\n' ? 2 : 1));
+    }
+    out->append(text);
+  }
+
   // Appends character data with the five predefined entities and numeric
   // references decoded; an unknown entity is kept as written.
   static bool AppendDecoded(std::string_view text, std::string* out) {
@@ -433,8 +444,8 @@ class ListReader {
     }
     uint32_t cp = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, base);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || cp == 0 ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {  // not XML Chars
       return false;
     }
     AppendUtf8(cp, out);

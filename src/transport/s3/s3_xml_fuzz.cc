@@ -129,6 +129,12 @@ bool RefusedOnPurpose(std::string_view xml) {
     return true;
   }
   if (xml.find("<!DOCTYPE") != std::string_view::npos) return true;
+  // A processing instruction inside the root: legal XML the reader refuses
+  // (S3 never sends one; pugixml keeps the text around it).
+  if (size_t root = xml.find("<ListBucketResult");
+      root != std::string_view::npos && xml.find("<?", root) != std::string_view::npos) {
+    return true;
+  }
   if (xml.find('\0') != std::string_view::npos) return true;
   if (xml.find("&#") != std::string_view::npos) return true;
   for (size_t amp = xml.find('&'); amp != std::string_view::npos; amp = xml.find('&', amp + 1)) {

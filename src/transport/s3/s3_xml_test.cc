@@ -299,6 +299,28 @@ TEST(S3XmlTest, EmptyElementContentsIsAnObject) {
   EXPECT_EQ(r.objects[1].key, "k");
 }
 
+// Found by the s3_list fuzz target: line ends inside CDATA were kept as CR LF,
+// while XML normalizes them everywhere (as it does in plain text).
+TEST(S3XmlTest, LineEndsInCdataReadAsLf) {
+  ASSERT_OK_AND_ASSIGN(
+      ListObjectsV2Result r,
+      ParseListObjectsV2("<ListBucketResult><Contents><Key>a\r\nb<![CDATA[c\r\nd\re]]>"
+                         "</Key></Contents></ListBucketResult>"));
+  ASSERT_EQ(r.objects.size(), 1u);
+  EXPECT_EQ(r.objects[0].key, "a\nbc\nd\ne");
+}
+
+// Found by the s3_list fuzz target: "&#0;" decoded to a NUL byte in a key (a
+// C-string reader would read a shorter one); XML has no such character.
+TEST(S3XmlTest, ReferenceToNulIsRefused) {
+  EXPECT_FALSE(ParseListObjectsV2("<ListBucketResult><Contents><Key>a&#00;b</Key></Contents>"
+                                  "</ListBucketResult>")
+                   .ok());
+  EXPECT_FALSE(ParseListObjectsV2("<ListBucketResult><Contents><Key>a&#x0;b</Key></Contents>"
+                                  "</ListBucketResult>")
+                   .ok());
+}
+
 // ---- The listing fuzz target under ctest -------------------------------------------
 
 // The seed corpus and deterministic mutations of it through FuzzListObjectsV2

@@ -617,7 +617,11 @@ TEST_F(BodyLimitTest, ChunkedPutOverTheCapIsRefusedAndNothingWritten) {
   ASSERT_EQ(at.status, 200) << at.body;
   EXPECT_EQ(Body("k").body, std::string(kCap, 'y'));
   // A declared length over the cap is refused before the body is read.
-  RawResponse declared = Send(LengthPut("/bkt/k", std::string(kCap + 1, 'z')));
+  // (Only the head is sent: the server answers without reading a body, and a
+  // client still sending one may see the connection closed under it.)
+  std::string head = LengthPut("/bkt/k", std::string(kCap + 1, 'z'));
+  head.resize(head.find("\r\n\r\n") + 4);
+  RawResponse declared = Send(head);
   EXPECT_EQ(ErrorCode(declared), "EntityTooLarge") << declared.body;
   EXPECT_EQ(Body("k").body, std::string(kCap, 'y'));
 }

@@ -199,6 +199,9 @@ struct Schema {
   Layout layout = Layout::kRoot;
   std::vector<PathPattern> paths;  // the declared "paths" list
   std::vector<Model> models;       // declaration order
+  // The "access" section as written (null when absent): roles and rules,
+  // compiled by CompileAccessPolicy (worm/access.h).
+  Json access;
 
   const Model* FindModel(std::string_view name) const;
   Layout LayoutOf(const Model& model) const { return model.layout.value_or(layout); }

@@ -13,9 +13,12 @@ BUILD_PKGS=(
   nlohmann-json3-dev libsimdjson-dev libboost-dev libcurl4-openssl-dev libssl-dev
   libsodium-dev librust-blake3-dev libpugixml-dev libre2-dev libcli11-dev
   libspdlog-dev libfmt-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libjemalloc-dev
+  libjemalloc-dev libmacaroons-dev libsecret-1-dev
 )
-PEER_PKGS=(awscli python3-boto3 rclone nginx-light wrk nodejs npm inotify-tools curl)
+# python3-pymacaroons: an independent macaroon implementation for token interop;
+# gnome-keyring + dbus: a real Secret Service for the keychain tests.
+PEER_PKGS=(awscli python3-boto3 rclone nginx-light wrk nodejs npm inotify-tools curl
+  python3-pymacaroons gnome-keyring dbus-daemon dbus-bin)
 # Debian 12's Ceph 16.2 ("pacific"): about 80 MB of packages.
 RGW_PKGS=(ceph-mon ceph-osd ceph-mgr radosgw ceph-common python3 curl)
 

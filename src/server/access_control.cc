@@ -165,6 +165,11 @@ Status ParseGrantList(std::string_view value, AclPermission p, Acl* acl) {
     AclGrant g;
     g.permission = p;
     if (type == "id") {
+      for (char c : v) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          return MalformedAcl("a grantee id holds a control character");
+        }
+      }
       g.id = v;
     } else if (type == "uri") {
       if (v == kAllUsersUri) {
@@ -236,8 +241,13 @@ Result<Acl> ParseAccessControlPolicy(std::string_view xml, const std::string& ow
     AclGrant out;
     out.permission = *p;
     if (type == "CanonicalUser") {
-      out.id = grantee.child("ID").text().as_string();
+      out.id = Trim(grantee.child("ID").text().as_string());
       if (out.id.empty()) return MalformedAcl("a CanonicalUser grantee without <ID>");
+      for (char c : out.id) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          return MalformedAcl("a grantee <ID> holds a control character");
+        }
+      }
     } else if (type == "Group") {
       std::string_view uri = grantee.child("URI").text().as_string();
       if (uri == kAllUsersUri) {
@@ -659,8 +669,8 @@ Status AccessControl::Authorize(const RequestContext& ctx, S3Action action,
     request.resource = resource;
     request.principal = caller;
     request.keys = &keys;
-    decision = state->policy->Evaluate(
-        request, bpa.restrict_public_buckets && state->policy->is_public());
+    decision =
+        state->policy->Evaluate(request, bpa.restrict_public_buckets && state->policy->is_public());
   }
   if (decision.effect == PolicyEffect::kDeny) {
     // The bucket owner may always manage the policy, so a Deny cannot lock
@@ -767,8 +777,8 @@ Status AccessControl::ApplyWriteAcl(const RequestContext& ctx, Bucket& bucket,
   if (ownership == ObjectOwnership::kBucketOwnerEnforced) {
     bool grants = false;
     for (const auto& [h, p] : kGrantHeaders) grants = grants || ctx.http.HasHeader(h);
-    if (grants ||
-        (ctx.http.HasHeader("x-amz-acl") && Trim(ctx.H("x-amz-acl")) != "bucket-owner-full-control")) {
+    if (grants || (ctx.http.HasHeader("x-amz-acl") &&
+                   Trim(ctx.H("x-amz-acl")) != "bucket-owner-full-control")) {
       return AclsDisabled();
     }
     return Status::OK();  // every object is the bucket owner's

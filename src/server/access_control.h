@@ -101,7 +101,7 @@ Result<ObjectOwnership> ParseOwnershipControls(std::string_view xml);
 // One bucket's access record (see the storage format above), immutable.
 struct BucketAccessState {
   std::string owner;
-  Acl acl;  // acl.owner == owner
+  Acl acl;                                       // acl.owner == owner
   std::shared_ptr<const CompiledPolicy> policy;  // null: none
   std::optional<PublicAccessBlock> public_access_block;
   std::optional<ObjectOwnership> ownership;  // null: none set (ObjectWriter)

@@ -64,7 +64,7 @@ struct AuthOptions {
   // Unsigned requests pass as anonymous even without allow_anonymous: bucket
   // policies and ACLs decide them (access_control.h).
   bool anonymous_by_access_control = false;
-  int64_t max_skew_seconds = 15 * 60;          // S3's limit
+  int64_t max_skew_seconds = 15 * 60;  // S3's limit
   // The region every credential scope must name. S3Service sets it from
   // ServiceOptions::region (`worm serve --region`, default us-east-1).
   std::string region = "us-east-1";

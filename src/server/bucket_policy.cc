@@ -53,9 +53,7 @@ static_assert(std::size(kActionNames) == kS3ActionCount);
 
 }  // namespace
 
-std::string_view S3ActionName(S3Action action) {
-  return kActionNames[static_cast<int>(action)];
-}
+std::string_view S3ActionName(S3Action action) { return kActionNames[static_cast<int>(action)]; }
 
 std::optional<S3Action> ParseS3Action(std::string_view name) {
   for (int i = 0; i < kS3ActionCount; ++i) {
@@ -294,9 +292,9 @@ struct Condition {
 bool IsPublicRestrictingKey(std::string_view key) {
   // Keys whose fixed value pins the caller, so the statement is not public.
   return key == "aws:sourceip" || key == "aws:userid" || key == "aws:username" ||
-         key == "aws:principalarn" || key == "aws:principalaccount" ||
-         key == "aws:sourcearn" || key == "aws:sourcevpc" || key == "aws:sourcevpce" ||
-         key == "aws:sourceaccount" || key == "aws:principalorgid";
+         key == "aws:principalarn" || key == "aws:principalaccount" || key == "aws:sourcearn" ||
+         key == "aws:sourcevpc" || key == "aws:sourcevpce" || key == "aws:sourceaccount" ||
+         key == "aws:principalorgid";
 }
 
 }  // namespace
@@ -304,8 +302,8 @@ bool IsPublicRestrictingKey(std::string_view key) {
 struct CompiledPolicy::Statement {
   std::string sid;
   bool deny = false;
-  bool any_principal = false;      // "*": everyone, anonymous too
-  bool not_principal = false;      // NotPrincipal: everyone but these
+  bool any_principal = false;           // "*": everyone, anonymous too
+  bool not_principal = false;           // NotPrincipal: everyone but these
   std::vector<std::string> principals;  // identity ids
   bool not_action = false;
   std::vector<std::string> actions;  // patterns, for the index only
@@ -633,7 +631,8 @@ bool StatementIsPublic(const CompiledPolicy::Statement& s) {
       continue;
     }
     bool fixed = true;  // no wildcard in a value
-    for (const std::string& v : c.values) fixed = fixed && v.find_first_of("*?") == std::string::npos;
+    for (const std::string& v : c.values)
+      fixed = fixed && v.find_first_of("*?") == std::string::npos;
     if (fixed && c.op != Op::kNull) return false;
   }
   return true;
@@ -660,8 +659,7 @@ Result<std::shared_ptr<const CompiledPolicy>> CompileBucketPolicy(std::string_vi
   const json* statements = nullptr;
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     if (it.key() == "Version") {
-      if (!it.value().is_string() ||
-          (it.value() != "2012-10-17" && it.value() != "2008-10-17")) {
+      if (!it.value().is_string() || (it.value() != "2012-10-17" && it.value() != "2008-10-17")) {
         return Malformed("The policy must contain a valid version string (2012-10-17)");
       }
     } else if (it.key() == "Id") {
@@ -785,12 +783,18 @@ namespace {
 class FuzzKeys : public ConditionKeys {
  public:
   bool Get(std::string_view key, std::vector<std::string>* out) const override {
-    if (key == "aws:sourceip") out->push_back("127.0.0.1");
-    else if (key == "aws:securetransport") out->push_back("false");
-    else if (key == "s3:prefix") out->push_back("docs/");
-    else if (key == "aws:currenttime") out->push_back("2026-01-01T00:00:00Z");
-    else if (key == "s3:max-keys") out->push_back("10");
-    else return false;
+    if (key == "aws:sourceip")
+      out->push_back("127.0.0.1");
+    else if (key == "aws:securetransport")
+      out->push_back("false");
+    else if (key == "s3:prefix")
+      out->push_back("docs/");
+    else if (key == "aws:currenttime")
+      out->push_back("2026-01-01T00:00:00Z");
+    else if (key == "s3:max-keys")
+      out->push_back("10");
+    else
+      return false;
     return true;
   }
 };

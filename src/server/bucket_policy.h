@@ -45,7 +45,7 @@ struct PolicyRequest {
   S3Action action = S3Action::kGetObject;
   // "arn:aws:s3:::bucket" or "arn:aws:s3:::bucket/key".
   std::string_view resource;
-  std::string_view principal;  // identity id; "" for an anonymous caller
+  std::string_view principal;           // identity id; "" for an anonymous caller
   const ConditionKeys* keys = nullptr;  // null: every condition key is absent
 };
 

@@ -7,7 +7,9 @@
 
 #include <map>
 
+#include "server/access_control.h"
 #include "server/s3_errors.h"
+#include "testing/test_util.h"
 
 namespace worm::server {
 namespace {
@@ -119,7 +121,8 @@ TEST(BucketPolicyTest, ExplicitDenyWinsWhateverTheOrder) {
 }
 
 TEST(BucketPolicyTest, NotActionNotResourceNotPrincipal) {
-  auto p = Compile(Policy(R"({"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::000000000000:user/alice"},
+  auto p = Compile(
+      Policy(R"({"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::000000000000:user/alice"},
       "NotAction":["s3:Get*","s3:List*"],"NotResource":"arn:aws:s3:::bkt/public/*"})"));
   ASSERT_TRUE(p);
   // bob writing outside public/: denied; inside public/: not denied.
@@ -180,7 +183,8 @@ TEST(BucketPolicyTest, NegatedOperatorsAndIfExistsOnMissingKeys) {
 }
 
 TEST(BucketPolicyTest, BoolDateNullAndSetOperators) {
-  auto p = Compile(Policy(R"({"Sid":"a","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*",
+  auto p =
+      Compile(Policy(R"({"Sid":"a","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*",
       "Condition":{"Bool":{"aws:SecureTransport":"false"},"DateGreaterThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}},
       {"Sid":"b","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*",
       "Condition":{"Null":{"aws:userid":"false"},"ForAnyValue:StringEquals":{"aws:username":["alice","carol"]}}},
@@ -206,12 +210,13 @@ TEST(BucketPolicyTest, BoolDateNullAndSetOperators) {
 TEST(BucketPolicyTest, HundredStatementsIndexedByAction) {
   std::string st;
   for (int i = 0; i < 99; ++i) {
-    st += R"({"Sid":"s)" + std::to_string(i) +
-          R"(","Effect":"Allow","Principal":{"AWS":"user)" + std::to_string(i) +
+    st += R"({"Sid":"s)" + std::to_string(i) + R"(","Effect":"Allow","Principal":{"AWS":"user)" +
+          std::to_string(i) +
           R"("},"Action":["s3:PutObject","s3:DeleteObject"],"Resource":"arn:aws:s3:::bkt/u)" +
           std::to_string(i) + R"(/*"},)";
   }
-  st += R"({"Sid":"read","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*"})";
+  st +=
+      R"({"Sid":"read","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*"})";
   auto p = Compile(Policy(st));
   ASSERT_TRUE(p);
   EXPECT_EQ(p->statement_count(), 100u);
@@ -243,25 +248,33 @@ TEST(BucketPolicyTest, MalformedPoliciesAreRefusedWithAReason) {
       {Policy(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject"})"), "Resource"},
       {Policy(R"({"Effect":"Allow","Principal":"*","Action":"ec2:Run*","Resource":"*"})"),
        "invalid action"},
-      {Policy(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"})"),
+      {Policy(
+           R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"})"),
        "invalid resource"},
-      {Policy(R"({"Effect":"Allow","Principal":{"Service":"x"},"Action":"s3:GetObject","Resource":"*"})"),
+      {Policy(
+           R"({"Effect":"Allow","Principal":{"Service":"x"},"Action":"s3:GetObject","Resource":"*"})"),
        "principal"},
-      {Policy(R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:user/x"},"Action":"s3:GetObject","Resource":"*"})"),
+      {Policy(
+           R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:user/x"},"Action":"s3:GetObject","Resource":"*"})"),
        "principal"},
-      {Policy(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringSoundsLike":{"s3:prefix":"a"}}})"),
+      {Policy(
+           R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringSoundsLike":{"s3:prefix":"a"}}})"),
        "Condition type"},
-      {Policy(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"300.1.1.1"}}})"),
+      {Policy(
+           R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"300.1.1.1"}}})"),
        "IP address"},
-      {Policy(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"soon"}}})"),
+      {Policy(
+           R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"soon"}}})"),
        "date"},
       {Policy(R"({"Sid":"x",)" + ok_stmt + R"(},{"Sid":"x",)" + ok_stmt + "}"), "unique"},
-      {Policy(R"({"Effect":"Allow","Principal":"*","NotPrincipal":"*","Action":"s3:GetObject","Resource":"*"})"),
+      {Policy(
+           R"({"Effect":"Allow","Principal":"*","NotPrincipal":"*","Action":"s3:GetObject","Resource":"*"})"),
        "not both"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(Code(c.text), "MalformedPolicy") << c.text;
-    EXPECT_NE(Message(c.text).find(c.says), std::string::npos) << c.text << " → " << Message(c.text);
+    EXPECT_NE(Message(c.text).find(c.says), std::string::npos)
+        << c.text << " → " << Message(c.text);
   }
   // Over 20 KB, as AWS caps it.
   std::string big = Policy(R"({"Sid":")" + std::string(21 * 1024, 'x') + R"(",)" + ok_stmt + "}");
@@ -270,24 +283,55 @@ TEST(BucketPolicyTest, MalformedPoliciesAreRefusedWithAReason) {
 }
 
 TEST(BucketPolicyTest, PublicDetection) {
-  EXPECT_FALSE(Compile(Policy(R"({"Effect":"Allow","Principal":{"AWS":"alice"},"Action":"s3:*","Resource":"*"})"))
-                   ->is_public());
-  EXPECT_TRUE(Compile(Policy(R"({"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"*"})"))
-                  ->is_public());
-  EXPECT_FALSE(Compile(Policy(R"({"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"})"))
-                   ->is_public());
-  EXPECT_FALSE(Compile(Policy(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*",
+  EXPECT_FALSE(
+      Compile(
+          Policy(
+              R"({"Effect":"Allow","Principal":{"AWS":"alice"},"Action":"s3:*","Resource":"*"})"))
+          ->is_public());
+  EXPECT_TRUE(
+      Compile(
+          Policy(
+              R"({"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"*"})"))
+          ->is_public());
+  EXPECT_FALSE(
+      Compile(Policy(R"({"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"})"))
+          ->is_public());
+  EXPECT_FALSE(
+      Compile(Policy(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*",
       "Condition":{"StringEquals":{"aws:username":"alice"}}})"))
-                   ->is_public());
+          ->is_public());
 }
 
 TEST(BucketPolicyTest, FuzzEntryRunsOnValidAndInvalidInput) {
-  std::string valid = Policy(R"({"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"})");
+  std::string valid =
+      Policy(R"({"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"})");
   EXPECT_TRUE(FuzzBucketPolicy(reinterpret_cast<const uint8_t*>(valid.data()), valid.size()).ok());
   std::string bad = "{\"Statement\":7}";
   Status st = FuzzBucketPolicy(reinterpret_cast<const uint8_t*>(bad.data()), bad.size());
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.code(), StatusCode::kInternal);
+}
+
+// The seed corpora and deterministic mutations of them through the fuzz
+// entries, which report a broken invariant (a refusal that is not
+// MalformedPolicy, a document that does not round-trip) as Internal.
+TEST(BucketPolicyFuzzTest, SeedCorporaAndMutations) {
+  static constexpr char kBytes[] = "{}[]\":,*?/ AaZz09\x01\xff";
+  const uint64_t seed = ::testing::UnitTest::GetInstance()->random_seed();
+  for (const std::string name : {"bucket_policy", "s3_acl"}) {
+    std::vector<std::string> seeds = worm::testing::ReadFuzzCorpus(name);
+    ASSERT_GE(seeds.size(), 5u) << name;
+    std::vector<std::string> all = seeds;
+    for (std::string& m : worm::testing::MutateSeeds(
+             seeds, std::string_view(kBytes, sizeof(kBytes) - 1), seed, 3000)) {
+      all.push_back(std::move(m));
+    }
+    for (const std::string& s : all) {
+      const auto* d = reinterpret_cast<const uint8_t*>(s.data());
+      Status st = name == "bucket_policy" ? FuzzBucketPolicy(d, s.size()) : FuzzS3Acl(d, s.size());
+      ASSERT_NE(st.code(), StatusCode::kInternal) << name << ": " << st.ToString() << "\n" << s;
+    }
+  }
 }
 
 }  // namespace

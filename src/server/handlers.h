@@ -165,6 +165,11 @@ Status CheckConditions(const ObjectMeta& meta, std::string_view if_match,
 Dispatch WithSmallBody(const Ctx& ctx, size_t limit,
                        std::function<HttpResponse(const std::string& body)> done);
 
+// AccessControl::ApplyWriteAcl when the env has access control (handlers
+// driven without a service, as some tests do, have none).
+Status ApplyWriteAcl(ServiceEnv& env, const RequestContext& ctx, Bucket& bucket,
+                     WriteOptions* options);
+
 // Streams `source` [offset, offset+length) into `sink` in bounded chunks.
 Status CopyStream(ReadStream* source, WriteStream* sink, Checksummer* checksum);
 

@@ -289,6 +289,12 @@ void AddChecksumHeaders(const ObjectMeta& meta, HttpResponse* r) {
   }
 }
 
+Status ApplyWriteAcl(ServiceEnv& env, const RequestContext& ctx, Bucket& bucket,
+                     WriteOptions* options) {
+  if (env.access == nullptr) return Status::OK();
+  return env.access->ApplyWriteAcl(ctx, bucket, options);
+}
+
 Result<std::shared_ptr<Bucket>> BucketOf(ServiceEnv& env, const RequestContext& ctx) {
   return env.store->Get(ctx.bucket);
 }

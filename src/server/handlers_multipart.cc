@@ -137,7 +137,7 @@ Dispatch CreateMultipartUpload(ServiceEnv& env, const Ctx& ctx) {
   WriteOptions o;
   if (Status st = MetadataFromRequest(*ctx, &o); !st.ok()) return Fail(*ctx, st);
   // The ACL record rides in the upload's metadata onto the completed object.
-  if (Status st = env.access->ApplyWriteAcl(*ctx, **bucket, &o); !st.ok()) return Fail(*ctx, st);
+  if (Status st = ApplyWriteAcl(env, *ctx, **bucket, &o); !st.ok()) return Fail(*ctx, st);
   Json j = {{"key", ctx->key},
             {"initiated", env.clock->NowMillis()},
             {"contentType", o.content_type},

@@ -293,7 +293,7 @@ Dispatch PutObject(ServiceEnv& env, const Ctx& ctx) {
   }
   WriteOptions o;
   if (Status st = MetadataFromRequest(*ctx, &o); !st.ok()) return Fail(*ctx, st);
-  if (Status st = env.access->ApplyWriteAcl(*ctx, **bucket, &o); !st.ok()) return Fail(*ctx, st);
+  if (Status st = ApplyWriteAcl(env, *ctx, **bucket, &o); !st.ok()) return Fail(*ctx, st);
   if (Status st = ConditionalWrite(**bucket, *ctx, &o); !st.ok()) return Fail(*ctx, st);
   // A checksum sent as a header is known now (and verified before Commit);
   // one sent in a trailer is known only at the end, so that body is staged.
@@ -372,7 +372,7 @@ Dispatch CopyObject(ServiceEnv& env, const Ctx& ctx) {
   Result<WriteOptions> o = CopyOptions(*ctx, *src);
   if (!o.ok()) return Fail(*ctx, o.status());
   // A copy gets its own ACL (the request's, else private), never the source's.
-  if (Status st = env.access->ApplyWriteAcl(*ctx, **bucket, &*o); !st.ok()) return Fail(*ctx, st);
+  if (Status st = ApplyWriteAcl(env, *ctx, **bucket, &*o); !st.ok()) return Fail(*ctx, st);
   if (Status st = ConditionalWrite(**bucket, *ctx, &*o); !st.ok()) return Fail(*ctx, st);
   Result<std::unique_ptr<WriteStream>> out = (*bucket)->objects->OpenWrite(ctx->key, *o);
   if (!out.ok()) return Fail(*ctx, CommitError(out.status()));

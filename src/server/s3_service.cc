@@ -13,27 +13,14 @@ namespace {
 
 // Subresources we know but do not implement: answered with NotImplemented
 // rather than mistaken for a plain GET/PUT of the bucket or object.
-constexpr std::string_view kUnsupported[] = {"cors",
-                                             "lifecycle",
-                                             "tagging",
-                                             "object-lock",
-                                             "encryption",
-                                             "website",
-                                             "logging",
-                                             "notification",
-                                             "replication",
-                                             "accelerate",
-                                             "requestPayment",
-                                             "retention",
-                                             "legal-hold",
-                                             "torrent",
-                                             "restore",
-                                             "select",
-                                             "attributes",
-                                             "analytics",
-                                             "metrics",
-                                             "inventory",
-                                             "intelligent-tiering"};
+constexpr std::string_view kUnsupported[] = {
+    "cors",        "lifecycle",      "tagging",
+    "object-lock", "encryption",     "website",
+    "logging",     "notification",   "replication",
+    "accelerate",  "requestPayment", "retention",
+    "legal-hold",  "torrent",        "restore",
+    "select",      "attributes",     "analytics",
+    "metrics",     "inventory",      "intelligent-tiering"};
 
 std::map<std::string, std::string> ParseQuery(std::string_view q) {
   std::map<std::string, std::string> out;

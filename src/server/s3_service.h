@@ -64,7 +64,11 @@ class S3Service {
   // A request's handler and the S3 action it is authorized as, or the
   // refusal of a request no handler takes (NotImplemented, MethodNotAllowed).
   struct Routed {
-    Dispatch (*handler)(ServiceEnv&, const Ctx&) = nullptr;
+    using Handler = Dispatch (*)(ServiceEnv&, const Ctx&);
+    Routed() = default;
+    Routed(Handler h, S3Action a, bool authorize_here = true)
+        : handler(h), action(a), authorize(authorize_here) {}
+    Handler handler = nullptr;
     S3Action action = S3Action::kListBucket;
     bool authorize = true;  // false: the handler authorizes (per key)
     Dispatch refusal;

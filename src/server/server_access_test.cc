@@ -120,14 +120,22 @@ TEST_F(AccessTest, PolicyGrantsOnePrefixToOneUser) {
   EXPECT_NE(got.body.find("BobListsTeam"), std::string::npos);
   EXPECT_EQ(Code({"GET", "/shared", "policy", {}, ""}, "bob"), 403);
   // Copying needs GetObject on the source: bob cannot copy private/ into team/.
-  EXPECT_EQ(Code({"PUT", "/shared/team/copy.txt", "", {{"x-amz-copy-source", "/shared/private/y.txt"}}, ""},
-                   "bob"),
+  EXPECT_EQ(Code({"PUT",
+                  "/shared/team/copy.txt",
+                  "",
+                  {{"x-amz-copy-source", "/shared/private/y.txt"}},
+                  ""},
+                 "bob"),
             403);
-  EXPECT_EQ(Code({"PUT", "/shared/team/copy.txt", "", {{"x-amz-copy-source", "/shared/team/x.txt"}}, ""},
-                   "bob"),
-            200);
+  EXPECT_EQ(
+      Code({"PUT", "/shared/team/copy.txt", "", {{"x-amz-copy-source", "/shared/team/x.txt"}}, ""},
+           "bob"),
+      200);
   // Batch delete authorizes each key.
-  RawResponse batch = Send({"POST", "/shared", "delete", {},
+  RawResponse batch = Send({"POST",
+                            "/shared",
+                            "delete",
+                            {},
                             "<Delete><Object><Key>team/x.txt</Key></Object>"
                             "<Object><Key>private/y.txt</Key></Object></Delete>"},
                            "bob");
@@ -157,8 +165,8 @@ TEST_F(AccessTest, ExplicitDenyBeatsOwnerButNotForThePolicyItself) {
 
 TEST_F(AccessTest, MalformedPolicyIs400WithAMessage) {
   MakeBucket("mpol", "alice");
-  RawResponse r = Send({"PUT", "/mpol", "policy", {}, R"({"Statement":[{"Effect":"Allow"}]})"},
-                       "alice");
+  RawResponse r =
+      Send({"PUT", "/mpol", "policy", {}, R"({"Statement":[{"Effect":"Allow"}]})"}, "alice");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(testing::ErrorCode(r), "MalformedPolicy");
   EXPECT_NE(r.body.find("Principal"), std::string::npos);
@@ -217,22 +225,30 @@ TEST_F(AccessTest, BlockPublicAccess) {
       "<IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy>"
       "<RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>";
   ASSERT_EQ(Code({"PUT", "/bpa", "publicAccessBlock", {}, all_on}, "alice"), 200);
-  EXPECT_NE(Send({"GET", "/bpa", "publicAccessBlock", {}, ""}, "alice").body.find(
-                "<IgnorePublicAcls>true</IgnorePublicAcls>"),
+  EXPECT_NE(Send({"GET", "/bpa", "publicAccessBlock", {}, ""}, "alice")
+                .body.find("<IgnorePublicAcls>true</IgnorePublicAcls>"),
             std::string::npos);
   EXPECT_EQ(Code({"GET", "/bpa/a", "", {}, ""}, ""), 403);  // IgnorePublicAcls
   EXPECT_EQ(Code({"PUT", "/bpa/b", "", {{"x-amz-acl", "public-read"}}, "x"}, "alice"), 403);
   EXPECT_EQ(Code({"PUT", "/bpa", "acl", {{"x-amz-acl", "public-read"}}, ""}, "alice"), 403);
-  PutPolicy("bpa", R"({"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bpa/*"}})",
-            403);
+  PutPolicy(
+      "bpa",
+      R"({"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bpa/*"}})",
+      403);
   // Without the block the public policy goes in; RestrictPublicBuckets
   // then keeps it from anyone but the owner.
-  ASSERT_EQ(Code({"PUT", "/bpa", "publicAccessBlock", {},
-                    "<PublicAccessBlockConfiguration><RestrictPublicBuckets>true</RestrictPublicBuckets>"
-                    "</PublicAccessBlockConfiguration>"},
-                   "alice"),
-            200);
-  PutPolicy("bpa", R"({"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bpa/*"}})");
+  ASSERT_EQ(
+      Code({"PUT",
+            "/bpa",
+            "publicAccessBlock",
+            {},
+            "<PublicAccessBlockConfiguration><RestrictPublicBuckets>true</RestrictPublicBuckets>"
+            "</PublicAccessBlockConfiguration>"},
+           "alice"),
+      200);
+  PutPolicy(
+      "bpa",
+      R"({"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bpa/*"}})");
   PutObject("/bpa/c", "alice");  // private: only the policy could open it
   EXPECT_EQ(Code({"GET", "/bpa/c", "", {}, ""}, "bob"), 403);
   EXPECT_EQ(Code({"GET", "/bpa/c", "", {}, ""}, "alice"), 200);
@@ -248,24 +264,32 @@ TEST_F(AccessTest, BucketOwnerEnforcedDisablesAcls) {
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(testing::ErrorCode(r), "AccessControlListNotSupported");
   PutObject("/enf/a", "alice", {{"x-amz-acl", "bucket-owner-full-control"}});
-  EXPECT_EQ(testing::ErrorCode(Send({"PUT", "/enf", "acl", {{"x-amz-acl", "public-read"}}, ""}, "alice")),
-            "AccessControlListNotSupported");
-  EXPECT_EQ(testing::ErrorCode(Send({"PUT", "/enf/a", "acl", {{"x-amz-acl", "public-read"}}, ""}, "alice")),
+  EXPECT_EQ(
+      testing::ErrorCode(Send({"PUT", "/enf", "acl", {{"x-amz-acl", "public-read"}}, ""}, "alice")),
+      "AccessControlListNotSupported");
+  EXPECT_EQ(testing::ErrorCode(
+                Send({"PUT", "/enf/a", "acl", {{"x-amz-acl", "public-read"}}, ""}, "alice")),
             "AccessControlListNotSupported");
   EXPECT_EQ(Code({"GET", "/enf/a", "acl", {}, ""}, "alice"), 200);  // reading stays
   RawResponse oc = Send({"GET", "/enf", "ownershipControls", {}, ""}, "alice");
   EXPECT_NE(oc.body.find("BucketOwnerEnforced"), std::string::npos);
   // Creating with an ACL and BucketOwnerEnforced is refused outright.
-  RawResponse both = Send({"PUT", "/enf2", "",
-                           {{"x-amz-acl", "public-read"}, {"x-amz-object-ownership", "BucketOwnerEnforced"}},
-                           ""},
-                          "alice");
+  RawResponse both =
+      Send({"PUT",
+            "/enf2",
+            "",
+            {{"x-amz-acl", "public-read"}, {"x-amz-object-ownership", "BucketOwnerEnforced"}},
+            ""},
+           "alice");
   EXPECT_EQ(testing::ErrorCode(both), "InvalidBucketAclWithObjectOwnership");
   // Ownership controls can be changed back: ACLs work again.
-  ASSERT_EQ(Code({"PUT", "/enf", "ownershipControls", {},
-                    "<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule>"
-                    "</OwnershipControls>"},
-                   "alice"),
+  ASSERT_EQ(Code({"PUT",
+                  "/enf",
+                  "ownershipControls",
+                  {},
+                  "<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule>"
+                  "</OwnershipControls>"},
+                 "alice"),
             200);
   PutObject("/enf/b", "alice", {{"x-amz-acl", "public-read"}});
   EXPECT_EQ(Code({"GET", "/enf/b", "", {}, ""}, ""), 200);
@@ -274,7 +298,9 @@ TEST_F(AccessTest, BucketOwnerEnforcedDisablesAcls) {
 TEST_F(AccessTest, RecordsSurviveARestart) {
   MakeBucket("keep", "alice");
   PutObject("/keep/a", "alice", {{"x-amz-acl", "public-read"}});
-  PutPolicy("keep", R"({"Statement":{"Effect":"Allow","Principal":{"AWS":"bob"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::keep"}})");
+  PutPolicy(
+      "keep",
+      R"({"Statement":{"Effect":"Allow","Principal":{"AWS":"bob"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::keep"}})");
   Start();
   EXPECT_EQ(Code({"GET", "/keep/a", "", {}, ""}, ""), 200);
   EXPECT_EQ(Code({"GET", "/keep", "list-type=2", {}, ""}, "bob"), 200);
@@ -294,7 +320,9 @@ TEST_F(AccessTest, AnonymousShortcutAllowsWhatNoPolicyDenies) {
   MakeBucket("open", "alice");
   EXPECT_EQ(Code({"PUT", "/open/a", "", {}, "x"}, ""), 200);
   EXPECT_EQ(Code({"GET", "/open/a", "", {}, ""}, ""), 200);
-  PutPolicy("open", R"({"Statement":{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::open/*"}})");
+  PutPolicy(
+      "open",
+      R"({"Statement":{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::open/*"}})");
   EXPECT_EQ(Code({"DELETE", "/open/a", "", {}, ""}, ""), 403);
   EXPECT_EQ(Code({"GET", "/open/a", "", {}, ""}, ""), 200);
 }
@@ -302,10 +330,14 @@ TEST_F(AccessTest, AnonymousShortcutAllowsWhatNoPolicyDenies) {
 TEST_F(AccessTest, SourceIpConditionSeesTheClient) {
   MakeBucket("ipb", "alice");
   PutObject("/ipb/a", "alice");
-  PutPolicy("ipb", R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ipb/*",
+  PutPolicy(
+      "ipb",
+      R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ipb/*",
       "Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]})");
   EXPECT_EQ(Code({"GET", "/ipb/a", "", {}, ""}, "bob"), 403);
-  PutPolicy("ipb", R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ipb/*",
+  PutPolicy(
+      "ipb",
+      R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ipb/*",
       "Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.1/32"}}}]})");
   EXPECT_EQ(Code({"GET", "/ipb/a", "", {}, ""}, "bob"), 200);
 }

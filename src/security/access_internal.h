@@ -35,8 +35,8 @@ struct Rule {
   bool authenticated = false;  // "$authenticated"
   bool anonymous = false;      // "$anonymous"
   std::string description;
-  int model = -1;                     // kModel: index into CompiledPolicy::models
-  std::optional<AccessPath> path;     // kPath
+  int model = -1;                      // kModel: index into CompiledPolicy::models
+  std::optional<AccessPath> path;      // kPath
   std::vector<uint8_t> path_relation;  // kPath: Match per model, against its key template
   // Row-level condition. Without principal variables it is compiled once
   // (`where`); with them, per principal (PrincipalState::conditions).
@@ -45,6 +45,7 @@ struct Rule {
   std::optional<query::FilterNode> where;
   bool where_vars = false;
   bool where_uses_id = false;  // names $principal.id: never holds for anonymous callers
+  std::vector<std::string> where_fields;  // top-level document members it reads
 };
 
 struct FieldMask {
@@ -55,10 +56,10 @@ struct FieldMask {
 struct ModelInfo {
   std::string name;
   bool singleton = false;
-  std::vector<std::string> literals;        // per key segment: its text (dynamic: empty)
+  std::vector<std::string> literals;              // per key segment: its text (dynamic: empty)
   std::vector<const schema::DynamicType*> types;  // per key segment: dynamic type or null
-  std::vector<int> id_index;                // per key segment: which id, or -1
-  std::vector<int> rules;                   // model-layer rule indices
+  std::vector<int> id_index;                      // per key segment: which id, or -1
+  std::vector<int> rules;                         // model-layer rule indices
   bool entity_grants = false;
   std::string grants_pointer;
   int grants_line = 0, grants_column = 0;
@@ -73,6 +74,8 @@ class CompiledPolicy final : public AccessPolicy {
   FieldAccess Fields(const Principal& principal, std::string_view model) const override;
   bool UsesEntityGrants(std::string_view model) const override;
   std::vector<std::string> Roles() const override { return role_names_; }
+  std::optional<std::vector<std::string>> ConditionFields(const Principal& principal,
+                                                          std::string_view model) const override;
 
   // For export and explain.
   const std::vector<Rule>& rules() const { return rules_; }

@@ -65,6 +65,10 @@ class OpenPolicy final : public AccessPolicy {
   FieldAccess Fields(const Principal&, std::string_view) const override { return {}; }
   bool UsesEntityGrants(std::string_view) const override { return false; }
   std::vector<std::string> Roles() const override { return {}; }
+  std::optional<std::vector<std::string>> ConditionFields(const Principal&,
+                                                          std::string_view) const override {
+    return std::vector<std::string>{};  // no conditions: nothing to read
+  }
 };
 
 class TextLocator final : public security::internal::Locator {
@@ -81,8 +85,8 @@ class TextLocator final : public security::internal::Locator {
 }  // namespace
 
 std::shared_ptr<const AccessPolicy> OpenAccessPolicy() {
-  static const auto* const kOpen = new std::shared_ptr<const AccessPolicy>(
-      std::make_shared<OpenPolicy>());
+  static const auto* const kOpen =
+      new std::shared_ptr<const AccessPolicy>(std::make_shared<OpenPolicy>());
   return *kOpen;
 }
 
@@ -158,7 +162,7 @@ struct CompiledPolicy::PrincipalState {
   std::vector<std::optional<query::FilterNode>> where;
   // Token scopes' path patterns, parsed; nullopt: a plain key prefix.
   std::vector<std::vector<std::optional<AccessPath>>> scope_paths;
-  std::vector<std::vector<uint8_t>> scope_path_ok;  // parsed (or a prefix)
+  std::vector<std::vector<uint8_t>> scope_path_ok;    // parsed (or a prefix)
   std::vector<std::vector<std::string>> scope_texts;  // the scopes' paths as given
 };
 
@@ -229,9 +233,10 @@ std::shared_ptr<CompiledPolicy::PrincipalState> CompiledPolicy::BuildState(
     std::vector<std::optional<AccessPath>> parsed;
     std::vector<uint8_t> ok;
     for (const std::string& text : s.paths) {
-      bool dsl = text.find('*') != std::string::npos ||
-                 text.compare(0, symbols_.namespace_symbol.size(), symbols_.namespace_symbol) == 0 ||
-                 text.compare(0, symbols_.collection_symbol.size(), symbols_.collection_symbol) == 0;
+      bool dsl =
+          text.find('*') != std::string::npos ||
+          text.compare(0, symbols_.namespace_symbol.size(), symbols_.namespace_symbol) == 0 ||
+          text.compare(0, symbols_.collection_symbol.size(), symbols_.collection_symbol) == 0;
       if (!dsl) {
         parsed.emplace_back();
         ok.push_back(!text.empty() && text.back() == '/');
@@ -413,8 +418,9 @@ Decision CompiledPolicy::Decide(const AccessRequest& req) const {
   };
   if (deny_rule != nullptr) {
     return from_rule(*deny_rule, Decision::Effect::kDeny,
-                     "denied by rule " + deny_rule->pointer + ": " + std::string(ActionName(req.action)) +
-                         " on " + What(req) + " for " + Who(p));
+                     "denied by rule " + deny_rule->pointer + ": " +
+                         std::string(ActionName(req.action)) + " on " + What(req) + " for " +
+                         Who(p));
   }
 
   // Token scopes only narrow.
@@ -430,9 +436,9 @@ Decision CompiledPolicy::Decide(const AccessRequest& req) const {
     }
     if (!s.models.empty() && !Contains(s.models, req.resource.model)) {
       scope = Match::kNo;
-      scope_why = "token scope does not admit " +
-                  (req.resource.model.empty() ? std::string("keys outside the models")
-                                              : "model " + req.resource.model);
+      scope_why = "token scope does not admit " + (req.resource.model.empty()
+                                                       ? std::string("keys outside the models")
+                                                       : "model " + req.resource.model);
       break;
     }
     if (!s.ids.empty()) {
@@ -571,14 +577,41 @@ Decision CompiledPolicy::Decide(const AccessRequest& req) const {
   }
   if (pend_allow) {
     d.effect = Decision::Effect::kNeedsDocument;
-    d.reason = "only a row-level condition or an entity grant can allow this: ask again with "
-               "the document";
+    d.reason =
+        "only a row-level condition or an entity grant can allow this: ask again with "
+        "the document";
     return d;
   }
   d.effect = Decision::Effect::kDeny;
-  d.reason = "no rule grants " + std::string(ActionName(req.action)) + " on " + What(req) +
-             " to " + Who(p) + " (default deny)";
+  d.reason = "no rule grants " + std::string(ActionName(req.action)) + " on " + What(req) + " to " +
+             Who(p) + " (default deny)";
   return d;
+}
+
+std::optional<std::vector<std::string>> CompiledPolicy::ConditionFields(
+    const Principal& p, std::string_view model) const {
+  std::vector<std::string> out;
+  if (!enabled_) return out;
+  auto mi = model_index_.find(model);
+  std::shared_ptr<const PrincipalState> st = StateFor(p);
+  auto add = [&](int i) {
+    const Rule& r = rules_[i];
+    if (!r.has_where || !st->subject[i]) return;
+    out.insert(out.end(), r.where_fields.begin(), r.where_fields.end());
+  };
+  for (int i : bucket_rules_) add(i);
+  if (mi != model_index_.end()) {
+    for (int i : models_[mi->second].rules) add(i);
+  }
+  for (int i : path_rules_) {
+    if (mi == model_index_.end() ||
+        static_cast<Match>(rules_[i].path_relation[mi->second]) != Match::kNo) {
+      add(i);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 FieldAccess CompiledPolicy::Fields(const Principal& p, std::string_view model) const {

@@ -83,6 +83,8 @@ inline constexpr char kConfigFile[] = "config.json";  // remotes (sync/remote_co
 inline constexpr char kDataDir[] = "data";            // local data: a local-transport root
 inline constexpr char kStateDb[] = "state.db";        // sync base (sync/state_db.h)
 inline constexpr char kCacheDir[] = "cache";          // caches, all safe to delete
+// The default keychain (security/keychain.h): an encrypted file, local only.
+inline constexpr char kKeychainFile[] = "keychain";
 // Inside the cache folder: one folder per remote (its query caches and the
 // server behaviour), and one document cache per model.
 inline constexpr char kRemotesCacheDir[] = "remotes";
@@ -108,6 +110,7 @@ struct ProjectDir {
   std::filesystem::path data_dir() const { return worm_dir / kDataDir; }
   std::filesystem::path state_db() const { return worm_dir / kStateDb; }
   std::filesystem::path cache_dir() const { return worm_dir / kCacheDir; }
+  std::filesystem::path keychain_path() const { return worm_dir / kKeychainFile; }
   std::filesystem::path remote_cache_dir(std::string_view remote) const {
     return RemoteCacheDir(cache_dir(), remote);
   }

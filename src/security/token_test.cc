@@ -9,6 +9,7 @@
 
 #include "core/hash.h"
 #include "core/random.h"
+#include "testing/test_util.h"
 
 namespace worm::security {
 namespace {
@@ -398,6 +399,14 @@ TEST(Token, MintRefusesBadInput) {
 TEST(Token, FuzzEntryPointAcceptsItsOwnTokens) {
   std::string t = Mint();
   EXPECT_EQ(FuzzToken(reinterpret_cast<const uint8_t*>(t.data()), t.size()), 0);
+}
+
+TEST(Token, FuzzCorpusAndMutationsRunClean) {
+  auto seeds = testing::ReadFuzzCorpus("token");
+  ASSERT_GE(seeds.size(), 5u);
+  for (const auto& s : testing::MutateSeeds(seeds, "ABCabc019-_.= \n", 7, 3000)) {
+    EXPECT_EQ(FuzzToken(reinterpret_cast<const uint8_t*>(s.data()), s.size()), 0);
+  }
 }
 
 }  // namespace

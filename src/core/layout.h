@@ -42,6 +42,9 @@ inline constexpr char kTombstoneName[] = ".worm.tombstone";
 inline constexpr char kProbePrefix[] = ".worm.probe/";
 // Reserved for integrity manifests (the next layers); nothing writes it yet.
 inline constexpr char kManifestsPrefix[] = ".worm.manifests/";
+// Token signing key ids and revoked token ids (security/key_store.h); never
+// secrets, never synced as data.
+inline constexpr char kKeysPrefix[] = ".worm.keys/";
 
 // ---- sentinels ----------------------------------------------------------------
 

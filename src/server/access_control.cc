@@ -636,6 +636,51 @@ Status AccessControl::Update(Bucket& bucket,
 Status AccessControl::Authorize(const RequestContext& ctx, S3Action action,
                                 const std::string& bucket_name, const std::string& key) const {
   if (!options_.enabled) return Status::OK();
+  // On the project bucket under an access section, the schema's rules are
+  // the allow-list for every caller they apply to; the bucket policy's
+  // explicit Deny still refuses first (deny wins across the two models).
+  const std::string_view caller = Caller(ctx);
+  const bool schema_decides = options_.schema != nullptr &&
+                              options_.schema->applies_to(bucket_name) && !IsRoot(caller) &&
+                              !(caller.empty() && options_.anonymous_all);
+  RETURN_NOT_OK(AuthorizeS3(ctx, action, bucket_name, key, schema_decides));
+  return AuthorizeSchema(ctx, action, bucket_name, key);
+}
+
+Status AccessControl::AuthorizeSchema(const RequestContext& ctx, S3Action action,
+                                      const std::string& bucket_name,
+                                      const std::string& key) const {
+  const SchemaAccess* schema = options_.schema.get();
+  const bool covered = schema != nullptr && schema->applies_to(bucket_name);
+  if (ctx.auth.token) {
+    // Tokens are scoped by the project's rules: nothing else has them.
+    if (!covered) {
+      return Denied("bearer tokens are accepted for the project bucket only, under its schema's "
+                    "access rules");
+    }
+  } else {
+    if (!covered) return Status::OK();
+    const std::string_view caller = Caller(ctx);
+    if (IsRoot(caller)) return Status::OK();
+    if (caller.empty() && options_.anonymous_all) return Status::OK();
+  }
+  if (action == S3Action::kListAllMyBuckets || action == S3Action::kCreateBucket) {
+    return Status::OK();  // no bucket's data: the S3 model decided
+  }
+  std::shared_ptr<Bucket> bucket = store_->Cached(bucket_name);
+  if (!bucket) {
+    Result<std::shared_ptr<Bucket>> got = store_->Get(bucket_name);
+    if (!got.ok()) return Status::OK();  // the handler reports NoSuchBucket
+    bucket = std::move(*got);
+  }
+  const Principal principal =
+      ctx.auth.token ? *ctx.auth.token : schema->PrincipalOf(std::string(Caller(ctx)));
+  return schema->Check(principal, action, key, ctx.Q("prefix"), bucket->objects.get());
+}
+
+Status AccessControl::AuthorizeS3(const RequestContext& ctx, S3Action action,
+                                  const std::string& bucket_name, const std::string& key,
+                                  bool only_explicit_deny) const {
   const std::string_view caller = Caller(ctx);
   const bool anonymous = caller.empty();
   if (action == S3Action::kListAllMyBuckets || action == S3Action::kCreateBucket) {
@@ -686,6 +731,7 @@ Status AccessControl::Authorize(const RequestContext& ctx, S3Action action,
     }
     return Status::OK();
   }
+  if (only_explicit_deny) return Status::OK();
   if (owner) return Status::OK();
   if (anonymous && options_.anonymous_all) return Status::OK();
   if (decision.effect == PolicyEffect::kAllow) return Status::OK();

@@ -34,6 +34,7 @@
 #include "server/bucket_policy.h"
 #include "server/bucket_store.h"
 #include "server/s3_actions.h"
+#include "server/schema_access.h"
 #include "worm/clock.h"
 #include "worm/result.h"
 #include "worm/transport.h"
@@ -123,6 +124,8 @@ struct AccessOptions {
   // not explicitly deny them (the pre-access-control shortcut).
   bool anonymous_all = false;
   std::string root_identity = std::string(kRootIdentity);
+  // The schema's rules on the project bucket (schema_access.h); null: none.
+  std::shared_ptr<const SchemaAccess> schema;
 };
 
 class AccessControl {
@@ -174,6 +177,15 @@ class AccessControl {
   Acl ObjectAcl(const BucketAccessState& state, const ObjectMeta& meta) const;
 
  private:
+  // The S3 access model alone (policies, ACLs, ownership), as documented
+  // above; `only_explicit_deny`: only a Deny of the bucket policy refuses
+  // (the schema's rules decide the rest).
+  Status AuthorizeS3(const RequestContext& ctx, S3Action action, const std::string& bucket,
+                     const std::string& key, bool only_explicit_deny) const;
+  // Then the schema's rules and the token's scopes (schema_access.h).
+  Status AuthorizeSchema(const RequestContext& ctx, S3Action action, const std::string& bucket,
+                         const std::string& key) const;
+
   BucketStore* store_;
   Clock* clock_;
   AccessOptions options_;

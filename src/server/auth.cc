@@ -9,7 +9,9 @@
 
 #include "core/hash.h"
 #include "core/strings.h"
+#include "security/token_authority.h"
 #include "server/s3_errors.h"
+#include "server/schema_access.h"
 #include "transport/s3/sigv4.h"
 
 namespace worm::server {
@@ -210,7 +212,11 @@ Result<AuthResult> Authenticator::Authenticate(const HttpRequest& req, int64_t n
                    "Signature query string parameter or the Authorization header should be "
                    "specified");
   }
-  if (header_auth) return VerifyHeader(req, now);
+  if (header_auth) {
+    std::string_view bearer = BearerToken(req.Header("authorization"));
+    if (!bearer.empty()) return VerifyBearer(req, bearer, now);
+    return VerifyHeader(req, now);
+  }
   if (query_auth.sigv4) return VerifyPresigned(req, now);
   if (query_auth.sigv2) {
     return S3Error(S3Code::kAccessDenied,
@@ -225,6 +231,40 @@ Result<AuthResult> Authenticator::Authenticate(const HttpRequest& req, int64_t n
   AuthResult r = Anonymous();
   ASSIGN_OR_RETURN(r.payload, ParsePayloadMode(req.Header("x-amz-content-sha256")));
   if (r.payload == PayloadMode::kSha256) r.payload_sha256 = req.Header("x-amz-content-sha256");
+  return r;
+}
+
+Result<AuthResult> Authenticator::VerifyBearer(const HttpRequest& req, std::string_view token,
+                                               int64_t now) const {
+  if (options_.tokens == nullptr) {
+    return S3Error(S3Code::kAccessDenied,
+                   "Access Denied: this server accepts no bearer tokens (serve a project whose "
+                   "keys were made with `worm keys create`)");
+  }
+  Result<Principal> principal = options_.tokens->Verify(token, now);
+  if (!principal.ok()) {
+    return S3Error(S3Code::kAccessDenied, "Access Denied: bearer token refused: " +
+                                              std::string(principal.status().message()));
+  }
+  // A token never speaks for the server's own credentials: the root
+  // identity bypasses every rule, and minting is not meant to grant that.
+  if (principal->id == options_.root_identity) {
+    return S3Error(S3Code::kAccessDenied,
+                   "Access Denied: a bearer token cannot speak for the root identity");
+  }
+  AuthResult r;
+  r.anonymous = false;
+  r.principal = principal->id;
+  r.token = std::make_shared<const Principal>(std::move(*principal));
+  ASSIGN_OR_RETURN(r.payload, ParsePayloadMode(req.Header("x-amz-content-sha256")));
+  if (r.payload == PayloadMode::kSha256) r.payload_sha256 = req.Header("x-amz-content-sha256");
+  // A bearer request carries no signature for chunk signatures to chain from.
+  if (r.payload == PayloadMode::kStreamingSigned ||
+      r.payload == PayloadMode::kStreamingSignedTrailer) {
+    return S3Error(S3Code::kInvalidRequest,
+                   "a bearer-token request cannot use a signed streaming payload; send "
+                   "UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER or the body's SHA-256");
+  }
   return r;
 }
 

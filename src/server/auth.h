@@ -9,12 +9,18 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "server/http_types.h"
+#include "worm/access.h"
 #include "worm/result.h"
+
+namespace worm::security {
+class TokenAuthority;
+}
 
 namespace worm::server {
 
@@ -47,6 +53,9 @@ struct AuthResult {
   // The identity the access key belongs to (AuthOptions::identities; the
   // root identity for keys not listed there); "" when anonymous.
   std::string principal;
+  // Set when a bearer token authenticated the request ("Authorization:
+  // Bearer <token>"): who it speaks for, its roles and its scopes.
+  std::shared_ptr<const Principal> token;
   PayloadMode payload = PayloadMode::kUnsigned;
   std::string payload_sha256;                    // kSha256: expected hex digest
   std::optional<ChunkSigningContext> chunk_ctx;  // signed streaming modes when verified
@@ -64,6 +73,9 @@ struct AuthOptions {
   // Unsigned requests pass as anonymous even without allow_anonymous: bucket
   // policies and ACLs decide them (access_control.h).
   bool anonymous_by_access_control = false;
+  // Verifies bearer tokens (security/token_authority.h); null: a Bearer
+  // Authorization header is refused. Not owned.
+  const security::TokenAuthority* tokens = nullptr;
   int64_t max_skew_seconds = 15 * 60;  // S3's limit
   // The region every credential scope must name. S3Service sets it from
   // ServiceOptions::region (`worm serve --region`, default us-east-1).
@@ -95,6 +107,8 @@ class Authenticator {
 
  private:
   Result<AuthResult> VerifyHeader(const HttpRequest& request, int64_t now_seconds) const;
+  Result<AuthResult> VerifyBearer(const HttpRequest& request, std::string_view token,
+                                  int64_t now_seconds) const;
   Result<AuthResult> VerifyPresigned(const HttpRequest& request, int64_t now_seconds) const;
   Result<std::string> SecretFor(std::string_view access_key) const;
   std::string PrincipalOf(const std::string& access_key) const;

@@ -22,15 +22,17 @@ void RegisterRemoteCommands(CLI::App& app, Cli& cli);
 void RegisterImportCommand(CLI::App& app, Cli& cli);  // cmd_import.cc: import --from-s3
 void RegisterServeCommand(CLI::App& app, Cli& cli);   // cmd_serve.cc: serve
 void RegisterDevCommand(CLI::App& app, Cli& cli);     // cmd_dev.cc: dev
+// cmd_keychain.cc: keychain add|list|remove|get
+void RegisterKeychainCommands(CLI::App& app, Cli& cli);
 
 using RegisterFn = void (*)(CLI::App&, Cli&);
 
 inline std::vector<RegisterFn> AllCommands() {
   return {
-      &RegisterInitCommand,    &RegisterSchemaCommands, &RegisterVersionCommand,
-      &RegisterDataCommands,   &RegisterQueryCommand,   &RegisterSyncCommands,
-      &RegisterRemoteCommands, &RegisterImportCommand,  &RegisterServeCommand,
-      &RegisterDevCommand,
+      &RegisterInitCommand,    &RegisterSchemaCommands,   &RegisterVersionCommand,
+      &RegisterDataCommands,   &RegisterQueryCommand,     &RegisterSyncCommands,
+      &RegisterRemoteCommands, &RegisterImportCommand,    &RegisterServeCommand,
+      &RegisterDevCommand,     &RegisterKeychainCommands,
   };
 }
 

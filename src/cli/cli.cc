@@ -9,6 +9,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "security/keychain.h"
+
 namespace worm::cli {
 
 namespace fs = std::filesystem;
@@ -146,6 +148,14 @@ std::string FormatDuration(int64_t seconds) {
     if (seconds != 0 && seconds % unit == 0) return std::to_string(seconds / unit) + suffix;
   }
   return std::to_string(seconds) + "s";
+}
+
+Result<std::string> Cli::KeychainSpec() const {
+  if (!keychain_flag.empty()) return keychain_flag;
+  const char* env = std::getenv("WORM_KEYCHAIN");
+  if (env != nullptr && *env != '\0') return std::string(env);
+  ASSIGN_OR_RETURN(ProjectDir p, Project());
+  return security::DefaultKeychainSpec(p.root.string());
 }
 
 Result<std::string> ReadInput(const std::string& path) {

@@ -49,6 +49,7 @@ class Cli {
   // Global flags.
   std::string project_flag;
   bool json = false;
+  std::string keychain_flag;  // --keychain SPEC (security/keychain.h)
 
   // Set by the command that ran.
   Status status;
@@ -63,6 +64,9 @@ class Cli {
   }
 
   Result<ProjectDir> Project() const { return FindProject(project_flag); }
+  // The keychain commands use: --keychain, else $WORM_KEYCHAIN, else the
+  // project's .worm/keychain file (NotFound when there is no project).
+  Result<std::string> KeychainSpec() const;
 
   // Exactly one JSON document, pretty-printed, then a newline.
   void PrintJson(const Json& doc) const;

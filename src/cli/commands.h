@@ -24,15 +24,25 @@ void RegisterServeCommand(CLI::App& app, Cli& cli);   // cmd_serve.cc: serve
 void RegisterDevCommand(CLI::App& app, Cli& cli);     // cmd_dev.cc: dev
 // cmd_access.cc: identity add|list|remove|set-roles, access explain|export
 void RegisterAccessCommands(CLI::App& app, Cli& cli);
+// cmd_keychain.cc: keychain add|list|remove|get
+void RegisterKeychainCommands(CLI::App& app, Cli& cli);
 
 using RegisterFn = void (*)(CLI::App&, Cli&);
 
 inline std::vector<RegisterFn> AllCommands() {
   return {
-      &RegisterInitCommand,    &RegisterSchemaCommands, &RegisterVersionCommand,
-      &RegisterDataCommands,   &RegisterQueryCommand,   &RegisterSyncCommands,
-      &RegisterRemoteCommands, &RegisterImportCommand,  &RegisterServeCommand,
-      &RegisterDevCommand,     &RegisterAccessCommands,
+      &RegisterInitCommand,
+      &RegisterSchemaCommands,
+      &RegisterVersionCommand,
+      &RegisterDataCommands,
+      &RegisterQueryCommand,
+      &RegisterSyncCommands,
+      &RegisterRemoteCommands,
+      &RegisterImportCommand,
+      &RegisterServeCommand,
+      &RegisterDevCommand,
+      &RegisterAccessCommands,
+      &RegisterKeychainCommands,
   };
 }
 

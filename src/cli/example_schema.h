@@ -120,6 +120,8 @@ inline constexpr std::string_view kDefaultConfig = R"json({
 // Local-only files that must not be committed.
 inline constexpr std::string_view kWormGitignore =
     "# Local S3WORM state: the local bucket, sync base state and query cache.\n"
-    "data/\nstate.db\nstate.db-*\ncache/\n";
+    "data/\nstate.db\nstate.db-*\ncache/\n"
+    "# The encrypted keychain (docs/keychain.md), its lock and temp files.\n"
+    "keychain\nkeychain.lock\nkeychain.tmp.*\n";
 
 }  // namespace worm::cli

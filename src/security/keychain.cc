@@ -42,8 +42,7 @@ std::string Escaped(std::string_view s) {
 Status ValidateSecretName(std::string_view name) {
   if (name.empty()) return Status::InvalidArgument("keychain: empty secret name");
   if (name.size() > 255) {
-    return Status::InvalidArgument("keychain: secret name longer than 255 bytes: " +
-                                   Escaped(name));
+    return Status::InvalidArgument("keychain: secret name longer than 255 bytes: " + Escaped(name));
   }
   for (unsigned char c : name) {
     if (c < 0x21 || c > 0x7e) {

@@ -26,10 +26,10 @@
 
 namespace worm::security::internal {
 
-namespace {
-
 namespace fs = std::filesystem;
 namespace kf = keychain_file;
+
+namespace {
 
 // A descriptor closed when it goes out of scope.
 class Fd {
@@ -47,12 +47,12 @@ class Fd {
   int fd_;
 };
 
-// Reads one line from the terminal on stdin with echo off; the prompt goes
-// to stderr.
+}  // namespace
+
 Result<std::string> PromptHidden(const std::string& prompt) {
-  termios old {};
+  termios old{};
   if (tcgetattr(STDIN_FILENO, &old) != 0) {
-    return Status::FailedPrecondition("keychain: cannot read a passphrase from the terminal");
+    return Status::FailedPrecondition("keychain: cannot read from the terminal (stdin is not one)");
   }
   termios quiet = old;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
@@ -60,6 +60,7 @@ Result<std::string> PromptHidden(const std::string& prompt) {
   (void)!::write(STDERR_FILENO, prompt.data(), prompt.size());
   tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   std::string line;
+  line.reserve(4096);  // no reallocation leaves a copy of what was typed
   char c = 0;
   bool eof = true;
   while (true) {
@@ -76,11 +77,13 @@ Result<std::string> PromptHidden(const std::string& prompt) {
   tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
   sodium_memzero(&c, 1);
   if (eof && line.empty()) {
-    return Status::FailedPrecondition("keychain: no passphrase given (end of input)");
+    return Status::FailedPrecondition("keychain: nothing entered (end of input)");
   }
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
 }
+
+namespace {
 
 class FileKeychain final : public Keychain {
  public:
@@ -116,9 +119,8 @@ class FileKeychain final : public Keychain {
 
   Status Remove(std::string_view name) override {
     RETURN_NOT_OK(ValidateSecretName(name));
-    return Mutate(/*create=*/false, [&](SecretMap& map) {
-      return map.Erase(name) ? Status::OK() : NoSecret(name);
-    });
+    return Mutate(/*create=*/false,
+                  [&](SecretMap& map) { return map.Erase(name) ? Status::OK() : NoSecret(name); });
   }
 
   Result<std::vector<std::string>> List(std::string_view prefix) override {
@@ -148,8 +150,8 @@ class FileKeychain final : public Keychain {
   }
 
   Status IoError(std::string_view what, int err) const {
-    std::string msg = "keychain " + name_ + ": cannot " + std::string(what) + ": " +
-                      std::strerror(err);
+    std::string msg =
+        "keychain " + name_ + ": cannot " + std::string(what) + ": " + std::strerror(err);
     if (err == EACCES || err == EPERM) return Status::PermissionDenied(msg);
     if (err == ENOSPC || err == EDQUOT) return Status::ResourceExhausted(msg);
     return Status::Internal(msg);
@@ -199,8 +201,8 @@ class FileKeychain final : public Keychain {
           "keychain " + name_ +
           ": needs a passphrase: set WORM_KEYCHAIN_PASSPHRASE, or run on a terminal to be asked");
     }
-    std::string prompt = (creating ? "New passphrase for keychain " : "Passphrase for keychain ") +
-                         name_ + ": ";
+    std::string prompt =
+        (creating ? "New passphrase for keychain " : "Passphrase for keychain ") + name_ + ": ";
     ASSIGN_OR_RETURN(std::string first, PromptHidden(prompt));
     if (first.empty()) {
       WipeString(first);

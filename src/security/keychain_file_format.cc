@@ -66,7 +66,9 @@ std::string Checksum(std::string_view header) {
   return out;
 }
 
-Status Damaged(std::string_view what) { return Status::DataLoss("keychain file: " + std::string(what)); }
+Status Damaged(std::string_view what) {
+  return Status::DataLoss("keychain file: " + std::string(what));
+}
 
 }  // namespace
 
@@ -80,9 +82,10 @@ Result<KdfParams> KdfLevel(std::string_view name) {
   if (name == "sensitive") {
     return KdfParams{crypto_pwhash_OPSLIMIT_SENSITIVE, crypto_pwhash_MEMLIMIT_SENSITIVE};
   }
-  return Status::InvalidArgument("keychain: WORM_KEYCHAIN_KDF must be interactive, moderate or "
-                                 "sensitive, not '" +
-                                 std::string(name.substr(0, 32)) + "'");
+  return Status::InvalidArgument(
+      "keychain: WORM_KEYCHAIN_KDF must be interactive, moderate or "
+      "sensitive, not '" +
+      std::string(name.substr(0, 32)) + "'");
 }
 
 Result<KdfParams> KdfFromEnvironment(bool* from_env) {
@@ -128,7 +131,8 @@ Result<Header> ParseHeader(std::string_view file) {
   if (sodium_memcmp(Checksum(file).data(), file.data() + kChecksumOffset, 32) != 0) {
     return Damaged("header checksum mismatch (the file is damaged)");
   }
-  if (static_cast<uint8_t>(file[8]) != kKdfArgon2id || static_cast<uint8_t>(file[9]) != kAeadXChaCha) {
+  if (static_cast<uint8_t>(file[8]) != kKdfArgon2id ||
+      static_cast<uint8_t>(file[9]) != kAeadXChaCha) {
     return Status::FailedPrecondition("keychain file: unknown KDF or cipher id");
   }
   if (file[10] != 0 || file[11] != 0) return Damaged("reserved header bytes are not zero");
@@ -155,8 +159,8 @@ Result<internal::SecretMap> Open(std::string_view file, const Header& header, co
   std::string plain(sealed.size() - kTagSize, '\0');
   unsigned long long plain_len = 0;
   int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
-      reinterpret_cast<unsigned char*>(plain.data()), &plain_len, nullptr, U(sealed),
-      sealed.size(), U(file), kHeaderSize, U(header.nonce), aead_key.data());
+      reinterpret_cast<unsigned char*>(plain.data()), &plain_len, nullptr, U(sealed), sealed.size(),
+      U(file), kHeaderSize, U(header.nonce), aead_key.data());
   if (rc != 0) {
     internal::WipeString(plain);
     return Damaged("authentication failed (the file was modified or damaged)");

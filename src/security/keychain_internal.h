@@ -53,6 +53,11 @@ std::unique_ptr<Keychain> NewFileKeychain(std::string path);
 // Unavailable when no Secret Service answers on the session bus.
 Result<std::unique_ptr<Keychain>> NewSecretServiceKeychain();
 
+// Reads one line from the terminal on stdin with echo off (the prompt on
+// stderr), for passphrases and `worm keychain add`. FailedPrecondition when
+// stdin is not a terminal or at end of input.
+Result<std::string> PromptHidden(const std::string& prompt);
+
 // The variable the env backend reads for `name`: "WORM_SECRET_" + the name
 // upper-cased, every byte that is not [A-Za-z0-9] as '_'.
 std::string EnvVariableFor(std::string_view name);

@@ -21,8 +21,14 @@ const SecretSchema* Schema() {
                                           {"name", SECRET_SCHEMA_ATTRIBUTE_STRING},
                                           {nullptr, SECRET_SCHEMA_ATTRIBUTE_STRING},
                                       },
-                                      0, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                      nullptr, nullptr};
+                                      0,
+                                      nullptr,
+                                      nullptr,
+                                      nullptr,
+                                      nullptr,
+                                      nullptr,
+                                      nullptr,
+                                      nullptr};
   return &schema;
 }
 
@@ -39,7 +45,8 @@ struct ErrorHolder {
         (error->code == G_DBUS_ERROR_ACCESS_DENIED || error->code == G_DBUS_ERROR_AUTH_FAILED)) {
       return Status::PermissionDenied(msg);
     }
-    if (error != nullptr && error->domain == SECRET_ERROR && error->code == SECRET_ERROR_IS_LOCKED) {
+    if (error != nullptr && error->domain == SECRET_ERROR &&
+        error->code == SECRET_ERROR_IS_LOCKED) {
       return Status::PermissionDenied(msg + " (unlock the keyring first)");
     }
     return Status::Unavailable(msg);
@@ -93,9 +100,9 @@ class SecretServiceKeychain final : public Keychain {
     std::string label = "S3WORM " + std::string(name);
     ErrorHolder err;
     // Replaces an item with the same attributes.
-    gboolean ok = secret_service_store_sync(service_, Schema(), attrs.table,
-                                            SECRET_COLLECTION_DEFAULT, label.c_str(), value,
-                                            nullptr, &err.error);
+    gboolean ok =
+        secret_service_store_sync(service_, Schema(), attrs.table, SECRET_COLLECTION_DEFAULT,
+                                  label.c_str(), value, nullptr, &err.error);
     secret_value_unref(value);
     if (!ok) return err.ToStatus("cannot store " + std::string(name));
     return Status::OK();
@@ -147,19 +154,20 @@ class SecretServiceKeychain final : public Keychain {
 }  // namespace
 
 Result<std::unique_ptr<Keychain>> NewSecretServiceKeychain() {
-  if (g_getenv("DBUS_SESSION_BUS_ADDRESS") == nullptr &&
-      g_getenv("XDG_RUNTIME_DIR") == nullptr) {
+  if (g_getenv("DBUS_SESSION_BUS_ADDRESS") == nullptr && g_getenv("XDG_RUNTIME_DIR") == nullptr) {
     return Status::Unavailable(
         "keychain secret-service: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set); "
         "use file:<path> or env instead");
   }
   ErrorHolder err;
   // Opening a session talks to the service, so an absent one fails here.
-  SecretService* service = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, nullptr, &err.error);
+  SecretService* service =
+      secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, nullptr, &err.error);
   if (service == nullptr) {
     Status st = err.ToStatus("no Secret Service is running on the session bus");
-    return Status::Unavailable(st.message() + "; start gnome-keyring or KeePassXC, or use "
-                                              "file:<path> or env instead");
+    return Status::Unavailable(st.message() +
+                               "; start gnome-keyring or KeePassXC, or use "
+                               "file:<path> or env instead");
   }
   return std::unique_ptr<Keychain>(new SecretServiceKeychain(service));
 }

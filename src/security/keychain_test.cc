@@ -384,7 +384,9 @@ TEST(KeychainFormatTest, KdfLevels) {
 TEST(KeychainFuzzTest, SeedCorpusAndMutations) {
   std::vector<std::string> seeds = worm::testing::ReadFuzzCorpus("keychain_file");
   ASSERT_GE(seeds.size(), 3u);
-  static constexpr char kBytes[] = "\0\x01\x02\x10\x20\x7f\x80\xff" "WORMKC1";
+  static constexpr char kBytes[] =
+      "\0\x01\x02\x10\x20\x7f\x80\xff"
+      "WORMKC1";
   for (const std::string& s : seeds) {
     (void)kf::FuzzKeychainFile(reinterpret_cast<const uint8_t*>(s.data()), s.size());
   }

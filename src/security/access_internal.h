@@ -44,7 +44,7 @@ struct Rule {
   Json where_json;
   std::optional<query::FilterNode> where;
   bool where_vars = false;
-  bool where_uses_id = false;  // names $principal.id: never holds for anonymous callers
+  bool where_uses_id = false;             // names $principal.id: never holds for anonymous callers
   std::vector<std::string> where_fields;  // top-level document members it reads
 };
 

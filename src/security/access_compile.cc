@@ -436,6 +436,8 @@ class Compiler {
     if (layer == Layer::kPath) LoadRulePath(j, ptr, &r);
     if (j.contains("where")) LoadWhere(j["where"], JsonPointerAppend(ptr, "where"), &r);
     if (ErrorCount() != errors_before) return -1;
+    r.allow_reason = "allowed by rule " + r.pointer;
+    if (!r.description.empty()) r.allow_reason += " (" + r.description + ")";
     p_->rules_.push_back(std::move(r));
     return static_cast<int>(p_->rules_.size() - 1);
   }

@@ -35,6 +35,7 @@ struct Rule {
   bool authenticated = false;  // "$authenticated"
   bool anonymous = false;      // "$anonymous"
   std::string description;
+  std::string allow_reason;            // precomputed: allows are decided per document
   int model = -1;                      // kModel: index into CompiledPolicy::models
   std::optional<AccessPath> path;      // kPath
   std::vector<uint8_t> path_relation;  // kPath: Match per model, against its key template
@@ -44,7 +45,7 @@ struct Rule {
   Json where_json;
   std::optional<query::FilterNode> where;
   bool where_vars = false;
-  bool where_uses_id = false;  // names $principal.id: never holds for anonymous callers
+  bool where_uses_id = false;             // names $principal.id: never holds for anonymous callers
   std::vector<std::string> where_fields;  // top-level document members it reads
 };
 
@@ -100,7 +101,8 @@ class CompiledPolicy final : public AccessPolicy {
 
  private:
   struct PrincipalState;
-  std::shared_ptr<const PrincipalState> StateFor(const Principal& p) const;
+  // Valid until the next StateFor call on this thread (a per-thread cache).
+  const PrincipalState* StateFor(const Principal& p) const;
   std::shared_ptr<PrincipalState> BuildState(const Principal& p) const;
 };
 

@@ -164,6 +164,7 @@ struct CompiledPolicy::PrincipalState {
   std::vector<std::vector<std::optional<AccessPath>>> scope_paths;
   std::vector<std::vector<uint8_t>> scope_path_ok;    // parsed (or a prefix)
   std::vector<std::vector<std::string>> scope_texts;  // the scopes' paths as given
+  std::string who;                                    // for reasons: "'alice'" or "anonymous"
 };
 
 const ModelInfo* CompiledPolicy::FindModel(std::string_view name) const {
@@ -190,6 +191,7 @@ std::shared_ptr<CompiledPolicy::PrincipalState> CompiledPolicy::BuildState(
   st->serial = serial_;
   st->id = p.id;
   st->roles = p.roles;
+  st->who = Who(p);
   size_t n = role_names_.size();
   st->role_set.assign(n, 0);
   for (const std::string& r : p.roles) {
@@ -253,8 +255,7 @@ std::shared_ptr<CompiledPolicy::PrincipalState> CompiledPolicy::BuildState(
   return st;
 }
 
-std::shared_ptr<const CompiledPolicy::PrincipalState> CompiledPolicy::StateFor(
-    const Principal& p) const {
+const CompiledPolicy::PrincipalState* CompiledPolicy::StateFor(const Principal& p) const {
   struct Entry {
     uint64_t serial = 0;
     std::shared_ptr<const PrincipalState> state;
@@ -269,13 +270,13 @@ std::shared_ptr<const CompiledPolicy::PrincipalState> CompiledPolicy::StateFor(
       for (size_t i = 0; same && i < p.scopes.size(); ++i) {
         same = e.state->scope_texts[i] == p.scopes[i].paths;
       }
-      if (same) return e.state;
+      if (same) return e.state.get();
     }
   }
   std::shared_ptr<const PrincipalState> st = BuildState(p);
   cache[next] = {serial_, st};
   next = (next + 1) % cache.size();
-  return st;
+  return st.get();
 }
 
 namespace {
@@ -316,7 +317,7 @@ Decision CompiledPolicy::Decide(const AccessRequest& req) const {
     return d;
   }
   const Principal& p = *req.principal;
-  std::shared_ptr<const PrincipalState> st = StateFor(p);
+  const PrincipalState* st = StateFor(p);
   const uint32_t bit = ActionBit(req.action);
   const bool doc = req.document != nullptr;
 
@@ -326,7 +327,12 @@ Decision CompiledPolicy::Decide(const AccessRequest& req) const {
     t.model_index = mi->second;
     t.model = &models_[mi->second];
   }
-  if (t.model != nullptr) {
+  // The key's segments matter only to path rules and path scopes.
+  bool need_path = !path_rules_.empty();
+  for (const Scope& s : p.scopes) need_path = need_path || !s.paths.empty();
+  if (!need_path) {
+    // Nothing looks at the key.
+  } else if (t.model != nullptr) {
     size_t dyn = 0;
     for (int idx : t.model->id_index) dyn += idx >= 0;
     if (req.resource.ids.size() == dyn) {
@@ -571,9 +577,12 @@ Decision CompiledPolicy::Decide(const AccessRequest& req) const {
       return d;
     }
     const Rule& r = rules_[allow_rule];
-    return from_rule(r, Decision::Effect::kAllow,
-                     "allowed by rule " + r.pointer + ": " + std::string(ActionName(req.action)) +
-                         " on " + What(req) + " for " + Who(p));
+    d.effect = Decision::Effect::kAllow;
+    d.rule = r.pointer;
+    d.line = r.line;
+    d.column = r.column;
+    d.reason = r.allow_reason;
+    return d;
   }
   if (pend_allow) {
     d.effect = Decision::Effect::kNeedsDocument;
@@ -582,9 +591,13 @@ Decision CompiledPolicy::Decide(const AccessRequest& req) const {
         "the document";
     return d;
   }
+  // Denials are frequent in filtered listings: one allocation for the reason.
   d.effect = Decision::Effect::kDeny;
-  d.reason = "no rule grants " + std::string(ActionName(req.action)) + " on " + What(req) + " to " +
-             Who(p) + " (default deny)";
+  std::string_view action = ActionName(req.action);
+  std::string_view what = req.resource.model.empty() ? req.resource.key : req.resource.model;
+  d.reason.reserve(40 + action.size() + what.size() + st->who.size());
+  d.reason.append("no rule grants ").append(action).append(" on ").append(what);
+  d.reason.append(" to ").append(st->who).append(" (default deny)");
   return d;
 }
 
@@ -593,7 +606,7 @@ std::optional<std::vector<std::string>> CompiledPolicy::ConditionFields(
   std::vector<std::string> out;
   if (!enabled_) return out;
   auto mi = model_index_.find(model);
-  std::shared_ptr<const PrincipalState> st = StateFor(p);
+  const PrincipalState* st = StateFor(p);
   auto add = [&](int i) {
     const Rule& r = rules_[i];
     if (!r.has_where || !st->subject[i]) return;
@@ -618,7 +631,7 @@ FieldAccess CompiledPolicy::Fields(const Principal& p, std::string_view model) c
   FieldAccess out;
   const ModelInfo* m = FindModel(model);
   if (!enabled_ || m == nullptr || m->fields.empty()) return out;
-  std::shared_ptr<const PrincipalState> st = StateFor(p);
+  const PrincipalState* st = StateFor(p);
   std::set<std::string> hidden, read_only;
   auto add = [&](const FieldMask& mask) {
     hidden.insert(mask.hidden.begin(), mask.hidden.end());

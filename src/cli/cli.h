@@ -49,6 +49,8 @@ class Cli {
   // Global flags.
   std::string project_flag;
   bool json = false;
+  // --token (else $WORM_TOKEN): a scoped access token (cli/token_principal.h).
+  std::string token_flag;
 
   // Set by the command that ran.
   Status status;

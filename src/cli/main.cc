@@ -17,6 +17,8 @@ int Run(int argc, char** argv) {
   app.add_option("--project", cli.project_flag,
                  "Project folder (default: $WORM_PROJECT, else the nearest .worm/ upwards)");
   app.add_flag("--json", cli.json, "Print exactly one JSON document on stdout");
+  app.add_option("--token", cli.token_flag,
+                 "Act with this access token (default: $WORM_TOKEN; '-' reads stdin)");
   app.footer(
       "Exit codes: 0 ok, 1 internal/unavailable, 2 usage, 3 not found,\n"
       "4 conflict or failed precondition, 5 invalid input, 6 permission denied or locked.\n"

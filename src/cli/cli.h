@@ -50,6 +50,8 @@ class Cli {
   std::string project_flag;
   bool json = false;
   std::string keychain_flag;  // --keychain SPEC (security/keychain.h)
+  // --token (else $WORM_TOKEN): a scoped access token (cli/token_principal.h).
+  std::string token_flag;
 
   // Set by the command that ran.
   Status status;

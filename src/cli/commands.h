@@ -26,6 +26,8 @@ void RegisterDevCommand(CLI::App& app, Cli& cli);     // cmd_dev.cc: dev
 void RegisterAccessCommands(CLI::App& app, Cli& cli);
 // cmd_keychain.cc: keychain add|list|remove|get
 void RegisterKeychainCommands(CLI::App& app, Cli& cli);
+// cmd_token.cc: token create|attenuate|verify|inspect|revoke|list, keys create|list|rotate|retire
+void RegisterTokenCommands(CLI::App& app, Cli& cli);
 
 using RegisterFn = void (*)(CLI::App&, Cli&);
 
@@ -43,6 +45,7 @@ inline std::vector<RegisterFn> AllCommands() {
       &RegisterDevCommand,
       &RegisterAccessCommands,
       &RegisterKeychainCommands,
+      &RegisterTokenCommands,
   };
 }
 

@@ -20,6 +20,8 @@ int Run(int argc, char** argv) {
   app.add_option("--keychain", cli.keychain_flag,
                  "Keychain: file:<path>, env, secret-service or memory (default: "
                  "$WORM_KEYCHAIN, else file:<project>/.worm/keychain)");
+  app.add_option("--token", cli.token_flag,
+                 "Act with this access token (default: $WORM_TOKEN; '-' reads stdin)");
   app.footer(
       "Exit codes: 0 ok, 1 internal/unavailable, 2 usage, 3 not found,\n"
       "4 conflict or failed precondition, 5 invalid input, 6 permission denied or locked.\n"

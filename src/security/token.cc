@@ -48,8 +48,8 @@ Status Malformed() { return Status::InvalidArgument("token: malformed"); }
 // macaroon, unpadded, optionally behind the "worm1." prefix.
 Result<std::string_view> TokenBody(std::string_view token) {
   if (token.size() > kMaxTokenBytes) {
-    return Status::InvalidArgument("token: too large (more than " +
-                                   std::to_string(kMaxTokenBytes) + " bytes)");
+    return Status::InvalidArgument("token: too large (more than " + std::to_string(kMaxTokenBytes) +
+                                   " bytes)");
   }
   if (token.substr(0, sizeof(kTokenPrefix) - 1) == kTokenPrefix) {
     token.remove_prefix(sizeof(kTokenPrefix) - 1);
@@ -226,9 +226,8 @@ Result<std::vector<std::string>> ParseList(std::string_view value, bool allow_em
   size_t start = 0;
   while (true) {
     size_t comma = value.find(',', start);
-    std::string_view item = value.substr(start, comma == std::string_view::npos
-                                                    ? std::string_view::npos
-                                                    : comma - start);
+    std::string_view item = value.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     if (!ValidItem(item)) return Status::InvalidArgument("bad list item");
     out.emplace_back(item);
     if (comma == std::string_view::npos) break;
@@ -283,8 +282,7 @@ struct Chain {
       }
       // A later roles caveat can only keep some of the roles so far.
       for (const auto& r : *roles) {
-        if (std::find(principal.roles.begin(), principal.roles.end(), r) ==
-            principal.roles.end()) {
+        if (std::find(principal.roles.begin(), principal.roles.end(), r) == principal.roles.end()) {
           return Fail("roles caveat widens the roles");
         }
       }
@@ -358,7 +356,9 @@ bool RunChain(const macaroon* m, std::string_view key, ChainWithList* out) {
   return rc == 0;
 }
 
-Status Denied(std::string_view why) { return Status::PermissionDenied("token: " + std::string(why)); }
+Status Denied(std::string_view why) {
+  return Status::PermissionDenied("token: " + std::string(why));
+}
 
 Status AppendCaveats(MacaroonPtr& m, const std::vector<std::string>& caveats) {
   for (const auto& c : caveats) {
@@ -385,8 +385,8 @@ Status CheckItems(const std::vector<std::string>& items, std::string_view what) 
 bool ValidKeyId(std::string_view kid) {
   if (kid.empty() || kid.size() > 64) return false;
   return std::all_of(kid.begin(), kid.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
   });
 }
 
@@ -412,7 +412,8 @@ Result<std::vector<std::string>> RestrictionCaveats(const TokenRestriction& r) {
     const char* name;
     const std::vector<std::string>* items;
   };
-  for (const Axis& axis : {Axis{"models", &r.models}, Axis{"ids", &r.ids}, Axis{"paths", &r.paths}}) {
+  for (const Axis& axis :
+       {Axis{"models", &r.models}, Axis{"ids", &r.ids}, Axis{"paths", &r.paths}}) {
     if (axis.items->empty()) continue;
     RETURN_NOT_OK(CheckItems(*axis.items, axis.name));
     out.push_back(std::string(axis.name) + " = " + join(*axis.items));
@@ -433,8 +434,9 @@ Result<std::string> MintToken(std::string_view key, std::string_view kid,
   }
   if (!ValidKeyId(kid)) return Status::InvalidArgument("token: bad key id");
   if (!ValidItem(claims.principal)) {
-    return Status::InvalidArgument("token: the principal must be a non-empty id without spaces "
-                                   "or commas");
+    return Status::InvalidArgument(
+        "token: the principal must be a non-empty id without spaces "
+        "or commas");
   }
   if (claims.restriction.roles) {
     return Status::InvalidArgument("token: minted roles go in TokenClaims::roles");
@@ -472,8 +474,7 @@ Result<std::string> AttenuateToken(std::string_view token, const TokenRestrictio
   }
   ASSIGN_OR_RETURN(std::vector<std::string> caveats, RestrictionCaveats(restriction));
   if (info.caveats.size() + caveats.size() > kMaxCaveats) {
-    return Status::InvalidArgument("token: more than " + std::to_string(kMaxCaveats) +
-                                   " caveats");
+    return Status::InvalidArgument("token: more than " + std::to_string(kMaxCaveats) + " caveats");
   }
   RETURN_NOT_OK(AppendCaveats(m, caveats));
   return Serialize(m.get());

@@ -2,6 +2,8 @@
 // re-read from .worm.keys/ at most every refresh_ms (conditional GETs, so an
 // unchanged file costs one 304-shaped answer), so a verification is a hash
 // lookup or two plus the HMAC chain.
+#include "security/token_authority.h"
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -11,7 +13,6 @@
 #include "security/key_store.h"
 #include "security/keychain.h"
 #include "security/token.h"
-#include "security/token_authority.h"
 
 namespace worm::security {
 

@@ -359,10 +359,10 @@ TEST(TokenNegative, OversizedAndTooManyCaveats) {
 
 TEST(TokenNegative, Garbage) {
   Keys keys = OneKey();
-  for (std::string g : {std::string(), std::string("worm1."), std::string("{\"identifier\":1}"),
-                        std::string(200, 'A'), std::string("worm1.") + std::string(100, '_'),
-                        RandomBytes(300), B64UrlEncode(RandomBytes(300)),
-                        Mint() + "=", Mint() + "\n", " " + Mint()}) {
+  for (std::string g :
+       {std::string(), std::string("worm1."), std::string("{\"identifier\":1}"),
+        std::string(200, 'A'), std::string("worm1.") + std::string(100, '_'), RandomBytes(300),
+        B64UrlEncode(RandomBytes(300)), Mint() + "=", Mint() + "\n", " " + Mint()}) {
     auto r = Check(g, keys);
     EXPECT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);

@@ -29,13 +29,14 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
 #include "cli/cli.h"
 #include "cli/serve_options.h"
+#include "security/identity.h"
+#include "security/keychain.h"
 #include "server/s3_errors.h"
 
 namespace worm::cli {
@@ -62,64 +63,78 @@ Status ConfigureProject(const Cli& cli, const ServeFlags& f, server::ServerOptio
   return Status::OK();
 }
 
-// The secret of keychain entry `name` from the environment keychain
-// (WORM_SECRET_<NAME>: upper-cased, every other byte '_'), the backend the
-// keychain contract names "env".
-// TODO(merge fix-keychain): security::OpenKeychain(DefaultKeychainSpec(root))
-// so the file and Secret Service backends serve identities too.
-std::optional<std::string> EnvSecret(const std::string& name) {
-  std::string var = "WORM_SECRET_";
-  for (char c : name) {
-    var += std::isalnum(static_cast<unsigned char>(c))
-               ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
-               : '_';
+// The keychain holding identities' secrets: $WORM_KEYCHAIN, else the
+// project's file keychain when it exists, else the environment keychain
+// (WORM_SECRET_<NAME>), which needs no file and no passphrase.
+Result<std::unique_ptr<security::Keychain>> ServeKeychain(const Cli& cli) {
+  const char* env = std::getenv("WORM_KEYCHAIN");
+  if (env != nullptr && *env != '\0') return security::OpenKeychain(env);
+  Result<ProjectDir> project = cli.Project();
+  if (project.ok() && std::filesystem::exists(project->keychain_path())) {
+    return security::OpenKeychain(security::DefaultKeychainSpec(project->root.string()));
   }
-  const char* v = std::getenv(var.c_str());
-  if (v == nullptr) return std::nullopt;
-  return std::string(v);
+  return security::OpenKeychain("env");
 }
 
-// --identities FILE, else <project>/.worm/identities.json: each identity's
-// access keys and their secrets, into the authenticator's tables.
-// TODO(merge fix-rules): security::LoadIdentities for the project file.
-Status ConfigureIdentities(const Cli& cli, const ServeFlags& f, server::ServerOptions* o) {
-  std::string path = f.identities;
-  if (path.empty()) {
-    Result<ProjectDir> project = cli.Project();
-    if (!project.ok()) return Status::OK();
-    std::filesystem::path p = project->worm_dir / "identities.json";
-    if (!std::filesystem::exists(p)) return Status::OK();
-    path = p.string();
-  }
+// --identities FILE: the .worm/identities.json format (security/identity.h)
+// at any path. Only ids and access keys matter to the server.
+Result<security::Identities> IdentitiesFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, ReadInput(path));
   ASSIGN_OR_RETURN(Json doc, ParseJson(text, path));
   const std::string where = std::filesystem::path(path).filename().string();
   if (!doc.is_object() || !doc.contains("identities") || !doc["identities"].is_object()) {
     return Status::InvalidArgument(where + ": expected {\"identities\": {\"<id>\": {...}}}");
   }
+  security::Identities out;
   for (auto it = doc["identities"].begin(); it != doc["identities"].end(); ++it) {
-    const std::string& id = it.key();
-    const std::string at = where + ": /identities/" + id;
-    if (id.empty() || id.find_first_of("/:*? ") != std::string::npos) {
-      return Status::InvalidArgument(at + ": an identity id holds no '/', ':', '*', '?' or space");
-    }
+    const std::string at = where + ": /identities/" + it.key();
     if (!it.value().is_object()) return Status::InvalidArgument(at + ": expected an object");
+    security::Identity identity;
+    identity.id = it.key();
     const Json keys = it.value().value("accessKeys", Json::array());
     if (!keys.is_array()) return Status::InvalidArgument(at + "/accessKeys: expected a list");
     for (const Json& k : keys) {
       if (!k.is_string() || k.get<std::string>().empty()) {
         return Status::InvalidArgument(at + "/accessKeys: expected access key ids");
       }
-      const std::string key = k.get<std::string>();
+      identity.access_keys.push_back(k.get<std::string>());
+    }
+    out.by_id[identity.id] = std::move(identity);
+  }
+  return out;
+}
+
+// --identities FILE, else <project>/.worm/identities.json (LoadIdentities):
+// each identity's access keys, with their secrets from the keychain
+// ("identity/<id>/<access key id>"), into the authenticator's tables.
+Status ConfigureIdentities(const Cli& cli, const ServeFlags& f, server::ServerOptions* o) {
+  security::Identities identities;
+  if (!f.identities.empty()) {
+    ASSIGN_OR_RETURN(identities, IdentitiesFile(f.identities));
+  } else {
+    Result<ProjectDir> project = cli.Project();
+    if (!project.ok()) return Status::OK();
+    ASSIGN_OR_RETURN(identities, security::LoadIdentities(project->root.string()));
+  }
+  if (identities.by_id.empty()) return Status::OK();
+  ASSIGN_OR_RETURN(std::unique_ptr<security::Keychain> keychain, ServeKeychain(cli));
+  for (const auto& [id, identity] : identities.by_id) {
+    if (id.empty() || id == o->service.access.root_identity ||
+        id.find_first_of("/:*? ") != std::string::npos) {
+      return Status::InvalidArgument("serve: identity id '" + id +
+                                     "' is reserved or holds '/', ':', '*', '?' or a space");
+    }
+    for (const std::string& key : identity.access_keys) {
       if (o->service.auth.secrets.count(key)) {
-        return Status::InvalidArgument(at + "/accessKeys: access key " + key +
+        return Status::InvalidArgument("serve: access key " + key + " of identity " + id +
                                        " is already in use by another identity");
       }
-      const std::string name = "identity/" + id + "/" + key;
-      std::optional<std::string> secret = EnvSecret(name);
-      if (!secret) {
+      const std::string name = security::IdentitySecretName(id, key);
+      Result<std::string> secret = keychain->Get(name);
+      if (!secret.ok()) {
         return Status::InvalidArgument("serve: no secret for access key " + key + " of identity " +
-                                       id + " in the keychain (entry \"" + name + "\")");
+                                       id + " in the keychain " + keychain->Describe() +
+                                       " (entry \"" + name + "\"): " + secret.status().message());
       }
       o->service.auth.secrets[key] = *secret;
       o->service.auth.identities[key] = id;

@@ -140,6 +140,19 @@ class AccessPolicy {
 
   // Roles the policy declares (for `worm access explain`, lint, identities).
   virtual std::vector<std::string> Roles() const = 0;
+
+  // The top-level document members the row-level conditions on `model` may
+  // read for `principal` (any action), sorted and unique; nullopt when the
+  // policy cannot say, and the caller must give Decide() whole documents.
+  // Lets a caller that builds only some members of each document (the
+  // query runner's partial parser) decide on those. Not virtual-pure so
+  // that an evaluator without it stays correct (only slower).
+  virtual std::optional<std::vector<std::string>> ConditionFields(
+      const Principal& principal, std::string_view model) const {
+    (void)principal;
+    (void)model;
+    return std::nullopt;
+  }
 };
 
 // Compiles `schema.access` (the "access" section as LoadSchema kept it)

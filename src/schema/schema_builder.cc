@@ -16,7 +16,7 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {
     "$schema",   "schemaVersion", "sourceOfTruth", "symbols", "dynamicTypes",
-    "operators", "storage",       "paths",         "models",  "description"};
+    "operators", "storage",       "paths",         "models",  "description", "access"};
 
 std::string KindName(const Json& v) {
   switch (v.type()) {
@@ -232,6 +232,10 @@ void SchemaBuilder::LoadHeader() {
            "sourceOfTruth '" + Printable(*v) + "' is not known: use \"local\" or \"remote\"");
     }
   }
+  // The access section is kept as written; the security layer compiles and
+  // lints it (CompileAccessPolicy, security/access_lint.h): it needs the
+  // filter language, which sits above this layer.
+  if (const Json* access = Member(doc_, "", "access", Kind::kObject)) schema_.access = *access;
 }
 
 bool SchemaBuilder::CheckSymbol(const Json& obj, const std::string& ptr, const char* key, bool pair,

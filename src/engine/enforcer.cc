@@ -204,13 +204,18 @@ Status Enforcer::RequireVisible(ModelStore& store, const EntityIds& ids, const J
 
 std::optional<std::vector<std::string>> Enforcer::VisibilityFields(const ModelStore& store) const {
   if (!active_) return std::vector<std::string>();
+  if (!broken_.ok()) return std::nullopt;
   ModelStore& s = const_cast<ModelStore&>(store);
-  bool model_level = true;
+  bool allowed = true;
   for (Action action : {Action::kList, Action::kRead}) {
-    if (ModelEffect(s, action, nullptr) == Decision::Effect::kNeedsDocument) model_level = false;
+    if (ModelEffect(s, action, nullptr) != Decision::Effect::kAllow) allowed = false;
   }
-  if (model_level) return std::vector<std::string>();
-  return std::nullopt;  // the policy does not say which members its conditions read
+  if (allowed) return std::vector<std::string>();
+  // Denied models too: CanRead asks per entity before refusing (ids scopes).
+  std::optional<std::vector<std::string>> fields =
+      policy_->ConditionFields(principal_, store.model().name);
+  if (fields && fields->empty()) return std::nullopt;  // empty means "no row check" here
+  return fields;
 }
 
 const FieldAccess& Enforcer::Fields(const ModelStore& store) const {

@@ -49,6 +49,8 @@ class Cli {
   // Global flags.
   std::string project_flag;
   bool json = false;
+  // --as <identity>: act as that local identity (cli/principal.h).
+  std::string as_flag;
 
   // Set by the command that ran.
   Status status;

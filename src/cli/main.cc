@@ -17,6 +17,10 @@ int Run(int argc, char** argv) {
   app.add_option("--project", cli.project_flag,
                  "Project folder (default: $WORM_PROJECT, else the nearest .worm/ upwards)");
   app.add_flag("--json", cli.json, "Print exactly one JSON document on stdout");
+  app.add_option("--as", cli.as_flag,
+                 "Act as this identity of .worm/identities.json: the schema's access rules "
+                 "decide every data command (default: the project's owner, unrestricted)")
+      ->type_name("ID");
   app.footer(
       "Exit codes: 0 ok, 1 internal/unavailable, 2 usage, 3 not found,\n"
       "4 conflict or failed precondition, 5 invalid input, 6 permission denied or locked.\n"

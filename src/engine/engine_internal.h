@@ -130,8 +130,8 @@ class ModelStore {
   Result<schema::SystemFolders> FoldersOf(const EntityIds& ids) const;
   std::string FileName() const;  // "profile.json"
   std::string Actor(const WriteContext& ctx) const;
-  // The entity's grants system file ("<entity folder>/.worm.grants.json",
-  // docs/access-control.md), read when the model's rules use grants.
+  // The entity's grants system file (security/entity_grants.h), read when
+  // the model's rules use grants.
   Result<std::string> GrantsKeyOf(const EntityIds& ids) const;
   // Its JSON; nullopt when there is none; DataLoss when it is not JSON.
   Result<std::optional<Json>> ReadGrants(const EntityIds& ids) const;

@@ -8,6 +8,7 @@
 #include "engine/enforcer.h"
 #include "engine/engine_internal.h"
 #include "schema/ids.h"
+#include "security/entity_grants.h"
 
 namespace worm {
 
@@ -162,10 +163,7 @@ std::string ModelStore::Actor(const WriteContext& ctx) const {
 }
 
 Result<std::string> ModelStore::GrantsKeyOf(const EntityIds& ids) const {
-  ASSIGN_OR_RETURN(std::string key, KeyOf(ids));
-  size_t slash = key.rfind('/');
-  return (slash == std::string::npos ? std::string() : key.substr(0, slash + 1)) +
-         ".worm.grants.json";
+  return security::EntityGrantsKey(project_->schema(), *model_, ids);
 }
 
 Result<std::optional<Json>> ModelStore::ReadGrants(const EntityIds& ids) const {

@@ -3,20 +3,21 @@
 // schema with an access section. Row level (owner rule), field level
 // (hidden, read-only), cascades, restore, snapshots, oplog, populate, links,
 // repair, and a schema without an access section unchanged.
+#include "worm/access.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "engine/engine_test_util.h"
 #include "schema/schema.h"
-#include "worm/access.h"
 #include "worm/repository.h"
 
 namespace worm::engine {
 namespace {
 
-using worm::testing::StatusIs;
-using ::testing::HasSubstr;
 using testing::Backend;
+using ::testing::HasSubstr;
+using worm::testing::StatusIs;
 
 constexpr const char* kSchema = R"JSON({
   "dynamicTypes": {"slug": {"regex": "^[a-z0-9-]+$"}},
@@ -371,8 +372,7 @@ TEST_P(AccessTest, OplogSnapshotsAndAdmin) {
   EXPECT_FALSE(history[0].after.contains("secret"));
   EXPECT_FALSE(history[0].raw["after"].contains("secret"));
   EXPECT_THAT(R(alice_, "Customer")->History({"b1"}), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(R(nobody_, "Customer")->VerifyOplog({"a1"}),
-              StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(R(nobody_, "Customer")->VerifyOplog({"a1"}), StatusIs(StatusCode::kPermissionDenied));
   ASSERT_OK(R(alice_, "Customer")->VerifyOplog({"a1"}));
   // Snapshots: take (read + update), list and read (read), restore (update).
   ASSERT_OK_AND_ASSIGN(SnapshotInfo snap, R(alice_, "Customer")->Snapshot({"a1"}));
@@ -431,8 +431,7 @@ TEST_P(AccessTest, Links) {
   EXPECT_THAT(R(alice_, "Post")->Link({"p2"}, "tags", {"t1"}), StatusIs(StatusCode::kNotFound));
   ASSERT_OK_AND_ASSIGN(std::vector<Entity> linked, R(alice_, "Post")->Linked({"p1"}, "tags"));
   EXPECT_EQ(Ids(linked), (std::vector<std::string>{"t1"}));
-  EXPECT_THAT(R(viewer_, "Post")->Linked({"p1"}, "tags"),
-              StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(R(viewer_, "Post")->Linked({"p1"}, "tags"), StatusIs(StatusCode::kPermissionDenied));
   ASSERT_OK(R(alice_, "Post")->Unlink({"p1"}, "tags", {"t1"}));
 }
 

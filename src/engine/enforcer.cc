@@ -268,8 +268,8 @@ std::function<Status(Json&)> Enforcer::GuardUpdate(ModelStore& store, const Enti
     RETURN_NOT_OK(RequireVisible(store, ids, doc));
     RETURN_NOT_OK(Require(store, Action::kUpdate, ids, &doc));
     auto it = fields_.find(&store.model());
-    bool masked = it != fields_.end() &&
-                  !(it->second.hidden.empty() && it->second.read_only.empty());
+    bool masked =
+        it != fields_.end() && !(it->second.hidden.empty() && it->second.read_only.empty());
     std::optional<Json> stored;
     if (masked) {
       stored = doc;

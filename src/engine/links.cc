@@ -80,8 +80,7 @@ Status ModelStore::ApplyOnDelete(const EntityIds& ids, const RemoveOptions& opti
           }
         } else if (check_only) {
           // The principal's rights over the effect, before anything is written.
-          ASSIGN_OR_RETURN(bool seen,
-                           enforcer->CanRead(*store, e.ids, &e.key, e.document, false));
+          ASSIGN_OR_RETURN(bool seen, enforcer->CanRead(*store, e.ids, &e.key, e.document, false));
           const std::string what = rule == schema::OnDelete::kCascade ? "delete" : "update";
           if (!seen) {
             return Status::PermissionDenied(

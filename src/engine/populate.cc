@@ -57,8 +57,8 @@ Status CheckPath(const ProjectState& project, const schema::Model& root, const s
       return bad("no field '" + segs[i] + "'" + (depth > 0 ? " in " + model.name : ""));
     }
     if (enforcer != nullptr) {
-      std::string within = Join(std::vector<std::string>(segs.begin() + from, segs.begin() + i + 1),
-                                ".");
+      std::string within =
+          Join(std::vector<std::string>(segs.begin() + from, segs.begin() + i + 1), ".");
       RETURN_NOT_OK(enforcer->CheckReadable(store, {within}));
     }
     const std::string& ref = RefOf(*f);
@@ -116,8 +116,7 @@ class Populator {
       std::optional<Json> doc;
       if (got.ok() && enforcer_ != nullptr) {
         // Not readable: the id stays, as for a missing entity.
-        Result<bool> seen =
-            enforcer_->CanRead(*target, got->ids, &got->key, got->document, false);
+        Result<bool> seen = enforcer_->CanRead(*target, got->ids, &got->key, got->document, false);
         if (seen.status().code() == StatusCode::kPermissionDenied || (seen.ok() && !*seen)) {
           got = Status::NotFound(target->Describe(got->ids) + ": not found");
         } else if (!seen.ok()) {
@@ -143,7 +142,7 @@ class Populator {
   }
 
   ProjectState* project_;
-  PopulateReport* report_;     // may be null
+  PopulateReport* report_;    // may be null
   const Enforcer* enforcer_;  // null: the trusted owner
   // (model, id) -> its document as stored, or nullopt when there is none.
   std::map<std::pair<const ModelStore*, std::string>, std::optional<Json>> memo_;

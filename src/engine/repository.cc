@@ -398,8 +398,7 @@ Result<Entity> Repository::Link(const EntityIds& ids, const std::string& link,
 Status Repository::Unlink(const EntityIds& ids, const std::string& link, const EntityIds& target,
                           const WriteContext& options) {
   const engine::Enforcer* e = Active(enforcer_);
-  return Guard(name(),
-               [&] { return store_->Unlink(ids, link, target, WithActor(e, options), e); });
+  return Guard(name(), [&] { return store_->Unlink(ids, link, target, WithActor(e, options), e); });
 }
 
 Result<std::vector<Entity>> Repository::Linked(const EntityIds& ids, const std::string& link) {
@@ -423,7 +422,8 @@ Project::Project(std::shared_ptr<engine::ProjectState> state,
                  std::shared_ptr<const engine::Enforcer> enforcer)
     : state_(std::move(state)), enforcer_(std::move(enforcer)) {
   for (const auto& [model, store] : state_->stores())
-    repos_.emplace(model, std::unique_ptr<Repository>(new Repository(store.get(), enforcer_.get())));
+    repos_.emplace(model,
+                   std::unique_ptr<Repository>(new Repository(store.get(), enforcer_.get())));
 }
 
 Project::~Project() = default;

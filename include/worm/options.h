@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "worm/access.h"
 
 namespace worm {
 
@@ -24,6 +27,11 @@ struct ProjectOptions {
   int max_cas_retries = 64;
   // How many candidate numbers a "seq" id allocation tries before Aborted.
   int max_seq_attempts = 256;
+  // Who is asking. Set: every operation of the project is decided by the
+  // schema's access rules for this principal (repository.h, "Access
+  // control"). Unset: the trusted owner, unrestricted (today's behaviour).
+  // A schema without an "access" section is open for every principal.
+  std::optional<Principal> principal;
 };
 
 // Common to every write.
@@ -82,6 +90,12 @@ struct ListOptions {
   // model listable. Off by default: rules that must see every entity
   // (onDelete) fail instead.
   bool skip_undecodable = false;
+  // Principal-bound repositories only, with documents = false: list every
+  // entity (ids, key, etag) without the row-level read filter, which needs
+  // the documents, for a caller that reads them itself (ReadStored) and
+  // passes each through Repository::Visible() and Redact() before use (as
+  // RunQuery does). Model-level list permission is still required.
+  bool unfiltered_ids = false;
   // Opaque cursor from a previous page ("" = from the start).
   std::string cursor;
 };

@@ -205,6 +205,10 @@ class CompiledQuery {
   // Those of them "where" reads (sorted, unique; empty when everything
   // matches): enough for Matches.
   std::vector<std::string> filtered_fields() const;
+  // Every field path where, sort, select and aggregate name, whole
+  // ("customer.address.city"), sorted and unique: what access control
+  // checks against the fields hidden from the caller.
+  std::vector<std::string> referenced_paths() const;
 
  private:
   explicit CompiledQuery(std::shared_ptr<const query::Plan> plan) : plan_(std::move(plan)) {}

@@ -48,6 +48,43 @@
 // may name the target explicitly, else it is the "to" field's ref. Link(),
 // Unlink() and Linked() manage and read such links.
 //
+// Access control. A Project opened with ProjectOptions::principal, or a view
+// from Project::As(principal), decides every call by the schema's "access"
+// rules (worm/access.h, docs/access-control.md) through the one evaluator,
+// AccessPolicy; without a principal the caller is the trusted owner and
+// nothing is checked. Which action each call needs:
+//   Get, Exists, ListPage/Scan/List (rows), History, VerifyOplog,
+//   ListSnapshots, ReadSnapshot, Linked        read
+//   ListPage/Scan/List (the model)             list, then read per row
+//   Create                                     create (the final document)
+//   Replace, Patch, Mutate, Link, Unlink       update (stored and new document)
+//   Delete                                     delete; an onDelete cascade
+//                                              needs delete on every cascaded
+//                                              entity, setNull update on every
+//                                              re-pointed one, all checked
+//                                              before anything is written
+//   Restore                                    restore (the trash copy)
+//   Snapshot                                   read and update
+//   RestoreSnapshot                            read, then update (or create)
+//   AdoptLive, Repair, Project::Repair         admin
+// Denials are PermissionDenied "<principal> may not <action> <Model> <id>:
+// <reason>" (never a field's value). A row the principal may not read is
+// invisible, as in Postgres row-level security: Get, Exists, writes and
+// restores of it answer as for a missing entity (NotFound), and lists,
+// counts, pages and aggregates leave it out. A model the principal may not
+// read or list at all is a PermissionDenied (that says nothing about rows).
+// (A create of an id that exists but is invisible still says AlreadyExists.)
+// Field-level: fields the principal may not read (FieldAccess::hidden) are
+// absent from every document returned (get, list, query items, populate,
+// history, snapshots, write results, the copy Mutate's callback edits), and
+// are kept as stored by Replace/Patch/Mutate, which cannot drop what the
+// caller cannot see; a write that sets or changes a read-only field is
+// PermissionDenied naming the field (a Replace repeating its stored value
+// is fine). Populate leaves a referenced entity the principal may not read
+// as its id, and strips the referenced model's hidden fields; a populate
+// path through a hidden field is refused. Oplog entries and tombstones
+// record the principal's id as actor when a call names none.
+//
 // Example (typed layer):
 //   struct Customer { std::string id, name, email; };
 //   NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Customer, id, name, email)
@@ -63,6 +100,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +118,7 @@ using Json = nlohmann::json;
 namespace engine {
 class ProjectState;
 class ModelStore;
+class Enforcer;
 }  // namespace engine
 
 // One stored entity.
@@ -226,6 +265,29 @@ class Repository {
   // than kMaxJsonDepth.
   Result<Json> Decode(std::string_view key, std::string_view bytes) const;
 
+  // For a caller decoding documents itself (ReadStored, Decode, a cache):
+  // what a principal-bound repository applies to each document it returns.
+  // Without a principal (or rules) Visible is always true and Redact and
+  // CheckReadable do nothing.
+  //
+  // Whether the principal may read `doc` (read, and list when `listing`),
+  // the document of `listed` (an entity ListPage returned): row-level rules
+  // and entity grants. `doc` may be partial when it holds every member
+  // VisibilityFields() names. PermissionDenied when the model is not
+  // readable at all.
+  Result<bool> Visible(const Entity& listed, const Json& doc, bool listing = true) const;
+  // The top-level members Visible() reads; nullopt: the whole document.
+  // Empty: Visible() needs no document (a model-level decision).
+  std::optional<std::vector<std::string>> VisibilityFields() const;
+  // Removes the fields the principal may not read from `doc`.
+  void Redact(Json& doc) const;
+  // PermissionDenied "<principal> may not read <Model>.<path>: ..." for the
+  // first of `paths` (field paths a query filters, sorts, selects,
+  // groups or aggregates on) that names a hidden field.
+  Status CheckReadable(const std::vector<std::string>& paths) const;
+  // Whether calls are checked (a principal and an enabled policy).
+  bool restricted() const;
+
   // Populate (the rules of GetOptions::populate) of `paths` in each of
   // `documents` (documents of this model), reading each referenced entity
   // at most once in the whole call. Paths are checked first, before any
@@ -288,8 +350,13 @@ class Repository {
 
  private:
   friend class Project;
-  explicit Repository(engine::ModelStore* store) : store_(store) {}
+  // Replace/Patch/Mutate, through the enforcer when there is one.
+  Result<Entity> Update(const EntityIds& ids, std::function<Status(Json&)> mutate,
+                        const UpdateOptions& options, bool replace);
+  Repository(engine::ModelStore* store, const engine::Enforcer* enforcer)
+      : store_(store), enforcer_(enforcer) {}
   engine::ModelStore* store_;
+  const engine::Enforcer* enforcer_;  // null: the trusted owner
 };
 
 template <typename T>
@@ -310,11 +377,23 @@ class Project {
   static Result<std::unique_ptr<Project>> OpenAt(const std::string& project_dir,
                                                  const ProjectOptions& options = {});
   // For tests and embedding. `clock` must outlive the project (null: the
-  // real clock).
+  // real clock). The access rules are compiled from schema.access; when they
+  // do not compile and options.principal is set, every call fails with that
+  // InvalidArgument (Open refuses such a schema outright).
   static std::unique_ptr<Project> Create(schema::Schema schema,
                                          std::shared_ptr<Transport> transport,
                                          Clock* clock = nullptr,
                                          const ProjectOptions& options = {});
+
+  // A view of this project acting as `principal`: it shares the schema,
+  // transport, caches and hooks (no I/O, no copy of the schema; about one
+  // small allocation per model), so a server can make one per request. It
+  // may outlive this object. On a view of a principal-bound project the
+  // new principal replaces the old one. InvalidArgument when the schema's
+  // access section does not compile.
+  Result<std::unique_ptr<Project>> As(const Principal& principal) const;
+  // The principal calls are checked for; null for the trusted owner.
+  const Principal* principal() const;
 
   // The repository of `model` (owned by the project; valid while it lives).
   // NotFound naming the model and listing the known ones.
@@ -334,8 +413,12 @@ class Project {
   const std::string& root() const;
 
  private:
-  explicit Project(std::unique_ptr<engine::ProjectState> state);
-  std::unique_ptr<engine::ProjectState> state_;
+  Project(std::shared_ptr<engine::ProjectState> state,
+          std::shared_ptr<const engine::Enforcer> enforcer);
+  static Result<std::unique_ptr<Project>> Make(std::shared_ptr<engine::ProjectState> state,
+                                               const std::optional<Principal>& principal);
+  std::shared_ptr<engine::ProjectState> state_;
+  std::shared_ptr<const engine::Enforcer> enforcer_;  // null: the trusted owner
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<Repository>, std::less<>> repos_;
 };

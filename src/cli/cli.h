@@ -52,6 +52,8 @@ class Cli {
   std::string keychain_flag;  // --keychain SPEC (security/keychain.h)
   // --token (else $WORM_TOKEN): a scoped access token (cli/token_principal.h).
   std::string token_flag;
+  // --as <identity>: act as that local identity (cli/principal.h).
+  std::string as_flag;
 
   // Set by the command that ran.
   Status status;

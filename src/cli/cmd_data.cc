@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/open_remote.h"
+#include "cli/principal.h"
 #include "core/strings.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
@@ -28,16 +29,10 @@ struct DataArgs {
   bool with_meta = false, with_deleted = false, hard = false, list = false, stats = false;
 };
 
-std::string Actor() {
-  for (const char* var : {"WORM_ACTOR", "USER"})
-    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return v;
-  return "worm";
-}
-
+// As the principal --as (or --token) names (cli/principal.h).
 Result<std::unique_ptr<Project>> OpenProject(const Cli& cli) {
   ASSIGN_OR_RETURN(ProjectDir dir, cli.Project());
-  ProjectOptions po;
-  po.default_actor = Actor();
+  ASSIGN_OR_RETURN(ProjectOptions po, DataProjectOptions(cli, dir));
   return Project::OpenAt(dir.root.string(), po);
 }
 
@@ -99,7 +94,9 @@ void PrintEntity(Cli& cli, const Entity& e, bool with_meta) {
 template <typename F>
 Status WithRepo(Cli& cli, const DataArgs& a, F&& f) {
   if (!a.remote.empty()) {
-    ASSIGN_OR_RETURN(RemoteProject remote, OpenRemoteProject(cli, a.remote));
+    ASSIGN_OR_RETURN(ProjectDir dir, cli.Project());
+    ASSIGN_OR_RETURN(ProjectOptions po, DataProjectOptions(cli, dir));
+    ASSIGN_OR_RETURN(RemoteProject remote, OpenRemoteProject(cli, a.remote, po));
     ASSIGN_OR_RETURN(Repository * repo, remote.project->Get(a.model));
     RETURN_NOT_OK(f(*repo).WithContext("remote " + a.remote));
     if (a.stats) cli.Diag(RequestsLine(remote));

@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/open_remote.h"
+#include "cli/principal.h"
 #include "core/strings.h"
 #include "schema/schema.h"
 #include "worm/query.h"
@@ -124,11 +125,12 @@ Status RunQueryCommand(Cli& cli, const QueryArgs& a) {
   QueryRunOptions options;
   std::unique_ptr<Project> project;
   RemoteProject remote;  // with --remote
+  ASSIGN_OR_RETURN(ProjectDir dir, cli.Project());
+  ASSIGN_OR_RETURN(ProjectOptions po, DataProjectOptions(cli, dir));
   if (a.remote.empty()) {
-    ASSIGN_OR_RETURN(ProjectDir dir, cli.Project());
-    ASSIGN_OR_RETURN(project, Project::OpenAt(dir.root.string()));
+    ASSIGN_OR_RETURN(project, Project::OpenAt(dir.root.string(), po));
   } else {
-    ASSIGN_OR_RETURN(remote, OpenRemoteProject(cli, a.remote));
+    ASSIGN_OR_RETURN(remote, OpenRemoteProject(cli, a.remote, po));
     project = std::move(remote.project);
     options.cache_dir = remote.cache_dir.string();
   }

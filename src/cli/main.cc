@@ -22,6 +22,10 @@ int Run(int argc, char** argv) {
                  "$WORM_KEYCHAIN, else file:<project>/.worm/keychain)");
   app.add_option("--token", cli.token_flag,
                  "Act with this access token (default: $WORM_TOKEN; '-' reads stdin)");
+  app.add_option("--as", cli.as_flag,
+                 "Act as this identity of .worm/identities.json: the schema's access rules "
+                 "decide every data command (default: the project's owner, unrestricted)")
+      ->type_name("ID");
   app.footer(
       "Exit codes: 0 ok, 1 internal/unavailable, 2 usage, 3 not found,\n"
       "4 conflict or failed precondition, 5 invalid input, 6 permission denied or locked.\n"

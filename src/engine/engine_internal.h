@@ -21,11 +21,13 @@
 #include "core/layout.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
+#include "worm/access.h"
 #include "worm/repository.h"
 
 namespace worm::engine {
 
 class ModelStore;
+class Enforcer;
 
 // A stored object read back: bytes, ETag and the parsed document.
 struct Stored {
@@ -48,6 +50,12 @@ class ProjectState {
   const ProjectOptions& options() const { return options_; }
   const std::string& root() const { return root_; }
   std::string Now() const { return FormatTimestamp(clock_->NowMillis()); }
+  // The compiled access rules (null when they did not compile: policy_status()).
+  const std::shared_ptr<const AccessPolicy>& policy() const { return policy_; }
+  const Status& policy_status() const { return policy_status_; }
+  // Compiles schema().access (CompileAccessPolicy; `schema_text` only for
+  // line:column). Called once, right after construction.
+  void CompilePolicy(std::string_view schema_text);
 
   // NotFound naming the model and the known ones.
   Result<ModelStore*> Store(std::string_view model) const;
@@ -66,6 +74,8 @@ class ProjectState {
   Clock* clock_;
   ProjectOptions options_;
   std::string root_;
+  std::shared_ptr<const AccessPolicy> policy_;
+  Status policy_status_;
   std::map<std::string, std::unique_ptr<ModelStore>, std::less<>> stores_;
   std::mutex sentinel_mu_;
   std::set<std::string> sentinels_done_;
@@ -120,6 +130,11 @@ class ModelStore {
   Result<schema::SystemFolders> FoldersOf(const EntityIds& ids) const;
   std::string FileName() const;  // "profile.json"
   std::string Actor(const WriteContext& ctx) const;
+  // The entity's grants system file (security/entity_grants.h), read when
+  // the model's rules use grants.
+  Result<std::string> GrantsKeyOf(const EntityIds& ids) const;
+  // Its JSON; nullopt when there is none; DataLoss when it is not JSON.
+  Result<std::optional<Json>> ReadGrants(const EntityIds& ids) const;
 
   // ---- objects (store.cc)
   // nullopt when missing; DataLoss when the bytes are not JSON.
@@ -132,11 +147,17 @@ class ModelStore {
   Status EnsureSentinels(const EntityIds& ids);
 
   // ---- CRUD (store.cc)
-  Result<Entity> Create(const Json& document, const CreateOptions& options);
+  // `enforcer` (null: the trusted owner) decides create on the final
+  // document and refuses read-only fields the input sets.
+  Result<Entity> Create(const Json& document, const CreateOptions& options,
+                        const Enforcer* enforcer = nullptr);
   Result<Entity> Get(const EntityIds& ids, const GetOptions& options);
   Result<Entity> Update(const EntityIds& ids, const std::function<Status(Json&)>& mutate,
                         const UpdateOptions& options, bool replace);
-  Status Delete(const EntityIds& ids, const RemoveOptions& options);
+  // `enforcer`: delete decided on the stored document, and onDelete effects
+  // on the principal's rights (ApplyOnDelete).
+  Status Delete(const EntityIds& ids, const RemoveOptions& options,
+                const Enforcer* enforcer = nullptr);
   Result<Entity> Restore(const EntityIds& ids, const WriteContext& options);
 
   // ---- validation (validation.cc)
@@ -189,17 +210,31 @@ class ModelStore {
 
   // ---- links (links.cc)
   // onDelete rules of every ref field pointing at this model's entity `ids`.
-  Status ApplyOnDelete(const EntityIds& ids, const RemoveOptions& options, bool check_only);
+  // The check pass (`check_only`) refuses for restrict; with an active
+  // `enforcer` it also checks, recursively, that the principal may delete
+  // every cascaded entity and update every setNull one, so a denial writes
+  // nothing.
+  Status ApplyOnDelete(const EntityIds& ids, const RemoveOptions& options, bool check_only,
+                       const Enforcer* enforcer = nullptr);
   Result<Entity> Link(const EntityIds& ids, const std::string& link, const EntityIds& target,
-                      const WriteContext& ctx);
+                      const WriteContext& ctx, const Enforcer* enforcer = nullptr);
   Status Unlink(const EntityIds& ids, const std::string& link, const EntityIds& target,
-                const WriteContext& ctx);
-  Result<std::vector<Entity>> Linked(const EntityIds& ids, const std::string& link);
+                const WriteContext& ctx, const Enforcer* enforcer = nullptr);
+  Result<std::vector<Entity>> Linked(const EntityIds& ids, const std::string& link,
+                                     const Enforcer* enforcer = nullptr);
+  // Link/Unlink/Linked: the source visible (and updatable when `update`),
+  // the target (when given) visible. OK without an active enforcer.
+  Status CheckLinkRights(const EntityIds& ids, ModelStore* target, const EntityIds& target_ids,
+                         const Enforcer* enforcer, bool update);
 
   // ---- populate (populate.cc): Repository::Populate and CheckPopulate.
+  // With `enforcer`: referenced entities the principal may not read stay
+  // ids, populated documents lose their hidden fields, and a path through a
+  // hidden field is refused (CheckPopulate).
   Status Populate(const std::vector<Json*>& docs, const std::vector<std::string>& paths,
-                  PopulateReport* report);
-  Status CheckPopulate(const std::vector<std::string>& paths) const;
+                  PopulateReport* report, const Enforcer* enforcer = nullptr);
+  Status CheckPopulate(const std::vector<std::string>& paths,
+                       const Enforcer* enforcer = nullptr) const;
 
   // ---- listing (list.cc)
   Result<EntityPage> ListPage(const ListOptions& options);
@@ -248,11 +283,12 @@ class ModelStore {
   Status FinishSoftDelete(const EntityIds& ids, const TrashKeys& k, const Stored& tomb,
                           const std::optional<Stored>& copy, const std::optional<Stored>& live,
                           std::vector<std::string>* actions);
-  Result<Entity> CreateOnce(const Json& input, const EntityIds& ids, const std::string& actor);
+  Result<Entity> CreateOnce(const Json& input, const EntityIds& ids, const std::string& actor,
+                            const Enforcer* enforcer);
   Result<Entity> CommitLive(const EntityIds& ids, const std::string& key, const std::string& op,
                             const Json& after, const std::optional<Stored>& current,
                             const OplogHead* head, const std::string& actor);
-  Status DeleteOnce(const EntityIds& ids, const RemoveOptions& options);
+  Status DeleteOnce(const EntityIds& ids, const RemoveOptions& options, const Enforcer* enforcer);
   Result<Entity> RestoreOnce(const EntityIds& ids, const std::string& actor);
   Status CheckIdFields(const EntityIds& ids, const Json& doc) const;
   void StampIds(const EntityIds& ids, Json& doc) const;

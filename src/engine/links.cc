@@ -1,5 +1,6 @@
 // Entity links: onDelete rules of ref fields and many-to-many links through
 // a join model (the source model's "links"). Populate is in populate.cc.
+#include "engine/enforcer.h"
 #include "engine/engine_internal.h"
 
 namespace worm::engine {
@@ -25,10 +26,29 @@ struct LinkSpec {
 
 }  // namespace
 
+namespace {
+
+// setNull of `field`: ids equal to `id` removed from an array, else null.
+void UnsetRef(Json& doc, const std::string& field, const std::string& id) {
+  Json& v = doc[field];
+  if (v.is_array()) {
+    Json kept = Json::array();
+    for (const Json& x : v)
+      if (!(x.is_string() && x.get<std::string>() == id)) kept.push_back(x);
+    v = kept;
+  } else {
+    v = nullptr;
+  }
+}
+
+}  // namespace
+
 Status ModelStore::ApplyOnDelete(const EntityIds& ids, const RemoveOptions& options,
-                                 bool check_only) {
+                                 bool check_only, const Enforcer* enforcer) {
+  if (enforcer != nullptr && !enforcer->active()) enforcer = nullptr;
   const std::string id = JoinIds(ids);
   std::vector<std::string> restricting;
+  size_t restricting_unseen = 0;  // referencing entities the principal may not read
   for (const auto& [name, store] : project_->stores()) {
     for (const Field& f : store->model().fields) {
       bool ref_here = f.ref == model_->name || (f.items && f.items->ref == model_->name);
@@ -36,7 +56,10 @@ Status ModelStore::ApplyOnDelete(const EntityIds& ids, const RemoveOptions& opti
                               : f.items             ? f.items->on_delete
                                                     : schema::OnDelete::kNone;
       if (!ref_here || rule == schema::OnDelete::kNone) continue;
-      if (check_only != (rule == schema::OnDelete::kRestrict)) continue;
+      // The check pass sees restrict rules, and every rule when rights are checked.
+      bool wanted = check_only ? (rule == schema::OnDelete::kRestrict || enforcer != nullptr)
+                               : rule != schema::OnDelete::kRestrict;
+      if (!wanted) continue;
       ListOptions lo;
       std::vector<Entity> hits;
       RETURN_NOT_OK(store->Scan(lo, [&](const Entity& e) -> Status {
@@ -46,27 +69,52 @@ Status ModelStore::ApplyOnDelete(const EntityIds& ids, const RemoveOptions& opti
       }));
       for (const Entity& e : hits) {
         if (rule == schema::OnDelete::kRestrict) {
-          restricting.push_back(store->Describe(e.ids) + " (" + f.name + ")");
+          bool seen = true;
+          if (enforcer != nullptr) {
+            ASSIGN_OR_RETURN(seen, enforcer->CanRead(*store, e.ids, &e.key, e.document, false));
+          }
+          if (seen) {
+            restricting.push_back(store->Describe(e.ids) + " (" + f.name + ")");
+          } else {
+            ++restricting_unseen;
+          }
+        } else if (check_only) {
+          // The principal's rights over the effect, before anything is written.
+          ASSIGN_OR_RETURN(bool seen, enforcer->CanRead(*store, e.ids, &e.key, e.document, false));
+          const std::string what = rule == schema::OnDelete::kCascade ? "delete" : "update";
+          if (!seen) {
+            return Status::PermissionDenied(
+                enforcer->Who() + " may not delete " + Describe(ids) + ": onDelete " +
+                (rule == schema::OnDelete::kCascade ? "cascade" : "setNull") + " would " + what +
+                " " + store->model().name + " entities it may not read");
+          }
+          if (rule == schema::OnDelete::kCascade) {
+            RETURN_NOT_OK(enforcer->Require(*store, Action::kDelete, e.ids, &e.document)
+                              .WithContext(Describe(ids) + ": cascade"));
+            RETURN_NOT_OK(store->ApplyOnDelete(e.ids, options, true, enforcer));
+          } else {
+            Json after = e.document;
+            UnsetRef(after, f.name, id);
+            RETURN_NOT_OK(enforcer->Require(*store, Action::kUpdate, e.ids, &e.document)
+                              .WithContext(Describe(ids) + ": setNull"));
+            RETURN_NOT_OK(enforcer->CheckWrite(*store, e.ids, Action::kUpdate, &e.document, after)
+                              .WithContext(Describe(ids) + ": setNull"));
+            RETURN_NOT_OK(enforcer->Require(*store, Action::kUpdate, e.ids, &after)
+                              .WithContext(Describe(ids) + ": setNull"));
+          }
         } else if (rule == schema::OnDelete::kCascade) {
           RemoveOptions ro = options;
           ro.if_match.clear();
           ro.reason = "cascade: " + Describe(ids) + " deleted";
-          Status st = store->Delete(e.ids, ro);
+          Status st = store->Delete(e.ids, ro, enforcer);
           if (!st.ok() && !st.IsNotFound()) return st.WithContext(Describe(ids) + ": cascade");
         } else {
           const std::string field = f.name;
-          auto unset = [&](Json& doc) -> Status {
-            Json& v = doc[field];
-            if (v.is_array()) {
-              Json kept = Json::array();
-              for (const Json& x : v)
-                if (!(x.is_string() && x.get<std::string>() == id)) kept.push_back(x);
-              v = kept;
-            } else {
-              v = nullptr;
-            }
+          std::function<Status(Json&)> unset = [&](Json& doc) -> Status {
+            UnsetRef(doc, field, id);
             return Status::OK();
           };
+          if (enforcer != nullptr) unset = enforcer->GuardUpdate(*store, e.ids, unset);
           UpdateOptions uo;
           uo.actor = options.actor;
           auto r = store->Update(e.ids, unset, uo, false);
@@ -77,11 +125,15 @@ Status ModelStore::ApplyOnDelete(const EntityIds& ids, const RemoveOptions& opti
       }
     }
   }
-  if (restricting.empty()) return Status::OK();
+  if (restricting.empty() && restricting_unseen == 0) return Status::OK();
   std::string list;
   for (size_t i = 0; i < restricting.size() && i < 10; ++i)
     list += (i ? ", " : "") + restricting[i];
   if (restricting.size() > 10) list += ", ... (" + std::to_string(restricting.size()) + " in all)";
+  if (restricting_unseen > 0) {
+    list += (list.empty() ? "" : ", and ") + std::to_string(restricting_unseen) +
+            " entities the caller may not read";
+  }
   return Status::FailedPrecondition(Describe(ids) + ": still referenced (onDelete restrict) by " +
                                     list + "; delete or re-point those first");
 }
@@ -121,9 +173,26 @@ Result<LinkSpec> FindLink(ProjectState& p, const schema::Model& m, const std::st
 
 }  // namespace
 
+// A link changes the source entity's relations: the principal must see and
+// update it, and see the target; the join entity is created (deleted) under
+// the join model's own create (delete) rules.
+Status ModelStore::CheckLinkRights(const EntityIds& ids, ModelStore* target,
+                                   const EntityIds& target_ids, const Enforcer* enforcer,
+                                   bool update) {
+  if (enforcer == nullptr || !enforcer->active()) return Status::OK();
+  ASSIGN_OR_RETURN(Entity source, Get(ids, {}));
+  RETURN_NOT_OK(enforcer->RequireVisible(*this, ids, source.document));
+  if (update) RETURN_NOT_OK(enforcer->Require(*this, Action::kUpdate, ids, &source.document));
+  if (target == nullptr) return Status::OK();
+  ASSIGN_OR_RETURN(Entity t, target->Get(target_ids, {}));
+  return enforcer->RequireVisible(*target, target_ids, t.document);
+}
+
 Result<Entity> ModelStore::Link(const EntityIds& ids, const std::string& link,
-                                const EntityIds& target, const WriteContext& ctx) {
+                                const EntityIds& target, const WriteContext& ctx,
+                                const Enforcer* enforcer) {
   ASSIGN_OR_RETURN(LinkSpec spec, FindLink(*project_, *model_, link));
+  RETURN_NOT_OK(CheckLinkRights(ids, spec.target, target, enforcer, true));
   std::string from = JoinIds(ids), to = JoinIds(target);
   std::optional<Entity> existing;
   RETURN_NOT_OK(spec.join->Scan({}, [&](const Entity& e) -> Status {
@@ -134,12 +203,13 @@ Result<Entity> ModelStore::Link(const EntityIds& ids, const std::string& link,
   if (existing) return *existing;
   CreateOptions co;
   co.actor = ctx.actor;
-  return spec.join->Create(Json{{spec.from, from}, {spec.to, to}}, co);
+  return spec.join->Create(Json{{spec.from, from}, {spec.to, to}}, co, enforcer);
 }
 
 Status ModelStore::Unlink(const EntityIds& ids, const std::string& link, const EntityIds& target,
-                          const WriteContext& ctx) {
+                          const WriteContext& ctx, const Enforcer* enforcer) {
   ASSIGN_OR_RETURN(LinkSpec spec, FindLink(*project_, *model_, link));
+  RETURN_NOT_OK(CheckLinkRights(ids, nullptr, target, enforcer, true));
   std::string from = JoinIds(ids), to = JoinIds(target);
   std::vector<EntityIds> hits;
   RETURN_NOT_OK(spec.join->Scan({}, [&](const Entity& e) -> Status {
@@ -153,14 +223,17 @@ Status ModelStore::Unlink(const EntityIds& ids, const std::string& link, const E
   ro.actor = ctx.actor;
   ro.hard = true;
   for (const EntityIds& h : hits) {
-    Status st = spec.join->Delete(h, ro);
+    Status st = spec.join->Delete(h, ro, enforcer);
     if (!st.ok() && !st.IsNotFound()) return st;
   }
   return Status::OK();
 }
 
-Result<std::vector<Entity>> ModelStore::Linked(const EntityIds& ids, const std::string& link) {
+Result<std::vector<Entity>> ModelStore::Linked(const EntityIds& ids, const std::string& link,
+                                               const Enforcer* enforcer) {
   ASSIGN_OR_RETURN(LinkSpec spec, FindLink(*project_, *model_, link));
+  if (enforcer != nullptr && !enforcer->active()) enforcer = nullptr;
+  RETURN_NOT_OK(CheckLinkRights(ids, nullptr, {}, enforcer, false));
   std::string from = JoinIds(ids);
   std::vector<std::string> targets;
   RETURN_NOT_OK(spec.join->Scan({}, [&](const Entity& e) -> Status {
@@ -174,6 +247,12 @@ Result<std::vector<Entity>> ModelStore::Linked(const EntityIds& ids, const std::
     auto got = spec.target->Get(SplitIds(t), {});
     if (got.status().IsNotFound()) continue;
     RETURN_NOT_OK(got.status());
+    if (enforcer != nullptr) {  // targets the principal may not read are left out
+      ASSIGN_OR_RETURN(bool seen,
+                       enforcer->CanRead(*spec.target, got->ids, &got->key, got->document, false));
+      if (!seen) continue;
+      enforcer->Redact(*spec.target, got->document);
+    }
     out.push_back(std::move(*got));
   }
   return out;

@@ -3,6 +3,7 @@
 // memo per call, so each referenced entity is read once however many
 // documents name it.
 #include "core/strings.h"
+#include "engine/enforcer.h"
 #include "engine/engine_internal.h"
 
 namespace worm::engine {
@@ -39,9 +40,12 @@ const std::vector<Field>* InnerFields(const Field& f) {
 }
 
 // segs[from..] within `model`, reached through `depth` refs from `root`.
+// With `enforcer`, every segment must be a field the principal may read in
+// its model.
 Status CheckPath(const ProjectState& project, const schema::Model& root, const std::string& path,
-                 const schema::Model& model, const std::vector<std::string>& segs, size_t from,
-                 int depth) {
+                 const ModelStore& store, const std::vector<std::string>& segs, size_t from,
+                 int depth, const Enforcer* enforcer) {
+  const schema::Model& model = store.model();
   auto bad = [&](const std::string& why) {
     return Status::InvalidArgument(root.name + ": populate '" + path + "': " + why);
   };
@@ -52,11 +56,16 @@ Status CheckPath(const ProjectState& project, const schema::Model& root, const s
     if (f == nullptr) {
       return bad("no field '" + segs[i] + "'" + (depth > 0 ? " in " + model.name : ""));
     }
+    if (enforcer != nullptr) {
+      std::string within =
+          Join(std::vector<std::string>(segs.begin() + from, segs.begin() + i + 1), ".");
+      RETURN_NOT_OK(enforcer->CheckReadable(store, {within}));
+    }
     const std::string& ref = RefOf(*f);
     if (!ref.empty()) {
       if (i + 1 == segs.size()) return Status::OK();
       ASSIGN_OR_RETURN(ModelStore * target, project.Store(ref));
-      return CheckPath(project, root, path, target->model(), segs, i + 1, depth + 1);
+      return CheckPath(project, root, path, *target, segs, i + 1, depth + 1, enforcer);
     }
     fields = InnerFields(*f);
     if (fields == nullptr || i + 1 == segs.size()) {
@@ -69,7 +78,8 @@ Status CheckPath(const ProjectState& project, const schema::Model& root, const s
 // One Populate call: the paths are checked, so every segment names a field.
 class Populator {
  public:
-  Populator(ProjectState* project, PopulateReport* report) : project_(project), report_(report) {}
+  Populator(ProjectState* project, PopulateReport* report, const Enforcer* enforcer)
+      : project_(project), report_(report), enforcer_(enforcer) {}
 
   // Populates segs[from..] in `value`, whose members are `fields`. What the
   // data does not hold (a missing or null member, another shape) is left.
@@ -104,6 +114,17 @@ class Populator {
       Result<Entity> got = target->Get(SplitIds(key.second), {});
       if (report_ != nullptr) ++report_->fetched;
       std::optional<Json> doc;
+      if (got.ok() && enforcer_ != nullptr) {
+        // Not readable: the id stays, as for a missing entity.
+        Result<bool> seen = enforcer_->CanRead(*target, got->ids, &got->key, got->document, false);
+        if (seen.status().code() == StatusCode::kPermissionDenied || (seen.ok() && !*seen)) {
+          got = Status::NotFound(target->Describe(got->ids) + ": not found");
+        } else if (!seen.ok()) {
+          return seen.status();
+        } else {
+          enforcer_->Redact(*target, got->document);
+        }
+      }
       if (got.ok()) {
         doc = std::move(got->document);
       } else if (got.status().code() == StatusCode::kDataLoss && report_ != nullptr) {
@@ -121,25 +142,29 @@ class Populator {
   }
 
   ProjectState* project_;
-  PopulateReport* report_;  // may be null
+  PopulateReport* report_;    // may be null
+  const Enforcer* enforcer_;  // null: the trusted owner
   // (model, id) -> its document as stored, or nullopt when there is none.
   std::map<std::pair<const ModelStore*, std::string>, std::optional<Json>> memo_;
 };
 
 }  // namespace
 
-Status ModelStore::CheckPopulate(const std::vector<std::string>& paths) const {
+Status ModelStore::CheckPopulate(const std::vector<std::string>& paths,
+                                 const Enforcer* enforcer) const {
+  if (enforcer != nullptr && !enforcer->active()) enforcer = nullptr;
   for (const std::string& path : paths)
-    RETURN_NOT_OK(CheckPath(*project_, *model_, path, *model_, Split(path, '.'), 0, 0));
+    RETURN_NOT_OK(CheckPath(*project_, *model_, path, *this, Split(path, '.'), 0, 0, enforcer));
   return Status::OK();
 }
 
 Status ModelStore::Populate(const std::vector<Json*>& docs, const std::vector<std::string>& paths,
-                            PopulateReport* report) {
-  RETURN_NOT_OK(CheckPopulate(paths));
+                            PopulateReport* report, const Enforcer* enforcer) {
+  if (enforcer != nullptr && !enforcer->active()) enforcer = nullptr;
+  RETURN_NOT_OK(CheckPopulate(paths, enforcer));
   std::vector<std::vector<std::string>> split;
   for (const std::string& path : paths) split.push_back(Split(path, '.'));
-  Populator populator(project_, report);
+  Populator populator(project_, report, enforcer);
   for (Json* doc : docs) {
     for (const std::vector<std::string>& segs : split)
       RETURN_NOT_OK(populator.Walk(model_->fields, *doc, segs, 0));

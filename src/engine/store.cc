@@ -5,8 +5,10 @@
 #include "core/hash.h"
 #include "core/random.h"
 #include "core/strings.h"
+#include "engine/enforcer.h"
 #include "engine/engine_internal.h"
 #include "schema/ids.h"
+#include "security/entity_grants.h"
 
 namespace worm {
 
@@ -90,12 +92,19 @@ ProjectState::ProjectState(schema::Schema schema, std::shared_ptr<Transport> tra
       transport_(std::move(transport)),
       clock_(clock ? clock : Clock::Default()),
       options_(std::move(options)),
-      root_(std::move(root)) {
+      root_(std::move(root)),
+      policy_(OpenAccessPolicy()) {
   for (const schema::Model& m : schema_.models)
     stores_.emplace(m.name, std::make_unique<ModelStore>(this, &m));
 }
 
 ProjectState::~ProjectState() = default;
+
+void ProjectState::CompilePolicy(std::string_view schema_text) {
+  Result<std::shared_ptr<const AccessPolicy>> policy = CompileAccessPolicy(schema_, schema_text);
+  policy_status_ = policy.status();
+  policy_ = policy.ok() ? std::move(policy).value() : nullptr;
+}
 
 Result<ModelStore*> ProjectState::Store(std::string_view model) const {
   auto it = stores_.find(model);
@@ -151,6 +160,17 @@ std::string ModelStore::FileName() const {
 
 std::string ModelStore::Actor(const WriteContext& ctx) const {
   return ctx.actor.empty() ? project_->options().default_actor : ctx.actor;
+}
+
+Result<std::string> ModelStore::GrantsKeyOf(const EntityIds& ids) const {
+  return security::EntityGrantsKey(project_->schema(), *model_, ids);
+}
+
+Result<std::optional<Json>> ModelStore::ReadGrants(const EntityIds& ids) const {
+  ASSIGN_OR_RETURN(std::string key, GrantsKeyOf(ids));
+  ASSIGN_OR_RETURN(std::optional<Stored> got, Read(key));
+  if (!got) return std::optional<Json>();
+  return std::optional<Json>(std::move(got->doc));
 }
 
 Result<std::optional<Stored>> ModelStore::Read(const std::string& key) const {
@@ -331,7 +351,8 @@ Result<EntityIds> ModelStore::ResolveCreateIds(const Json& document, const Creat
                                  model_->id_operator + "'); pass an id");
 }
 
-Result<Entity> ModelStore::Create(const Json& document, const CreateOptions& options) {
+Result<Entity> ModelStore::Create(const Json& document, const CreateOptions& options,
+                                  const Enforcer* enforcer) {
   if (!document.is_object()) {
     return Status::InvalidArgument(model_->name + ": document must be a JSON object, got " +
                                    TypeNameOf(document));
@@ -340,14 +361,14 @@ Result<Entity> ModelStore::Create(const Json& document, const CreateOptions& opt
   bool generated = false;
   ASSIGN_OR_RETURN(EntityIds ids, ResolveCreateIds(document, options, &generated));
   std::string actor = Actor(options);
-  if (!generated || !ids.back().empty()) return CreateOnce(document, ids, actor);
+  if (!generated || !ids.back().empty()) return CreateOnce(document, ids, actor, enforcer);
 
   // "seq": conditional creates of max+step, max+2*step, ... until one wins.
   EntityIds parents(ids.begin(), ids.end() - 1);
   int64_t floor = kNoFloor;
   for (int attempt = 0; attempt < project_->options().max_seq_attempts; ++attempt) {
     ASSIGN_OR_RETURN(ids.back(), NextSeqId(parents, &floor, attempt));
-    Result<Entity> r = CreateOnce(document, ids, actor);
+    Result<Entity> r = CreateOnce(document, ids, actor, enforcer);
     if (!r.status().IsAlreadyExists()) return r;
   }
   return Status::Aborted(model_->name + ": could not allocate a sequential id after " +
@@ -356,7 +377,7 @@ Result<Entity> ModelStore::Create(const Json& document, const CreateOptions& opt
 }
 
 Result<Entity> ModelStore::CreateOnce(const Json& input, const EntityIds& ids,
-                                      const std::string& actor) {
+                                      const std::string& actor, const Enforcer* enforcer) {
   ASSIGN_OR_RETURN(std::string key, KeyOf(ids));
   RETURN_NOT_OK(CheckIdFields(ids, input));
   Json doc = input;
@@ -369,6 +390,11 @@ Result<Entity> ModelStore::CreateOnce(const Json& input, const EntityIds& ids,
   doc["updatedAt"] = now;
   std::vector<RefUse> refs;
   RETURN_NOT_OK(Validate(ids, doc, &refs));
+  if (enforcer != nullptr && enforcer->active()) {
+    // The caller's own fields (defaults and hooks may fill read-only ones).
+    RETURN_NOT_OK(enforcer->CheckWrite(*this, ids, Action::kCreate, nullptr, input));
+    RETURN_NOT_OK(enforcer->Require(*this, Action::kCreate, ids, &doc));
+  }
   RETURN_NOT_OK(CheckRefs(ids, refs));
   RETURN_NOT_OK(EnsureSentinels(ids));
 

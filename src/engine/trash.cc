@@ -21,6 +21,7 @@
 // a "deleting" tombstone whose live document the oplog does not delete (no
 // delete entry: removed) is reported, not completed.
 #include "core/hash.h"
+#include "engine/enforcer.h"
 #include "engine/engine_internal.h"
 
 namespace worm::engine {
@@ -67,11 +68,12 @@ Status ModelStore::PurgeTrash(const EntityIds& ids) {
   return transport()->Delete(k.doc, {});
 }
 
-Status ModelStore::Delete(const EntityIds& ids, const RemoveOptions& options) {
+Status ModelStore::Delete(const EntityIds& ids, const RemoveOptions& options,
+                          const Enforcer* enforcer) {
   RETURN_NOT_OK(CheckWritable(*model_, false));
   int retries = project_->options().max_cas_retries;
   for (int attempt = 0; attempt <= retries; ++attempt) {
-    Status st = DeleteOnce(ids, options);
+    Status st = DeleteOnce(ids, options, enforcer);
     if (!st.IsAborted()) return st;
     if (!options.if_match.empty()) {
       return Status::FailedPrecondition(Describe(ids) + ": changed concurrently since etag " +
@@ -82,7 +84,9 @@ Status ModelStore::Delete(const EntityIds& ids, const RemoveOptions& options) {
   return Status::Aborted(Describe(ids) + ": delete kept losing to concurrent writers; retry");
 }
 
-Status ModelStore::DeleteOnce(const EntityIds& ids, const RemoveOptions& options) {
+Status ModelStore::DeleteOnce(const EntityIds& ids, const RemoveOptions& options,
+                              const Enforcer* enforcer) {
+  if (enforcer != nullptr && !enforcer->active()) enforcer = nullptr;
   ASSIGN_OR_RETURN(std::string key, KeyOf(ids));
   std::string actor = Actor(options);
   ASSIGN_OR_RETURN(std::optional<Stored> cur, Read(key));
@@ -95,8 +99,20 @@ Status ModelStore::DeleteOnce(const EntityIds& ids, const RemoveOptions& options
     }
   }
   if (!cur) {
-    if (options.hard && model_->soft_delete) return PurgeTrash(ids);
+    if (options.hard && model_->soft_delete) {
+      if (enforcer != nullptr) {
+        ASSIGN_OR_RETURN(std::optional<Entity> trashed, GetFromTrash(ids));
+        if (!trashed) return Status::NotFound(Describe(ids) + ": not found");
+        RETURN_NOT_OK(enforcer->RequireVisible(*this, ids, trashed->document));
+        RETURN_NOT_OK(enforcer->Require(*this, Action::kDelete, ids, &trashed->document));
+      }
+      return PurgeTrash(ids);
+    }
     return Status::NotFound(Describe(ids) + ": not found");
+  }
+  if (enforcer != nullptr) {
+    RETURN_NOT_OK(enforcer->RequireVisible(*this, ids, cur->doc));
+    RETURN_NOT_OK(enforcer->Require(*this, Action::kDelete, ids, &cur->doc));
   }
   if (!options.if_match.empty() && cur->etag != options.if_match) {
     return Status::FailedPrecondition(Describe(ids) + ": etag " + options.if_match +
@@ -105,8 +121,8 @@ Status ModelStore::DeleteOnce(const EntityIds& ids, const RemoveOptions& options
   }
   HookEvent event{HookOp::kDelete, model_->name, ids, actor, &cur->doc, nullptr};
   RETURN_NOT_OK(RunBefore(event));
-  RETURN_NOT_OK(ApplyOnDelete(ids, options, /*check_only=*/true));
-  RETURN_NOT_OK(ApplyOnDelete(ids, options, /*check_only=*/false));
+  RETURN_NOT_OK(ApplyOnDelete(ids, options, /*check_only=*/true, enforcer));
+  RETURN_NOT_OK(ApplyOnDelete(ids, options, /*check_only=*/false, enforcer));
   bool soft = model_->soft_delete && !options.hard;
   if (model_->oplog) {
     Json extra = {{"reason", options.reason}, {"beforeHash", HashDoc(cur->doc)}};

@@ -1,5 +1,6 @@
 // CompiledQuery: parse and check the query JSON into a Plan.
 #include <algorithm>
+#include <functional>
 
 #include "query/aggregate.h"
 #include "query/cursor.h"
@@ -220,6 +221,24 @@ std::vector<std::string> CompiledQuery::evaluated_fields() const {
     const query::AggregateSpec& a = *plan_->aggregate;
     for (const auto* list : {&a.group_by, &a.sum, &a.avg, &a.min, &a.max, &a.distinct}) {
       for (const query::LocatedPath& p : *list) AddFirstSegment(p.path, &out);
+    }
+  }
+  return SortedUnique(std::move(out));
+}
+
+std::vector<std::string> CompiledQuery::referenced_paths() const {
+  std::vector<std::string> out;
+  std::function<void(const query::FilterNode&)> where = [&](const query::FilterNode& node) {
+    if (node.kind == query::FilterNode::Kind::kField) out.push_back(node.path.text);
+    for (const query::FilterNode& child : node.children) where(child);
+  };
+  where(plan_->where);
+  for (const query::SortKey& k : plan_->sort) out.push_back(k.path.text);
+  for (const query::LocatedPath& p : plan_->select.paths) out.push_back(p.path.text);
+  if (plan_->aggregate) {
+    const query::AggregateSpec& a = *plan_->aggregate;
+    for (const auto* list : {&a.group_by, &a.sum, &a.avg, &a.min, &a.max, &a.distinct}) {
+      for (const query::LocatedPath& p : *list) out.push_back(p.path.text);
     }
   }
   return SortedUnique(std::move(out));

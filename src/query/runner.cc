@@ -46,6 +46,7 @@ struct Slot {
   bool partial = false;       // doc holds only the members the query reads
   bool filtered_out = false;  // failed "where" while decoded (doc left empty)
   bool filtered_in = false;   // passed "where" while decoded
+  bool invisible = false;     // the principal may not read it: never evaluated, never counted
   Json doc;
   Status status;
   std::string problem;  // the stored bytes do not decode: left out, reported
@@ -119,18 +120,35 @@ void Fetch(Repository* repo, Slot* s) {
   s->fetched = true;
 }
 
+// Row-level security: whether the principal may read the slot's document.
+// Decided on what Decode built (partial documents hold the members the rules
+// read), before "where", so counts, pages and aggregates see visible rows only.
+bool CheckVisible(const Repository& repo, Slot* s) {
+  Result<bool> seen = repo.Visible(*s->entity, s->doc);
+  if (!seen.ok()) {
+    s->status = seen.status();
+    return false;
+  }
+  if (*seen) return true;
+  s->invisible = true;
+  s->doc = Json();
+  return false;
+}
+
 // Decodes a slot's bytes. Cached bytes (already checked by the cache, and
 // decoded by the engine when they were stored) go through `partial` when
 // given (only the members the query reads are built; with `filter`, those
 // "where" reads first, and the rest only for documents that pass); fetched
 // bytes, and cached ones `partial` refuses, are decoded by the engine, which
 // decides whether a stored object is a document.
+// With `row_check`, each decoded document is first checked for visibility.
 void Decode(const Repository& repo, query::PartialParser* partial, const CompiledQuery* filter,
-            Slot* s) {
+            bool row_check, Slot* s) {
   if (!s->fetched) {
     s->bytes = *s->cached;
     if (partial != nullptr && partial->Parse(s->bytes, &s->doc, /*padded=*/true)) {
       s->partial = true;
+      if (row_check && !CheckVisible(repo, s)) return;
       if (filter != nullptr) {
         if (!filter->Matches(s->doc)) {
           s->filtered_out = true;
@@ -153,6 +171,7 @@ void Decode(const Repository& repo, query::PartialParser* partial, const Compile
     return;
   }
   s->doc = std::move(doc).value();
+  if (row_check) CheckVisible(repo, s);
 }
 
 std::unique_ptr<query::DocCache> OpenCache(Project& project, const std::string& model,
@@ -169,9 +188,13 @@ std::unique_ptr<query::DocCache> OpenCache(Project& project, const std::string& 
 
 class Run {
  public:
+  // `row_fields`: Repository::VisibilityFields() (empty: no row check).
   Run(Repository* repo, const QueryRunOptions& options, QueryRunStats* stats,
-      const CompiledQuery& query, bool partial)
+      const CompiledQuery& query, bool partial,
+      const std::optional<std::vector<std::string>>& row_fields)
       : repo_(repo), options_(options), stats_(stats), query_(query) {
+    row_check_ = !row_fields || !row_fields->empty();
+    if (!row_fields) partial = false;  // the rules need whole documents
     if (!partial) return;
     // Decode threads evaluate "where" on the members it reads, and build the
     // rest (sort keys, aggregated members) only for documents that pass.
@@ -180,6 +203,12 @@ class Run {
     for (std::string& field : query.evaluated_fields()) {
       if (two_stage_ && std::binary_search(first.begin(), first.end(), field)) continue;
       (two_stage_ ? later : first).push_back(std::move(field));
+    }
+    if (row_fields) {  // the members the row rules read come first
+      for (const std::string& field : *row_fields) {
+        later.erase(std::remove(later.begin(), later.end(), field), later.end());
+        first.push_back(field);
+      }
     }
     for (int i = 0; i < kDecodeThreads; ++i) {
       parsers_.push_back(std::make_unique<query::PartialParser>(first, later));
@@ -200,6 +229,7 @@ class Run {
   QueryRunStats* stats_;
   const CompiledQuery& query_;
   bool two_stage_ = false;  // decode threads filter (Decode's `filter`)
+  bool row_check_ = false;  // decode threads decide row visibility
   std::vector<std::unique_ptr<query::PartialParser>> parsers_;  // one per decode thread
   std::optional<Helper> helper_;  // the second decode thread, started at the first large page
   std::vector<std::string> problems_;
@@ -380,7 +410,7 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
     const CompiledQuery* filter = two_stage_ ? &query_ : nullptr;
     for (size_t i = t; i < slots.size(); i += threads) {
       Slot& s = slots[i];
-      if (!s.gone && s.status.ok()) Decode(*repo_, partial, filter, &s);
+      if (!s.gone && s.status.ok()) Decode(*repo_, partial, filter, row_check_, &s);
     }
   };
   static_assert(kDecodeThreads == 2, "one helper thread decodes beside the caller");
@@ -402,6 +432,13 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
     }
     if (!s.problem.empty()) {  // never cached: a row is stored only once it decodes
       problems_.push_back(std::move(s.problem));
+      continue;
+    }
+    if (s.invisible) {  // not the principal's to see: not even counted
+      --stats_->listed;
+      if (s.fetched && cache != nullptr) {
+        rows.push_back({s.entity->key, std::move(s.fetched_etag), std::move(s.fetched_bytes)});
+      }
       continue;
     }
     (s.fetched ? stats_->fetched : stats_->cache_hits)++;
@@ -447,6 +484,11 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   const schema::Model& model = repo->model();
   ASSIGN_OR_RETURN(CompiledQuery q, CompiledQuery::Compile(query, {.model = &model}));
   RETURN_NOT_OK(repo->CheckPopulate(q.populate()));  // beyond the refs: before any I/O too
+  // Access control, before any I/O: no filter, sort, select or aggregate on
+  // a field hidden from the principal (so neither results nor cursors carry
+  // one), and rows decided by the row-level rules before "where".
+  RETURN_NOT_OK(repo->CheckReadable(q.referenced_paths()));
+  const std::optional<std::vector<std::string>> row_fields = repo->VisibilityFields();
   std::unique_ptr<query::DocCache> cache = OpenCache(project, model.name, options);
   stats->cache_used = cache != nullptr;
   // The live listing is byte-ordered; the trash comes after it.
@@ -459,7 +501,8 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   lo.limit = kListPage;
   lo.one_list_per_page = true;  // the request-count bound: one LIST per 1,000 keys
   lo.skip_undecodable = true;   // a trash copy that does not decode: a problem, as below
-  Run run(repo, options, stats, q, cache != nullptr);
+  lo.unfiltered_ids = true;     // rows are decided here, on the documents the cache holds
+  Run run(repo, options, stats, q, cache != nullptr, row_fields);
   // A query that must see every page lists and reads cached rows ahead
   // (PagePipeline) while each page is parsed and evaluated here. One that may
   // stop early goes one page at a time, so it never pays for a LIST it does
@@ -495,6 +538,7 @@ Result<QueryResult> RunQuery(Project& project, std::string_view model_name, cons
   }
   ASSIGN_OR_RETURN(QueryResult result, ev.Finish());
   RETURN_NOT_OK(run.Complete(&result));
+  for (QueryItem& item : result.items) repo->Redact(item.document);  // the page only
   result.problems = run.TakeProblems();
   result.problems.insert(result.problems.end(), listing_problems.begin(), listing_problems.end());
   if (!q.populate().empty()) {

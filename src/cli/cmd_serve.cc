@@ -35,9 +35,13 @@
 
 #include "cli/cli.h"
 #include "cli/serve_options.h"
+#include "cli/token_principal.h"
 #include "security/identity.h"
 #include "security/keychain.h"
+#include "security/token_authority.h"
 #include "server/s3_errors.h"
+#include "server/schema_access.h"
+#include "worm/access.h"
 
 namespace worm::cli {
 
@@ -143,6 +147,57 @@ Status ConfigureIdentities(const Cli& cli, const ServeFlags& f, server::ServerOp
   return Status::OK();
 }
 
+// A TokenAuthority that owns what it reads (the data folder's transport for
+// .worm.keys/, the keychain with the signing keys) for the server's life.
+class OwningTokenAuthority : public security::TokenAuthority {
+ public:
+  OwningTokenAuthority(TokenStores stores, std::unique_ptr<security::TokenAuthority> inner)
+      : stores_(std::move(stores)), inner_(std::move(inner)) {}
+  Result<Principal> Verify(std::string_view token, int64_t now_seconds) const override {
+    return inner_->Verify(token, now_seconds);
+  }
+
+ private:
+  TokenStores stores_;
+  std::unique_ptr<security::TokenAuthority> inner_;
+};
+
+// Project mode with an "access" section in the schema: its rules on the
+// project bucket for every identity but the root one (schema_access.h), the
+// identities' roles, and bearer tokens once signing keys exist (`worm keys
+// create` wrote .worm.keys/keys.json).
+Status ConfigureSchemaAccess(const Cli& cli, server::ServerOptions* o) {
+  ASSIGN_OR_RETURN(ProjectDir project, cli.Project());
+  const std::string where = ".worm/" + project.schema_path().filename().string();
+  ASSIGN_OR_RETURN(std::string text, ReadInput(project.schema_path().string()));
+  ASSIGN_OR_RETURN(Json doc, ParseJson(text, where));
+  Result<schema::Schema> loaded = schema::LoadSchema(doc);
+  if (!loaded.ok()) return loaded.status().WithContext(where);
+  auto schema = std::make_shared<const schema::Schema>(std::move(loaded).value());
+  ASSIGN_OR_RETURN(std::shared_ptr<const AccessPolicy> policy,
+                   CompileAccessPolicy(*schema, text));
+  if (!policy->enabled()) return Status::OK();
+  server::SchemaAccessOptions options;
+  options.bucket = o->service.store.project_bucket;
+  options.schema = schema;
+  options.policy = policy;
+  ASSIGN_OR_RETURN(security::Identities identities,
+                   security::LoadIdentities(project.root.string()));
+  for (const auto& [id, identity] : identities.by_id) options.roles[id] = identity.roles;
+  o->service.access.schema = std::make_shared<const server::SchemaAccess>(std::move(options));
+
+  std::error_code ec;
+  if (!std::filesystem::exists(project.data_dir() / layout::kKeysPrefix / "keys.json", ec)) {
+    return Status::OK();  // no signing keys: no bearer tokens
+  }
+  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(cli, project));
+  ASSIGN_OR_RETURN(std::unique_ptr<security::TokenAuthority> inner,
+                   security::OpenTokenAuthority(stores.bucket.get(), stores.keychain.get()));
+  o->service.auth.tokens =
+      std::make_shared<const OwningTokenAuthority>(std::move(stores), std::move(inner));
+  return Status::OK();
+}
+
 }  // namespace
 
 namespace {
@@ -211,6 +266,7 @@ Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags
   o.service.access.enabled = true;
   o.service.access.anonymous_all = f.anonymous;
   RETURN_NOT_OK(ConfigureIdentities(cli, f, &o));
+  if (f.root.empty()) RETURN_NOT_OK(ConfigureSchemaAccess(cli, &o));
   if (o.service.auth.secrets.empty() && !f.anonymous) {
     return Status::InvalidArgument(
         "serve: no credentials: pass --access-key K --secret-key S (or set "

@@ -201,7 +201,7 @@ Status RunCreate(Cli& cli, const CreateArgs& a) {
   }
   int64_t now = NowSeconds();
   ASSIGN_OR_RETURN(claims.restriction, a.r.Build(now, !a.no_expiry));
-  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(project));
+  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(cli, project));
   std::string kid = a.kid;
   if (kid.empty()) {
     ASSIGN_OR_RETURN(security::KeyList keys, security::LoadKeyList(stores.bucket.get()));
@@ -258,7 +258,7 @@ Status RunAttenuate(Cli& cli, const AttenuateArgs& a) {
 Status RunVerify(Cli& cli, const std::string& arg) {
   ASSIGN_OR_RETURN(ProjectDir project, cli.Project());
   ASSIGN_OR_RETURN(std::string token, TokenArg(arg.empty() ? cli.token_flag : arg));
-  ASSIGN_OR_RETURN(Principal p, TokenPrincipal(project, token));
+  ASSIGN_OR_RETURN(Principal p, TokenPrincipal(cli, project, token));
   ASSIGN_OR_RETURN(security::TokenInfo info, security::InspectToken(token));
   PrintPrincipal(cli, p,
                  {{"id", info.token_id}, {"kid", info.kid}, {"expires", FormatTime(info.expires)}});
@@ -295,7 +295,7 @@ Status RunRevoke(Cli& cli, const std::string& arg, const std::string& reason) {
   }
   entry.revoked_at = NowSeconds();
   entry.reason = reason;
-  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(project));
+  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(cli, project));
   RETURN_NOT_OK(security::RevokeTokenId(stores.bucket.get(), entry, entry.revoked_at));
   if (cli.json) {
     cli.PrintJson({{"revoked", entry.id}});
@@ -307,7 +307,7 @@ Status RunRevoke(Cli& cli, const std::string& arg, const std::string& reason) {
 
 Status RunList(Cli& cli) {
   ASSIGN_OR_RETURN(ProjectDir project, cli.Project());
-  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(project));
+  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(cli, project));
   ASSIGN_OR_RETURN(security::RevocationList list,
                    security::LoadRevocationList(stores.bucket.get()));
   if (cli.json) {
@@ -333,7 +333,7 @@ Status RunList(Cli& cli) {
 
 Status RunKeysCreate(Cli& cli, const std::string& kid, bool make_current) {
   ASSIGN_OR_RETURN(ProjectDir project, cli.Project());
-  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(project));
+  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(cli, project));
   ASSIGN_OR_RETURN(std::string made,
                    security::CreateSigningKey(stores.bucket.get(), stores.keychain.get(), kid,
                                               NowSeconds(), make_current));
@@ -350,7 +350,7 @@ Status RunKeysCreate(Cli& cli, const std::string& kid, bool make_current) {
 
 Status RunKeysList(Cli& cli) {
   ASSIGN_OR_RETURN(ProjectDir project, cli.Project());
-  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(project));
+  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(cli, project));
   ASSIGN_OR_RETURN(security::KeyList keys, security::LoadKeyList(stores.bucket.get()));
   if (cli.json) {
     Json arr = Json::array();
@@ -374,7 +374,7 @@ Status RunKeysList(Cli& cli) {
 
 Status RunKeysRetire(Cli& cli, const std::string& kid) {
   ASSIGN_OR_RETURN(ProjectDir project, cli.Project());
-  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(project));
+  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(cli, project));
   RETURN_NOT_OK(security::RetireSigningKey(stores.bucket.get(), kid, NowSeconds()));
   if (cli.json) {
     cli.PrintJson({{"retired", kid}});
@@ -401,19 +401,20 @@ Result<std::optional<std::string>> TokenFromFlagOrEnv(const std::string& flag) {
   return std::optional<std::string>(std::string(trimmed));
 }
 
-Result<TokenStores> OpenTokenStores(const ProjectDir& project) {
+Result<TokenStores> OpenTokenStores(const Cli& cli, const ProjectDir& project) {
   TokenStores s;
   std::error_code ec;
   fs::create_directories(project.data_dir(), ec);
   if (ec) return Status::Internal(".worm/data: cannot create: " + ec.message());
   ASSIGN_OR_RETURN(s.bucket, NewLocalTransport(project.data_dir().string()));
-  ASSIGN_OR_RETURN(s.keychain,
-                   security::OpenKeychain(security::DefaultKeychainSpec(project.root.string())));
+  ASSIGN_OR_RETURN(std::string spec, cli.KeychainSpec());
+  ASSIGN_OR_RETURN(s.keychain, security::OpenKeychain(spec));
   return s;
 }
 
-Result<Principal> TokenPrincipal(const ProjectDir& project, const std::string& token) {
-  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(project));
+Result<Principal> TokenPrincipal(const Cli& cli, const ProjectDir& project,
+                                 const std::string& token) {
+  ASSIGN_OR_RETURN(TokenStores stores, OpenTokenStores(cli, project));
   ASSIGN_OR_RETURN(auto authority,
                    security::OpenTokenAuthority(stores.bucket.get(), stores.keychain.get()));
   return authority->Verify(token, NowSeconds());

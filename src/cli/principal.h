@@ -1,8 +1,8 @@
 // Who a CLI command acts as: the one place the CLI turns its credentials
 // flags into a Principal, so every data command opens its project the same
-// way. Today: `--as <identity>` (a local identity from
-// .worm/identities.json, security/identity.h). `--token`/WORM_TOKEN
-// (security/token_authority.h) resolve here too.
+// way: `--token T` or $WORM_TOKEN (a scoped token verified against the
+// project's keys, cli/token_principal.h), or `--as <identity>` (a local
+// identity from .worm/identities.json, security/identity.h); not both.
 //
 // Thread-safety: plain functions.
 #pragma once
@@ -21,8 +21,8 @@ namespace worm::cli {
 // identities.json.
 Result<std::optional<Principal>> ResolvePrincipal(const Cli& cli, const ProjectDir& dir);
 
-// ProjectOptions for a data command: the default actor (WORM_ACTOR, USER)
-// and the principal ResolvePrincipal gives.
+// ProjectOptions for a data command: the principal ResolvePrincipal gives
+// and the default actor: WORM_ACTOR, else the principal's id, else USER.
 Result<ProjectOptions> DataProjectOptions(const Cli& cli, const ProjectDir& dir);
 
 }  // namespace worm::cli

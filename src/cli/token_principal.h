@@ -30,10 +30,13 @@ struct TokenStores {
   std::shared_ptr<Transport> bucket;
   std::unique_ptr<security::Keychain> keychain;
 };
-Result<TokenStores> OpenTokenStores(const ProjectDir& project);
+// The keychain is the one `cli` names (--keychain, $WORM_KEYCHAIN, else the
+// project's file keychain: Cli::KeychainSpec).
+Result<TokenStores> OpenTokenStores(const Cli& cli, const ProjectDir& project);
 
 // The Principal `token` speaks for now; PermissionDenied (exit 6) "token:
 // <reason>" when refused. The message never contains the token.
-Result<Principal> TokenPrincipal(const ProjectDir& project, const std::string& token);
+Result<Principal> TokenPrincipal(const Cli& cli, const ProjectDir& project,
+                                 const std::string& token);
 
 }  // namespace worm::cli

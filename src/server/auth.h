@@ -74,8 +74,8 @@ struct AuthOptions {
   // policies and ACLs decide them (access_control.h).
   bool anonymous_by_access_control = false;
   // Verifies bearer tokens (security/token_authority.h); null: a Bearer
-  // Authorization header is refused. Not owned.
-  const security::TokenAuthority* tokens = nullptr;
+  // Authorization header is refused.
+  std::shared_ptr<const security::TokenAuthority> tokens;
   int64_t max_skew_seconds = 15 * 60;  // S3's limit
   // The region every credential scope must name. S3Service sets it from
   // ServiceOptions::region (`worm serve --region`, default us-east-1).

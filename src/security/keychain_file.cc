@@ -57,8 +57,10 @@ Result<std::string> PromptHidden(const std::string& prompt) {
   termios quiet = old;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
   quiet.c_lflag |= ECHONL;
+  // Echo off before the prompt shows, and TCSANOW: TCSAFLUSH would drop
+  // what was typed ahead.
+  tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   (void)!::write(STDERR_FILENO, prompt.data(), prompt.size());
-  tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   std::string line;
   line.reserve(4096);  // no reallocation leaves a copy of what was typed
   char c = 0;
@@ -74,7 +76,7 @@ Result<std::string> PromptHidden(const std::string& prompt) {
     if (line.size() >= 4096) continue;  // absurdly long: keep reading the line, drop the rest
     line += c;
   }
-  tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  tcsetattr(STDIN_FILENO, TCSANOW, &old);
   sodium_memzero(&c, 1);
   if (eof && line.empty()) {
     return Status::FailedPrecondition("keychain: nothing entered (end of input)");

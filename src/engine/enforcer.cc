@@ -1,6 +1,8 @@
 // Enforcer: decisions, row visibility and field masks for one principal.
 #include "engine/enforcer.h"
 
+#include <set>
+
 #include "core/strings.h"
 #include "engine/engine_internal.h"
 
@@ -52,6 +54,42 @@ const Json* ValueAt(const Json& doc, const std::vector<std::string>& segs) {
   return v;
 }
 
+// Every top-level document member a row-level condition of the access
+// section could read: the first segment of every object key, at any depth,
+// of every "where" anywhere in the section ("$..." operators aside). A
+// superset (it ignores which model or role a rule is for), only used to
+// choose which members a partial document must hold; the evaluator still
+// decides. nullopt when a "where" is not an object.
+bool CollectKeys(const Json& v, std::set<std::string>* out) {
+  if (v.is_array()) {
+    for (const Json& e : v)
+      if (!CollectKeys(e, out)) return false;
+  } else if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (!it.key().empty() && it.key()[0] != '$')
+        out->insert(it.key().substr(0, it.key().find('.')));
+      if (!CollectKeys(it.value(), out)) return false;
+    }
+  }
+  return true;
+}
+
+bool CollectWhere(const Json& v, std::set<std::string>* out) {
+  if (v.is_array()) {
+    for (const Json& e : v)
+      if (!CollectWhere(e, out)) return false;
+  } else if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (it.key() == "where") {
+        if (!it.value().is_object() || !CollectKeys(it.value(), out)) return false;
+      } else if (!CollectWhere(it.value(), out)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 bool SameValue(const Json* a, const Json* b) {
   if (a == nullptr || b == nullptr) return a == b;
   return *a == *b;
@@ -67,6 +105,10 @@ Enforcer::Enforcer(const ProjectState* project, std::shared_ptr<const AccessPoli
       broken_(std::move(broken)),
       active_(!broken_.ok() || (policy_ != nullptr && policy_->enabled())) {
   if (!active_ || !broken_.ok()) return;
+  std::set<std::string> members;
+  if (CollectWhere(project_->schema().access, &members)) {
+    condition_fields_.emplace(members.begin(), members.end());
+  }
   for (const schema::Model& m : project_->schema().models) {
     ModelFields f;
     f.access = policy_->Fields(principal_, m.name);
@@ -214,7 +256,10 @@ std::optional<std::vector<std::string>> Enforcer::VisibilityFields(const ModelSt
   // Denied models too: CanRead asks per entity before refusing (ids scopes).
   std::optional<std::vector<std::string>> fields =
       policy_->ConditionFields(principal_, store.model().name);
-  if (fields && fields->empty()) return std::nullopt;  // empty means "no row check" here
+  if (!fields) fields = condition_fields_;
+  // Entity grants live in a file of their own: the members are not enough
+  // to miss, but an empty list would mean "no row check" here.
+  if (fields && fields->empty()) fields->push_back("id");
   return fields;
 }
 

@@ -206,21 +206,24 @@ Result<bool> Enforcer::CanRead(ModelStore& store, const EntityIds& ids, const st
                                const Json& doc, bool listing) const {
   if (!active_) return true;
   if (!broken_.ok()) return broken_;
-  bool need_row = false;
+  // Per action: decided at model level, or asked again with the document.
+  Action row[2];
+  int rows = 0;
   for (Action action : {Action::kList, Action::kRead}) {
     if (action == Action::kList && !listing) continue;
-    std::string reason;
-    Decision::Effect e = ModelEffect(store, action, &reason);
+    Decision::Effect e = ModelEffect(store, action, nullptr);  // no copy of the reason per row
     if (e == Decision::Effect::kNeedsDocument) {
-      need_row = true;
+      row[rows++] = action;
       continue;
     }
     if (e == Decision::Effect::kAllow) continue;
+    std::string reason;
+    ModelEffect(store, action, &reason);
     // Flatly denied at model level: maybe only this id is admitted (a
     // token scoped to ids); ask for the entity before refusing.
     ASSIGN_OR_RETURN(Decision d, Ask(store, action, ids, key, nullptr));
     if (d.effect == Decision::Effect::kNeedsDocument) {
-      need_row = true;
+      row[rows++] = action;
       continue;
     }
     if (!d.allowed()) {
@@ -229,10 +232,8 @@ Result<bool> Enforcer::CanRead(ModelStore& store, const EntityIds& ids, const st
       return Denied(store, action, {}, model);
     }
   }
-  if (!need_row) return true;
-  for (Action action : {Action::kList, Action::kRead}) {
-    if (action == Action::kList && !listing) continue;
-    ASSIGN_OR_RETURN(Decision d, Ask(store, action, ids, key, &doc));
+  for (int i = 0; i < rows; ++i) {
+    ASSIGN_OR_RETURN(Decision d, Ask(store, row[i], ids, key, &doc));
     if (!d.allowed()) return false;
   }
   return true;

@@ -141,16 +141,17 @@ bool CheckVisible(const Repository& repo, Slot* s) {
 // "where" reads first, and the rest only for documents that pass); fetched
 // bytes, and cached ones `partial` refuses, are decoded by the engine, which
 // decides whether a stored object is a document.
-// With `row_check`, each document is checked for visibility: a partial one
-// first when `row_on_partial` (it holds the members the rules read), else
-// once it passed "where", on the whole document decoded for that.
+// With `row_check`, each document that passes "where" is checked for
+// visibility: on the partial document when `row_on_partial` (it then holds
+// the members the rules read), else on the whole one, decoded for that.
 void Decode(const Repository& repo, query::PartialParser* partial, const CompiledQuery* filter,
             bool row_check, bool row_on_partial, Slot* s) {
   if (!s->fetched) {
     s->bytes = *s->cached;
     if (partial != nullptr && partial->Parse(s->bytes, &s->doc, /*padded=*/true)) {
       s->partial = true;
-      if (row_check && row_on_partial && !CheckVisible(repo, s)) return;
+      // Rows failing "where" are never counted, visible or not: decide after it.
+      if (row_check && row_on_partial && filter == nullptr && !CheckVisible(repo, s)) return;
       if (filter != nullptr) {
         if (!filter->Matches(s->doc)) {
           s->filtered_out = true;
@@ -158,7 +159,8 @@ void Decode(const Repository& repo, query::PartialParser* partial, const Compile
           return;
         }
         s->filtered_in = true;
-        partial->AddLater(&s->doc);
+        partial->AddLater(&s->doc);  // with the members the rules read
+        if (row_check && row_on_partial && !CheckVisible(repo, s)) return;
       }
       if (row_check && !row_on_partial) {
         auto whole = repo.Decode(s->entity->key, s->bytes);
@@ -227,10 +229,10 @@ class Run {
       if (two_stage_ && std::binary_search(first.begin(), first.end(), field)) continue;
       (two_stage_ ? later : first).push_back(std::move(field));
     }
-    if (row_fields) {  // the members the row rules read come first
+    if (row_fields) {  // the members the row rules read: after "where" when there is one
       for (const std::string& field : *row_fields) {
-        later.erase(std::remove(later.begin(), later.end(), field), later.end());
-        first.push_back(field);
+        if (std::find(first.begin(), first.end(), field) != first.end()) continue;
+        (two_stage_ ? later : first).push_back(field);
       }
     }
     for (int i = 0; i < kDecodeThreads; ++i) {
@@ -254,7 +256,8 @@ class Run {
   bool two_stage_ = false;  // decode threads filter (Decode's `filter`)
   bool row_check_ = false;  // decode threads decide row visibility
   // ... on the partial documents (which hold what the rules read); else on
-  // whole ones, after "where", so rows failing it are never decided (nor counted)
+  // whole ones; either way after "where", so rows failing it are never
+  // decided (nor counted)
   bool row_on_partial_ = false;
   std::vector<std::unique_ptr<query::PartialParser>> parsers_;  // one per decode thread
   std::optional<Helper> helper_;  // the second decode thread, started at the first large page
@@ -470,9 +473,9 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
     }
     (s.fetched ? stats_->fetched : stats_->cache_hits)++;
     if (s.filtered_out) {
-      // Visibility undecided (row_on_partial_ off): not counted, as invisible
-      // rows are not, so neither stats nor counts say how many rows there are.
-      if (!row_check_ || row_on_partial_) {
+      // Visibility undecided: not counted, as invisible rows are not, so
+      // neither stats nor counts say how many rows there are.
+      if (!row_check_) {
         RETURN_NOT_OK(ev->Skip(s.entity->key));
       } else {
         --stats_->listed;

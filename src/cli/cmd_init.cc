@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/example_schema.h"
 #include "schema/lint.h"
+#include "security/access_lint.h"
 
 namespace worm::cli {
 
@@ -30,7 +31,7 @@ Status RunInit(const Cli& cli, const InitArgs& args) {
     return Status::PermissionDenied(p.data_dir().string() + ": cannot create: " + ec.message());
 
   // The embedded example must lint clean; check before writing anything.
-  for (const auto& d : schema::LintSchemaText(kExampleSchema)) {
+  for (const auto& d : security::LintSchemaWithAccess(kExampleSchema)) {
     if (d.severity == schema::Severity::kError) {
       return Status::Internal("built-in example schema: " + d.message);
     }
@@ -45,6 +46,7 @@ Status RunInit(const Cli& cli, const InitArgs& args) {
   RETURN_NOT_OK(write(p.schema_path(), kExampleSchema, true));
   RETURN_NOT_OK(write(p.config_path(), kDefaultConfig, args.force));
   RETURN_NOT_OK(write(p.worm_dir / ".gitignore", kWormGitignore, args.force));
+  RETURN_NOT_OK(write(p.worm_dir / "identities.json", kExampleIdentities, args.force));
 
   if (cli.json) {
     cli.PrintJson({{"project", root.string()},

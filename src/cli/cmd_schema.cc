@@ -5,6 +5,7 @@
 #include "schema/lint.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
+#include "security/access_lint.h"
 
 namespace worm::cli {
 
@@ -34,7 +35,9 @@ Status RunLint(Cli& cli, const LintArgs& args) {
     path = p.schema_path().string();
   }
   ASSIGN_OR_RETURN(std::string text, ReadInput(path));
-  auto diags = schema::LintSchemaText(text);
+  // The access section is linted by the security layer (it compiles
+  // row-level conditions with the filter language, above the schema layer).
+  auto diags = security::LintSchemaWithAccess(text);
   int errors = 0, warnings = 0;
   for (const auto& d : diags) (d.severity == schema::Severity::kError ? errors : warnings)++;
 

@@ -1,7 +1,8 @@
 // worm serve: an S3-compatible server over a folder (src/server).
 //
 //   worm serve [--root DIR] [--bind A] [--port N] [--anonymous]
-//              [--access-key K --secret-key S] [--threads N] [--fsync|--no-fsync]
+//              [--access-key K --secret-key S] [--identities FILE]
+//              [--threads N] [--fsync|--no-fsync]
 //              [--max-connections N] [--body-min-rate BYTES_PER_S]
 //              [--abandoned-upload-age 7d] [--completed-upload-retention 24h]
 //
@@ -14,12 +15,21 @@
 // initiation are removed (at start, then hourly); a repeated Complete of a
 // completed upload is answered for --completed-upload-retention
 // (src/server/upload_staging.h, handlers_multipart.cc).
+//
+// Access (docs/serve-access.md): --access-key/--secret-key is the root
+// identity (the operator, owner of every bucket); --identities FILE (or the
+// project's .worm/identities.json) adds identities, each signing with its
+// own access keys, whose secrets come from the keychain ("identity/<id>/<key>").
+// Bucket policies, ACLs, Block Public Access and ownership controls decide
+// what each may do; --anonymous lets unsigned requests do everything no
+// policy explicitly denies them.
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -49,6 +59,72 @@ Status ConfigureProject(const Cli& cli, const ServeFlags& f, server::ServerOptio
   }
   RETURN_NOT_OK(server::ValidateBucketName(o->service.store.project_bucket)
                     .WithContext(project.config_path().string() + ": serve.bucket"));
+  return Status::OK();
+}
+
+// The secret of keychain entry `name` from the environment keychain
+// (WORM_SECRET_<NAME>: upper-cased, every other byte '_'), the backend the
+// keychain contract names "env".
+// TODO(merge fix-keychain): security::OpenKeychain(DefaultKeychainSpec(root))
+// so the file and Secret Service backends serve identities too.
+std::optional<std::string> EnvSecret(const std::string& name) {
+  std::string var = "WORM_SECRET_";
+  for (char c : name) {
+    var += std::isalnum(static_cast<unsigned char>(c))
+               ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+               : '_';
+  }
+  const char* v = std::getenv(var.c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+// --identities FILE, else <project>/.worm/identities.json: each identity's
+// access keys and their secrets, into the authenticator's tables.
+// TODO(merge fix-rules): security::LoadIdentities for the project file.
+Status ConfigureIdentities(const Cli& cli, const ServeFlags& f, server::ServerOptions* o) {
+  std::string path = f.identities;
+  if (path.empty()) {
+    Result<ProjectDir> project = cli.Project();
+    if (!project.ok()) return Status::OK();
+    std::filesystem::path p = project->worm_dir / "identities.json";
+    if (!std::filesystem::exists(p)) return Status::OK();
+    path = p.string();
+  }
+  ASSIGN_OR_RETURN(std::string text, ReadInput(path));
+  ASSIGN_OR_RETURN(Json doc, ParseJson(text, path));
+  const std::string where = std::filesystem::path(path).filename().string();
+  if (!doc.is_object() || !doc.contains("identities") || !doc["identities"].is_object()) {
+    return Status::InvalidArgument(where + ": expected {\"identities\": {\"<id>\": {...}}}");
+  }
+  for (auto it = doc["identities"].begin(); it != doc["identities"].end(); ++it) {
+    const std::string& id = it.key();
+    const std::string at = where + ": /identities/" + id;
+    if (id.empty() || id.find_first_of("/:*? ") != std::string::npos) {
+      return Status::InvalidArgument(at + ": an identity id holds no '/', ':', '*', '?' or space");
+    }
+    if (!it.value().is_object()) return Status::InvalidArgument(at + ": expected an object");
+    const Json keys = it.value().value("accessKeys", Json::array());
+    if (!keys.is_array()) return Status::InvalidArgument(at + "/accessKeys: expected a list");
+    for (const Json& k : keys) {
+      if (!k.is_string() || k.get<std::string>().empty()) {
+        return Status::InvalidArgument(at + "/accessKeys: expected access key ids");
+      }
+      const std::string key = k.get<std::string>();
+      if (o->service.auth.secrets.count(key)) {
+        return Status::InvalidArgument(at + "/accessKeys: access key " + key +
+                                       " is already in use by another identity");
+      }
+      const std::string name = "identity/" + id + "/" + key;
+      std::optional<std::string> secret = EnvSecret(name);
+      if (!secret) {
+        return Status::InvalidArgument("serve: no secret for access key " + key + " of identity " +
+                                       id + " in the keychain (entry \"" + name + "\")");
+      }
+      o->service.auth.secrets[key] = *secret;
+      o->service.auth.identities[key] = id;
+    }
+  }
   return Status::OK();
 }
 
@@ -117,7 +193,10 @@ Result<server::ServerOptions> BuildServeOptions(const Cli& cli, const ServeFlags
   }
   if (!key.empty()) o.service.auth.secrets[key] = secret;
   o.service.auth.allow_anonymous = f.anonymous;
-  if (key.empty() && !f.anonymous) {
+  o.service.access.enabled = true;
+  o.service.access.anonymous_all = f.anonymous;
+  RETURN_NOT_OK(ConfigureIdentities(cli, f, &o));
+  if (o.service.auth.secrets.empty() && !f.anonymous) {
     return Status::InvalidArgument(
         "serve: no credentials: pass --access-key K --secret-key S (or set "
         "WORM_ACCESS_KEY_ID / WORM_SECRET_ACCESS_KEY), or --anonymous to accept unsigned "
@@ -149,6 +228,9 @@ void AddServeFlags(CLI::App* cmd, ServeFlags* flags) {
   cmd->add_flag("--anonymous", flags->anonymous, "Accept unsigned requests");
   cmd->add_option("--access-key", flags->access_key, "Access key id (or WORM_ACCESS_KEY_ID)");
   cmd->add_option("--secret-key", flags->secret_key, "Secret key (or WORM_SECRET_ACCESS_KEY)");
+  cmd->add_option("--identities", flags->identities,
+                  "Identities file (default: the project's .worm/identities.json); their "
+                  "secrets come from the keychain");
   cmd->add_option("--threads", flags->threads, "Server threads (default: one per core)");
   cmd->add_flag("--fsync,!--no-fsync", flags->fsync,
                 "fsync before acknowledging writes (default); --no-fsync trades durability for "

@@ -22,6 +22,8 @@ void RegisterRemoteCommands(CLI::App& app, Cli& cli);
 void RegisterImportCommand(CLI::App& app, Cli& cli);  // cmd_import.cc: import --from-s3
 void RegisterServeCommand(CLI::App& app, Cli& cli);   // cmd_serve.cc: serve
 void RegisterDevCommand(CLI::App& app, Cli& cli);     // cmd_dev.cc: dev
+// cmd_access.cc: identity add|list|remove|set-roles, access explain|export
+void RegisterAccessCommands(CLI::App& app, Cli& cli);
 
 using RegisterFn = void (*)(CLI::App&, Cli&);
 
@@ -30,7 +32,7 @@ inline std::vector<RegisterFn> AllCommands() {
       &RegisterInitCommand,    &RegisterSchemaCommands, &RegisterVersionCommand,
       &RegisterDataCommands,   &RegisterQueryCommand,   &RegisterSyncCommands,
       &RegisterRemoteCommands, &RegisterImportCommand,  &RegisterServeCommand,
-      &RegisterDevCommand,
+      &RegisterDevCommand,     &RegisterAccessCommands,
   };
 }
 

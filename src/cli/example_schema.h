@@ -1,5 +1,7 @@
 // The example schema `worm init` writes and the demo uses: the full example of
-// the Path DSL seed (001), so a new project starts from the documented layout.
+// the Path DSL seed (001), so a new project starts from the documented layout,
+// plus an access section with two roles (docs/access-control.md) and two
+// identities to try it with (`worm access explain --as vic read Customer`).
 #pragma once
 
 #include <string_view>
@@ -52,7 +54,8 @@ inline constexpr std::string_view kExampleSchema = R"json({
       "fields": {
         "customerId": { "type": "string", "required": true, "ref": "Customer" },
         "amount": { "type": "number", "required": true },
-        "status": { "type": "string", "enum": ["draft", "sent", "paid"], "default": "draft" }
+        "status": { "type": "string", "enum": ["draft", "sent", "paid"], "default": "draft" },
+        "ownerId": { "type": "string", "description": "The identity that may edit it" }
       },
       "file": "[data].json",
       "mode": "readwrite"
@@ -67,6 +70,43 @@ inline constexpr std::string_view kExampleSchema = R"json({
       "file": "[config].json",
       "mode": "readwrite"
     }
+  },
+  "access": {
+    "roles": {
+      "admin": { "description": "Everything" },
+      "viewer": { "description": "Reads everything but customers' emails; edits its own invoices" }
+    },
+    "bucket": {
+      "rules": [
+        { "roles": ["admin"], "actions": "*" },
+        { "roles": ["viewer"], "actions": ["read", "list"] }
+      ]
+    },
+    "models": {
+      "Customer": {
+        "fields": { "viewer": { "hidden": ["email"] } }
+      },
+      "Invoice": {
+        "rules": [
+          { "roles": ["viewer"], "actions": ["update"], "where": { "ownerId": "$principal.id" },
+            "description": "owners edit their invoices" }
+        ]
+      }
+    }
+  }
+}
+)json";
+
+// The identities `worm init` writes beside the schema (never secrets), and
+// the AWS principals `worm access export` maps them to.
+inline constexpr std::string_view kExampleIdentities = R"json({
+  "identities": {
+    "ada": { "roles": ["admin"] },
+    "vic": { "roles": ["viewer"] }
+  },
+  "awsPrincipals": {
+    "ada": "arn:aws:iam::111122223333:user/ada",
+    "vic": "arn:aws:iam::111122223333:user/vic"
   }
 }
 )json";

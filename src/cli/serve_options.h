@@ -19,6 +19,9 @@ struct ServeFlags {
   bool anonymous = false;
   std::string access_key;
   std::string secret_key;
+  // Identities file (the .worm/identities.json format, security/identity.h);
+  // empty: the project's .worm/identities.json when there is one.
+  std::string identities;
   int threads = 0;
   bool fsync = true;
   std::string region = "us-east-1";
@@ -30,7 +33,7 @@ struct ServeFlags {
       FormatDuration(server::kDefaultCompletedUploadRetentionMs / 1000);
 };
 
-// --bind, --anonymous, --access-key, --secret-key, --threads, --fsync, --region,
+// --bind, --anonymous, --access-key, --secret-key, --identities, --threads, --fsync, --region,
 // --max-connections, --body-min-rate, --abandoned-upload-age,
 // --completed-upload-retention (each command adds its own --port and,
 // for serve, --root).

@@ -15,8 +15,8 @@ namespace worm::schema::internal {
 namespace {
 
 const std::vector<std::string> kTopKeys = {
-    "$schema",   "schemaVersion", "sourceOfTruth", "symbols", "dynamicTypes",
-    "operators", "storage",       "paths",         "models",  "description", "access"};
+    "$schema", "schemaVersion", "sourceOfTruth", "symbols",     "dynamicTypes", "operators",
+    "storage", "paths",         "models",        "description", "access"};
 
 std::string KindName(const Json& v) {
   switch (v.type()) {

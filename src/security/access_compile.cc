@@ -88,8 +88,8 @@ class Compiler {
     if (a.is_null()) return std::move(out_);
     p_->enabled_ = true;
     if (!a.is_object()) {
-      Error("wrong-type", "/access", std::string("\"access\" must be an object, not ") +
-                                         KindName(a));
+      Error("wrong-type", "/access",
+            std::string("\"access\" must be an object, not ") + KindName(a));
       return std::move(out_);
     }
     if (CheckJsonDepth(a, kMaxJsonDepth - 1, "access").ok() == false) {
@@ -130,8 +130,8 @@ class Compiler {
       std::string list;
       for (const char* k : known) list += std::string(list.empty() ? "" : ", ") + k;
       Warn("unknown-key", JsonPointerAppend(ptr, it.key()),
-           "unknown " + std::string(what) + " '" + Short(it.key()) + "' is ignored (known: " +
-               list + ")",
+           "unknown " + std::string(what) + " '" + Short(it.key()) +
+               "' is ignored (known: " + list + ")",
            true);
     }
   }
@@ -140,7 +140,7 @@ class Compiler {
   const Json* Member(const Json& obj, const std::string& ptr, const char* key, char kind) {
     auto it = obj.find(key);
     if (it == obj.end()) return nullptr;
-    bool ok = kind == 'o' ? it->is_object()
+    bool ok = kind == 'o'   ? it->is_object()
               : kind == 'a' ? it->is_array()
               : kind == 's' ? it->is_string()
                             : it->is_boolean();
@@ -169,7 +169,7 @@ class Compiler {
           info.id_index.push_back(id++);
         } else {
           info.literals.push_back(s.kind == schema::SegmentKind::kFile ? s.name + s.extension
-                                                                      : s.name);
+                                                                       : s.name);
           info.types.push_back(nullptr);
           info.id_index.push_back(-1);
         }
@@ -219,8 +219,9 @@ class Compiler {
         }
         auto found = p_->role_index_.find(r.get<std::string>());
         if (found == p_->role_index_.end()) {
-          Error("unknown-role", at, "role '" + Short(r.get<std::string>()) +
-                                        "' is not declared in access.roles" + KnownRoles());
+          Error("unknown-role", at,
+                "role '" + Short(r.get<std::string>()) + "' is not declared in access.roles" +
+                    KnownRoles());
           continue;
         }
         parents[self].push_back(found->second);
@@ -276,8 +277,8 @@ class Compiler {
         continue;
       }
       if (!it->is_object()) {
-        Error("wrong-type", ptr, std::string("a model's access is an object, not ") +
-                                     KindName(*it));
+        Error("wrong-type", ptr,
+              std::string("a model's access is an object, not ") + KindName(*it));
         continue;
       }
       CheckKeys(*it, ptr, {"rules", "fields", "entityGrants", "description"}, "model access key");
@@ -318,8 +319,8 @@ class Compiler {
     size_t pos = first.size();
     while (pos < dotted.size() && f != nullptr) {
       size_t next = dotted.find('.', pos + 1);
-      std::string part = dotted.substr(pos + 1, next == std::string::npos ? std::string::npos
-                                                                          : next - pos - 1);
+      std::string part =
+          dotted.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
       pos = next == std::string::npos ? dotted.size() : next;
       if (f->type == schema::FieldType::kArray && f->items) f = f->items.get();
       if (f->type != schema::FieldType::kObject || f->allow_unknown || f->properties.empty()) {
@@ -361,8 +362,7 @@ class Compiler {
           std::string fp = JsonPointerAppend(JsonPointerAppend(at, key), i);
           const Json& v = (*list)[i];
           if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
-            Error("wrong-type", fp, std::string("a field name or dotted path, not ") +
-                                        KindName(v));
+            Error("wrong-type", fp, std::string("a field name or dotted path, not ") + KindName(v));
             continue;
           }
           const std::string& name = v.get_ref<const std::string&>();
@@ -436,6 +436,8 @@ class Compiler {
     if (layer == Layer::kPath) LoadRulePath(j, ptr, &r);
     if (j.contains("where")) LoadWhere(j["where"], JsonPointerAppend(ptr, "where"), &r);
     if (ErrorCount() != errors_before) return -1;
+    r.allow_reason = "allowed by rule " + r.pointer;
+    if (!r.description.empty()) r.allow_reason += " (" + r.description + ")";
     p_->rules_.push_back(std::move(r));
     return static_cast<int>(p_->rules_.size() - 1);
   }
@@ -538,7 +540,8 @@ class Compiler {
   void LoadRulePath(const Json& j, const std::string& ptr, Rule* r) {
     auto it = j.find("path");
     if (it == j.end()) {
-      Error("missing-key", ptr, "a path rule needs \"path\": a pattern such as \"#org/@customers/*\"");
+      Error("missing-key", ptr,
+            "a path rule needs \"path\": a pattern such as \"#org/@customers/*\"");
       return;
     }
     std::string at = JsonPointerAppend(ptr, "path");
@@ -595,11 +598,23 @@ class Compiler {
       return;
     }
     if (r->model >= 0) CheckWhereFields(*node, SchemaModel(r->model), at);
+    CollectFields(*node, &r->where_fields);
+    std::sort(r->where_fields.begin(), r->where_fields.end());
+    r->where_fields.erase(std::unique(r->where_fields.begin(), r->where_fields.end()),
+                          r->where_fields.end());
     r->has_where = true;
     r->where_json = where;
     r->where_vars = vars;
     r->where_uses_id = uses_id;
     if (!vars) r->where = std::move(*node);
+  }
+
+  static void CollectFields(const query::FilterNode& node, std::vector<std::string>* out) {
+    if (node.kind == query::FilterNode::Kind::kField) {
+      if (!node.path.segments.empty()) out->push_back(node.path.segments[0].name);
+      return;
+    }
+    for (const auto& c : node.children) CollectFields(c, out);
   }
 
   void CheckWhereFields(const query::FilterNode& node, const schema::Model& m,

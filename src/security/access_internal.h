@@ -35,8 +35,9 @@ struct Rule {
   bool authenticated = false;  // "$authenticated"
   bool anonymous = false;      // "$anonymous"
   std::string description;
-  int model = -1;                     // kModel: index into CompiledPolicy::models
-  std::optional<AccessPath> path;     // kPath
+  std::string allow_reason;            // precomputed: allows are decided per document
+  int model = -1;                      // kModel: index into CompiledPolicy::models
+  std::optional<AccessPath> path;      // kPath
   std::vector<uint8_t> path_relation;  // kPath: Match per model, against its key template
   // Row-level condition. Without principal variables it is compiled once
   // (`where`); with them, per principal (PrincipalState::conditions).
@@ -44,7 +45,8 @@ struct Rule {
   Json where_json;
   std::optional<query::FilterNode> where;
   bool where_vars = false;
-  bool where_uses_id = false;  // names $principal.id: never holds for anonymous callers
+  bool where_uses_id = false;             // names $principal.id: never holds for anonymous callers
+  std::vector<std::string> where_fields;  // top-level document members it reads
 };
 
 struct FieldMask {
@@ -55,10 +57,10 @@ struct FieldMask {
 struct ModelInfo {
   std::string name;
   bool singleton = false;
-  std::vector<std::string> literals;        // per key segment: its text (dynamic: empty)
+  std::vector<std::string> literals;              // per key segment: its text (dynamic: empty)
   std::vector<const schema::DynamicType*> types;  // per key segment: dynamic type or null
-  std::vector<int> id_index;                // per key segment: which id, or -1
-  std::vector<int> rules;                   // model-layer rule indices
+  std::vector<int> id_index;                      // per key segment: which id, or -1
+  std::vector<int> rules;                         // model-layer rule indices
   bool entity_grants = false;
   std::string grants_pointer;
   int grants_line = 0, grants_column = 0;
@@ -73,6 +75,8 @@ class CompiledPolicy final : public AccessPolicy {
   FieldAccess Fields(const Principal& principal, std::string_view model) const override;
   bool UsesEntityGrants(std::string_view model) const override;
   std::vector<std::string> Roles() const override { return role_names_; }
+  std::optional<std::vector<std::string>> ConditionFields(const Principal& principal,
+                                                          std::string_view model) const override;
 
   // For export and explain.
   const std::vector<Rule>& rules() const { return rules_; }
@@ -97,7 +101,8 @@ class CompiledPolicy final : public AccessPolicy {
 
  private:
   struct PrincipalState;
-  std::shared_ptr<const PrincipalState> StateFor(const Principal& p) const;
+  // Valid until the next StateFor call on this thread (a per-thread cache).
+  const PrincipalState* StateFor(const Principal& p) const;
   std::shared_ptr<PrincipalState> BuildState(const Principal& p) const;
 };
 

@@ -57,25 +57,32 @@ TEST(AccessLintTest, EveryCodeAtItsPlace) {
          "unknown-action");
   Expect(R"j({"models": {"Invoice": {"rules": [{"roles": [«"ghost"], "actions": ["read"]}]}}})j",
          "unknown-role");
-  Expect(R"j({"models": {"Invoice": {"rules": [{"roles": ["*"], "effect": «"maybe", "actions": ["read"]}]}}})j",
-         "unknown-effect");
+  Expect(
+      R"j({"models": {"Invoice": {"rules": [{"roles": ["*"], "effect": «"maybe", "actions": ["read"]}]}}})j",
+      "unknown-effect");
   Expect(R"j({"models": {"Invoice": {"rules": [«{"actions": ["read"]}]}}})j", "no-subject");
   Expect(R"j({"models": {"Invoice": {"rules": [«{"roles": ["*"]}]}}})j", "missing-key");
   Expect(R"j({"paths": [{"path": «"#org/(id:nope)", "roles": ["*"], "actions": ["read"]}]})j",
          "bad-path-pattern");
   Expect(R"j({"paths": [{"path": «"#elsewhere/*", "roles": ["*"], "actions": ["read"]}]})j",
          "unmatched-path", false);
-  Expect(R"j({"models": {"Invoice": {"rules": [{"roles": ["*"], "actions": ["read"], "where": «{"amount": {"$gt": [1]}}}]}}})j",
-         "bad-condition");
-  Expect(R"j({"models": {"Invoice": {"rules": [{"roles": ["*"], "actions": ["read"], "where": «{"ownerId": "$principal.email"}}]}}})j",
-         "unknown-variable");
-  Expect(R"j({"models": {"Invoice": {"rules": [{"roles": ["*"], "actions": ["read"], "where": «{"owner": "$principal.id"}}]}}})j",
-         "unknown-field");
-  Expect(R"j({"roles": {"v": {}}, "models": {"Invoice": {"fields": {"v": {"hidden": [«"secret"]}}}}})j",
-         "unknown-field");
-  Expect(R"j({"roles": {"v": {}}, "models": {"Invoice": {"fields": {"v": {"readOnly": [«"id"]}}}}})j",
-         "invalid-field-mask");
-  Expect(R"j({"models": {"Invoice": {"fields": {«"v": {"hidden": ["amount"]}}}}})j", "unknown-role");
+  Expect(
+      R"j({"models": {"Invoice": {"rules": [{"roles": ["*"], "actions": ["read"], "where": «{"amount": {"$gt": [1]}}}]}}})j",
+      "bad-condition");
+  Expect(
+      R"j({"models": {"Invoice": {"rules": [{"roles": ["*"], "actions": ["read"], "where": «{"ownerId": "$principal.email"}}]}}})j",
+      "unknown-variable");
+  Expect(
+      R"j({"models": {"Invoice": {"rules": [{"roles": ["*"], "actions": ["read"], "where": «{"owner": "$principal.id"}}]}}})j",
+      "unknown-field");
+  Expect(
+      R"j({"roles": {"v": {}}, "models": {"Invoice": {"fields": {"v": {"hidden": [«"secret"]}}}}})j",
+      "unknown-field");
+  Expect(
+      R"j({"roles": {"v": {}}, "models": {"Invoice": {"fields": {"v": {"readOnly": [«"id"]}}}}})j",
+      "invalid-field-mask");
+  Expect(R"j({"models": {"Invoice": {"fields": {«"v": {"hidden": ["amount"]}}}}})j",
+         "unknown-role");
   Expect(R"j({«"rulez": []})j", "unknown-key", false);
   Expect(R"j({"models": {"Invoice": {"rules": «{}}}})j", "wrong-type");
 }

@@ -111,8 +111,8 @@ Result<AccessPath> ParseAccessPath(std::string_view text, const schema::Symbols&
           s.substr(s.size() - sym.dynamic_close.size()) != sym.dynamic_close) {
         return Bad(text, start, "unclosed dynamic segment: write (name:type)");
       }
-      std::string_view inner = s.substr(sym.dynamic_open.size(),
-                                        s.size() - sym.dynamic_open.size() - sym.dynamic_close.size());
+      std::string_view inner = s.substr(
+          sym.dynamic_open.size(), s.size() - sym.dynamic_open.size() - sym.dynamic_close.size());
       size_t colon = inner.find(':');
       if (colon == std::string_view::npos || colon == 0 || colon + 1 == inner.size()) {
         return Bad(text, start, "a dynamic segment is (name:type)");

@@ -23,7 +23,7 @@ namespace worm::security::internal {
 struct PatternSegment {
   enum class Kind { kLiteral, kOne, kMany, kTyped };
   Kind kind = Kind::kLiteral;
-  std::string text;                          // kLiteral: the key text; kTyped: the type name
+  std::string text;                           // kLiteral: the key text; kTyped: the type name
   const schema::DynamicType* type = nullptr;  // kTyped
 };
 

@@ -46,8 +46,8 @@ TEST_F(AccessPathTest, NestedManyTypedAndFiles) {
 TEST_F(AccessPathTest, PlaceholdersGiveMaybe) {
   ASSERT_OK_AND_ASSIGN(AccessPath p, Parse("#org/@departments/7/@teams/*"));
   schema::DynamicType* t = &types_["int"];
-  std::vector<KeySegment> tmpl = {{"org"}, {"departments"}, {"", true, t}, {"teams"},
-                                  {"", true, t}, {"roster.json"}};
+  std::vector<KeySegment> tmpl = {{"org"},   {"departments"}, {"", true, t},
+                                  {"teams"}, {"", true, t},   {"roster.json"}};
   EXPECT_EQ(MatchPath(p, tmpl.data(), tmpl.size()), Match::kMaybe);
   ASSERT_OK_AND_ASSIGN(AccessPath all, Parse("#org/@departments/(d:int)/@teams/*"));
   EXPECT_EQ(MatchPath(all, tmpl.data(), tmpl.size()), Match::kYes);

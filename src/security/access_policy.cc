@@ -65,6 +65,10 @@ class OpenPolicy final : public AccessPolicy {
   FieldAccess Fields(const Principal&, std::string_view) const override { return {}; }
   bool UsesEntityGrants(std::string_view) const override { return false; }
   std::vector<std::string> Roles() const override { return {}; }
+  std::optional<std::vector<std::string>> ConditionFields(const Principal&,
+                                                          std::string_view) const override {
+    return std::vector<std::string>{};  // no conditions: nothing to read
+  }
 };
 
 class TextLocator final : public security::internal::Locator {
@@ -81,8 +85,8 @@ class TextLocator final : public security::internal::Locator {
 }  // namespace
 
 std::shared_ptr<const AccessPolicy> OpenAccessPolicy() {
-  static const auto* const kOpen = new std::shared_ptr<const AccessPolicy>(
-      std::make_shared<OpenPolicy>());
+  static const auto* const kOpen =
+      new std::shared_ptr<const AccessPolicy>(std::make_shared<OpenPolicy>());
   return *kOpen;
 }
 
@@ -158,8 +162,9 @@ struct CompiledPolicy::PrincipalState {
   std::vector<std::optional<query::FilterNode>> where;
   // Token scopes' path patterns, parsed; nullopt: a plain key prefix.
   std::vector<std::vector<std::optional<AccessPath>>> scope_paths;
-  std::vector<std::vector<uint8_t>> scope_path_ok;  // parsed (or a prefix)
+  std::vector<std::vector<uint8_t>> scope_path_ok;    // parsed (or a prefix)
   std::vector<std::vector<std::string>> scope_texts;  // the scopes' paths as given
+  std::string who;                                    // for reasons: "'alice'" or "anonymous"
 };
 
 const ModelInfo* CompiledPolicy::FindModel(std::string_view name) const {
@@ -186,6 +191,7 @@ std::shared_ptr<CompiledPolicy::PrincipalState> CompiledPolicy::BuildState(
   st->serial = serial_;
   st->id = p.id;
   st->roles = p.roles;
+  st->who = Who(p);
   size_t n = role_names_.size();
   st->role_set.assign(n, 0);
   for (const std::string& r : p.roles) {
@@ -229,9 +235,10 @@ std::shared_ptr<CompiledPolicy::PrincipalState> CompiledPolicy::BuildState(
     std::vector<std::optional<AccessPath>> parsed;
     std::vector<uint8_t> ok;
     for (const std::string& text : s.paths) {
-      bool dsl = text.find('*') != std::string::npos ||
-                 text.compare(0, symbols_.namespace_symbol.size(), symbols_.namespace_symbol) == 0 ||
-                 text.compare(0, symbols_.collection_symbol.size(), symbols_.collection_symbol) == 0;
+      bool dsl =
+          text.find('*') != std::string::npos ||
+          text.compare(0, symbols_.namespace_symbol.size(), symbols_.namespace_symbol) == 0 ||
+          text.compare(0, symbols_.collection_symbol.size(), symbols_.collection_symbol) == 0;
       if (!dsl) {
         parsed.emplace_back();
         ok.push_back(!text.empty() && text.back() == '/');
@@ -248,8 +255,7 @@ std::shared_ptr<CompiledPolicy::PrincipalState> CompiledPolicy::BuildState(
   return st;
 }
 
-std::shared_ptr<const CompiledPolicy::PrincipalState> CompiledPolicy::StateFor(
-    const Principal& p) const {
+const CompiledPolicy::PrincipalState* CompiledPolicy::StateFor(const Principal& p) const {
   struct Entry {
     uint64_t serial = 0;
     std::shared_ptr<const PrincipalState> state;
@@ -264,13 +270,13 @@ std::shared_ptr<const CompiledPolicy::PrincipalState> CompiledPolicy::StateFor(
       for (size_t i = 0; same && i < p.scopes.size(); ++i) {
         same = e.state->scope_texts[i] == p.scopes[i].paths;
       }
-      if (same) return e.state;
+      if (same) return e.state.get();
     }
   }
   std::shared_ptr<const PrincipalState> st = BuildState(p);
   cache[next] = {serial_, st};
   next = (next + 1) % cache.size();
-  return st;
+  return st.get();
 }
 
 namespace {
@@ -311,7 +317,7 @@ Decision CompiledPolicy::Decide(const AccessRequest& req) const {
     return d;
   }
   const Principal& p = *req.principal;
-  std::shared_ptr<const PrincipalState> st = StateFor(p);
+  const PrincipalState* st = StateFor(p);
   const uint32_t bit = ActionBit(req.action);
   const bool doc = req.document != nullptr;
 
@@ -321,7 +327,12 @@ Decision CompiledPolicy::Decide(const AccessRequest& req) const {
     t.model_index = mi->second;
     t.model = &models_[mi->second];
   }
-  if (t.model != nullptr) {
+  // The key's segments matter only to path rules and path scopes.
+  bool need_path = !path_rules_.empty();
+  for (const Scope& s : p.scopes) need_path = need_path || !s.paths.empty();
+  if (!need_path) {
+    // Nothing looks at the key.
+  } else if (t.model != nullptr) {
     size_t dyn = 0;
     for (int idx : t.model->id_index) dyn += idx >= 0;
     if (req.resource.ids.size() == dyn) {
@@ -413,8 +424,9 @@ Decision CompiledPolicy::Decide(const AccessRequest& req) const {
   };
   if (deny_rule != nullptr) {
     return from_rule(*deny_rule, Decision::Effect::kDeny,
-                     "denied by rule " + deny_rule->pointer + ": " + std::string(ActionName(req.action)) +
-                         " on " + What(req) + " for " + Who(p));
+                     "denied by rule " + deny_rule->pointer + ": " +
+                         std::string(ActionName(req.action)) + " on " + What(req) + " for " +
+                         Who(p));
   }
 
   // Token scopes only narrow.
@@ -430,9 +442,9 @@ Decision CompiledPolicy::Decide(const AccessRequest& req) const {
     }
     if (!s.models.empty() && !Contains(s.models, req.resource.model)) {
       scope = Match::kNo;
-      scope_why = "token scope does not admit " +
-                  (req.resource.model.empty() ? std::string("keys outside the models")
-                                              : "model " + req.resource.model);
+      scope_why = "token scope does not admit " + (req.resource.model.empty()
+                                                       ? std::string("keys outside the models")
+                                                       : "model " + req.resource.model);
       break;
     }
     if (!s.ids.empty()) {
@@ -565,27 +577,61 @@ Decision CompiledPolicy::Decide(const AccessRequest& req) const {
       return d;
     }
     const Rule& r = rules_[allow_rule];
-    return from_rule(r, Decision::Effect::kAllow,
-                     "allowed by rule " + r.pointer + ": " + std::string(ActionName(req.action)) +
-                         " on " + What(req) + " for " + Who(p));
+    d.effect = Decision::Effect::kAllow;
+    d.rule = r.pointer;
+    d.line = r.line;
+    d.column = r.column;
+    d.reason = r.allow_reason;
+    return d;
   }
   if (pend_allow) {
     d.effect = Decision::Effect::kNeedsDocument;
-    d.reason = "only a row-level condition or an entity grant can allow this: ask again with "
-               "the document";
+    d.reason =
+        "only a row-level condition or an entity grant can allow this: ask again with "
+        "the document";
     return d;
   }
+  // Denials are frequent in filtered listings: one allocation for the reason.
   d.effect = Decision::Effect::kDeny;
-  d.reason = "no rule grants " + std::string(ActionName(req.action)) + " on " + What(req) +
-             " to " + Who(p) + " (default deny)";
+  std::string_view action = ActionName(req.action);
+  std::string_view what = req.resource.model.empty() ? req.resource.key : req.resource.model;
+  d.reason.reserve(40 + action.size() + what.size() + st->who.size());
+  d.reason.append("no rule grants ").append(action).append(" on ").append(what);
+  d.reason.append(" to ").append(st->who).append(" (default deny)");
   return d;
+}
+
+std::optional<std::vector<std::string>> CompiledPolicy::ConditionFields(
+    const Principal& p, std::string_view model) const {
+  std::vector<std::string> out;
+  if (!enabled_) return out;
+  auto mi = model_index_.find(model);
+  const PrincipalState* st = StateFor(p);
+  auto add = [&](int i) {
+    const Rule& r = rules_[i];
+    if (!r.has_where || !st->subject[i]) return;
+    out.insert(out.end(), r.where_fields.begin(), r.where_fields.end());
+  };
+  for (int i : bucket_rules_) add(i);
+  if (mi != model_index_.end()) {
+    for (int i : models_[mi->second].rules) add(i);
+  }
+  for (int i : path_rules_) {
+    if (mi == model_index_.end() ||
+        static_cast<Match>(rules_[i].path_relation[mi->second]) != Match::kNo) {
+      add(i);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 FieldAccess CompiledPolicy::Fields(const Principal& p, std::string_view model) const {
   FieldAccess out;
   const ModelInfo* m = FindModel(model);
   if (!enabled_ || m == nullptr || m->fields.empty()) return out;
-  std::shared_ptr<const PrincipalState> st = StateFor(p);
+  const PrincipalState* st = StateFor(p);
   std::set<std::string> hidden, read_only;
   auto add = [&](const FieldMask& mask) {
     hidden.insert(mask.hidden.begin(), mask.hidden.end());

@@ -81,8 +81,7 @@ TEST(AccessPolicyTest, BucketModelAndEveryAction) {
       EXPECT_EQ(d.rule, "/access/bucket/rules/0");
     }
     bool viewer_ok = a == Action::kRead || a == Action::kList;
-    EXPECT_EQ(Ask(*c.policy, viewer, a, "Customer", {kUuid}).allowed(), viewer_ok)
-        << ActionName(a);
+    EXPECT_EQ(Ask(*c.policy, viewer, a, "Customer", {kUuid}).allowed(), viewer_ok) << ActionName(a);
     EXPECT_FALSE(Ask(*c.policy, viewer, a, "Invoice", {"1"}).allowed()) << ActionName(a);
     bool clerk_ok = a == Action::kCreate || a == Action::kUpdate || a == Action::kDelete ||
                     a == Action::kRestore;
@@ -180,8 +179,10 @@ TEST(AccessPolicyTest, PathPatternsIncludingNestedCollections) {
   EXPECT_TRUE(AskKey(*c.policy, s, Action::kRead, "org/customers/x/notes.txt").allowed());
   EXPECT_FALSE(AskKey(*c.policy, s, Action::kRead, "org/customers/.worm").allowed());
   EXPECT_FALSE(AskKey(*c.policy, s, Action::kRead, "org/invoices/1/data.json").allowed());
-  EXPECT_TRUE(AskKey(*c.policy, one, Action::kRead, "org/departments/1/teams/2/roster.json").allowed());
-  EXPECT_FALSE(AskKey(*c.policy, one, Action::kRead, "org/departments/1/teams/2/other.json").allowed());
+  EXPECT_TRUE(
+      AskKey(*c.policy, one, Action::kRead, "org/departments/1/teams/2/roster.json").allowed());
+  EXPECT_FALSE(
+      AskKey(*c.policy, one, Action::kRead, "org/departments/1/teams/2/other.json").allowed());
 }
 
 TEST(AccessPolicyTest, RowLevelConditionsWithPrincipalVariables) {
@@ -229,6 +230,26 @@ TEST(AccessPolicyTest, RowLevelConditionsWithPrincipalVariables) {
   EXPECT_FALSE(Ask(*c2.policy, anon, Action::kRead, "Invoice", {"1"}, &empty_owner).allowed());
 }
 
+TEST(AccessPolicyTest, ConditionFieldsNameWhatConditionsRead) {
+  ASSERT_OK_AND_ASSIGN(auto c, CompileText(R"j({
+    "roles": {"member": {}, "other": {}},
+    "bucket": {"rules": [{"roles": ["*"], "actions": ["read"], "where": {"status": {"$ne": "void"}}}]},
+    "models": {"Invoice": {"rules": [
+      {"roles": ["member"], "actions": ["read"],
+       "where": {"$or": [{"ownerId": "$principal.id"}, {"team": {"$in": "$principal.roles"}}]}},
+      {"roles": ["other"], "actions": ["read"], "where": {"amount": {"$gt": 1}}}]}}})j"));
+  auto f = c.policy->ConditionFields(P("m", {"member"}), "Invoice");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(*f, (std::vector<std::string>{"ownerId", "status", "team"}));
+  EXPECT_EQ(*c.policy->ConditionFields(P("o", {"other"}), "Invoice"),
+            (std::vector<std::string>{"amount", "status"}));
+  EXPECT_EQ(*c.policy->ConditionFields(P("o", {"other"}), "Customer"),
+            (std::vector<std::string>{"status"}));
+  ASSERT_OK_AND_ASSIGN(auto open, CompileText(""));
+  ASSERT_TRUE(open.policy->ConditionFields(P("o", {}), "Invoice").has_value());
+  EXPECT_TRUE(open.policy->ConditionFields(P("o", {}), "Invoice")->empty());
+}
+
 TEST(AccessPolicyTest, RowLevelDenyNeedsTheDocumentEvenWithAnAllow) {
   ASSERT_OK_AND_ASSIGN(auto c, CompileText(R"j({
     "roles": {"clerk": {}},
@@ -239,7 +260,8 @@ TEST(AccessPolicyTest, RowLevelDenyNeedsTheDocumentEvenWithAnAllow) {
   Principal clerk = P("c", {"clerk"});
   Json paid = {{"status", "paid"}}, draft = {{"status", "draft"}};
   EXPECT_TRUE(Ask(*c.policy, clerk, Action::kRead, "Invoice", {"1"}).allowed());
-  EXPECT_EQ(Ask(*c.policy, clerk, Action::kUpdate, "Invoice", {"1"}).effect, Effect::kNeedsDocument);
+  EXPECT_EQ(Ask(*c.policy, clerk, Action::kUpdate, "Invoice", {"1"}).effect,
+            Effect::kNeedsDocument);
   EXPECT_TRUE(Ask(*c.policy, clerk, Action::kUpdate, "Invoice", {"1"}, &draft).allowed());
   Decision d = Ask(*c.policy, clerk, Action::kDelete, "Invoice", {"1"}, &paid);
   EXPECT_EQ(d.effect, Effect::kDeny);
@@ -291,9 +313,9 @@ TEST(AccessPolicyTest, FieldMasks) {
   EXPECT_TRUE(a.read_only.empty());
   EXPECT_TRUE(c.policy->Fields(P("a", {"admin"}), "Invoice").hidden.empty());
   EXPECT_TRUE(v.Hides("email"));
-  EXPECT_TRUE(v.Hides("address"));          // a parent would reveal it
+  EXPECT_TRUE(v.Hides("address"));  // a parent would reveal it
   EXPECT_TRUE(v.Hides("address.street"));
-  EXPECT_TRUE(v.Hides("email.domain"));     // inside a hidden field
+  EXPECT_TRUE(v.Hides("email.domain"));  // inside a hidden field
   EXPECT_FALSE(v.Hides("emailVerified"));
   EXPECT_FALSE(v.Hides("name"));
 }
@@ -366,7 +388,8 @@ TEST(AccessPolicyTest, BadSectionIsRefusedNamingThePlace) {
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("access.models.Nope"), std::string::npos)
       << r.status().message();
-  r = CompileText(R"j({"models": {"Invoice": {"rules": [{"roles": ["*"], "actions": ["fly"]}]}}})j");
+  r = CompileText(
+      R"j({"models": {"Invoice": {"rules": [{"roles": ["*"], "actions": ["fly"]}]}}})j");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("access.models.Invoice.rules[0].actions[0]"),
             std::string::npos)

@@ -19,7 +19,8 @@ Result<std::string> EntityGrantsKey(const schema::Schema& schema, const schema::
 }
 
 Status ValidateEntityGrants(const Json& doc) {
-  if (!doc.is_object()) return Status::InvalidArgument("grants: expected an object {\"grants\": [...]}");
+  if (!doc.is_object())
+    return Status::InvalidArgument("grants: expected an object {\"grants\": [...]}");
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     if (it.key() != "grants") {
       return Status::InvalidArgument("grants: unknown member '" + it.key() + "'");

@@ -1,14 +1,14 @@
 // .worm/identities.json: load, validate, save (temp file + rename).
 #include "security/identity.h"
 
-#include "core/json_util.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "core/json_util.h"
 
 namespace worm::security {
 
@@ -96,7 +96,9 @@ Result<Identities> ParseIdentities(const Json& doc) {
   for (auto it = ids->begin(); it != ids->end(); ++it) {
     std::string where = "identities." + it.key();
     if (!SafeId(it.key())) {
-      return Bad(where, "an id is 1-128 letters, digits, '-', '_', '.', '@' (not starting with '.' or '-')");
+      return Bad(
+          where,
+          "an id is 1-128 letters, digits, '-', '_', '.', '@' (not starting with '.' or '-')");
     }
     if (!it->is_object()) return Bad(where, "expected an object {\"roles\": [...]}");
     Identity ident;

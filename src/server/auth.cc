@@ -217,7 +217,7 @@ Result<AuthResult> Authenticator::Authenticate(const HttpRequest& req, int64_t n
                    "Signature Version 2 is not supported: sign with AWS4-HMAC-SHA256 (boto3: "
                    "Config(signature_version='s3v4'))");
   }
-  if (!options_.allow_anonymous) {
+  if (!options_.allow_anonymous && !options_.anonymous_by_access_control) {
     return S3Error(S3Code::kAccessDenied,
                    "Access Denied: this server requires signed requests (start it with "
                    "--anonymous to allow unsigned ones)");
@@ -226,6 +226,11 @@ Result<AuthResult> Authenticator::Authenticate(const HttpRequest& req, int64_t n
   ASSIGN_OR_RETURN(r.payload, ParsePayloadMode(req.Header("x-amz-content-sha256")));
   if (r.payload == PayloadMode::kSha256) r.payload_sha256 = req.Header("x-amz-content-sha256");
   return r;
+}
+
+std::string Authenticator::PrincipalOf(const std::string& access_key) const {
+  auto it = options_.identities.find(access_key);
+  return it == options_.identities.end() ? std::string(options_.root_identity) : it->second;
 }
 
 Result<std::string> Authenticator::SecretFor(std::string_view access_key) const {
@@ -288,6 +293,7 @@ Result<AuthResult> Authenticator::VerifyHeader(const HttpRequest& req, int64_t n
   AuthResult r;
   r.anonymous = false;
   r.access_key = in.cred.access_key;
+  r.principal = PrincipalOf(r.access_key);
   ASSIGN_OR_RETURN(r.payload, ParsePayloadMode(content_sha));
   if (r.payload == PayloadMode::kSha256) r.payload_sha256 = in.payload_hash;
   std::string signing_key;
@@ -399,6 +405,7 @@ Result<AuthResult> Authenticator::VerifyPresigned(const HttpRequest& req, int64_
   AuthResult r;
   r.anonymous = false;
   r.access_key = in.cred.access_key;
+  r.principal = PrincipalOf(r.access_key);
   r.payload = *mode;
   if (r.payload == PayloadMode::kSha256) r.payload_sha256 = in.payload_hash;
   return r;

@@ -44,6 +44,9 @@ struct ChunkSigningContext {
 struct AuthResult {
   bool anonymous = true;
   std::string access_key;
+  // The identity the access key belongs to (AuthOptions::identities; the
+  // root identity for keys not listed there); "" when anonymous.
+  std::string principal;
   PayloadMode payload = PayloadMode::kUnsigned;
   std::string payload_sha256;                    // kSha256: expected hex digest
   std::optional<ChunkSigningContext> chunk_ctx;  // signed streaming modes when verified
@@ -54,6 +57,13 @@ struct AuthOptions {
   // request that carries a signature is verified all the same.
   bool allow_anonymous = false;
   std::map<std::string, std::string> secrets;  // access key id -> secret key
+  // Access key id -> identity id (`worm serve --identities`); a key in
+  // `secrets` but not here belongs to `root_identity` (--access-key).
+  std::map<std::string, std::string> identities;
+  std::string root_identity = "root";
+  // Unsigned requests pass as anonymous even without allow_anonymous: bucket
+  // policies and ACLs decide them (access_control.h).
+  bool anonymous_by_access_control = false;
   int64_t max_skew_seconds = 15 * 60;          // S3's limit
   // The region every credential scope must name. S3Service sets it from
   // ServiceOptions::region (`worm serve --region`, default us-east-1).
@@ -87,6 +97,7 @@ class Authenticator {
   Result<AuthResult> VerifyHeader(const HttpRequest& request, int64_t now_seconds) const;
   Result<AuthResult> VerifyPresigned(const HttpRequest& request, int64_t now_seconds) const;
   Result<std::string> SecretFor(std::string_view access_key) const;
+  std::string PrincipalOf(const std::string& access_key) const;
 
   AuthOptions options_;
 };

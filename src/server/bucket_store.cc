@@ -115,6 +115,15 @@ Result<std::shared_ptr<Bucket>> BucketStore::Get(const std::string& name) {
         (uploads.status().IsInvalidArgument() ? " (a symbolic link or a file is in the way)" : ""));
   }
   bucket->uploads = std::move(*uploads);
+  Result<std::shared_ptr<Transport>> system = local::NewTransportBeneath(
+      fd.get(), std::string(kLocalReservedDir) + "/access", root + "/" +
+      std::string(kLocalReservedDir) + "/access", lo);
+  if (!system.ok()) {  // as above: the message names the folder
+    return Status::Internal(
+        "open bucket '" + name + "': cannot open its access folder" +
+        (system.status().IsInvalidArgument() ? " (a symbolic link or a file is in the way)" : ""));
+  }
+  bucket->system = std::move(*system);
   bucket->root_fd = std::move(fd);
   open_[name] = bucket;
   return bucket;

@@ -38,6 +38,8 @@ namespace worm::server {
 // Folder under a bucket root where multipart uploads are staged.
 std::string UploadsDir(const std::string& bucket_root);
 
+struct BucketAccessState;  // access_control.h
+
 struct Bucket {
   std::string name;
   std::string root;  // folder of the bucket's objects (for messages)
@@ -49,7 +51,14 @@ struct Bucket {
   ino_t ino = 0;
   std::shared_ptr<Transport> objects;  // local transport over `root`
   std::shared_ptr<Transport> uploads;  // local transport over UploadsDir(root)
+  // Local transport over <root>/.wormfs/access: the bucket's access record
+  // (owner, ACL, policy, Block Public Access, ownership; access_control.h).
+  std::shared_ptr<Transport> system;
   int64_t created_ms = 0;
+  // That record as last loaded or written; guarded by access_mu. Replaced
+  // whole, never edited, so readers keep a consistent snapshot.
+  std::mutex access_mu;
+  std::shared_ptr<const BucketAccessState> access;
 };
 
 struct BucketStoreOptions {

@@ -27,8 +27,13 @@
 
 namespace worm::server {
 
+class AccessControl;
+
 struct ServiceEnv {
   BucketStore* store = nullptr;
+  // Bucket owners, policies, ACLs (access_control.h); never null in a
+  // running service (disabled when ServiceOptions::access.enabled is false).
+  const AccessControl* access = nullptr;
   Clock* clock = nullptr;
   std::string region = "us-east-1";
   UploadLocks* upload_locks = nullptr;  // Complete, Abort and the sweep (upload_staging.h)
@@ -178,6 +183,22 @@ Dispatch GetObject(ServiceEnv& env, const Ctx& ctx);  // GET and HEAD
 Dispatch PutObject(ServiceEnv& env, const Ctx& ctx);
 Dispatch CopyObject(ServiceEnv& env, const Ctx& ctx);
 Dispatch DeleteObject(ServiceEnv& env, const Ctx& ctx);
+
+// Access control subresources (handlers_access.cc).
+Dispatch GetBucketPolicy(ServiceEnv& env, const Ctx& ctx);
+Dispatch PutBucketPolicy(ServiceEnv& env, const Ctx& ctx);
+Dispatch DeleteBucketPolicy(ServiceEnv& env, const Ctx& ctx);
+Dispatch GetBucketPolicyStatus(ServiceEnv& env, const Ctx& ctx);
+Dispatch GetBucketAcl(ServiceEnv& env, const Ctx& ctx);
+Dispatch PutBucketAcl(ServiceEnv& env, const Ctx& ctx);
+Dispatch GetObjectAcl(ServiceEnv& env, const Ctx& ctx);
+Dispatch PutObjectAcl(ServiceEnv& env, const Ctx& ctx);
+Dispatch GetPublicAccessBlock(ServiceEnv& env, const Ctx& ctx);
+Dispatch PutPublicAccessBlock(ServiceEnv& env, const Ctx& ctx);
+Dispatch DeletePublicAccessBlock(ServiceEnv& env, const Ctx& ctx);
+Dispatch GetBucketOwnershipControls(ServiceEnv& env, const Ctx& ctx);
+Dispatch PutBucketOwnershipControls(ServiceEnv& env, const Ctx& ctx);
+Dispatch DeleteBucketOwnershipControls(ServiceEnv& env, const Ctx& ctx);
 
 Dispatch CreateMultipartUpload(ServiceEnv& env, const Ctx& ctx);
 Dispatch UploadPart(ServiceEnv& env, const Ctx& ctx);

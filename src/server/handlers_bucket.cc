@@ -2,6 +2,7 @@
 // GetBucketLocation, GetBucketVersioning, ListObjects (v1 and v2) and
 // DeleteObjects.
 #include "server/checksums.h"
+#include "server/access_control.h"
 #include "server/handlers.h"
 #include "server/s3_errors.h"
 #include "server/s3_xml.h"
@@ -27,9 +28,22 @@ Dispatch ListBuckets(ServiceEnv& env, const Ctx& ctx) {
   if (!buckets.ok()) return Fail(*ctx, buckets.status());
   XmlWriter x;
   x.Open("ListAllMyBucketsResult", true);
-  Owner(&x);
+  const std::string_view caller = AccessControl::Caller(*ctx);
+  if (env.access->enabled() && !caller.empty()) {
+    x.Open("Owner");
+    x.Leaf("ID", caller);
+    x.Leaf("DisplayName", caller);
+    x.Close("Owner");
+  } else {
+    Owner(&x);
+  }
   x.Open("Buckets");
   for (const BucketInfo& b : *buckets) {
+    // A caller sees the buckets it owns (the root identity: all of them).
+    if (env.access->enabled()) {
+      Result<std::shared_ptr<Bucket>> bucket = env.store->Get(b.name);
+      if (!bucket.ok() || !env.access->Lists(*ctx, **bucket)) continue;
+    }
     x.Open("Bucket");
     x.Leaf("Name", b.name);
     x.Leaf("CreationDate", IsoDate(b.created_ms));
@@ -44,12 +58,33 @@ Dispatch CreateBucket(ServiceEnv& env, const Ctx& ctx) {
   return WithSmallBody(ctx, 64 * 1024, [&env, ctx](const std::string& body) {
     Result<std::string> region = ParseCreateBucketRequest(body);
     if (!region.ok()) return ErrorFor(*ctx, region.status());
+    if (Status st = env.access->CheckCreateBucket(*ctx); !st.ok()) return ErrorFor(*ctx, st);
     Status st = env.store->Create(ctx->bucket);
+    if (st.IsAlreadyExists() && env.access->enabled()) {
+      // Someone else's bucket: BucketAlreadyExists, as S3 answers.
+      Result<std::shared_ptr<Bucket>> existing = env.store->Get(ctx->bucket);
+      if (existing.ok()) {
+        Result<std::shared_ptr<const BucketAccessState>> state = env.access->State(**existing);
+        const std::string_view caller = AccessControl::Caller(*ctx);
+        if (state.ok() && !env.access->IsRoot(caller) && (*state)->owner != caller) {
+          return ErrorFor(*ctx, S3Error(S3Code::kBucketAlreadyExists,
+                                        "The requested bucket name is not available: '" +
+                                            ctx->bucket + "' belongs to another identity"));
+        }
+      }
+    }
     // AWS answers a repeat in us-east-1 (its legacy region) with 200 and
     // changes nothing; elsewhere with BucketAlreadyOwnedByYou.
     if (!st.ok() &&
         !(env.region == "us-east-1" && st.IsAlreadyExists() && env.store->Get(ctx->bucket).ok())) {
       return ErrorFor(*ctx, st);
+    }
+    if (st.ok() && env.access->enabled()) {
+      Result<std::shared_ptr<Bucket>> made = env.store->Get(ctx->bucket);
+      if (!made.ok()) return ErrorFor(*ctx, made.status());
+      if (Status rec = env.access->RecordNewBucket(*ctx, **made); !rec.ok()) {
+        return ErrorFor(*ctx, rec);
+      }
     }
     HttpResponse r = Empty(*ctx, 200);
     r.Set("Location", "/" + ctx->bucket);
@@ -332,7 +367,8 @@ Dispatch DeleteObjects(ServiceEnv& env, const Ctx& ctx) {
   Result<std::shared_ptr<Bucket>> bucket = BucketOf(env, *ctx);
   if (!bucket.ok()) return Fail(*ctx, bucket.status());
   std::shared_ptr<Bucket> b = *bucket;
-  return WithSmallBody(ctx, 2 * 1024 * 1024, [ctx, b](const std::string& body) {
+  const AccessControl* access = env.access;
+  return WithSmallBody(ctx, 2 * 1024 * 1024, [ctx, b, access](const std::string& body) {
     Result<DeleteRequest> req = ParseDeleteRequest(body);
     if (!req.ok()) return ErrorFor(*ctx, req.status());
     XmlWriter x;
@@ -340,6 +376,8 @@ Dispatch DeleteObjects(ServiceEnv& env, const Ctx& ctx) {
     for (const DeleteRequest::Entry& e : req->objects) {
       // Never the current object for a version that does not exist.
       Status st = e.version_id.empty() ? Status::OK() : CheckVersionId(e.version_id);
+      // Each key is a DeleteObject of its own, as S3 authorizes it.
+      if (st.ok()) st = access->Authorize(*ctx, S3Action::kDeleteObject, ctx->bucket, e.key);
       if (st.ok()) {
         st = ValidateObjectKey(e.key);
         if (st.ok()) st = b->objects->Delete(e.key, {});

@@ -7,6 +7,7 @@
 
 #include "core/strings.h"
 #include "core/utf8.h"
+#include "server/access_control.h"
 #include "server/checksums.h"
 #include "server/handlers.h"
 #include "server/s3_errors.h"
@@ -372,6 +373,12 @@ Result<CopySource> OpenCopySource(ServiceEnv& env, const RequestContext& ctx,
                    "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
   }
   CopySource out;
+  // Reading the source is a GetObject of its own (the destination's
+  // PutObject was authorized with the request).
+  if (env.access != nullptr) {
+    RETURN_NOT_OK(env.access->Authorize(ctx, S3Action::kGetObject, src.substr(0, slash),
+                                        src.substr(slash + 1)));
+  }
   ASSIGN_OR_RETURN(out.bucket, env.store->Get(src.substr(0, slash)));
   out.key = src.substr(slash + 1);
   RETURN_NOT_OK(ValidateObjectKey(out.key));

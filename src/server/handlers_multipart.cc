@@ -32,6 +32,7 @@
 #include "core/hash.h"
 #include "core/json_util.h"
 #include "core/random.h"
+#include "server/access_control.h"
 #include "server/handlers.h"
 #include "server/s3_errors.h"
 #include "server/s3_xml.h"
@@ -135,6 +136,8 @@ Dispatch CreateMultipartUpload(ServiceEnv& env, const Ctx& ctx) {
   if (Status st = RefuseUnsupportedWriteHeaders(*ctx); !st.ok()) return Fail(*ctx, st);
   WriteOptions o;
   if (Status st = MetadataFromRequest(*ctx, &o); !st.ok()) return Fail(*ctx, st);
+  // The ACL record rides in the upload's metadata onto the completed object.
+  if (Status st = env.access->ApplyWriteAcl(*ctx, **bucket, &o); !st.ok()) return Fail(*ctx, st);
   Json j = {{"key", ctx->key},
             {"initiated", env.clock->NowMillis()},
             {"contentType", o.content_type},

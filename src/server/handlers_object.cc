@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/random.h"
+#include "server/access_control.h"
 #include "server/handlers.h"
 #include "server/s3_errors.h"
 #include "server/s3_xml.h"
@@ -292,6 +293,7 @@ Dispatch PutObject(ServiceEnv& env, const Ctx& ctx) {
   }
   WriteOptions o;
   if (Status st = MetadataFromRequest(*ctx, &o); !st.ok()) return Fail(*ctx, st);
+  if (Status st = env.access->ApplyWriteAcl(*ctx, **bucket, &o); !st.ok()) return Fail(*ctx, st);
   if (Status st = ConditionalWrite(**bucket, *ctx, &o); !st.ok()) return Fail(*ctx, st);
   // A checksum sent as a header is known now (and verified before Commit);
   // one sent in a trailer is known only at the end, so that body is staged.
@@ -369,6 +371,8 @@ Dispatch CopyObject(ServiceEnv& env, const Ctx& ctx) {
   if (!src.ok()) return Fail(*ctx, src.status());
   Result<WriteOptions> o = CopyOptions(*ctx, *src);
   if (!o.ok()) return Fail(*ctx, o.status());
+  // A copy gets its own ACL (the request's, else private), never the source's.
+  if (Status st = env.access->ApplyWriteAcl(*ctx, **bucket, &*o); !st.ok()) return Fail(*ctx, st);
   if (Status st = ConditionalWrite(**bucket, *ctx, &*o); !st.ok()) return Fail(*ctx, st);
   Result<std::unique_ptr<WriteStream>> out = (*bucket)->objects->OpenWrite(ctx->key, *o);
   if (!out.ok()) return Fail(*ctx, CommitError(out.status()));

@@ -34,6 +34,7 @@ struct HttpRequest {
   std::optional<uint64_t> content_length;
   bool chunked = false;  // Transfer-Encoding: chunked
   std::string request_id;
+  std::string remote_ip;  // the client's address ("127.0.0.1", "::1"); "" when unknown
 
   // The first value of header `name` (lowercase), or "" when absent.
   std::string_view Header(std::string_view name) const;

@@ -89,6 +89,24 @@ CodeInfo InfoOf(S3Code code) {
       return {"InvalidEncryptionAlgorithmError", 400, SC::kInvalidArgument};
     case S3Code::kAuthorizationQueryParametersError:
       return {"AuthorizationQueryParametersError", 400, SC::kInvalidArgument};
+    case S3Code::kMalformedPolicy:
+      return {"MalformedPolicy", 400, SC::kInvalidArgument};
+    case S3Code::kNoSuchBucketPolicy:
+      return {"NoSuchBucketPolicy", 404, SC::kNotFound};
+    case S3Code::kMalformedACLError:
+      return {"MalformedACLError", 400, SC::kInvalidArgument};
+    case S3Code::kAccessControlListNotSupported:
+      return {"AccessControlListNotSupported", 400, SC::kFailedPrecondition};
+    case S3Code::kInvalidBucketAclWithObjectOwnership:
+      return {"InvalidBucketAclWithObjectOwnership", 400, SC::kFailedPrecondition};
+    case S3Code::kNoSuchPublicAccessBlockConfiguration:
+      return {"NoSuchPublicAccessBlockConfiguration", 404, SC::kNotFound};
+    case S3Code::kOwnershipControlsNotFoundError:
+      return {"OwnershipControlsNotFoundError", 404, SC::kNotFound};
+    case S3Code::kBucketAlreadyExists:
+      return {"BucketAlreadyExists", 409, SC::kAlreadyExists};
+    case S3Code::kUnexpectedContent:
+      return {"UnexpectedContent", 400, SC::kInvalidArgument};
   }
   return {"InternalError", 500, SC::kInternal};
 }

@@ -54,6 +54,16 @@ enum class S3Code {
   kConditionalRequestConflict,
   kInvalidEncryptionAlgorithm,
   kAuthorizationQueryParametersError,  // a malformed presigned-URL parameter
+  // Access control (access_control.h, bucket_policy.h).
+  kMalformedPolicy,                    // 400
+  kNoSuchBucketPolicy,                 // 404
+  kMalformedACLError,                  // 400: an AccessControlPolicy body or grant header
+  kAccessControlListNotSupported,      // 400: ACLs disabled (BucketOwnerEnforced)
+  kInvalidBucketAclWithObjectOwnership,  // 400: CreateBucket with an ACL and BucketOwnerEnforced
+  kNoSuchPublicAccessBlockConfiguration,  // 404
+  kOwnershipControlsNotFoundError,        // 404
+  kBucketAlreadyExists,                   // 409: owned by another identity
+  kUnexpectedContent,                     // 400
 };
 
 // A Status with the canonical code for `code` and the S3 code in its detail.

@@ -13,9 +13,7 @@ namespace {
 
 // Subresources we know but do not implement: answered with NotImplemented
 // rather than mistaken for a plain GET/PUT of the bucket or object.
-constexpr std::string_view kUnsupported[] = {"acl",
-                                             "policy",
-                                             "cors",
+constexpr std::string_view kUnsupported[] = {"cors",
                                              "lifecycle",
                                              "tagging",
                                              "object-lock",
@@ -24,8 +22,6 @@ constexpr std::string_view kUnsupported[] = {"acl",
                                              "logging",
                                              "notification",
                                              "replication",
-                                             "ownershipControls",
-                                             "publicAccessBlock",
                                              "accelerate",
                                              "requestPayment",
                                              "retention",
@@ -34,7 +30,6 @@ constexpr std::string_view kUnsupported[] = {"acl",
                                              "restore",
                                              "select",
                                              "attributes",
-                                             "policyStatus",
                                              "analytics",
                                              "metrics",
                                              "inventory",
@@ -74,15 +69,23 @@ Dispatch MethodNotAllowed(const RequestContext& ctx) {
 AuthOptions AuthFor(const ServiceOptions& options) {
   AuthOptions auth = options.auth;
   auth.region = options.region;
+  auth.root_identity = options.access.root_identity;
+  // Unsigned requests reach the access model, which decides them.
+  if (options.access.enabled) auth.anonymous_by_access_control = true;
   return auth;
 }
 
 }  // namespace
 
 S3Service::S3Service(ServiceOptions options)
-    : options_(std::move(options)), store_(options_.store), auth_(AuthFor(options_)) {
+    : options_(std::move(options)),
+      store_(options_.store),
+      auth_(AuthFor(options_)),
+      access_(&store_, options_.clock != nullptr ? options_.clock : Clock::Default(),
+              options_.access) {
   if (options_.clock == nullptr) options_.clock = Clock::Default();
   env_.store = &store_;
+  env_.access = &access_;
   env_.clock = options_.clock;
   env_.region = options_.region;
   env_.upload_locks = &upload_locks_;
@@ -125,66 +128,121 @@ Dispatch S3Service::Begin(HttpRequest request) {
   Result<AuthResult> auth = auth_.Authenticate(ctx->http, options_.clock->NowMicros() / 1000000);
   if (!auth.ok()) return Fail(*ctx, auth.status());
   ctx->auth = std::move(*auth);
-  return Route(ctx);
+  Routed route = Route(*ctx);
+  if (route.handler == nullptr) return std::move(route.refusal);
+  if (route.authorize) {
+    if (Status st = Authorize(*ctx, route.action); !st.ok()) return Fail(*ctx, st);
+  }
+  return route.handler(env_, ctx);
 }
 
-Dispatch S3Service::Route(const Ctx& ctx) {
-  if (ctx->bucket.empty()) {
-    if (ctx->http.method == "GET") return ListBuckets(env_, ctx);
-    return MethodNotAllowed(*ctx);
+// ---- Routing: each request to one handler and one S3 action -------------------
+
+namespace {
+
+using A = S3Action;
+using H = Dispatch (*)(ServiceEnv&, const Ctx&);
+
+}  // namespace
+
+S3Service::Routed S3Service::Route(const RequestContext& ctx) const {
+  if (ctx.bucket.empty()) {
+    if (ctx.http.method == "GET") return {&ListBuckets, A::kListAllMyBuckets};
+    return Refuse(MethodNotAllowed(ctx));
   }
-  return ctx->key.empty() ? RouteBucket(ctx) : RouteObject(ctx);
+  return ctx.key.empty() ? RouteBucket(ctx) : RouteObject(ctx);
 }
 
-Dispatch S3Service::RouteBucket(const Ctx& ctx) {
-  const std::string& m = ctx->http.method;
-  for (std::string_view sub : kUnsupported) {
-    if (ctx->Has(sub)) return NotImplemented(*ctx, "?" + std::string(sub));
-  }
-  if (m == "GET") {
-    if (ctx->Has("location")) return GetBucketLocation(env_, ctx);
-    if (ctx->Has("uploads")) return ListMultipartUploads(env_, ctx);
-    if (ctx->Has("versioning")) return GetBucketVersioning(env_, ctx);
-    if (ctx->Has("versions")) return ListObjectVersions(env_, ctx);
-    return ListObjects(env_, ctx);
-  }
-  if (m == "HEAD") return HeadBucket(env_, ctx);
-  if (m == "PUT") {
-    if (ctx->Has("versioning")) return NotImplemented(*ctx, "?versioning");
-    return CreateBucket(env_, ctx);
-  }
-  if (m == "DELETE") return DeleteBucket(env_, ctx);
-  if (m == "POST" && ctx->Has("delete")) return DeleteObjects(env_, ctx);
-  return MethodNotAllowed(*ctx);
-}
-
-Dispatch S3Service::RouteObject(const Ctx& ctx) {
-  const std::string& m = ctx->http.method;
-  for (std::string_view sub : kUnsupported) {
-    if (ctx->Has(sub)) return NotImplemented(*ctx, "?" + std::string(sub));
-  }
-  bool copy = ctx->http.HasHeader("x-amz-copy-source");
-  if (m == "GET") {
-    if (ctx->Has("uploadId")) return ListParts(env_, ctx);
-    return GetObject(env_, ctx);
-  }
-  if (m == "HEAD") return GetObject(env_, ctx);
-  if (m == "PUT") {
-    if (ctx->Has("uploadId") || ctx->Has("partNumber")) {
-      return copy ? UploadPartCopy(env_, ctx) : UploadPart(env_, ctx);
+S3Service::Routed S3Service::RouteBucket(const RequestContext& ctx) const {
+  const std::string& m = ctx.http.method;
+  // Access-control subresources: one method each way.
+  struct Sub {
+    std::string_view name;
+    H get, put, del;
+    A get_action, put_action, del_action;
+  };
+  static const Sub kSubs[] = {
+      {"policy", &GetBucketPolicy, &PutBucketPolicy, &DeleteBucketPolicy, A::kGetBucketPolicy,
+       A::kPutBucketPolicy, A::kDeleteBucketPolicy},
+      {"policyStatus", &GetBucketPolicyStatus, nullptr, nullptr, A::kGetBucketPolicyStatus,
+       A::kGetBucketPolicyStatus, A::kGetBucketPolicyStatus},
+      {"acl", &GetBucketAcl, &PutBucketAcl, nullptr, A::kGetBucketAcl, A::kPutBucketAcl,
+       A::kPutBucketAcl},
+      {"publicAccessBlock", &GetPublicAccessBlock, &PutPublicAccessBlock, &DeletePublicAccessBlock,
+       A::kGetBucketPublicAccessBlock, A::kPutBucketPublicAccessBlock,
+       A::kPutBucketPublicAccessBlock},
+      {"ownershipControls", &GetBucketOwnershipControls, &PutBucketOwnershipControls,
+       &DeleteBucketOwnershipControls, A::kGetBucketOwnershipControls,
+       A::kPutBucketOwnershipControls, A::kPutBucketOwnershipControls},
+  };
+  if (!ctx.query.empty()) {
+    for (const Sub& sub : kSubs) {
+      if (!ctx.Has(sub.name)) continue;
+      if (m == "GET" && sub.get) return {sub.get, sub.get_action};
+      if (m == "PUT" && sub.put) return {sub.put, sub.put_action};
+      if (m == "DELETE" && sub.del) return {sub.del, sub.del_action};
+      return Refuse(MethodNotAllowed(ctx));
     }
-    return copy ? CopyObject(env_, ctx) : PutObject(env_, ctx);
+    for (std::string_view sub : kUnsupported) {
+      if (ctx.Has(sub)) return Refuse(NotImplemented(ctx, "?" + std::string(sub)));
+    }
+  }
+  if (m == "GET") {
+    if (ctx.Has("location")) return {&GetBucketLocation, A::kGetBucketLocation};
+    if (ctx.Has("uploads")) return {&ListMultipartUploads, A::kListBucketMultipartUploads};
+    if (ctx.Has("versioning")) return {&GetBucketVersioning, A::kGetBucketVersioning};
+    if (ctx.Has("versions")) return {&ListObjectVersions, A::kListBucketVersions};
+    return {&ListObjects, A::kListBucket};
+  }
+  if (m == "HEAD") return {&HeadBucket, A::kListBucket};
+  if (m == "PUT") {
+    if (ctx.Has("versioning")) return Refuse(NotImplemented(ctx, "?versioning"));
+    return {&CreateBucket, A::kCreateBucket};
+  }
+  if (m == "DELETE") return {&DeleteBucket, A::kDeleteBucket};
+  // DeleteObjects authorizes each key as a DeleteObject (handlers_bucket.cc).
+  if (m == "POST" && ctx.Has("delete")) return {&DeleteObjects, A::kDeleteObject, false};
+  return Refuse(MethodNotAllowed(ctx));
+}
+
+S3Service::Routed S3Service::RouteObject(const RequestContext& ctx) const {
+  const std::string& m = ctx.http.method;
+  if (!ctx.query.empty()) {
+    if (ctx.Has("acl")) {
+      if (m == "GET") return {&GetObjectAcl, A::kGetObjectAcl};
+      if (m == "PUT") return {&PutObjectAcl, A::kPutObjectAcl};
+      return Refuse(MethodNotAllowed(ctx));
+    }
+    for (std::string_view sub : kUnsupported) {
+      if (ctx.Has(sub)) return Refuse(NotImplemented(ctx, "?" + std::string(sub)));
+    }
+  }
+  bool copy = ctx.http.HasHeader("x-amz-copy-source");
+  if (m == "GET") {
+    if (ctx.Has("uploadId")) return {&ListParts, A::kListMultipartUploadParts};
+    return {&GetObject, A::kGetObject};
+  }
+  if (m == "HEAD") return {&GetObject, A::kGetObject};
+  if (m == "PUT") {
+    if (ctx.Has("uploadId") || ctx.Has("partNumber")) {
+      return {copy ? &UploadPartCopy : &UploadPart, A::kPutObject};
+    }
+    return {copy ? &CopyObject : &PutObject, A::kPutObject};
   }
   if (m == "POST") {
-    if (ctx->Has("uploads")) return CreateMultipartUpload(env_, ctx);
-    if (ctx->Has("uploadId")) return CompleteMultipartUpload(env_, ctx);
-    return NotImplemented(*ctx, "POST object (browser uploads)");
+    if (ctx.Has("uploads")) return {&CreateMultipartUpload, A::kPutObject};
+    if (ctx.Has("uploadId")) return {&CompleteMultipartUpload, A::kPutObject};
+    return Refuse(NotImplemented(ctx, "POST object (browser uploads)"));
   }
   if (m == "DELETE") {
-    if (ctx->Has("uploadId")) return AbortMultipartUpload(env_, ctx);
-    return DeleteObject(env_, ctx);
+    if (ctx.Has("uploadId")) return {&AbortMultipartUpload, A::kAbortMultipartUpload};
+    return {&DeleteObject, A::kDeleteObject};
   }
-  return MethodNotAllowed(*ctx);
+  return Refuse(MethodNotAllowed(ctx));
+}
+
+Status S3Service::Authorize(const RequestContext& ctx, S3Action action) const {
+  return access_.Authorize(ctx, action, ctx.bucket, ctx.key);
 }
 
 }  // namespace worm::server

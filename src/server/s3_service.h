@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "server/access_control.h"
 #include "server/auth.h"
 #include "server/bucket_store.h"
 #include "server/handlers.h"
@@ -36,6 +37,9 @@ struct ServiceOptions {
   // when no length is declared (Transfer-Encoding: chunked). Default: S3's
   // 5 GiB. At least 1.
   uint64_t max_body_bytes = kMaxBodyBytes;
+  // Identities' buckets, policies, ACLs (access_control.h). Off by default
+  // (everything allowed, as before); `worm serve` turns it on.
+  AccessOptions access;
 };
 
 class S3Service {
@@ -57,13 +61,30 @@ class S3Service {
   Result<SweepStats> SweepUploads();
 
  private:
-  Dispatch Route(const Ctx& ctx);
-  Dispatch RouteBucket(const Ctx& ctx);
-  Dispatch RouteObject(const Ctx& ctx);
+  // A request's handler and the S3 action it is authorized as, or the
+  // refusal of a request no handler takes (NotImplemented, MethodNotAllowed).
+  struct Routed {
+    Dispatch (*handler)(ServiceEnv&, const Ctx&) = nullptr;
+    S3Action action = S3Action::kListBucket;
+    bool authorize = true;  // false: the handler authorizes (per key)
+    Dispatch refusal;
+  };
+  static Routed Refuse(Dispatch d) {
+    Routed r;
+    r.refusal = std::move(d);
+    return r;
+  }
+  Routed Route(const RequestContext& ctx) const;
+  Routed RouteBucket(const RequestContext& ctx) const;
+  Routed RouteObject(const RequestContext& ctx) const;
+  // The one authorization call of the service (AccessControl::Authorize);
+  // schema rules and bearer tokens plug in here.
+  Status Authorize(const RequestContext& ctx, S3Action action) const;
 
   ServiceOptions options_;
   BucketStore store_;
   Authenticator auth_;
+  AccessControl access_;
   UploadLocks upload_locks_;
   ServiceEnv env_;
   std::string id_prefix_;

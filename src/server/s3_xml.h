@@ -49,6 +49,8 @@ class XmlWriter {
   void DateLeaf(std::string_view name, int64_t unix_ms);
   // Escaped character data inside the element opened last.
   void Text(std::string_view text);
+  // Markup written as is (an element with attributes: <Grantee xsi:type=...>).
+  void Raw(std::string_view markup) { out_ += markup; }
   // One object of a listing without its owner: <Contents> with Key (percent-
   // encoded when `url`), LastModified, ETag (quoted), Size and StorageClass.
   // The same bytes as writing each leaf, written in one pass (a listing

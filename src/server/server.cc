@@ -189,6 +189,9 @@ class Session : public std::enable_shared_from_this<Session> {
     state_->Add(this, weak_from_this());
     beast::error_code ec;
     socket_.set_option(tcp::no_delay(true), ec);
+    // For aws:SourceIp in bucket policies (bucket_policy.h).
+    tcp::endpoint peer = socket_.remote_endpoint(ec);
+    if (!ec) remote_ip_ = peer.address().to_string();
     net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
       self->Arm();
       self->StartWatchdog();
@@ -324,7 +327,9 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = parser_->get().keep_alive();
     Dispatch d;
     try {
-      d = state_->service->Begin(ToRequest(*parser_));
+      HttpRequest request = ToRequest(*parser_);
+      request.remote_ip = remote_ip_;
+      d = state_->service->Begin(std::move(request));
     } catch (const std::exception& e) {
       d.response = InternalError(e.what());
     }
@@ -541,6 +546,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<BodySink> sink_;
   HttpResponse response_;
   std::string head_;
+  std::string remote_ip_;  // the client's address, "" when unknown
   bool keep_alive_ = true;
   bool close_ = false;
   bool idle_ = true;

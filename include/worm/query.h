@@ -337,6 +337,14 @@ struct QueryRunStats {
 // Errors: as CompiledQuery::Compile, NotFound for an unknown model, and the
 // transport's.
 // A cache that cannot be opened or written is skipped, never an error.
+// Access control, over a project bound to a principal (repository.h): a
+// where, sort, select, groupBy or aggregate naming a field hidden from it
+// is refused (PermissionDenied naming the field) before any I/O, so no
+// result or cursor carries one; rows it may not read (list and read, row
+// level) are left out before counts, pages, cursors and aggregates, and so
+// are not in QueryResult::scanned or the stats (rows failing "where" are not
+// counted either then); items and populated documents lose hidden fields,
+// and a ref it may not read stays an id.
 // Thread-safety: as the Project (safe to call concurrently).
 Result<QueryResult> RunQuery(Project& project, std::string_view model, const Json& query,
                              const QueryRunOptions& options = {}, QueryRunStats* stats = nullptr);

@@ -1,6 +1,8 @@
 // Enforcer: decisions, row visibility and field masks for one principal.
 #include "engine/enforcer.h"
 
+#include <set>
+
 #include "core/strings.h"
 #include "engine/engine_internal.h"
 
@@ -52,6 +54,42 @@ const Json* ValueAt(const Json& doc, const std::vector<std::string>& segs) {
   return v;
 }
 
+// Every top-level document member a row-level condition of the access
+// section could read: the first segment of every object key, at any depth,
+// of every "where" anywhere in the section ("$..." operators aside). A
+// superset (it ignores which model or role a rule is for), only used to
+// choose which members a partial document must hold; the evaluator still
+// decides. nullopt when a "where" is not an object.
+bool CollectKeys(const Json& v, std::set<std::string>* out) {
+  if (v.is_array()) {
+    for (const Json& e : v)
+      if (!CollectKeys(e, out)) return false;
+  } else if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (!it.key().empty() && it.key()[0] != '$')
+        out->insert(it.key().substr(0, it.key().find('.')));
+      if (!CollectKeys(it.value(), out)) return false;
+    }
+  }
+  return true;
+}
+
+bool CollectWhere(const Json& v, std::set<std::string>* out) {
+  if (v.is_array()) {
+    for (const Json& e : v)
+      if (!CollectWhere(e, out)) return false;
+  } else if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (it.key() == "where") {
+        if (!it.value().is_object() || !CollectKeys(it.value(), out)) return false;
+      } else if (!CollectWhere(it.value(), out)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 bool SameValue(const Json* a, const Json* b) {
   if (a == nullptr || b == nullptr) return a == b;
   return *a == *b;
@@ -67,6 +105,10 @@ Enforcer::Enforcer(const ProjectState* project, std::shared_ptr<const AccessPoli
       broken_(std::move(broken)),
       active_(!broken_.ok() || (policy_ != nullptr && policy_->enabled())) {
   if (!active_ || !broken_.ok()) return;
+  std::set<std::string> members;
+  if (CollectWhere(project_->schema().access, &members)) {
+    condition_fields_.emplace(members.begin(), members.end());
+  }
   for (const schema::Model& m : project_->schema().models) {
     ModelFields f;
     f.access = policy_->Fields(principal_, m.name);
@@ -164,21 +206,24 @@ Result<bool> Enforcer::CanRead(ModelStore& store, const EntityIds& ids, const st
                                const Json& doc, bool listing) const {
   if (!active_) return true;
   if (!broken_.ok()) return broken_;
-  bool need_row = false;
+  // Per action: decided at model level, or asked again with the document.
+  Action row[2];
+  int rows = 0;
   for (Action action : {Action::kList, Action::kRead}) {
     if (action == Action::kList && !listing) continue;
-    std::string reason;
-    Decision::Effect e = ModelEffect(store, action, &reason);
+    Decision::Effect e = ModelEffect(store, action, nullptr);  // no copy of the reason per row
     if (e == Decision::Effect::kNeedsDocument) {
-      need_row = true;
+      row[rows++] = action;
       continue;
     }
     if (e == Decision::Effect::kAllow) continue;
+    std::string reason;
+    ModelEffect(store, action, &reason);
     // Flatly denied at model level: maybe only this id is admitted (a
     // token scoped to ids); ask for the entity before refusing.
     ASSIGN_OR_RETURN(Decision d, Ask(store, action, ids, key, nullptr));
     if (d.effect == Decision::Effect::kNeedsDocument) {
-      need_row = true;
+      row[rows++] = action;
       continue;
     }
     if (!d.allowed()) {
@@ -187,10 +232,8 @@ Result<bool> Enforcer::CanRead(ModelStore& store, const EntityIds& ids, const st
       return Denied(store, action, {}, model);
     }
   }
-  if (!need_row) return true;
-  for (Action action : {Action::kList, Action::kRead}) {
-    if (action == Action::kList && !listing) continue;
-    ASSIGN_OR_RETURN(Decision d, Ask(store, action, ids, key, &doc));
+  for (int i = 0; i < rows; ++i) {
+    ASSIGN_OR_RETURN(Decision d, Ask(store, row[i], ids, key, &doc));
     if (!d.allowed()) return false;
   }
   return true;
@@ -214,7 +257,10 @@ std::optional<std::vector<std::string>> Enforcer::VisibilityFields(const ModelSt
   // Denied models too: CanRead asks per entity before refusing (ids scopes).
   std::optional<std::vector<std::string>> fields =
       policy_->ConditionFields(principal_, store.model().name);
-  if (fields && fields->empty()) return std::nullopt;  // empty means "no row check" here
+  if (!fields) fields = condition_fields_;
+  // Entity grants live in a file of their own: the members are not enough
+  // to miss, but an empty list would mean "no row check" here.
+  if (fields && fields->empty()) fields->push_back("id");
   return fields;
 }
 

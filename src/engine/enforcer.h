@@ -98,6 +98,9 @@ class Enforcer {
   std::map<const schema::Model*, ModelFields> fields_;
   mutable std::mutex mu_;
   mutable std::map<std::pair<const schema::Model*, Action>, Decision> model_decisions_;
+  // The members any "where" of the access section names (VisibilityFields
+  // when the policy says nothing); nullopt when that cannot be told.
+  std::optional<std::vector<std::string>> condition_fields_;
 };
 
 }  // namespace worm::engine

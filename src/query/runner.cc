@@ -141,14 +141,17 @@ bool CheckVisible(const Repository& repo, Slot* s) {
 // "where" reads first, and the rest only for documents that pass); fetched
 // bytes, and cached ones `partial` refuses, are decoded by the engine, which
 // decides whether a stored object is a document.
-// With `row_check`, each decoded document is first checked for visibility.
+// With `row_check`, each document that passes "where" is checked for
+// visibility: on the partial document when `row_on_partial` (it then holds
+// the members the rules read), else on the whole one, decoded for that.
 void Decode(const Repository& repo, query::PartialParser* partial, const CompiledQuery* filter,
-            bool row_check, Slot* s) {
+            bool row_check, bool row_on_partial, Slot* s) {
   if (!s->fetched) {
     s->bytes = *s->cached;
     if (partial != nullptr && partial->Parse(s->bytes, &s->doc, /*padded=*/true)) {
       s->partial = true;
-      if (row_check && !CheckVisible(repo, s)) return;
+      // Rows failing "where" are never counted, visible or not: decide after it.
+      if (row_check && row_on_partial && filter == nullptr && !CheckVisible(repo, s)) return;
       if (filter != nullptr) {
         if (!filter->Matches(s->doc)) {
           s->filtered_out = true;
@@ -156,7 +159,26 @@ void Decode(const Repository& repo, query::PartialParser* partial, const Compile
           return;
         }
         s->filtered_in = true;
-        partial->AddLater(&s->doc);
+        partial->AddLater(&s->doc);  // with the members the rules read
+        if (row_check && row_on_partial && !CheckVisible(repo, s)) return;
+      }
+      if (row_check && !row_on_partial) {
+        auto whole = repo.Decode(s->entity->key, s->bytes);
+        if (!whole.ok()) {
+          if (whole.status().code() == StatusCode::kDataLoss) {
+            s->problem = whole.status().message();
+          } else {
+            s->status = whole.status();
+          }
+          return;
+        }
+        Result<bool> seen = repo.Visible(*s->entity, *whole);
+        if (!seen.ok()) {
+          s->status = seen.status();
+        } else if (!*seen) {
+          s->invisible = true;
+          s->doc = Json();
+        }
       }
       return;
     }
@@ -194,7 +216,10 @@ class Run {
       const std::optional<std::vector<std::string>>& row_fields)
       : repo_(repo), options_(options), stats_(stats), query_(query) {
     row_check_ = !row_fields || !row_fields->empty();
-    if (!row_fields) partial = false;  // the rules need whole documents
+    row_on_partial_ = row_fields.has_value();
+    // Rules that need whole documents, and no "where" to spare most of them
+    // that decode: decode each whole once.
+    if (!row_fields && query.filtered_fields().empty()) partial = false;
     if (!partial) return;
     // Decode threads evaluate "where" on the members it reads, and build the
     // rest (sort keys, aggregated members) only for documents that pass.
@@ -204,10 +229,10 @@ class Run {
       if (two_stage_ && std::binary_search(first.begin(), first.end(), field)) continue;
       (two_stage_ ? later : first).push_back(std::move(field));
     }
-    if (row_fields) {  // the members the row rules read come first
+    if (row_fields) {  // the members the row rules read: after "where" when there is one
       for (const std::string& field : *row_fields) {
-        later.erase(std::remove(later.begin(), later.end(), field), later.end());
-        first.push_back(field);
+        if (std::find(first.begin(), first.end(), field) != first.end()) continue;
+        (two_stage_ ? later : first).push_back(field);
       }
     }
     for (int i = 0; i < kDecodeThreads; ++i) {
@@ -230,6 +255,10 @@ class Run {
   const CompiledQuery& query_;
   bool two_stage_ = false;  // decode threads filter (Decode's `filter`)
   bool row_check_ = false;  // decode threads decide row visibility
+  // ... on the partial documents (which hold what the rules read); else on
+  // whole ones; either way after "where", so rows failing it are never
+  // decided (nor counted)
+  bool row_on_partial_ = false;
   std::vector<std::unique_ptr<query::PartialParser>> parsers_;  // one per decode thread
   std::optional<Helper> helper_;  // the second decode thread, started at the first large page
   std::vector<std::string> problems_;
@@ -410,7 +439,8 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
     const CompiledQuery* filter = two_stage_ ? &query_ : nullptr;
     for (size_t i = t; i < slots.size(); i += threads) {
       Slot& s = slots[i];
-      if (!s.gone && s.status.ok()) Decode(*repo_, partial, filter, row_check_, &s);
+      if (!s.gone && s.status.ok())
+        Decode(*repo_, partial, filter, row_check_, row_on_partial_, &s);
     }
   };
   static_assert(kDecodeThreads == 2, "one helper thread decodes beside the caller");
@@ -443,7 +473,13 @@ Status Run::FeedPage(std::vector<Slot>* page, query::DocCache* cache, QueryEvalu
     }
     (s.fetched ? stats_->fetched : stats_->cache_hits)++;
     if (s.filtered_out) {
-      RETURN_NOT_OK(ev->Skip(s.entity->key));
+      // Visibility undecided: not counted, as invisible rows are not, so
+      // neither stats nor counts say how many rows there are.
+      if (!row_check_) {
+        RETURN_NOT_OK(ev->Skip(s.entity->key));
+      } else {
+        --stats_->listed;
+      }
     } else if (s.partial) {
       auto attach = [&](Json* kept) { parsers_.front()->Attach(s.bytes, kept); };
       RETURN_NOT_OK(s.filtered_in ? ev->AddMatch(s.entity->key, std::move(s.doc), attach)

@@ -51,7 +51,7 @@ Json Doc(const testing::ProcessResult& r) {
   return j.ok() ? *j : Json();
 }
 
-class CliEnforceTest : public ::testing::Test {
+class CliAsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::filesystem::create_directories(dir_.path() / ".worm");
@@ -83,7 +83,7 @@ class CliEnforceTest : public ::testing::Test {
   ScratchDir dir_;
 };
 
-TEST_F(CliEnforceTest, ReadsRowAndFieldLevel) {
+TEST_F(CliAsTest, ReadsRowAndFieldLevel) {
   auto g = Worm("alice", {"get", "Customer", "a1"});
   ASSERT_EQ(g.exit_code, 0) << g.err;
   EXPECT_EQ(Doc(g)["name"], "n-a1");
@@ -124,7 +124,7 @@ TEST_F(CliEnforceTest, ReadsRowAndFieldLevel) {
   ExpectDenied(Worm("eve", {"log", "Customer", "a1"}), "eve log");
 }
 
-TEST_F(CliEnforceTest, Writes) {
+TEST_F(CliAsTest, Writes) {
   auto c = Worm("alice", {"create", "Customer", "--data", R"({"id": "a3", "ownerId": "alice"})"});
   EXPECT_EQ(c.exit_code, 0) << c.err;
   ExpectDenied(Worm("alice", {"create", "Customer", "--data", R"({"id": "a4", "ownerId": "bob"})"}),
@@ -162,7 +162,7 @@ TEST_F(CliEnforceTest, Writes) {
   EXPECT_EQ(Worm("root", {"repair"}).exit_code, 0);
 }
 
-TEST_F(CliEnforceTest, UnknownIdentityAndNoAccessSection) {
+TEST_F(CliAsTest, UnknownIdentityAndNoAccessSection) {
   auto u = Worm("mallory", {"get", "Customer", "a1"});
   EXPECT_EQ(u.exit_code, 3) << u.err;
   EXPECT_NE(u.err.find("mallory"), std::string::npos) << u.err;

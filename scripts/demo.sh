@@ -3,7 +3,9 @@
 # the Path DSL seed's example schema in build/demo, lints it, prints the
 # resolved key layout, then keeps live data in it: creates customers and an
 # invoice, lists and queries them, updates one, soft-deletes and restores it,
-# and prints its hash-chained oplog. Safe to rerun: the project is recreated.
+# prints its hash-chained oplog, and shows the access rules: a viewer reads
+# without the hidden email and is denied an update an admin makes. Safe to
+# rerun: the project is recreated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh worm >/dev/null
@@ -39,6 +41,15 @@ step "$WORM" delete Customer "$ADA" --reason "demo: soft delete"
 step "$WORM" ls Customer --with-deleted
 step "$WORM" restore Customer "$ADA"
 step "$WORM" log Customer "$ADA"
+
+# Access control (docs/access-control.md): init's schema has roles admin and
+# viewer, and identities ada (admin) and vic (viewer, Customer.email hidden).
+step "$WORM" identity list
+step "$WORM" --as vic get Customer "$ADA"
+step "$WORM" --as vic patch Customer "$ADA" --data '{"name": "Vic was here"}' ||
+  echo "(denied, exit $?: a viewer may not update customers)"
+step "$WORM" access explain --as vic update Customer "$ADA" || true
+step "$WORM" --as ada patch Customer "$ADA" --data '{"name": "Ada King"}'
 printf '\n\033[1m$ find .worm/data -type f | sort\033[0m\n'
 find .worm/data -type f -not -path '*/.wormfs/*' | sort
 printf '\nDemo project: %s (try: cd %s && %s dev --port 9000 --anonymous)\n' "$DEMO" "$DEMO" "$WORM"

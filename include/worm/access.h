@@ -39,8 +39,8 @@ struct Schema;
 }
 
 enum class Action { kRead, kList, kCreate, kUpdate, kDelete, kRestore, kAdmin };
-inline constexpr Action kAllActions[] = {Action::kRead,   Action::kList,    Action::kCreate,
-                                         Action::kUpdate, Action::kDelete,  Action::kRestore,
+inline constexpr Action kAllActions[] = {Action::kRead,   Action::kList,   Action::kCreate,
+                                         Action::kUpdate, Action::kDelete, Action::kRestore,
                                          Action::kAdmin};
 std::string_view ActionName(Action action);  // "read", "list", ...
 std::optional<Action> ParseAction(std::string_view name);
@@ -70,7 +70,7 @@ struct Principal {
 
 // What a request touches.
 struct Resource {
-  std::string model;  // empty: a key no model covers (`worm serve`)
+  std::string model;             // empty: a key no model covers (`worm serve`)
   std::vector<std::string> ids;  // empty: the model as a whole (list, create before ids)
   std::string key;               // the object key when known
 };
@@ -116,8 +116,8 @@ struct Decision {
 // Field-level security of one principal on one model. Paths are field names
 // or dotted paths into nested objects ("address.street").
 struct FieldAccess {
-  std::vector<std::string> hidden;     // may not read: absent from every result
-  std::vector<std::string> read_only;  // may not write: create/update refused
+  std::vector<std::string> hidden;          // may not read: absent from every result
+  std::vector<std::string> read_only;       // may not write: create/update refused
   bool Hides(std::string_view path) const;  // path or a parent/child of it is hidden
 };
 
@@ -147,8 +147,8 @@ class AccessPolicy {
   // Lets a caller that builds only some members of each document (the
   // query runner's partial parser) decide on those. Not virtual-pure so
   // that an evaluator without it stays correct (only slower).
-  virtual std::optional<std::vector<std::string>> ConditionFields(
-      const Principal& principal, std::string_view model) const {
+  virtual std::optional<std::vector<std::string>> ConditionFields(const Principal& principal,
+                                                                  std::string_view model) const {
     (void)principal;
     (void)model;
     return std::nullopt;

@@ -174,8 +174,7 @@ Status ConfigureSchemaAccess(const Cli& cli, server::ServerOptions* o) {
   Result<schema::Schema> loaded = schema::LoadSchema(doc);
   if (!loaded.ok()) return loaded.status().WithContext(where);
   auto schema = std::make_shared<const schema::Schema>(std::move(loaded).value());
-  ASSIGN_OR_RETURN(std::shared_ptr<const AccessPolicy> policy,
-                   CompileAccessPolicy(*schema, text));
+  ASSIGN_OR_RETURN(std::shared_ptr<const AccessPolicy> policy, CompileAccessPolicy(*schema, text));
   if (!policy->enabled()) return Status::OK();
   server::SchemaAccessOptions options;
   options.bucket = o->service.store.project_bucket;

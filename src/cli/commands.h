@@ -33,18 +33,10 @@ using RegisterFn = void (*)(CLI::App&, Cli&);
 
 inline std::vector<RegisterFn> AllCommands() {
   return {
-      &RegisterInitCommand,
-      &RegisterSchemaCommands,
-      &RegisterVersionCommand,
-      &RegisterDataCommands,
-      &RegisterQueryCommand,
-      &RegisterSyncCommands,
-      &RegisterRemoteCommands,
-      &RegisterImportCommand,
-      &RegisterServeCommand,
-      &RegisterDevCommand,
-      &RegisterAccessCommands,
-      &RegisterKeychainCommands,
+      &RegisterInitCommand,    &RegisterSchemaCommands, &RegisterVersionCommand,
+      &RegisterDataCommands,   &RegisterQueryCommand,   &RegisterSyncCommands,
+      &RegisterRemoteCommands, &RegisterImportCommand,  &RegisterServeCommand,
+      &RegisterDevCommand,     &RegisterAccessCommands, &RegisterKeychainCommands,
       &RegisterTokenCommands,
   };
 }

@@ -655,8 +655,9 @@ Status AccessControl::AuthorizeSchema(const RequestContext& ctx, S3Action action
   if (ctx.auth.token) {
     // Tokens are scoped by the project's rules: nothing else has them.
     if (!covered) {
-      return Denied("bearer tokens are accepted for the project bucket only, under its schema's "
-                    "access rules");
+      return Denied(
+          "bearer tokens are accepted for the project bucket only, under its schema's "
+          "access rules");
     }
   } else {
     if (!covered) return Status::OK();

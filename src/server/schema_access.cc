@@ -106,8 +106,8 @@ const schema::Model* SchemaAccess::ModelOfPrefix(const std::string& prefix) cons
     std::string collection = resolver.CollectionPrefix(m);
     // The listing stays inside the collection: its prefix starts with the
     // collection's (a longer collection prefix is the more specific model).
-    if (prefix.size() >= collection.size() && prefix.compare(0, collection.size(), collection) == 0 &&
-        collection.size() > best_len) {
+    if (prefix.size() >= collection.size() &&
+        prefix.compare(0, collection.size(), collection) == 0 && collection.size() > best_len) {
       best = &m;
       best_len = collection.size();
     }
@@ -123,8 +123,7 @@ Status SchemaAccess::Check(const Principal& principal, S3Action action, const st
 
   if (!IsObjectAction(action)) {
     req.action = RuleActionOf(action, false);
-    const schema::Model* model =
-        req.action == Action::kList ? ModelOfPrefix(list_prefix) : nullptr;
+    const schema::Model* model = req.action == Action::kList ? ModelOfPrefix(list_prefix) : nullptr;
     if (model != nullptr) req.resource.model = model->name;
     req.resource.key = list_prefix;
     Decision d = policy.Decide(req);

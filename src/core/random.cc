@@ -2,8 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <thread>
 
 #include "worm/clock.h"
 
@@ -77,6 +80,12 @@ std::string NewUuidV7(Clock* clock) {
   b[7] = static_cast<uint8_t>(seq & 0xff);
   b[8] = (b[8] & 0x3f) | 0x80;
   return FormatUuid(b);
+}
+
+void RandomBackoff(int attempt) {
+  int64_t cap_us = std::min<int64_t>(int64_t{50} << std::clamp(attempt, 0, 12), 20000);
+  int64_t us = static_cast<int64_t>(RandomU64() % static_cast<uint64_t>(cap_us + 1));
+  std::this_thread::sleep_for(std::chrono::microseconds(us));
 }
 
 }  // namespace worm

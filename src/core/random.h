@@ -17,5 +17,9 @@ std::string NewUuidV7(Clock* clock);
 // `n` random bytes.
 std::string RandomBytes(size_t n);
 uint64_t RandomU64();
+// Sleeps a random 0..min(2^attempt * 50us, 20ms): the wait before retry
+// `attempt` (0-based) of a compare-and-swap that lost to another writer, so
+// contending writers spread out instead of colliding again.
+void RandomBackoff(int attempt);
 
 }  // namespace worm

@@ -261,11 +261,7 @@ void ModelStore::RunAfter(const HookEvent& event) const {
   for (const auto& h : hooks) (*h)(event);
 }
 
-void ModelStore::Backoff(int attempt) const {
-  int64_t cap_us = std::min<int64_t>(int64_t{50} << std::min(attempt, 12), 20000);
-  int64_t us = static_cast<int64_t>(RandomU64() % static_cast<uint64_t>(cap_us + 1));
-  std::this_thread::sleep_for(std::chrono::microseconds(us));
-}
+void ModelStore::Backoff(int attempt) const { RandomBackoff(attempt); }
 
 // ---- id fields ------------------------------------------------------------------
 

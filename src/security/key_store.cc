@@ -17,7 +17,9 @@ namespace {
 constexpr char kKeysFile[] = "keys.json";
 constexpr char kRevokedFile[] = "revoked.json";
 constexpr int kFormat = 1;
-constexpr int kWriteAttempts = 8;
+// As the engine's compare-and-swap loops (ProjectOptions::max_cas_retries):
+// with a random backoff, many concurrent revocations all land.
+constexpr int kWriteAttempts = 64;
 
 Status Bad(std::string_view file, std::string_view why) {
   return Status::InvalidArgument(std::string(layout::kKeysPrefix) + std::string(file) + ": " +
@@ -83,6 +85,7 @@ Status Update(Transport* bucket, const std::string& key,
         !put.status().IsAborted()) {
       return put.status();
     }
+    RandomBackoff(attempt);
   }
   return Status::Aborted(key + ": other writers kept changing it; try again");
 }

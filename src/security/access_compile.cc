@@ -6,6 +6,7 @@
 #include <functional>
 #include <set>
 
+#include "query/filter.h"
 #include "schema/json_locator.h"
 #include "schema/resolver.h"
 #include "security/access_internal.h"
@@ -15,23 +16,6 @@ namespace worm::security::internal {
 namespace {
 
 using schema::JsonPointerAppend;
-
-const char* KindName(const Json& v) {
-  switch (v.type()) {
-    case Json::value_t::null:
-      return "null";
-    case Json::value_t::boolean:
-      return "a boolean";
-    case Json::value_t::string:
-      return "a string";
-    case Json::value_t::array:
-      return "an array";
-    case Json::value_t::object:
-      return "an object";
-    default:
-      return "a number";
-  }
-}
 
 bool IsRoleName(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
@@ -89,7 +73,7 @@ class Compiler {
     p_->enabled_ = true;
     if (!a.is_object()) {
       Error("wrong-type", "/access",
-            std::string("\"access\" must be an object, not ") + KindName(a));
+            std::string("\"access\" must be an object, not ") + query::DescribeType(a));
       return std::move(out_);
     }
     if (CheckJsonDepth(a, kMaxJsonDepth - 1, "access").ok() == false) {
@@ -150,7 +134,7 @@ class Compiler {
                        : kind == 's' ? "a string"
                                      : "true or false";
     Error("wrong-type", JsonPointerAppend(ptr, key),
-          std::string("\"") + key + "\" must be " + want + ", not " + KindName(*it));
+          std::string("\"") + key + "\" must be " + want + ", not " + query::DescribeType(*it));
     return nullptr;
   }
 
@@ -203,7 +187,7 @@ class Compiler {
       if (!it->is_object()) {
         Error("wrong-type", ptr,
               std::string("a role is an object such as {\"inherits\": [\"viewer\"]}, not ") +
-                  KindName(*it));
+                  query::DescribeType(*it));
         continue;
       }
       CheckKeys(*it, ptr, {"inherits", "description"}, "role key");
@@ -214,7 +198,7 @@ class Compiler {
         std::string at = JsonPointerAppend(JsonPointerAppend(ptr, "inherits"), i);
         const Json& r = (*inh)[i];
         if (!r.is_string()) {
-          Error("wrong-type", at, std::string("a role name, not ") + KindName(r));
+          Error("wrong-type", at, std::string("a role name, not ") + query::DescribeType(r));
           continue;
         }
         auto found = p_->role_index_.find(r.get<std::string>());
@@ -278,7 +262,7 @@ class Compiler {
       }
       if (!it->is_object()) {
         Error("wrong-type", ptr,
-              std::string("a model's access is an object, not ") + KindName(*it));
+              std::string("a model's access is an object, not ") + query::DescribeType(*it));
         continue;
       }
       CheckKeys(*it, ptr, {"rules", "fields", "entityGrants", "description"}, "model access key");
@@ -350,7 +334,7 @@ class Compiler {
       if (!it->is_object()) {
         Error("wrong-type", at,
               std::string("a field mask is {\"hidden\": [...], \"readOnly\": [...]}, not ") +
-                  KindName(*it));
+                  query::DescribeType(*it));
         continue;
       }
       CheckKeys(*it, at, {"hidden", "readOnly"}, "field mask key");
@@ -362,7 +346,8 @@ class Compiler {
           std::string fp = JsonPointerAppend(JsonPointerAppend(at, key), i);
           const Json& v = (*list)[i];
           if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
-            Error("wrong-type", fp, std::string("a field name or dotted path, not ") + KindName(v));
+            Error("wrong-type", fp,
+                  std::string("a field name or dotted path, not ") + query::DescribeType(v));
             continue;
           }
           const std::string& name = v.get_ref<const std::string&>();
@@ -405,7 +390,7 @@ class Compiler {
       Error("wrong-type", ptr,
             std::string("a rule is an object such as {\"effect\": \"allow\", \"roles\": "
                         "[\"viewer\"], \"actions\": [\"read\"]}, not ") +
-                KindName(j));
+                query::DescribeType(j));
       return -1;
     }
     Rule r;
@@ -474,10 +459,11 @@ class Compiler {
       }
       std::optional<Action> act = a.is_string() ? ParseAction(a.get<std::string>()) : std::nullopt;
       if (!act) {
-        Error("unknown-action", ap,
-              (a.is_string() ? "action '" + Short(a.get<std::string>()) + "' is not known"
-                             : std::string("an action is a string, not ") + KindName(a)) +
-                  ": use read, list, create, update, delete, restore, admin or \"*\"");
+        Error(
+            "unknown-action", ap,
+            (a.is_string() ? "action '" + Short(a.get<std::string>()) + "' is not known"
+                           : std::string("an action is a string, not ") + query::DescribeType(a)) +
+                ": use read, list, create, update, delete, restore, admin or \"*\"");
         continue;
       }
       r->actions |= ActionBit(*act);
@@ -497,7 +483,7 @@ class Compiler {
           const Json& v = (*it)[i];
           std::string rp = JsonPointerAppend(at, i);
           if (!v.is_string()) {
-            Error("wrong-type", rp, std::string("a role name, not ") + KindName(v));
+            Error("wrong-type", rp, std::string("a role name, not ") + query::DescribeType(v));
             continue;
           }
           const std::string& name = v.get_ref<const std::string&>();
@@ -523,7 +509,7 @@ class Compiler {
         const Json& v = (*list)[i];
         if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
           Error("wrong-type", JsonPointerAppend(JsonPointerAppend(ptr, "principals"), i),
-                "a principal id (an identity's id), not " + std::string(KindName(v)));
+                "a principal id (an identity's id), not " + std::string(query::DescribeType(v)));
           continue;
         }
         r->principals.push_back(v.get<std::string>());
@@ -546,7 +532,8 @@ class Compiler {
     }
     std::string at = JsonPointerAppend(ptr, "path");
     if (!it->is_string()) {
-      Error("wrong-type", at, std::string("\"path\" must be a string, not ") + KindName(*it));
+      Error("wrong-type", at,
+            std::string("\"path\" must be a string, not ") + query::DescribeType(*it));
       return;
     }
     Result<AccessPath> path = ParseAccessPath(it->get<std::string>(), p_->symbols_, p_->types_);
@@ -577,7 +564,7 @@ class Compiler {
       Error("bad-condition", at,
             std::string("\"where\" is a filter object such as {\"ownerId\": \"$principal.id\"}, "
                         "not ") +
-                KindName(where));
+                query::DescribeType(where));
       return;
     }
     bool vars = false, uses_id = false;

@@ -124,8 +124,24 @@ bool RefusedOnPurpose(std::string_view xml) {
       return true;
     }
   }
+  // Anything after the root's end is text outside it. Without an end tag the
+  // root closes itself, at the first '>' of its start tag outside quotes.
   size_t end = xml.rfind("</ListBucketResult");
-  if (end == std::string_view::npos ? xml[last - 1] != '/' : xml.find('>', end) != last) {
+  if (end == std::string_view::npos) {
+    size_t at = xml.find("<ListBucketResult");
+    if (at == std::string_view::npos) return true;
+    char quote = 0;
+    for (; at < xml.size(); ++at) {
+      if (quote) {
+        if (xml[at] == quote) quote = 0;
+      } else if (xml[at] == '"' || xml[at] == '\'') {
+        quote = xml[at];
+      } else if (xml[at] == '>') {
+        break;
+      }
+    }
+    if (at != last || xml[last - 1] != '/') return true;
+  } else if (xml.find('>', end) != last) {
     return true;
   }
   if (xml.find("<!DOCTYPE") != std::string_view::npos) return true;

@@ -114,11 +114,14 @@ bool RefusedOnPurpose(std::string_view xml) {
   std::string_view prolog = xml.substr(0, xml.find("<ListBucketResult"));
   for (size_t at = 0; at < prolog.size();) {
     if (prolog.compare(at, 2, "<?") == 0 || prolog.compare(at, 4, "<!--") == 0) {
-      size_t close = prolog.find(prolog[at + 1] == '?' ? "?>" : "-->", at);
-      if (close == std::string_view::npos) return true;
-      at = close + 2;
+      // The close is searched after the opener ("<!-->" opens, not closes).
+      std::string_view open = prolog[at + 1] == '?' ? "<?" : "<!--";
+      std::string_view close = prolog[at + 1] == '?' ? "?>" : "-->";
+      size_t end = prolog.find(close, at + open.size());
+      if (end == std::string_view::npos) return true;
+      at = end + close.size();
     } else if (prolog[at] == ' ' || prolog[at] == '\t' || prolog[at] == '\r' ||
-               prolog[at] == '\n' || prolog[at] == '>') {
+               prolog[at] == '\n') {
       ++at;
     } else {
       return true;

@@ -330,6 +330,14 @@ TEST(S3XmlTest, TextAfterSelfClosedRootIsRefused) {
   EXPECT_TRUE(ParseListObjectsV2("\xEF\xBB\xBF<ListBucketResult/>").ok());
 }
 
+// Found by the s3_list fuzz target (the harness again): "<!-->" opens a
+// comment, it does not close one, and the '>' after "<!----->" is text.
+TEST(S3XmlTest, TextBetweenPrologCommentsIsRefused) {
+  EXPECT_FALSE(
+      ParseListObjectsV2("<!--><!----->><ListBucketResult >\r</ListBucketResult> ").ok());
+  EXPECT_TRUE(ParseListObjectsV2("<!-- a --><!--b--><ListBucketResult></ListBucketResult>").ok());
+}
+
 // ---- The listing fuzz target under ctest -------------------------------------------
 
 // The seed corpus and deterministic mutations of it through FuzzListObjectsV2

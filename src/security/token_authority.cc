@@ -77,8 +77,8 @@ class CachedTokenAuthority final : public TokenAuthority {
     if (key != nullptr) {
       std::lock_guard<std::mutex> lock(cache_mu_);
       if (cache_.size() >= kCacheEntries) cache_.clear();  // bounded; refilled by use
-      cache_[std::string(token)] = {*p, info->kid, info->token_id, key->secret, info->not_before,
-                                    info->expires};
+      cache_[std::string(token)] = {*p,          info->kid,        info->token_id,
+                                    key->secret, info->not_before, info->expires};
     }
     return p;
   }

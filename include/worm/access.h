@@ -23,6 +23,7 @@
 // use from any number of threads.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -42,8 +43,20 @@ enum class Action { kRead, kList, kCreate, kUpdate, kDelete, kRestore, kAdmin };
 inline constexpr Action kAllActions[] = {Action::kRead,   Action::kList,   Action::kCreate,
                                          Action::kUpdate, Action::kDelete, Action::kRestore,
                                          Action::kAdmin};
-std::string_view ActionName(Action action);  // "read", "list", ...
-std::optional<Action> ParseAction(std::string_view name);
+// "read", "list", ... Inline (as the table above): token parsing uses them
+// without the policy evaluator's library.
+inline constexpr std::string_view kActionNames[] = {"read",   "list",    "create", "update",
+                                                    "delete", "restore", "admin"};
+inline std::string_view ActionName(Action action) {
+  const auto i = static_cast<size_t>(action);
+  return i < std::size(kActionNames) ? kActionNames[i] : std::string_view("?");
+}
+inline std::optional<Action> ParseAction(std::string_view name) {
+  for (Action a : kAllActions) {
+    if (ActionName(a) == name) return a;
+  }
+  return std::nullopt;
+}
 
 // One restriction a token carries (a caveat set). An empty list admits
 // anything on that axis; a request must be admitted on every axis.
@@ -121,6 +134,11 @@ struct FieldAccess {
   bool Hides(std::string_view path) const;  // path or a parent/child of it is hidden
 };
 
+// A row-level test compiled once (AccessPolicy::CompileRowCheck): whether
+// Decide() would allow the compiled actions on an entity with this document.
+// Valid while the policy that compiled it lives; safe from any thread.
+using RowCheck = std::function<bool(const nlohmann::json& document)>;
+
 class AccessPolicy {
  public:
   virtual ~AccessPolicy() = default;
@@ -152,6 +170,21 @@ class AccessPolicy {
     (void)principal;
     (void)model;
     return std::nullopt;
+  }
+
+  // For a listing's per-row decisions: a test that gives, for any one
+  // entity of `model` and its document, what Decide() with that entity's
+  // ids, key and document would give (allowed() for every one of `actions`),
+  // without allocating. Empty when the answer can depend on more than the
+  // document (entity grants, path rules or token scopes that single out
+  // some entities): the caller then asks Decide() per entity. Not
+  // virtual-pure, like ConditionFields.
+  virtual RowCheck CompileRowCheck(const Principal& principal, std::string_view model,
+                                   const std::vector<Action>& actions) const {
+    (void)principal;
+    (void)model;
+    (void)actions;
+    return {};
   }
 };
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/cli.h"
+#include "cli/token_principal.h"
 #include "core/strings.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
@@ -168,12 +169,21 @@ Status RunExplain(Cli& cli, const ExplainArgs& a) {
                                    "': use read, list, create, update, delete, restore or admin");
   }
   Principal principal;
-  if (!a.as.empty()) {
+  // --token T (or $WORM_TOKEN): the token's principal, scopes included.
+  ASSIGN_OR_RETURN(std::optional<std::string> token, TokenFromFlagOrEnv(cli.token_flag));
+  if (token && (!a.as.empty() || a.anonymous)) {
+    return Status::InvalidArgument(
+        "--token (or WORM_TOKEN) and --as/--anonymous: give one of them");
+  }
+  if (token) {
+    ASSIGN_OR_RETURN(principal, TokenPrincipal(cli, pp.dir, *token));
+  } else if (!a.as.empty()) {
     ASSIGN_OR_RETURN(security::Identities ids, security::LoadIdentities(pp.dir.root.string()));
     ASSIGN_OR_RETURN(principal, ids.PrincipalFor(a.as));
   } else if (!a.anonymous) {
     return Status::InvalidArgument(
-        "say who asks: --as ID (an identity of .worm/identities.json) or --anonymous");
+        "say who asks: --token T, --as ID (an identity of .worm/identities.json) or "
+        "--anonymous");
   }
   AccessRequest req;
   req.principal = &principal;

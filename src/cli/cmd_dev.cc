@@ -45,6 +45,7 @@
 #include "schema/lint.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
+#include "security/access_lint.h"
 #include "transport/local/folder_watch.h"
 #include "worm/repository.h"
 
@@ -156,7 +157,8 @@ class DevLoop {
            "schema: " + text.status().message());
       return false;
     }
-    auto diags = schema::LintSchemaText(*text);
+    // With the access section, as `worm lint` (cmd_schema.cc) does.
+    auto diags = security::LintSchemaWithAccess(*text);
     Json list = Json::array();
     int errors = 0;
     for (const auto& d : diags) {

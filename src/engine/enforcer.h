@@ -78,15 +78,26 @@ class Enforcer {
                                            std::function<Status(Json&)> mutate) const;
 
  private:
+  // CanRead's per-row test, compiled once per model and kind (read, list):
+  // `usable` when every action the row needs is allowed at model level or
+  // decided by the document alone (AccessPolicy::CompileRowCheck).
+  struct RowTest {
+    std::once_flag once;
+    bool usable = false;
+    RowCheck check;  // empty: every action allowed at model level
+  };
   struct ModelFields {
     FieldAccess access;
     std::vector<std::vector<std::string>> hidden, read_only;  // split paths
+    std::unique_ptr<RowTest> rows[2];                         // [listing]
   };
   // The policy's answer for `action` on `store` (ids, key, doc, grants as given).
   Result<Decision> Ask(ModelStore& store, Action action, const EntityIds& ids,
                        const std::string* key, const Json* doc) const;
   // Model-level (no ids, no document) decision, cached.
   Decision::Effect ModelEffect(ModelStore& store, Action action, std::string* reason) const;
+  // The compiled per-row test of CanRead, or null (ask per row).
+  const RowTest* RowTestFor(ModelStore& store, bool listing) const;
   Status Denied(const ModelStore& store, Action action, const EntityIds& ids,
                 const Decision& d) const;
 

@@ -77,6 +77,8 @@ class CompiledPolicy final : public AccessPolicy {
   std::vector<std::string> Roles() const override { return role_names_; }
   std::optional<std::vector<std::string>> ConditionFields(const Principal& principal,
                                                           std::string_view model) const override;
+  RowCheck CompileRowCheck(const Principal& principal, std::string_view model,
+                           const std::vector<Action>& actions) const override;
 
   // For export and explain.
   const std::vector<Rule>& rules() const { return rules_; }

@@ -10,33 +10,6 @@
 
 namespace worm {
 
-std::string_view ActionName(Action action) {
-  switch (action) {
-    case Action::kRead:
-      return "read";
-    case Action::kList:
-      return "list";
-    case Action::kCreate:
-      return "create";
-    case Action::kUpdate:
-      return "update";
-    case Action::kDelete:
-      return "delete";
-    case Action::kRestore:
-      return "restore";
-    case Action::kAdmin:
-      return "admin";
-  }
-  return "?";
-}
-
-std::optional<Action> ParseAction(std::string_view name) {
-  for (Action a : kAllActions) {
-    if (ActionName(a) == name) return a;
-  }
-  return std::nullopt;
-}
-
 bool FieldAccess::Hides(std::string_view path) const {
   for (const std::string& h : hidden) {
     if (h == path) return true;
@@ -68,6 +41,10 @@ class OpenPolicy final : public AccessPolicy {
   std::optional<std::vector<std::string>> ConditionFields(const Principal&,
                                                           std::string_view) const override {
     return std::vector<std::string>{};  // no conditions: nothing to read
+  }
+  RowCheck CompileRowCheck(const Principal&, std::string_view,
+                           const std::vector<Action>&) const override {
+    return [](const Json&) { return true; };
   }
 };
 
@@ -625,6 +602,110 @@ std::optional<std::vector<std::string>> CompiledPolicy::ConditionFields(
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+// Decide() for one entity with its document, when nothing but the document
+// varies between the entities of a model: every rule that applies is a
+// bucket or model rule, or a path rule that covers every key of the model
+// (Match::kYes on its template: a concrete key, whose ids are never system
+// segments, matches too; kNo on the template: none does); no entity grants;
+// token scopes only on actions and models. Then Decide() with a document is
+// "no applicable deny holds, and an applicable allow holds" per action.
+RowCheck CompiledPolicy::CompileRowCheck(const Principal& p, std::string_view model,
+                                         const std::vector<Action>& actions) const {
+  if (!enabled_) return [](const Json&) { return true; };
+  auto mi = model_index_.find(model);
+  if (mi == model_index_.end() || models_[mi->second].entity_grants) return {};
+  const ModelInfo& m = models_[mi->second];
+  bool admitted = true;  // by the token's scopes
+  for (const Scope& s : p.scopes) {
+    if (!s.ids.empty() || !s.paths.empty()) return {};
+    for (Action a : actions) {
+      if (!s.actions.empty() && std::find(s.actions.begin(), s.actions.end(), a) == s.actions.end())
+        admitted = false;
+    }
+    if (!s.models.empty() && !Contains(s.models, model)) admitted = false;
+  }
+  if (!admitted) return [](const Json&) { return false; };
+  // Its own state (not the per-thread cache): the test outlives this call.
+  std::shared_ptr<const PrincipalState> st = BuildState(p);
+  // A condition: null holds always; `never` rules are left out.
+  struct Term {
+    int rule;
+    const query::FilterNode* node;
+  };
+  std::vector<Term> denies;
+  std::vector<std::vector<Term>> allows;  // per action: any one must hold
+  bool always_denied = false;
+  for (Action a : actions) {
+    const uint32_t bit = ActionBit(a);
+    std::vector<Term> any;
+    bool always = false;
+    bool unknown = false;
+    auto take = [&](int i) {
+      const Rule& r = rules_[i];
+      if (!(r.actions & bit) || !st->subject[i]) return;
+      Term c{i, nullptr};
+      if (r.has_where) {
+        if (!r.where_vars) {
+          c.node = &*r.where;
+        } else if (st->cond[i] == Cond::kNever) {
+          return;
+        } else if (st->cond[i] == Cond::kEval) {
+          c.node = &*st->where[i];
+        }
+      }
+      if (r.deny) {
+        if (c.node == nullptr) always_denied = true;
+        bool seen = false;
+        for (const Term& d : denies) seen = seen || d.rule == i;
+        if (!seen) denies.push_back(c);
+      } else if (c.node == nullptr) {
+        always = true;
+      } else {
+        any.push_back(c);
+      }
+    };
+    for (int i : bucket_rules_) take(i);
+    for (int i : m.rules) take(i);
+    for (int i : path_rules_) {
+      const Rule& r = rules_[i];
+      Match rel = static_cast<Match>(r.path_relation[mi->second]);
+      if (rel == Match::kNo) continue;
+      if (rel == Match::kMaybe && (r.actions & bit) && st->subject[i]) unknown = true;
+      if (rel == Match::kYes) take(i);
+    }
+    if (unknown) return {};
+    if (always) continue;
+    if (any.empty()) return [](const Json&) { return false; };  // nothing allows it
+    bool same = false;  // list and read are often granted by the same rules
+    for (const auto& group : allows) {
+      same = same || (group.size() == any.size() &&
+                      std::equal(group.begin(), group.end(), any.begin(),
+                                 [](const Term& x, const Term& y) { return x.rule == y.rule; }));
+    }
+    if (!same) allows.push_back(std::move(any));
+  }
+  if (always_denied) return [](const Json&) { return false; };
+  std::vector<const query::FilterNode*> deny_nodes;
+  for (const Term& c : denies) deny_nodes.push_back(c.node);
+  std::vector<std::vector<const query::FilterNode*>> allow_nodes;
+  for (const auto& group : allows) {
+    allow_nodes.emplace_back();
+    for (const Term& c : group) allow_nodes.back().push_back(c.node);
+  }
+  return [st, deny_nodes = std::move(deny_nodes),
+          allow_nodes = std::move(allow_nodes)](const Json& doc) {
+    for (const query::FilterNode* n : deny_nodes) {
+      if (query::EvalFilter(*n, doc)) return false;
+    }
+    for (const auto& group : allow_nodes) {
+      bool holds = false;
+      for (size_t i = 0; i < group.size() && !holds; ++i) holds = query::EvalFilter(*group[i], doc);
+      if (!holds) return false;
+    }
+    return true;
+  };
 }
 
 FieldAccess CompiledPolicy::Fields(const Principal& p, std::string_view model) const {

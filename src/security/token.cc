@@ -19,20 +19,6 @@ namespace {
 constexpr std::string_view kIdPrefix = "worm1/";
 constexpr size_t kTokenIdHex = 32;
 
-// The action names of worm/access.h, kept here so tokens do not depend on the
-// policy evaluator's library.
-constexpr std::string_view kActionNames[] = {"read",   "list",    "create", "update",
-                                             "delete", "restore", "admin"};
-
-std::optional<Action> ActionFromName(std::string_view name) {
-  for (size_t i = 0; i < std::size(kActionNames); ++i) {
-    if (kActionNames[i] == name) return kAllActions[i];
-  }
-  return std::nullopt;
-}
-
-std::string_view NameOfAction(Action a) { return kActionNames[static_cast<size_t>(a)]; }
-
 struct MacaroonDeleter {
   void operator()(macaroon* m) const { macaroon_destroy(m); }
 };
@@ -308,7 +294,7 @@ struct Chain {
     Scope scope;
     if (name == "actions") {
       for (const auto& a : *items) {
-        auto action = ActionFromName(a);
+        auto action = ParseAction(a);
         if (!action) return Fail("unknown action in actions caveat");
         scope.actions.push_back(*action);
       }
@@ -405,7 +391,7 @@ Result<std::vector<std::string>> RestrictionCaveats(const TokenRestriction& r) {
   }
   if (!r.actions.empty()) {
     std::vector<std::string> names;
-    for (Action a : r.actions) names.emplace_back(NameOfAction(a));
+    for (Action a : r.actions) names.emplace_back(ActionName(a));
     out.push_back("actions = " + join(names));
   }
   struct Axis {

@@ -52,7 +52,35 @@ class CachedTokenAuthority final : public TokenAuthority {
       return it == snap->keys.end() ? nullptr : &it->second;
     };
     auto revoked = [&](std::string_view tid) { return snap->revoked.count(std::string(tid)) > 0; };
-    return VerifyToken(token, now_seconds, keys, revoked);
+    // A token verified before: its key must still be the one it was checked
+    // with (present, not retired, same secret), its window must hold now and
+    // it must not be revoked since; anything else goes the whole way again,
+    // which gives the refusal its reason.
+    {
+      std::lock_guard<std::mutex> lock(cache_mu_);
+      auto it = cache_.find(std::string(token));
+      if (it != cache_.end()) {
+        const Verified& v = it->second;
+        const VerifyKey* key = keys(v.kid);
+        if (key != nullptr && !key->retired && key->secret == v.secret &&
+            (v.expires == 0 || now_seconds < v.expires) && now_seconds >= v.not_before &&
+            !revoked(v.tid)) {
+          return v.principal;
+        }
+        cache_.erase(it);
+      }
+    }
+    Result<Principal> p = VerifyToken(token, now_seconds, keys, revoked);
+    if (!p.ok()) return p;
+    Result<TokenInfo> info = InspectToken(token);
+    const VerifyKey* key = info.ok() ? keys(info->kid) : nullptr;
+    if (key != nullptr) {
+      std::lock_guard<std::mutex> lock(cache_mu_);
+      if (cache_.size() >= kCacheEntries) cache_.clear();  // bounded; refilled by use
+      cache_[std::string(token)] = {*p,          info->kid,        info->token_id,
+                                    key->secret, info->not_before, info->expires};
+    }
+    return p;
   }
 
  private:
@@ -143,6 +171,17 @@ class CachedTokenAuthority final : public TokenAuthority {
     }
     return std::shared_ptr<const Snapshot>(std::move(snap));
   }
+
+  // Verified tokens (by their bytes): a verifier sees the same bearer tokens
+  // again and again, and the HMAC chain and caveat parsing cost ~10 us.
+  struct Verified {
+    Principal principal;
+    std::string kid, tid, secret;
+    int64_t not_before = 0, expires = 0;
+  };
+  static constexpr size_t kCacheEntries = 4096;
+  mutable std::mutex cache_mu_;
+  mutable std::unordered_map<std::string, Verified> cache_;
 
   Transport* bucket_;
   Keychain* keychain_;

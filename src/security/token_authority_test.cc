@@ -110,6 +110,27 @@ TEST_F(TokenAuthorityTest, RotationKeepsOldTokensUntilRetired) {
               StatusIs(StatusCode::kAlreadyExists));
 }
 
+// Verified tokens are remembered, but a remembered one still expires and
+// is still not valid before its window.
+TEST_F(TokenAuthorityTest, ARememberedTokenStillExpires) {
+  ASSERT_OK(CreateSigningKey(bucket_.get(), keychain_.get(), "k1", kNow, false));
+  auto key = keychain_->Get(SigningKeyName("k1"));
+  ASSERT_TRUE(key.ok());
+  TokenClaims c;
+  c.principal = "alice";
+  c.restriction.not_before = kNow - 10;
+  c.restriction.expires = kNow + 60;
+  ASSERT_OK_AND_ASSIGN(std::string token, MintToken(*key, "k1", c));
+  ASSERT_OK_AND_ASSIGN(auto authority, OpenTokenAuthority(bucket_.get(), keychain_.get()));
+  EXPECT_OK(authority->Verify(token, kNow));
+  EXPECT_OK(authority->Verify(token, kNow));
+  EXPECT_THAT(authority->Verify(token, kNow + 60),
+              StatusIsWithMessage(StatusCode::kPermissionDenied, "expired"));
+  EXPECT_THAT(authority->Verify(token, kNow - 11),
+              StatusIsWithMessage(StatusCode::kPermissionDenied, "not yet valid"));
+  EXPECT_OK(authority->Verify(token, kNow));
+}
+
 TEST_F(TokenAuthorityTest, RunningVerifierSeesARevocationWithDefaultRefresh) {
   ASSERT_OK(CreateSigningKey(bucket_.get(), keychain_.get(), "k1", kNow, false));
   std::string token = MintWith("k1"), other = MintWith("k1", "bob");

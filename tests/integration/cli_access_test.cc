@@ -2,7 +2,10 @@
 // driven through the built binary in a `worm init` project (its example
 // access section: admin and viewer, an owner rule on Invoice, Customer.email
 // hidden from viewers; identities ada (admin) and vic (viewer)).
+#include <map>
+
 #include "core/json_util.h"
+#include "core/strings.h"
 #include "testing/subprocess.h"
 #include "testing/test_util.h"
 
@@ -103,6 +106,56 @@ TEST_F(CliAccessTest, ExplainNamesTheRuleWithLineAndColumn) {
   EXPECT_EQ(Worm({"access", "explain", "read", "Customer"}).exit_code, 5);  // who?
   EXPECT_EQ(Worm({"access", "explain", "--as", "vic", "fly", "Customer"}).exit_code, 5);
   EXPECT_EQ(Worm({"access", "explain", "--as", "zed", "read", "Customer"}).exit_code, 3);
+}
+
+// --token T and $WORM_TOKEN: the decision for the token's principal, its
+// scopes included (an attenuated token narrows what the identity may do).
+TEST_F(CliAccessTest, ExplainWithATokenDecidesForItsPrincipal) {
+  testing::ProcessOptions o;
+  o.cwd = dir_.path();
+  o.env = {{"WORM_KEYCHAIN", "file:" + (dir_.path() / "kc").string()},
+           {"WORM_KEYCHAIN_PASSPHRASE", "explain passphrase"},
+           {"WORM_KEYCHAIN_KDF", "interactive"},
+           {"WORM_PROJECT", ""},
+           {"WORM_TOKEN", ""}};
+  auto worm = [&](std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    args.insert(args.begin(), testing::WormBinary().string());
+    testing::ProcessOptions with = o;
+    for (auto& [k, v] : env) with.env[k] = v;
+    return testing::RunProcess(args, with);
+  };
+  ASSERT_EQ(worm({"keys", "create"}).exit_code, 0);
+  auto t = worm({"token", "create", "--as", "vic", "--ttl", "1h"});
+  ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
+  const std::string vic = std::string(Trim(t.out));
+  auto n = worm({"token", "attenuate", vic, "--models", "Invoice"});
+  ASSERT_EQ(n.exit_code, 0) << n.out << n.err;
+  const std::string invoices_only = std::string(Trim(n.out));
+
+  auto r = worm({"access", "explain", "--token", vic, "read", "Customer", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  Json j = Only(r);
+  EXPECT_EQ(j["allowed"], true);
+  EXPECT_EQ(j["principal"]["id"], "vic");
+  EXPECT_EQ(j["rule"], "/access/bucket/rules/1");
+
+  // The narrowed token may not read customers, whatever vic may.
+  auto narrowed =
+      worm({"access", "explain", "read", "Customer", "--json"}, {{"WORM_TOKEN", invoices_only}});
+  EXPECT_EQ(narrowed.exit_code, 6) << narrowed.out << narrowed.err;
+  j = Only(narrowed);
+  EXPECT_EQ(j["effect"], "deny");
+  EXPECT_EQ(j["principal"]["id"], "vic");
+  EXPECT_THAT(j["reason"].get<std::string>(), HasSubstr("token scope"));
+
+  // A bad token is refused (exit 6) without echoing it; a token and --as is a usage error.
+  std::string forged = vic;
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+  auto bad = worm({"access", "explain", "--token", forged, "read", "Customer"});
+  EXPECT_EQ(bad.exit_code, 6);
+  EXPECT_EQ(bad.err.find(forged), std::string::npos);
+  EXPECT_EQ(
+      worm({"access", "explain", "--token", vic, "--as", "ada", "read", "Customer"}).exit_code, 5);
 }
 
 TEST_F(CliAccessTest, ExplainReadsTheDocumentForARowLevelRule) {

@@ -4,6 +4,7 @@
 // with curl, a client we did not write).
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -159,6 +160,44 @@ TEST_F(CliDevTest, ReportsAnEntityItsOplogContradicts) {
   ASSERT_TRUE(fs::remove(entry));  // and removed while dev watches
   Json again = Event(*dev, R"("event":"invalid")");
   EXPECT_THAT(again["message"].get<std::string>(), ::testing::HasSubstr("matches no oplog entry"));
+
+  dev->Signal(SIGTERM);
+  EXPECT_EQ(dev->Wait(kTimeoutMs), 0);
+}
+
+// The access section is linted as `worm lint` lints it (security/access_lint.h):
+// a rule naming an undeclared role is an error with its line:column, and
+// fixing it makes the schema usable again.
+TEST_F(CliDevTest, LintsTheAccessSection) {
+  std::string schema = kSchema;
+  const std::string bad_access =
+      R"(,
+  "access": {"roles": {"viewer": {}},
+             "bucket": {"rules": [{"roles": ["nosuchrole"], "actions": ["read"]}]}}
+})";
+  schema.replace(schema.rfind('}'), 1, bad_access);
+  testing::WriteFileOrDie(dir_.path() / ".worm" / "schema.json", schema);
+  auto dev = StartDev();
+  ASSERT_TRUE(dev->started());
+  Json lint = Event(*dev, R"("event":"lint")");
+  EXPECT_EQ(lint["ok"], false) << lint.dump();
+  bool found = false;
+  for (const Json& d : lint["diagnostics"]) {
+    if (d.value("code", "") != "unknown-role") continue;
+    found = true;
+    EXPECT_EQ(d["severity"], "error");
+    // On the line of the rule's roles (the diagnostic points into it).
+    const size_t at = schema.find("nosuchrole");
+    EXPECT_EQ(d["line"], 1 + std::count(schema.begin(), schema.begin() + at, '\n')) << d.dump();
+    EXPECT_GT(d["column"].get<int>(), 0);
+  }
+  EXPECT_TRUE(found) << lint.dump();
+
+  std::string good = schema;
+  good.replace(good.find("nosuchrole"), 10, "viewer");
+  testing::WriteFileOrDie(dir_.path() / ".worm/schema.json", good);
+  Json fixed = Event(*dev, R"("event":"lint")");
+  EXPECT_EQ(fixed["ok"], true) << fixed.dump();
 
   dev->Signal(SIGTERM);
   EXPECT_EQ(dev->Wait(kTimeoutMs), 0);

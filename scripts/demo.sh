@@ -53,3 +53,8 @@ step "$WORM" --as ada patch Customer "$ADA" --data '{"name": "Ada King"}'
 printf '\n\033[1m$ find .worm/data -type f | sort\033[0m\n'
 find .worm/data -type f -not -path '*/.wormfs/*' | sort
 printf '\nDemo project: %s (try: cd %s && %s dev --port 9000 --anonymous)\n' "$DEMO" "$DEMO" "$WORM"
+
+# ---- codegen ----
+step "$WORM" codegen --lang ts --out generated/ts
+head -20 generated/ts/models.ts
+step "$WORM" codegen --lang ts --out generated/ts --check

@@ -36,10 +36,18 @@ Result<std::vector<GeneratedFile>> Generate(const schema::Schema& schema, Target
                                             const Options& options) {
   Result<std::vector<GeneratedFile>> files = Status::Internal("codegen: no target");
   switch (target) {
-    case Target::kTypeScript: files = internal::GenerateTypeScript(schema, options); break;
-    case Target::kCpp: files = internal::GenerateCpp(schema, options); break;
-    case Target::kJsonSchema: files = internal::GenerateJsonSchema(schema, options); break;
-    case Target::kOpenApi: files = internal::GenerateOpenApi(schema, options); break;
+    case Target::kTypeScript:
+      files = internal::GenerateTypeScript(schema, options);
+      break;
+    case Target::kCpp:
+      files = internal::GenerateCpp(schema, options);
+      break;
+    case Target::kJsonSchema:
+      files = internal::GenerateJsonSchema(schema, options);
+      break;
+    case Target::kOpenApi:
+      files = internal::GenerateOpenApi(schema, options);
+      break;
   }
   if (!files.ok()) return files;
   std::sort(files->begin(), files->end(),

@@ -48,10 +48,14 @@ struct Outcome {
 
 std::string Name(Verdict v) {
   switch (v) {
-    case Verdict::kAccept: return "accept";
-    case Verdict::kRefuse: return "refuse";
-    case Verdict::kError: return "error";
-    case Verdict::kSkip: return "skip";
+    case Verdict::kAccept:
+      return "accept";
+    case Verdict::kRefuse:
+      return "refuse";
+    case Verdict::kError:
+      return "error";
+    case Verdict::kSkip:
+      return "skip";
   }
   return "?";
 }
@@ -159,12 +163,12 @@ Corpus BuildCorpus() {
         c.problems.push_back(name + ": " + repo.status().ToString());
         continue;
       }
-      std::vector<TestDocument> docs =
-          RandomDocuments(s, m, existing, seed++, kDocsPerModel);
+      std::vector<TestDocument> docs = RandomDocuments(s, m, existing, seed++, kDocsPerModel);
       for (TestDocument& d : docs) {
         Case k{index, m.name, std::move(d), {}, {}};
         k.engine = EngineVerdict(*repo, k.doc);
-        if (k.doc.dynamic && k.engine.verdict == Verdict::kRefuse) k.engine.verdict = Verdict::kSkip;
+        if (k.doc.dynamic && k.engine.verdict == Verdict::kRefuse)
+          k.engine.verdict = Verdict::kSkip;
         c.cases.push_back(std::move(k));
       }
       // Entities later models' refs point at (refs go to earlier models).
@@ -258,7 +262,8 @@ void Assign(Corpus& c, const std::string& target, const std::vector<std::string>
   for (size_t i = 0; i < c.cases.size(); ++i) {
     Case& k = c.cases[i];
     if (refused.count(k.schema)) {
-      k.targets[target] = {Verdict::kError, "generator refused the schema: " + refused.at(k.schema)};
+      k.targets[target] = {Verdict::kError,
+                           "generator refused the schema: " + refused.at(k.schema)};
     } else if (!failure.empty() || i >= lines.size()) {
       k.targets[target] = {Verdict::kError, failure.empty() ? "no verdict" : failure};
     } else {
@@ -407,10 +412,9 @@ int main(int argc, char** argv) {
   if (cc.exit_code != 0) {
     failure = "the generated C++ does not compile: " + Tail(cc.out + cc.err, 1500);
   } else {
-    auto run = worm::testing::RunProcess(
-        {(work / "check").string(), (work / "docs.jsonl").string(),
-         (work / "verdicts-cpp.txt").string()},
-        In({}, 120));
+    auto run = worm::testing::RunProcess({(work / "check").string(), (work / "docs.jsonl").string(),
+                                          (work / "verdicts-cpp.txt").string()},
+                                         In({}, 120));
     if (run.exit_code != 0) failure = "the C++ checker failed: " + Tail(run.err, 1500);
   }
   Assign(c, "cpp", ReadLines(work / "verdicts-cpp.txt"), refused, failure);
@@ -437,9 +441,9 @@ TEST(CodegenDifferentialTest, GeneratorsAreDeterministicAndCoverTheSchemaLanguag
   std::function<void(const Json&)> walk = [&](const Json& fields) {
     for (auto& [name, f] : fields.items()) {
       types.insert(f.value("type", ""));
-      for (const char* k : {"enum", "default", "required", "ref", "minimum", "maximum",
-                            "minLength", "maxLength", "pattern", "allowUnknownFields",
-                            "items", "properties", "onDelete"}) {
+      for (const char* k :
+           {"enum", "default", "required", "ref", "minimum", "maximum", "minLength", "maxLength",
+            "pattern", "allowUnknownFields", "items", "properties", "onDelete"}) {
         if (f.contains(k)) features.insert(k);
       }
       if (f.contains("properties")) walk(f["properties"]);
@@ -450,7 +454,8 @@ TEST(CodegenDifferentialTest, GeneratorsAreDeterministicAndCoverTheSchemaLanguag
   for (int i = 1; i <= kRandomSchemas; ++i) {
     Json s = RandomSchema(i);
     auto parsed = schema::LoadSchema(s);
-    ASSERT_TRUE(parsed.ok()) << "seed " << i << ": " << parsed.status().ToString() << "\n" << s.dump(2);
+    ASSERT_TRUE(parsed.ok()) << "seed " << i << ": " << parsed.status().ToString() << "\n"
+                             << s.dump(2);
     ++loaded;
     for (const schema::Model& m : parsed->models) {
       nested += m.full.dynamic_segments().size() >= 2;
@@ -477,7 +482,8 @@ TEST(CodegenDifferentialTest, EngineZodAjvAndCppAgree) {
   Corpus c = BuildCorpus();
   auto built = std::chrono::steady_clock::now();
   fs::path root = WorkDir();
-  for (const CorpusSchema& s : c.schemas) Write(root / "schemas" / s.dir / "schema.json", s.json.dump(2));
+  for (const CorpusSchema& s : c.schemas)
+    Write(root / "schemas" / s.dir / "schema.json", s.json.dump(2));
   for (const std::string& p : c.problems) ADD_FAILURE() << p;
 
   // The C++ compile (the slowest step) runs while node checks the JS targets.
@@ -487,7 +493,8 @@ TEST(CodegenDifferentialTest, EngineZodAjvAndCppAgree) {
   RunZod(c, root, &notes);
   RunAjv(c, root);
   cpp.join();
-  for (size_t i = 0; i < c.cases.size(); ++i) c.cases[i].targets["cpp"] = cpp_corpus.cases[i].targets["cpp"];
+  for (size_t i = 0; i < c.cases.size(); ++i)
+    c.cases[i].targets["cpp"] = cpp_corpus.cases[i].targets["cpp"];
   auto done = std::chrono::steady_clock::now();
 
   // Tally and list the disagreements.
@@ -533,17 +540,17 @@ TEST(CodegenDifferentialTest, EngineZodAjvAndCppAgree) {
   if (!notes.empty()) std::cout << notes;
   for (const char* t : {"zod", "ajv", "cpp"}) {
     EXPECT_EQ(disagreements[t], 0) << t << " disagrees with the engine; first of each kind:\n"
-                                   << [&] {
-                                        std::string s;
-                                        int n = 0;
-                                        for (const auto& [key, k] : first) {
-                                          if (key.rfind(std::string(t) + " |", 0) != 0) continue;
-                                          if (++n > 25) break;
-                                          s += "[" + key + "]\n" + Describe(c, *k) + "\n";
-                                        }
-                                        return s;
-                                      }()
-                                   << "all of them: " << (root / "disagreements.txt").string();
+                                   <<
+        [&] {
+          std::string s;
+          int n = 0;
+          for (const auto& [key, k] : first) {
+            if (key.rfind(std::string(t) + " |", 0) != 0) continue;
+            if (++n > 25) break;
+            s += "[" + key + "]\n" + Describe(c, *k) + "\n";
+          }
+          return s;
+        }() << "all of them: " << (root / "disagreements.txt").string();
   }
   // The corpus is what the issue asks for: 50+ random schemas, hundreds of
   // documents each, and both verdicts well represented.

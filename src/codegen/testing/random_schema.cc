@@ -64,9 +64,17 @@ const std::vector<PatternCase>& SafePatterns() {
 // pass RE2 patterns to JavaScript unchanged.
 const std::vector<PatternCase>& TrickyPatterns() {
   static const auto* v = new std::vector<PatternCase>{
-      {".{2}", {"ab", "\xc3\xa9\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80\xf0\x9f\x98\x80"}, {"a", "abc"}},
+      {".{2}",
+       {"ab", "\xc3\xa9\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80\xf0\x9f\x98\x80"},
+       {"a", "abc"}},
       {"[^x]{1,3}", {"\xf0\x9f\x98\x80", "ab"}, {"x", "abcd"}},
-      {"\\s*[a-z]+", {" a", "abc"}, {"\xc2\xa0" "a", "\xe2\x80\x83" "b", "1"}},
+      {"\\s*[a-z]+",
+       {" a", "abc"},
+       {"\xc2\xa0"
+        "a",
+        "\xe2\x80\x83"
+        "b",
+        "1"}},
       {"[a-z]+\\b", {"abc"}, {"abc!"}},
   };
   return *v;
@@ -78,15 +86,14 @@ struct IdType {
 };
 
 const std::vector<std::string> kFieldNames = {
-    "name",  "title", "count", "price", "active", "born",  "seenAt", "tags", "address",
+    "name",  "title", "count", "price", "active", "born",  "seenAt", "tags",  "address",
     "meta",  "score", "level", "note",  "code",   "ratio", "items",  "flags", "when",
     "label", "size",  "kind",  "email", "amount", "dims",  "owner",  "parts"};
 // Names that stress code generators (keywords, spaces, prototype members,
 // non-ASCII); a few schemas get one.
-const std::vector<std::string> kOddNames = {"class",      "default",   "two words",
-                                            "with-dash",  "\xc3\xbcn\xc3\xaf", "1st",
-                                            "constructor", "toString", "__proto__",
-                                            "delete",      "namespace", "x y.z"};
+const std::vector<std::string> kOddNames = {
+    "class",       "default",  "two words", "with-dash", "\xc3\xbcn\xc3\xaf", "1st",
+    "constructor", "toString", "__proto__", "delete",    "namespace",         "x y.z"};
 
 class SchemaGen {
  public:
@@ -110,9 +117,9 @@ class SchemaGen {
     int n = static_cast<int>(r_.Range(1, 6));
     Json models = Json::object();
     for (int i = 0; i < n; ++i) {
-      std::string name = "M" + std::to_string(i) + r_.Pick(std::vector<std::string>{
-                                                        "Item", "Customer", "Order", "Team",
-                                                        "Note", "Setting", "Event"});
+      std::string name = "M" + std::to_string(i) +
+                         r_.Pick(std::vector<std::string>{"Item", "Customer", "Order", "Team",
+                                                          "Note", "Setting", "Event"});
       models[name] = Model(i, name);
       names_.push_back(name);
     }
@@ -170,8 +177,8 @@ class SchemaGen {
   }
 
   IdType PickIdType() {
-    std::vector<IdType> types = {{"uuid", ""},  {"uuid", "auto"}, {"uuid7", ""}, {"int", ""},
-                                 {"int", "seq"}, {"evm", ""},     {"sol", ""}};
+    std::vector<IdType> types = {{"uuid", ""},   {"uuid", "auto"}, {"uuid7", ""}, {"int", ""},
+                                 {"int", "seq"}, {"evm", ""},      {"sol", ""}};
     if (seq10_) types.push_back({"int", "seq10"});
     if (custom_types_) {
       types.push_back({"slug", ""});
@@ -345,7 +352,10 @@ class DocGen {
  public:
   DocGen(const schema::Schema& schema, const schema::Model& model, const ExistingIds& existing,
          uint64_t seed)
-      : schema_(schema), model_(model), existing_(existing), r_(seed),
+      : schema_(schema),
+        model_(model),
+        existing_(existing),
+        r_(seed),
         counter_(static_cast<int64_t>(seed % 100000) * 1000) {}
 
   std::string NewId(const std::string& type) {
@@ -355,7 +365,8 @@ class DocGen {
       for (int i = 0; i < n; ++i) s += kHex[r_.Below(16)];
       return s;
     };
-    if (type == "uuid") return hex(8) + "-" + hex(4) + "-4" + hex(3) + "-a" + hex(3) + "-" + hex(12);
+    if (type == "uuid")
+      return hex(8) + "-" + hex(4) + "-4" + hex(3) + "-a" + hex(3) + "-" + hex(12);
     if (type == "uuid7") {
       return "0190" + hex(4) + "-" + hex(4) + "-7" + hex(3) + "-8" + hex(3) + "-" + hex(12);
     }
@@ -367,11 +378,8 @@ class DocGen {
       return s;
     }
     std::vector<std::string> candidates = {
-        "id-" + std::to_string(counter_) + "-" + hex(4),
-        "AB" + std::to_string(1000 + counter_),
-        std::to_string(counter_ + 1000),
-        "x" + hex(6),
-        "Id" + std::to_string(counter_)};
+        "id-" + std::to_string(counter_) + "-" + hex(4), "AB" + std::to_string(1000 + counter_),
+        std::to_string(counter_ + 1000), "x" + hex(6), "Id" + std::to_string(counter_)};
     auto it = schema_.dynamic_types.find(type);
     for (const std::string& c : candidates) {
       if (it == schema_.dynamic_types.end() || it->second.Matches(c)) return c;
@@ -403,12 +411,27 @@ class DocGen {
   }
 
   std::string RandomString(size_t len) {
-    static const std::vector<std::string> kChars = {
-        "a", "b", "z", "Q", "0", "7", " ", "-", "_", "\xc3\xa9", "\xe6\x97\xa5",
-        "\xf0\x9f\x98\x80", "\xf0\x90\x8d\x88", "e\xcc\x81", "\"", "\\", "/"};
+    static const std::vector<std::string> kChars = {"a",
+                                                    "b",
+                                                    "z",
+                                                    "Q",
+                                                    "0",
+                                                    "7",
+                                                    " ",
+                                                    "-",
+                                                    "_",
+                                                    "\xc3\xa9",
+                                                    "\xe6\x97\xa5",
+                                                    "\xf0\x9f\x98\x80",
+                                                    "\xf0\x90\x8d\x88",
+                                                    "e\xcc\x81",
+                                                    "\"",
+                                                    "\\",
+                                                    "/"};
     std::string s;
     bool plain = r_.Percent(50);
-    for (size_t i = 0; i < len; ++i) s += plain ? std::string(1, 'a' + r_.Below(26)) : r_.Pick(kChars);
+    for (size_t i = 0; i < len; ++i)
+      s += plain ? std::string(1, 'a' + r_.Below(26)) : r_.Pick(kChars);
     return s;
   }
 
@@ -430,15 +453,20 @@ class DocGen {
       case FieldType::kNumber: {
         double lo = f.minimum.value_or(-1e3), hi = f.maximum.value_or(lo + 2e3);
         switch (r_.Below(4)) {
-          case 0: return lo;
-          case 1: return hi;
-          case 2: return std::floor(lo + (hi - lo) * (r_.Below(1000) / 1000.0));
-          default: return lo + (hi - lo) * (r_.Below(1000) / 1000.0);
+          case 0:
+            return lo;
+          case 1:
+            return hi;
+          case 2:
+            return std::floor(lo + (hi - lo) * (r_.Below(1000) / 1000.0));
+          default:
+            return lo + (hi - lo) * (r_.Below(1000) / 1000.0);
         }
       }
       case FieldType::kInteger: {
         if (!f.ref.empty()) return static_cast<int64_t>(r_.Range(1, 999));
-        double lo = std::ceil(f.minimum.value_or(-1000)), hi = std::floor(f.maximum.value_or(lo + 2000));
+        double lo = std::ceil(f.minimum.value_or(-1000)),
+               hi = std::floor(f.maximum.value_or(lo + 2000));
         if (hi < lo) return static_cast<int64_t>(lo);
         double span = std::min(hi - lo, 1e12);
         return static_cast<int64_t>(lo + std::floor(span * (r_.Below(1001) / 1000.0)));
@@ -452,8 +480,9 @@ class DocGen {
       }
       case FieldType::kDateTime: {
         static const std::vector<std::string> kTimes = {
-            "2024-02-29T10:11:12Z",      "2024-01-01T00:00:00.123Z", "2024-06-30T23:59:59+05:30",
-            "2024-06-30T23:59:59-08:00", "2024-03-03t01:02:03z",     "2016-12-31T23:59:60Z",
+            "2024-02-29T10:11:12Z",          "2024-01-01T00:00:00.123Z",
+            "2024-06-30T23:59:59+05:30",     "2024-06-30T23:59:59-08:00",
+            "2024-03-03t01:02:03z",          "2016-12-31T23:59:60Z",
             "2024-01-01T00:00:00.123456789Z"};
         return r_.Pick(kTimes);
       }
@@ -484,13 +513,20 @@ class DocGen {
 
   Json AnyValue(int depth) {
     switch (r_.Below(depth > 2 ? 5 : 7)) {
-      case 0: return "s" + std::to_string(r_.Below(100));
-      case 1: return static_cast<int64_t>(r_.Range(-5, 5));
-      case 2: return 2.5;
-      case 3: return true;
-      case 4: return nullptr;
-      case 5: return Json::array({1, "two"});
-      default: return Json{{"nested", AnyValue(depth + 1)}};
+      case 0:
+        return "s" + std::to_string(r_.Below(100));
+      case 1:
+        return static_cast<int64_t>(r_.Range(-5, 5));
+      case 2:
+        return 2.5;
+      case 3:
+        return true;
+      case 4:
+        return nullptr;
+      case 5:
+        return Json::array({1, "two"});
+      default:
+        return Json{{"nested", AnyValue(depth + 1)}};
     }
   }
 
@@ -506,8 +542,10 @@ class DocGen {
     Json doc = Json::object();
     for (const Field& f : model_.fields) {
       bool present = f.required ? !(f.default_value && r_.Percent(20)) : r_.Percent(65);
-      if (present) doc[f.name] = Valid(f);
-      else if (!f.required && r_.Percent(10)) doc[f.name] = nullptr;
+      if (present)
+        doc[f.name] = Valid(f);
+      else if (!f.required && r_.Percent(10))
+        doc[f.name] = nullptr;
     }
     return doc;
   }
@@ -669,8 +707,9 @@ std::vector<DocGen::KindDef> DocGen::Kinds() {
                  Site* s = PickSite(sites, [](const Site&) { return true; });
                  if (!s) return false;
                  static const std::vector<Json> kValues = {
-                     "str", 42, 4.5, true, Json::array(), Json::object(), "5", "true",
-                     "2024-01-01", Json::array({"x"}), Json{{"a", 1}}, 0, ""};
+                     "str",          42,  4.5,    true,         Json::array(),
+                     Json::object(), "5", "true", "2024-01-01", Json::array({"x"}),
+                     Json{{"a", 1}}, 0,   ""};
                  Json v = r_.Pick(kValues);
                  At(*s) = v;
                  label(l, s->where + "=" + v.dump());
@@ -705,7 +744,8 @@ std::vector<DocGen::KindDef> DocGen::Kinds() {
                }});
   k.push_back({"enum", [this, label](Json& doc, std::string* l) {
                  auto sites = AllSites(doc);
-                 Site* s = PickSite(sites, [](const Site& s) { return !s.field->enum_values.empty(); });
+                 Site* s =
+                     PickSite(sites, [](const Site& s) { return !s.field->enum_values.empty(); });
                  if (!s) return false;
                  Json e = r_.Pick(s->field->enum_values);
                  Json v;
@@ -727,19 +767,20 @@ std::vector<DocGen::KindDef> DocGen::Kinds() {
                  label(l, s->where + "=" + v.dump());
                  return true;
                }});
-  k.push_back({"unknown-field", [this, label](Json& doc, std::string* l) {
-                 std::vector<Container> cs;
-                 Containers(doc, &cs);
-                 const Container& c = cs[r_.Below(cs.size())];
-                 static const std::vector<std::string> kKeys = {
-                     "extra", "__proto__", "constructor", "toString", "Name", "\xc3\xbcnknown",
-                     "hasOwnProperty", "", "a.b", "$x"};
-                 std::string key = r_.Pick(kKeys);
-                 if (c.obj->contains(key)) return false;
-                 (*c.obj)[key] = r_.Percent(50) ? Json(1) : Json{{"x", 1}};
-                 label(l, c.where + "/" + key + (c.strict ? " (strict)" : " (open)"));
-                 return true;
-               }});
+  k.push_back(
+      {"unknown-field", [this, label](Json& doc, std::string* l) {
+         std::vector<Container> cs;
+         Containers(doc, &cs);
+         const Container& c = cs[r_.Below(cs.size())];
+         static const std::vector<std::string> kKeys = {
+             "extra",          "__proto__", "constructor", "toString", "Name", "\xc3\xbcnknown",
+             "hasOwnProperty", "",          "a.b",         "$x"};
+         std::string key = r_.Pick(kKeys);
+         if (c.obj->contains(key)) return false;
+         (*c.obj)[key] = r_.Percent(50) ? Json(1) : Json{{"x", 1}};
+         label(l, c.where + "/" + key + (c.strict ? " (strict)" : " (open)"));
+         return true;
+       }});
   k.push_back({"engine-field", [this, label](Json& doc, std::string* l) {
                  std::vector<Container> cs;
                  Containers(doc, &cs);
@@ -775,7 +816,8 @@ std::vector<DocGen::KindDef> DocGen::Kinds() {
   k.push_back({"length", [this, label](Json& doc, std::string* l) {
                  auto sites = AllSites(doc);
                  Site* s = PickSite(sites, [](const Site& s) {
-                   return (s.field->min_length || s.field->max_length) && s.field->enum_values.empty();
+                   return (s.field->min_length || s.field->max_length) &&
+                          s.field->enum_values.empty();
                  });
                  if (!s) return false;
                  bool lower = s->field->min_length && (!s->field->max_length || r_.Percent(50));
@@ -798,8 +840,9 @@ std::vector<DocGen::KindDef> DocGen::Kinds() {
                    for (size_t i = 0; i < n; ++i) str += unit;
                    At(*s) = str;
                  }
-                 label(l, s->where + " " + std::to_string(n) + (lower ? " vs minLength " : " vs maxLength ") +
-                              std::to_string(b) + " " + At(*s).dump());
+                 label(l, s->where + " " + std::to_string(n) +
+                              (lower ? " vs minLength " : " vs maxLength ") + std::to_string(b) +
+                              " " + At(*s).dump());
                  return true;
                }});
   k.push_back({"pattern", [this, label](Json& doc, std::string* l) {
@@ -822,22 +865,41 @@ std::vector<DocGen::KindDef> DocGen::Kinds() {
   k.push_back({"date", [this, label](Json& doc, std::string* l) {
                  auto sites = AllSites(doc);
                  Site* s = PickSite(sites, [](const Site& s) {
-                   return s.field->type == FieldType::kDate || s.field->type == FieldType::kDateTime;
+                   return s.field->type == FieldType::kDate ||
+                          s.field->type == FieldType::kDateTime;
                  });
                  if (!s) return false;
-                 static const std::vector<std::string> kDates = {
-                     "2024-02-30", "2023-02-29", "2024-13-01", "2024-1-01", "24-01-01",
-                     "2024-01-01T00:00:00Z", "2024-00-10", "2024-04-31", "1900-02-29",
-                     "2000-02-29", "20240101", " 2024-01-01", "2024-01-01\n", "\xd9\xa2" "024-01-01"};
-                 static const std::vector<std::string> kTimes = {
-                     "2024-01-01T10:00:00",        "2024-01-01 10:00:00Z",
-                     "2024-01-01T24:00:00Z",       "2024-01-01T10:00:00+24:00",
-                     "2024-01-01T10:00:00.Z",      "2024-02-30T10:00:00Z",
-                     "2024-01-01T10:11:60Z",       "2016-12-31T23:59:60Z",
-                     "2024-01-01t10:00:00z",       "2024-01-01T10:00:00+0530",
-                     "2024-01-01T10:00Z",          "2024-01-01T10:00:00.5+01:00",
-                     "2024-01-01",                 "2024-06-30T23:59:60+05:30",
-                     "2024-01-01T10:00:00-00:00",  "2024-01-01T10:00:00+23:59"};
+                 static const std::vector<std::string> kDates = {"2024-02-30",
+                                                                 "2023-02-29",
+                                                                 "2024-13-01",
+                                                                 "2024-1-01",
+                                                                 "24-01-01",
+                                                                 "2024-01-01T00:00:00Z",
+                                                                 "2024-00-10",
+                                                                 "2024-04-31",
+                                                                 "1900-02-29",
+                                                                 "2000-02-29",
+                                                                 "20240101",
+                                                                 " 2024-01-01",
+                                                                 "2024-01-01\n",
+                                                                 "\xd9\xa2"
+                                                                 "024-01-01"};
+                 static const std::vector<std::string> kTimes = {"2024-01-01T10:00:00",
+                                                                 "2024-01-01 10:00:00Z",
+                                                                 "2024-01-01T24:00:00Z",
+                                                                 "2024-01-01T10:00:00+24:00",
+                                                                 "2024-01-01T10:00:00.Z",
+                                                                 "2024-02-30T10:00:00Z",
+                                                                 "2024-01-01T10:11:60Z",
+                                                                 "2016-12-31T23:59:60Z",
+                                                                 "2024-01-01t10:00:00z",
+                                                                 "2024-01-01T10:00:00+0530",
+                                                                 "2024-01-01T10:00Z",
+                                                                 "2024-01-01T10:00:00.5+01:00",
+                                                                 "2024-01-01",
+                                                                 "2024-06-30T23:59:60+05:30",
+                                                                 "2024-01-01T10:00:00-00:00",
+                                                                 "2024-01-01T10:00:00+23:59"};
                  Json v = r_.Pick(s->field->type == FieldType::kDate ? kDates : kTimes);
                  At(*s) = v;
                  label(l, s->where + "=" + v.dump());
@@ -861,11 +923,21 @@ std::vector<DocGen::KindDef> DocGen::Kinds() {
                  auto sites = AllSites(doc);
                  Site* s = PickSite(sites, [](const Site& s) { return IsNumeric(s.field->type); });
                  if (!s) return false;
-                 static const std::vector<std::string> kNumbers = {
-                     "9007199254740993", "9007199254740992", "18446744073709551615",
-                     "18446744073709551616", "-9223372036854775808", "-9223372036854775809",
-                     "1e308", "-1.7976931348623157e308", "123456789012345678901234567890",
-                     "1e-320", "4.9e-324", "0.30000000000000004", "1.5e300", "2e0", "1E2"};
+                 static const std::vector<std::string> kNumbers = {"9007199254740993",
+                                                                   "9007199254740992",
+                                                                   "18446744073709551615",
+                                                                   "18446744073709551616",
+                                                                   "-9223372036854775808",
+                                                                   "-9223372036854775809",
+                                                                   "1e308",
+                                                                   "-1.7976931348623157e308",
+                                                                   "123456789012345678901234567890",
+                                                                   "1e-320",
+                                                                   "4.9e-324",
+                                                                   "0.30000000000000004",
+                                                                   "1.5e300",
+                                                                   "2e0",
+                                                                   "1E2"};
                  std::string text = r_.Pick(kNumbers);
                  At(*s) = Raw(text);
                  label(l, s->where + "=" + text);
@@ -878,9 +950,15 @@ std::vector<DocGen::KindDef> DocGen::Kinds() {
                  });
                  if (!s) return false;
                  static const std::vector<std::string> kStrings = {
-                     std::string("a\0b", 3), "\xe2\x80\xa8", "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9",
-                     "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d", "\xef\xbb\xbf", "\xf4\x8f\xbf\xbf",
-                     "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80", "\\u0041", "\t\n\r"};
+                     std::string("a\0b", 3),
+                     "\xe2\x80\xa8",
+                     "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9",
+                     "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d",
+                     "\xef\xbb\xbf",
+                     "\xf4\x8f\xbf\xbf",
+                     "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80",
+                     "\\u0041",
+                     "\t\n\r"};
                  Json v = r_.Pick(kStrings);
                  At(*s) = v;
                  label(l, s->where + "=" + v.dump());
@@ -892,8 +970,8 @@ std::vector<DocGen::KindDef> DocGen::Kinds() {
                    return !s.item && s.field->type == FieldType::kArray && At(s).is_array();
                  });
                  if (!s) return false;
-                 static const std::vector<Json> kItems = {nullptr, "x", 3, 2.5, false,
-                                                          Json::object(), Json::array()};
+                 static const std::vector<Json> kItems = {
+                     nullptr, "x", 3, 2.5, false, Json::object(), Json::array()};
                  Json v = r_.Pick(kItems);
                  At(*s).push_back(v);
                  label(l, s->where + "[+]=" + v.dump());
@@ -911,7 +989,8 @@ std::vector<DocGen::KindDef> DocGen::Kinds() {
                  });
                  int depth = r_.Percent(50) ? 101 : 60;
                  Json v = 1;
-                 for (int i = 0; i < depth; ++i) v = r_.Percent(50) ? Json::array({v}) : Json{{"d", v}};
+                 for (int i = 0; i < depth; ++i)
+                   v = r_.Percent(50) ? Json::array({v}) : Json{{"d", v}};
                  if (freeform) {
                    At(*freeform) = Json{{"d", v}};
                    label(l, freeform->where + " nested " + std::to_string(depth));

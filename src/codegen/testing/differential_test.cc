@@ -353,6 +353,8 @@ std::string V(const R& r) {
   return "refuse\t" + OneLine(r.status().ToString());
 }
 std::string Check(int s, const std::string& m, const nlohmann::json& j) {
+  (void)m;
+  (void)j;
   switch (s) {
 )";
   for (size_t i = 0; i < c.schemas.size(); ++i) {

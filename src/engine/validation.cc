@@ -53,10 +53,13 @@ bool IsDate(const std::string& s) {
 bool IsDateTime(const std::string& s) {
   static const re2::RE2 kRe(
       R"((\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2})))");
-  int y, mo, d, h, mi, se, oh = 0, om = 0;
-  std::string sign;
+  int y, mo, d, h, mi, se;
+  // The offset groups are strings: after "Z" they match nothing, which RE2
+  // cannot parse as an int (FullMatch would then refuse every "...Z").
+  std::string sign, oh, om;
   if (!re2::RE2::FullMatch(s, kRe, &y, &mo, &d, &h, &mi, &se, &sign, &oh, &om)) return false;
-  return ValidYmd(y, mo, d) && h < 24 && mi < 60 && se <= 60 && oh < 24 && om < 60;
+  bool offset_ok = sign.empty() || (std::stoi(oh) < 24 && std::stoi(om) < 60);
+  return ValidYmd(y, mo, d) && h < 24 && mi < 60 && se <= 60 && offset_ok;
 }
 
 class Validator {

@@ -46,14 +46,14 @@ const std::set<std::string>& Keywords() {
       "throw", "true", "try", "typedef", "typeid", "typename", "union", "unsigned", "using",
       "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq",
       // Identifiers with special meaning, and macros the standard headers define.
-      "final", "override", "import", "module", "errno", "NULL", "EOF", "stdin", "stdout",
-      "stderr", "assert", "offsetof", "setjmp", "va_arg", "va_start", "va_end", "va_copy",
-      "EXIT_SUCCESS", "EXIT_FAILURE", "RAND_MAX", "CHAR_BIT", "MB_LEN_MAX", "BUFSIZ",
-      "FILENAME_MAX", "L_tmpnam", "TMP_MAX", "SEEK_SET", "SEEK_CUR", "SEEK_END", "EDOM",
-      "ERANGE", "EILSEQ", "HUGE_VAL", "INFINITY", "NAN", "unix", "linux", "major", "minor",
+      "final", "override", "import", "module", "errno", "NULL", "EOF", "stdin", "stdout", "stderr",
+      "assert", "offsetof", "setjmp", "va_arg", "va_start", "va_end", "va_copy", "EXIT_SUCCESS",
+      "EXIT_FAILURE", "RAND_MAX", "CHAR_BIT", "MB_LEN_MAX", "BUFSIZ", "FILENAME_MAX", "L_tmpnam",
+      "TMP_MAX", "SEEK_SET", "SEEK_CUR", "SEEK_END", "EDOM", "ERANGE", "EILSEQ", "HUGE_VAL",
+      "INFINITY", "NAN", "unix", "linux", "major", "minor",
       // Names the generated code itself uses inside each struct.
-      "FromJson", "ToJson", "Decode_", "Check_", "Defaults_", "extra", "nlohmann", "std",
-      "worm", "re2", "detail"};
+      "FromJson", "ToJson", "Decode_", "Check_", "Defaults_", "extra", "nlohmann", "std", "worm",
+      "re2", "detail"};
   return kWords;
 }
 
@@ -272,8 +272,8 @@ class Emitter {
         std::string item_type = type.substr(12, type.size() - 13);
         Line(ind, "for (std::size_t " + i + " = 0; " + i + " < " + v + ".size(); ++" + i + ") {");
         Line(ind + 1, "const nlohmann::json& " + item + " = " + v + "[" + i + "];");
-        Line(ind + 1, "const std::string " + item_path + " = " + path + " + \"[\" + std::to_string(" +
-                          i + ") + \"]\";");
+        Line(ind + 1, "const std::string " + item_path + " = " + path +
+                          " + \"[\" + std::to_string(" + i + ") + \"]\";");
         Line(ind + 1, "if (" + item + ".is_null()) return detail::Fail(who, " + item_path +
                           ", \"null item in an array\");");
         Value(ind + 1, *f.items, item, item_path, depth + 1, item_type);
@@ -295,7 +295,8 @@ class Emitter {
                         Lit(allowed.dump()) + ");");
       Line(ind + 1, "bool found = false;");
       Line(ind + 1, "for (const nlohmann::json& e : kEnum) found = found || e == " + v + ";");
-      Line(ind + 1, "if (!found) " + fail + "\"value \" + " + v + ".dump() + \" is not one of \" + kEnum.dump() + \" (enum)\");");
+      Line(ind + 1, "if (!found) " + fail + "\"value \" + " + v +
+                        ".dump() + \" is not one of \" + kEnum.dump() + \" (enum)\");");
       Line(ind, "}");
     }
   }
@@ -304,8 +305,8 @@ class Emitter {
     std::string fail = "return detail::Fail(who, " + path + ", ";
     if (f.min_length || f.max_length) {
       Line(ind, "{");
-      Line(ind + 1, "const std::size_t len = detail::Utf8Length(" + v +
-                        ".get_ref<const std::string&>());");
+      Line(ind + 1,
+           "const std::size_t len = detail::Utf8Length(" + v + ".get_ref<const std::string&>());");
       if (f.min_length) {
         Line(ind + 1, "if (len < " + std::to_string(*f.min_length) + "u) " + fail +
                           "\"length \" + std::to_string(len) + \" is below minLength " +
@@ -321,10 +322,10 @@ class Emitter {
     if (!f.pattern.empty()) {
       uses_re2_ = true;
       Line(ind, "{");
-      Line(ind + 1, "static const re2::RE2 kRe(" + LitView(f.pattern) +
-                        ", detail::QuietRe2Options());");
-      Line(ind + 1, "if (!kRe.ok()) " + fail + Lit("schema pattern /" + f.pattern +
-                                                    "/ does not compile") + ");");
+      Line(ind + 1,
+           "static const re2::RE2 kRe(" + LitView(f.pattern) + ", detail::QuietRe2Options());");
+      Line(ind + 1, "if (!kRe.ok()) " + fail +
+                        Lit("schema pattern /" + f.pattern + "/ does not compile") + ");");
       Line(ind + 1, "if (!re2::RE2::FullMatch(" + v + ".get_ref<const std::string&>(), kRe)) " +
                         fail + "\"\\\"\" + " + v + ".get<std::string>() + " +
                         Lit("\" does not match pattern /" + f.pattern + "/") + ");");
@@ -363,9 +364,9 @@ class Emitter {
         if (!f.items) return "std::vector<nlohmann::json>(" + v + ".begin(), " + v + ".end())";
         std::string item_type = type.substr(12, type.size() - 13);
         std::string e = "e" + std::to_string(depth);
-        return "[&] { " + type + " out; out.reserve(" + v + ".size()); for (const nlohmann::json& " +
-               e + " : " + v + ") out.push_back(" + Decode(*f.items, e, item_type, depth + 1) +
-               "); return out; }()";
+        return "[&] { " + type + " out; out.reserve(" + v +
+               ".size()); for (const nlohmann::json& " + e + " : " + v + ") out.push_back(" +
+               Decode(*f.items, e, item_type, depth + 1) + "); return out; }()";
       }
       case FieldType::kObject:
         if (IsStruct(f)) return type + "::Decode_(" + v + ")";
@@ -380,9 +381,8 @@ class Emitter {
       case FieldType::kArray: {
         if (!f.items) return "nlohmann::json(" + x + ")";
         std::string e = "e" + std::to_string(depth);
-        return "[&] { nlohmann::json out = nlohmann::json::array(); for (const auto& " + e +
-               " : " + x + ") out.push_back(" + Encode(*f.items, e, depth + 1) +
-               "); return out; }()";
+        return "[&] { nlohmann::json out = nlohmann::json::array(); for (const auto& " + e + " : " +
+               x + ") out.push_back(" + Encode(*f.items, e, depth + 1) + "); return out; }()";
       }
       case FieldType::kObject:
         if (IsStruct(f)) return x + ".ToJson()";
@@ -425,7 +425,8 @@ class Emitter {
       Line(ind + 1, "std::string " + updated_ + ";  // RFC 3339, set by the engine");
     }
     if (s.keep_extra) {
-      Line(ind + 1, "nlohmann::json extra = nlohmann::json::object();  // undeclared members, kept");
+      Line(ind + 1,
+           "nlohmann::json extra = nlohmann::json::object();  // undeclared members, kept");
     }
     out_ += "\n";
     if (model != nullptr) {
@@ -453,7 +454,8 @@ class Emitter {
 
     // Defaults (validation.cc Defaults).
     bool any_default = false;
-    for (const MemberPlan& m : s.members) any_default |= m.field->default_value || IsStruct(*m.field);
+    for (const MemberPlan& m : s.members)
+      any_default |= m.field->default_value || IsStruct(*m.field);
     Line(0, "inline void " + scope + "::Defaults_(" +
                 std::string(any_default ? "" : "[[maybe_unused]] ") + "nlohmann::json& j) {");
     for (const MemberPlan& m : s.members) {
@@ -511,8 +513,9 @@ class Emitter {
       }
       if (!known.empty()) Line(2, "if (" + known + ") continue;");
       Line(2, "return detail::Fail(who, prefix.empty() ? it.key() : prefix + \".\" + it.key(),");
-      Line(2, "                    \"unknown field (the model is strict; declare it in the "
-              "schema)\");");
+      Line(2,
+           "                    \"unknown field (the model is strict; declare it in the "
+           "schema)\");");
       Line(1, "}");
     }
     Line(1, "return worm::Status::OK();");
@@ -535,7 +538,8 @@ class Emitter {
     if (model != nullptr) {
       for (const auto& [json_name, member] :
            {std::pair<std::string, std::string>{"createdAt", created_}, {"updatedAt", updated_}}) {
-        Line(1, "if (auto it = j.find(" + Lit(json_name) + "); it != j.end() && it->is_string()) {");
+        Line(1,
+             "if (auto it = j.find(" + Lit(json_name) + "); it != j.end() && it->is_string()) {");
         Line(2, "out." + member + " = it->get<std::string>();");
         Line(1, "}");
       }
@@ -566,8 +570,8 @@ class Emitter {
     for (const MemberPlan& m : s.members) {
       const Field& f = *m.field;
       if (m.optional) {
-        Line(1, "if (" + m.member + ") j[" + Lit(f.name) + "] = " + Encode(f, "(*" + m.member + ")", 0) +
-                    ";");
+        Line(1, "if (" + m.member + ") j[" + Lit(f.name) +
+                    "] = " + Encode(f, "(*" + m.member + ")", 0) + ";");
       } else {
         Line(1, "j[" + Lit(f.name) + "] = " + Encode(f, m.member, 0) + ";");
       }
@@ -585,15 +589,18 @@ class Emitter {
     }
     // FromJson: the engine's Create, step by step.
     const Model& m = *model;
-    Line(0, "inline worm::Result<" + scope + "> " + scope + "::FromJson(const nlohmann::json& doc) {");
+    Line(0,
+         "inline worm::Result<" + scope + "> " + scope + "::FromJson(const nlohmann::json& doc) {");
     Line(1, "const std::string who = " + Lit(m.name) + ";");
     Line(1, "if (!doc.is_object()) {");
-    Line(2, "return worm::Status::InvalidArgument(who + \": document must be a JSON object, got \" +");
+    Line(2,
+         "return worm::Status::InvalidArgument(who + \": document must be a JSON object, got \" +");
     Line(2, "                                     detail::TypeName(doc));");
     Line(1, "}");
     Line(1, "if (detail::Depth(doc, 100) > 100) {");
-    Line(2, "return worm::Status::InvalidArgument(who + \": document: nested deeper than the limit of "
-            "100 levels\");");
+    Line(2,
+         "return worm::Status::InvalidArgument(who + \": document: nested deeper than the limit of "
+         "100 levels\");");
     Line(1, "}");
     if (!ids.empty()) {
       // ResolveCreateIds: ids come from the document's id fields, in order.
@@ -610,7 +617,8 @@ class Emitter {
       std::string count = std::to_string(ids.size());
       Line(2, "if (ids.size() + 1 < " + count + "u) {");
       Line(3, "return worm::Status::InvalidArgument(who + \": create needs the parent ids (" +
-                  std::to_string(ids.size() - 1) + " of " + count + "), got \" + std::to_string(ids.size()));");
+                  std::to_string(ids.size() - 1) + " of " + count +
+                  "), got \" + std::to_string(ids.size()));");
       Line(2, "}");
       if (!CanGenerateId(m)) {
         Line(2, "if (ids.size() < " + count + "u) {");
@@ -652,8 +660,9 @@ class Emitter {
     Line(1, "nlohmann::json j = doc;");
     Line(1, "Defaults_(j);");
     Line(1, "if (detail::Depth(j, 100) > 100) {");
-    Line(2, "return worm::Status::InvalidArgument(who + \": document: nested deeper than the limit of "
-            "100 levels\");");
+    Line(2,
+         "return worm::Status::InvalidArgument(who + \": document: nested deeper than the limit of "
+         "100 levels\");");
     Line(1, "}");
     Line(1, "if (worm::Status st = Check_(j, who, \"\"); !st.ok()) return st;");
     Line(1, "return Decode_(j);");
@@ -686,164 +695,168 @@ class Emitter {
 };
 
 // The helpers every generated header carries (in <ns>::detail).
-constexpr std::string_view kDetail = R"cpp(namespace detail {
+constexpr std::string_view kDetail =
+    R"cpp(namespace detail {
 
-inline worm::Status Fail(const std::string& who, const std::string& path, const std::string& why) {
-  return worm::Status::InvalidArgument(who + ": field \"" + path + "\": " + why);
-}
+          inline worm::Status Fail(const std::string& who, const std::string& path, const std::string& why) {
+            return worm::Status::InvalidArgument(who + ": field \"" + path + "\": " + why);
+          }
 
-inline std::string TypeName(const nlohmann::json& v) {
-  if (v.is_number_integer()) return "integer";
-  if (v.is_number()) return "number";
-  return v.type_name();
-}
+          inline std::string TypeName(const nlohmann::json& v) {
+            if (v.is_number_integer()) return "integer";
+            if (v.is_number()) return "number";
+            return v.type_name();
+          }
 
-inline std::string Num(double x) { return nlohmann::json(x).dump(); }
+          inline std::string Num(double x) { return nlohmann::json(x).dump(); }
 
-inline nlohmann::json Parse(const char* text) { return nlohmann::json::parse(text); }
+          inline nlohmann::json Parse(const char* text) { return nlohmann::json::parse(text); }
 
-// Code points of UTF-8 text (bytes that do not continue a sequence).
-inline std::size_t Utf8Length(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
+          // Code points of UTF-8 text (bytes that do not continue a sequence).
+          inline std::size_t Utf8Length(const std::string& s) {
+            std::size_t n = 0;
+            for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+            return n;
+          }
 
-inline bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+          inline bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-inline bool ValidYmd(int y, int m, int d) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= kDays[m - 1] + (m == 2 && IsLeap(y) ? 1 : 0);
-}
+          inline bool ValidYmd(int y, int m, int d) {
+            static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+            if (m < 1 || m > 12 || d < 1) return false;
+            return d <= kDays[m - 1] + (m == 2 && IsLeap(y) ? 1 : 0);
+          }
 
-// `n` ASCII digits at `at` as a number, or -1.
-inline int Digits(const std::string& s, std::size_t at, std::size_t n) {
-  if (at + n > s.size()) return -1;
-  int v = 0;
-  for (std::size_t i = at; i < at + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return -1;
-    v = v * 10 + (s[i] - '0');
-  }
-  return v;
-}
+          // `n` ASCII digits at `at` as a number, or -1.
+          inline int Digits(const std::string& s, std::size_t at, std::size_t n) {
+            if (at + n > s.size()) return -1;
+            int v = 0;
+            for (std::size_t i = at; i < at + n; ++i) {
+              if (s[i] < '0' || s[i] > '9') return -1;
+              v = v * 10 + (s[i] - '0');
+            }
+            return v;
+          }
 
-// YYYY-MM-DD.
-inline bool IsDate(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  int y = Digits(s, 0, 4), m = Digits(s, 5, 2), d = Digits(s, 8, 2);
-  return y >= 0 && m >= 0 && d >= 0 && ValidYmd(y, m, d);
-}
+          // YYYY-MM-DD.
+          inline bool IsDate(const std::string& s) {
+            if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+            int y = Digits(s, 0, 4), m = Digits(s, 5, 2), d = Digits(s, 8, 2);
+            return y >= 0 && m >= 0 && d >= 0 && ValidYmd(y, m, d);
+          }
 
-// RFC 3339: YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), 'T' and 'Z' in
-// either case.
-inline bool IsDateTime(const std::string& s) {
-  if (s.size() < 20 || !IsDate(s.substr(0, 10))) return false;
-  if ((s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') return false;
-  int h = Digits(s, 11, 2), mi = Digits(s, 14, 2), se = Digits(s, 17, 2);
-  if (h < 0 || mi < 0 || se < 0) return false;
-  std::size_t at = 19;
-  if (s[at] == '.') {
-    std::size_t start = ++at;
-    while (at < s.size() && s[at] >= '0' && s[at] <= '9') ++at;
-    if (at == start) return false;
-  }
-  int oh = 0, om = 0;
-  if (at + 1 == s.size() && (s[at] == 'Z' || s[at] == 'z')) {
-  } else if (at + 6 == s.size() && (s[at] == '+' || s[at] == '-') && s[at + 3] == ':') {
-    oh = Digits(s, at + 1, 2);
-    om = Digits(s, at + 4, 2);
-    if (oh < 0 || om < 0) return false;
-  } else {
-    return false;
-  }
-  return h < 24 && mi < 60 && se <= 60 && oh < 24 && om < 60;
-}
+          // RFC 3339: YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), 'T' and 'Z' in
+          // either case.
+          inline bool IsDateTime(const std::string& s) {
+            if (s.size() < 20 || !IsDate(s.substr(0, 10))) return false;
+            if ((s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') return false;
+            int h = Digits(s, 11, 2), mi = Digits(s, 14, 2), se = Digits(s, 17, 2);
+            if (h < 0 || mi < 0 || se < 0) return false;
+            std::size_t at = 19;
+            if (s[at] == '.') {
+              std::size_t start = ++at;
+              while (at < s.size() && s[at] >= '0' && s[at] <= '9') ++at;
+              if (at == start) return false;
+            }
+            int oh = 0, om = 0;
+            if (at + 1 == s.size() && (s[at] == 'Z' || s[at] == 'z')) {
+            } else if (at + 6 == s.size() && (s[at] == '+' || s[at] == '-') && s[at + 3] == ':') {
+              oh = Digits(s, at + 1, 2);
+              om = Digits(s, at + 4, 2);
+              if (oh < 0 || om < 0) return false;
+            } else {
+              return false;
+            }
+            return h < 24 && mi < 60 && se <= 60 && oh < 24 && om < 60;
+          }
 
-// Container nesting of `v` (a scalar is 0), walked without recursion; stops
-// counting once past `limit`.
-inline int Depth(const nlohmann::json& v, int limit) {
-  if (!v.is_structured()) return 0;
-  std::vector<std::pair<nlohmann::json::const_iterator, nlohmann::json::const_iterator>> open;
-  open.emplace_back(v.cbegin(), v.cend());
-  int deepest = 1;
-  while (!open.empty()) {
-    auto& top = open.back();
-    if (top.first == top.second) {
-      open.pop_back();
-      continue;
-    }
-    const nlohmann::json& child = *top.first;
-    ++top.first;
-    if (!child.is_structured()) continue;
-    int depth = static_cast<int>(open.size()) + 1;
-    if (depth > deepest) deepest = depth;
-    if (deepest > limit) return deepest;
-    open.emplace_back(child.cbegin(), child.cend());
-  }
-  return deepest;
-}
+          // Container nesting of `v` (a scalar is 0), walked without recursion; stops
+          // counting once past `limit`.
+          inline int Depth(const nlohmann::json& v, int limit) {
+            if (!v.is_structured()) return 0;
+            std::vector<std::pair<nlohmann::json::const_iterator, nlohmann::json::const_iterator>> open;
+            open.emplace_back(v.cbegin(), v.cend());
+            int deepest = 1;
+            while (!open.empty()) {
+              auto& top = open.back();
+              if (top.first == top.second) {
+                open.pop_back();
+                continue;
+              }
+              const nlohmann::json& child = *top.first;
+              ++top.first;
+              if (!child.is_structured()) continue;
+              int depth = static_cast<int>(open.size()) + 1;
+              if (depth > deepest) deepest = depth;
+              if (deepest > limit) return deepest;
+              open.emplace_back(child.cbegin(), child.cend());
+            }
+            return deepest;
+          }
 
-// Integer fields are std::int64_t; a value the engine accepts beyond its
-// range (an integral double like 1e300, an unsigned above INT64_MAX) is
-// clamped to the nearest end.
-inline std::int64_t ToInt64(const nlohmann::json& v) {
-  if (v.is_number_unsigned()) {
-    auto u = v.get<std::uint64_t>();
-    return u > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(u);
-  }
-  if (v.is_number_integer()) return v.get<std::int64_t>();
-  double d = v.get<double>();
-  if (!(d > -9223372036854775808.0)) return INT64_MIN;
-  if (!(d < 9223372036854775808.0)) return INT64_MAX;
-  return static_cast<std::int64_t>(d);
-}
+          // Integer fields are std::int64_t; a value the engine accepts beyond its
+          // range (an integral double like 1e300, an unsigned above INT64_MAX) is
+          // clamped to the nearest end.
+          inline std::int64_t ToInt64(const nlohmann::json& v) {
+            if (v.is_number_unsigned()) {
+              auto u = v.get<std::uint64_t>();
+              return u > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(u);
+            }
+            if (v.is_number_integer()) return v.get<std::int64_t>();
+            double d = v.get<double>();
+            if (!(d > -9223372036854775808.0)) return INT64_MIN;
+            if (!(d < 9223372036854775808.0)) return INT64_MAX;
+            return static_cast<std::int64_t>(d);
+          }
 
-// Why `id` cannot be one key segment (the resolver's rules), or "".
-inline std::string IdSegmentProblem(const std::string& id) {
-  if (id.empty()) return "is empty";
-  if (id.size() > 1024) return "is " + std::to_string(id.size()) + " bytes; the limit is 1024";
-  for (std::size_t i = 0; i < id.size();) {
-    unsigned char c = static_cast<unsigned char>(id[i]);
-    if (c >= 0x20 && c < 0x7F) {
-      ++i;
-      continue;
-    }
-    std::uint32_t cp = 0;
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > id.size()) return "is not valid UTF-8 (byte " + std::to_string(i + 1) + ")";
-    cp = n == 1 ? c : c & (0x7F >> n);
-    for (std::size_t k = 1; k < n; ++k) {
-      unsigned char cc = static_cast<unsigned char>(id[i + k]);
-      if ((cc & 0xC0) != 0x80) return "is not valid UTF-8 (byte " + std::to_string(i + 1) + ")";
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return "is not valid UTF-8 (byte " + std::to_string(i + 1) + ")";
-    }
-    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return "contains a control character";
-    i += n;
-  }
-  if (id == "." || id == "..") return "is a relative path segment; ids cannot be '.' or '..'";
-  if (id.front() == '.') return "starts with '.', which marks system entries";
-  if (id.find('/') != std::string::npos) return "contains '/'; an id is one key segment";
-  if (id.find('\\') != std::string::npos) return "contains '\\'; an id is one key segment";
-  return "";
-}
+          // Why `id` cannot be one key segment (the resolver's rules), or "".
+          inline std::string IdSegmentProblem(const std::string& id) {
+            if (id.empty()) return "is empty";
+            if (id.size() > 1024) return "is " + std::to_string(id.size()) + " bytes; the limit is 1024";
+            for (std::size_t i = 0; i < id.size();) {
+              unsigned char c = static_cast<unsigned char>(id[i]);
+              if (c >= 0x20 && c < 0x7F) {
+                ++i;
+                continue;
+              }
+              std::uint32_t cp = 0;
+              std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+              if (n == 0 || i + n > id.size())
+                return "is not valid UTF-8 (byte " + std::to_string(i + 1) + ")";
+              cp = n == 1 ? c : c & (0x7F >> n);
+              for (std::size_t k = 1; k < n; ++k) {
+                unsigned char cc = static_cast<unsigned char>(id[i + k]);
+                if ((cc & 0xC0) != 0x80) return "is not valid UTF-8 (byte " + std::to_string(i + 1) + ")";
+                cp = (cp << 6) | (cc & 0x3F);
+              }
+              if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+                  cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                return "is not valid UTF-8 (byte " + std::to_string(i + 1) + ")";
+              }
+              if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return "contains a control character";
+              i += n;
+            }
+            if (id == "." || id == "..") return "is a relative path segment; ids cannot be '.' or "
+                                                "'..'";
+            if (id.front() == '.') return "starts with '.', which marks system entries";
+            if (id.find('/') != std::string::npos) return "contains '/'; an id is one key segment";
+            if (id.find('\\') != std::string::npos) return "contains '\\'; an id is one key "
+                                                           "segment";
+            return "";
+          }
 
-inline worm::schema::DynamicType MakeType(const char* name, const char* regex) {
-  worm::Result<worm::schema::DynamicType> t = worm::schema::MakeDynamicType(name, regex);
-  return t.ok() ? std::move(t).value() : worm::schema::DynamicType{};
-}
+          inline worm::schema::DynamicType MakeType(const char* name, const char* regex) {
+            worm::Result<worm::schema::DynamicType> t = worm::schema::MakeDynamicType(name, regex);
+            return t.ok() ? std::move(t).value() : worm::schema::DynamicType{};
+          }
 )cpp";
 
 constexpr std::string_view kRe2Options = R"cpp(
-inline re2::RE2::Options QuietRe2Options() {
-  re2::RE2::Options opts;
-  opts.set_log_errors(false);
-  return opts;
-}
+  inline re2::RE2::Options QuietRe2Options() {
+    re2::RE2::Options opts;
+    opts.set_log_errors(false);
+    return opts;
+  }
 )cpp";
 
 bool ValidNamespace(const std::string& ns) {
@@ -854,8 +867,7 @@ bool ValidNamespace(const std::string& ns) {
     std::string part = ns.substr(start, end == std::string::npos ? std::string::npos : end - start);
     if (part.empty() || (part[0] >= '0' && part[0] <= '9') || Keywords().count(part)) return false;
     for (char c : part) {
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '_'))
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
         return false;
     }
     if (end == std::string::npos) return true;
@@ -937,7 +949,9 @@ Result<std::vector<GeneratedFile>> GenerateCpp(const schema::Schema& schema,
   out += "// upper-cased (+ \"Item\" for array items).\n";
   out += "//\n";
   out += "// Needs: C++20, nlohmann/json, the worm public headers";
-  out += emitter.uses_re2() ? " and RE2 (<re2/re2.h>,\n// for field patterns, as the engine matches them)" : "";
+  out += emitter.uses_re2()
+             ? " and RE2 (<re2/re2.h>,\n// for field patterns, as the engine matches them)"
+             : "";
   out += "; link the worm libraries.\n";
   out += "#pragma once\n\n";
   out += "#include <cmath>\n#include <cstddef>\n#include <cstdint>\n#include <nlohmann/json.hpp>\n";

@@ -45,8 +45,7 @@ TEST(CppCodegen, GeneratedHeadersCompileAndAgreeWithTheEngine) {
   std::string example(cli::kExampleSchema);
   std::string rich = ReadFile(src + "/src/codegen/testdata/rich_schema.json");
   ASSERT_FALSE(rich.empty());
-  auto dir = std::filesystem::temp_directory_path() /
-             ("worm_cppgen_" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() / ("worm_cppgen_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::string ex_h = Header(example, "example"), rich_h = Header(rich, "rich");
   ASSERT_FALSE(ex_h.empty());
@@ -58,10 +57,9 @@ TEST(CppCodegen, GeneratedHeadersCompileAndAgreeWithTheEngine) {
 
   std::string so = (dir / "driver.so").string();
   std::string cmd = std::string(WORM_CXX) +
-                    " -std=c++20 -Wall -Wextra -Werror -fPIC -shared -O0 -I" + src +
-                    "/include -I" + dir.string() + " " + WORM_EXTRA_CFLAGS + " " + src +
-                    "/src/codegen/testdata/cpp_driver.cc -o " + so + " " + WORM_RE2_LIBS +
-                    " 2>&1";
+                    " -std=c++20 -Wall -Wextra -Werror -fPIC -shared -O0 -I" + src + "/include -I" +
+                    dir.string() + " " + WORM_EXTRA_CFLAGS + " " + src +
+                    "/src/codegen/testdata/cpp_driver.cc -o " + so + " " + WORM_RE2_LIBS + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string output;

@@ -12,8 +12,8 @@
 
 namespace {
 
-#define EXPECT(cond)                                                      \
-  do {                                                                    \
+#define EXPECT(cond)                                                                       \
+  do {                                                                                     \
     if (!(cond)) return std::string(__FILE__ ":") + std::to_string(__LINE__) + ": " #cond; \
   } while (0)
 
@@ -108,9 +108,10 @@ std::string Run(const char* example, const char* rich) {
       {"OrgSettings", R"({"orgName": "x", "plan": "gold"})", false},
   };
   for (const Case& k : example_cases) {
-    std::string why = k.model == std::string("Customer")
-                          ? Agrees<example::Customer>(example, k.model, json::parse(k.doc), k.ok)
-                          : Agrees<example::OrgSettings>(example, k.model, json::parse(k.doc), k.ok);
+    std::string why =
+        k.model == std::string("Customer")
+            ? Agrees<example::Customer>(example, k.model, json::parse(k.doc), k.ok)
+            : Agrees<example::OrgSettings>(example, k.model, json::parse(k.doc), k.ok);
     if (!why.empty()) return why;
   }
 
@@ -159,12 +160,14 @@ std::string Run(const char* example, const char* rich) {
     EXPECT(teams->Update(*gt).ok());
     EXPECT(teams->Get(worm::EntityIds{ct->deptId, ct->id})->size == 8);
     std::string dept = cd->deptId;
-    const char* base =
-        R"({"name": "n", "size": 1, "address": {"street": "s"}, "members": []})";
+    const char* base = R"({"name": "n", "size": 1, "address": {"street": "s"}, "members": []})";
     auto with = [&](const char* key, json v) {
       json j = json::parse(base);
       j["deptId"] = dept;
-      if (v.is_discarded()) j.erase(key); else j[key] = v;
+      if (v.is_discarded())
+        j.erase(key);
+      else
+        j[key] = v;
       return j;
     };
     struct RichCase {

@@ -379,10 +379,10 @@ std::string UnifiedDiff(std::string_view before, std::string_view after, std::st
     while (i < n || j < m) {
       if (i < n && j < m && a[head + i] == b[head + j]) {
         ops.push_back({' ', head + i++, head + j++});
-      } else if (j < m && (i == n || l[i][j + 1] >= l[i + 1][j])) {
-        ops.push_back({'+', head + i, head + j++});
+      } else if (i < n && (j == m || l[i + 1][j] >= l[i][j + 1])) {
+        ops.push_back({'-', head + i++, head + j});  // removals before additions, as diff -u
       } else {
-        ops.push_back({'-', head + i++, head + j});
+        ops.push_back({'+', head + i, head + j++});
       }
     }
   } else {

@@ -12,7 +12,7 @@ namespace worm::schema {
 namespace {
 
 std::string Fixture() {
-  for (const std::string& s : testing::ReadFuzzCorpus("schema_lint_fix")) {
+  for (const std::string& s : ::worm::testing::ReadFuzzCorpus("schema_lint_fix")) {
     if (s.find("\"idStrategy\": \"seq\"") != std::string::npos) return s;
   }
   return {};
@@ -38,7 +38,7 @@ TEST(LintFixTest, FixesEveryFixableFindingAndLeavesTheRest) {
   EXPECT_EQ(Codes(r.text), std::vector<std::string>{"default-not-in-enum"});
   // Exactly the expected file, byte for byte: indentation, key order and the
   // untouched lines as written.
-  const std::string expected = R"({
+  const std::string expected = R"J({
     "schemaVersion": "1.0",
     "operators": {
         "mine": { "strategy": "uuid" }
@@ -64,7 +64,7 @@ TEST(LintFixTest, FixesEveryFixableFindingAndLeavesTheRest) {
         }
     }
 }
-)";
+)J";
   EXPECT_EQ(r.text, expected);
 }
 
@@ -114,8 +114,8 @@ TEST(LintFixTest, UnifiedDiff) {
 
 // The fuzz target's invariants over the corpus and mutations of it.
 TEST(LintFixTest, FuzzCorpusAndMutations) {
-  std::vector<std::string> seeds = testing::ReadFuzzCorpus("schema_lint_fix");
-  for (const std::string& s : testing::ReadFuzzCorpus("schema_lint")) seeds.push_back(s);
+  std::vector<std::string> seeds = ::worm::testing::ReadFuzzCorpus("schema_lint_fix");
+  for (const std::string& s : ::worm::testing::ReadFuzzCorpus("schema_lint")) seeds.push_back(s);
   ASSERT_GE(seeds.size(), 5u);
   auto feed = [](const std::string& s) {
     (void)FuzzSchemaLintFix(reinterpret_cast<const uint8_t*>(s.data()), s.size());
@@ -123,7 +123,7 @@ TEST(LintFixTest, FuzzCorpusAndMutations) {
   for (const std::string& s : seeds) feed(s);
   static constexpr char kPunct[] = "#@()[]{}/:.,\"\\ \n\t-_0aZ";
   for (const std::string& s :
-       testing::MutateSeeds(seeds, std::string_view(kPunct, sizeof(kPunct) - 1),
+       ::worm::testing::MutateSeeds(seeds, std::string_view(kPunct, sizeof(kPunct) - 1),
                             ::testing::UnitTest::GetInstance()->random_seed(), 400)) {
     feed(s);
   }

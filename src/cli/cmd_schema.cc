@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "schema/lint.h"
+#include "schema/lint_fix.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
 #include "security/access_lint.h"
@@ -26,7 +27,36 @@ Result<schema::Schema> LoadProjectSchema(const Cli& cli) {
 
 struct LintArgs {
   std::string file;
+  bool fix = false;      // rewrite the file with the fixable findings fixed
+  bool dry_run = false;  // with --fix: print the diff, write nothing
 };
+
+// What `worm lint --help` says --fix does (schema/lint_fix.h has the why).
+constexpr const char* kLintFixHelp = R"(
+--fix fixes, editing only the spans it changes (key order, indentation and
+every other byte are kept), and writes the file atomically:
+  undeclared-path       appends the model's path (with its file) to "paths"
+  unused-path           removes the "paths" entry no model uses
+  duplicate-path        removes the later copy of a "paths" entry
+  id-type-mismatch      sets "idType" to the path's id segment type (the path
+                        decides the keys)
+  ignored-key           removes a key with no effect (idType/idOperator on a
+                        singleton, startAt/step on a non-increment operator)
+  duplicate-enum-value  removes the repeated enum value
+  misnamed-key          renames "operator"/"idStrategy" to "idOperator"
+Not fixable, because the right answer is the author's choice: duplicate-key
+(which copy was meant), default-not-in-enum and default-type-mismatch and
+default-violates-constraint (which value is right), unknown-field-type,
+unknown-ref, unknown-operator, unknown-dynamic-type, unknown-layout,
+unknown-mode, unknown-strategy, unknown-on-delete, unknown-key (a misspelling
+or a typo'd intent), enum-type-mismatch, invalid-* and wrong-type, missing-*
+(what to add), conflicting-paths, shared-entity-folder, singleton-with-id,
+file-given-twice, missing-prefix, operator-type-mismatch, set-null-required,
+on-delete-without-ref, ref-to-singleton, constraint-not-applicable,
+reserved-field-name, example-mismatch, unsupported-schema-version, no-models,
+invalid-json, too-deep, and every access-section finding. They are reported
+as without --fix, with the same exit code.
+--dry-run prints the unified diff --fix would apply and writes nothing.)";
 
 Status RunLint(Cli& cli, const LintArgs& args) {
   std::string path = args.file;
@@ -35,6 +65,20 @@ Status RunLint(Cli& cli, const LintArgs& args) {
     path = p.schema_path().string();
   }
   ASSIGN_OR_RETURN(std::string text, ReadInput(path));
+  if (args.dry_run && !args.fix) return Status::InvalidArgument("--dry-run goes with --fix");
+  Json fixes = Json::array();
+  std::string diff;
+  if (args.fix) {
+    if (path == "-") return Status::InvalidArgument("--fix needs a file, not stdin");
+    schema::FixResult fixed = schema::FixSchemaText(text);
+    for (const auto& f : fixed.fixes) {
+      fixes.push_back({{"code", f.code}, {"path", f.json_path}, {"action", f.action}});
+    }
+    diff = schema::UnifiedDiff(text, fixed.text, std::filesystem::path(path).filename().string());
+    if (fixed.changed() && !args.dry_run) RETURN_NOT_OK(WriteFileAtomic(path, fixed.text));
+    // What is left is what gets reported (for --dry-run: what would be left).
+    text = std::move(fixed.text);
+  }
   // The access section is linted by the security layer (it compiles
   // row-level conditions with the filter language, above the schema layer).
   auto diags = security::LintSchemaWithAccess(text);
@@ -44,13 +88,24 @@ Status RunLint(Cli& cli, const LintArgs& args) {
   if (cli.json) {
     Json list = Json::array();
     for (const auto& d : diags) list.push_back(schema::DiagnosticToJson(d));
-    cli.PrintJson({{"file", path},
-                   {"ok", errors == 0},
-                   {"errors", errors},
-                   {"warnings", warnings},
-                   {"diagnostics", list}});
+    Json doc = {{"file", path},
+                {"ok", errors == 0},
+                {"errors", errors},
+                {"warnings", warnings},
+                {"diagnostics", list}};
+    if (args.fix) {
+      doc["fixes"] = fixes;
+      doc["written"] = !args.dry_run && !fixes.empty();
+      if (args.dry_run) doc["diff"] = diff;
+    }
+    cli.PrintJson(doc);
   } else {
     std::string out;
+    if (args.dry_run) out += diff;
+    for (const auto& f : fixes) {
+      out += path + ": " + (args.dry_run ? "would fix " : "fixed ") + f["code"].get<std::string>() +
+             ": " + f["action"].get<std::string>() + "\n";
+    }
     for (const auto& d : diags) out += schema::FormatDiagnostic(d, path) + "\n";
     out += errors == 0 ? (path + ": ok") : path + ": " + std::to_string(errors) + " error(s)";
     if (warnings) out += ", " + std::to_string(warnings) + " warning(s)";
@@ -199,6 +254,9 @@ void RegisterSchemaCommands(CLI::App& app, Cli& cli) {
       app.add_subcommand("lint", "Check schema.json; report every problem with line:column");
   lint_cmd->add_option("file", lint->file,
                        "Schema file (default: the project's .worm/schema.json)");
+  lint_cmd->add_flag("--fix", lint->fix, "Fix what has one right answer (listed below)");
+  lint_cmd->add_flag("--dry-run", lint->dry_run, "With --fix: print the diff, write nothing");
+  lint_cmd->footer(kLintFixHelp);
   lint_cmd->callback([&cli, lint] { cli.Finish(RunLint(cli, *lint)); });
 
   auto* paths_cmd = app.add_subcommand(

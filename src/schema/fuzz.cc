@@ -6,6 +6,7 @@
 
 #include "schema/ids.h"
 #include "schema/lint.h"
+#include "schema/lint_fix.h"
 #include "schema/resolver.h"
 #include "schema/schema.h"
 
@@ -98,6 +99,32 @@ Status FuzzSchemaLint(const uint8_t* data, size_t size) {
     (void)r.SystemFolderTemplates(m);
     (void)r.Classify(r.KeyTemplate(m));
   }
+  return Status::OK();
+}
+
+Status FuzzSchemaLintFix(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  std::vector<Diagnostic> before = LintSchemaText(text);
+  FixResult fixed = FixSchemaText(text);
+  if (!fixed.changed()) {
+    if (fixed.text != text) InvariantBroken("no fix reported but the text changed", text);
+    return Status::OK();
+  }
+  std::vector<Diagnostic> after = LintSchemaText(fixed.text);
+  auto errors = [](const std::vector<Diagnostic>& ds) {
+    size_t n = 0;
+    for (const Diagnostic& d : ds) n += d.severity == Severity::kError;
+    return n;
+  };
+  if (errors(after) > errors(before)) InvariantBroken("--fix added an error", text);
+  if (after.size() >= before.size()) InvariantBroken("--fix did not reduce the findings", text);
+  for (const Diagnostic& d : after) {
+    if (d.code == "invalid-json" || d.code == "too-deep") {
+      InvariantBroken("--fix broke the JSON", text);
+    }
+  }
+  if (FixSchemaText(fixed.text).changed()) InvariantBroken("--fix is not idempotent", text);
+  (void)UnifiedDiff(text, fixed.text, "schema.json");
   return Status::OK();
 }
 

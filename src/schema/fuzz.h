@@ -5,6 +5,9 @@
 //     templates and reverse mapping agree; id/key checks never crash.
 //   FuzzSchemaLint: lint never throws; lint reports an error exactly when
 //     LoadSchema refuses the document; loaded schemas resolve every model.
+//   FuzzSchemaLintFix: lint --fix never throws, never adds an error, always
+//     leaves fewer findings when it changes the text, keeps it JSON, and a
+//     second fix changes nothing.
 //
 // Thread-safety: pure; safe to call concurrently.
 #pragma once
@@ -18,5 +21,6 @@ namespace worm::schema {
 
 Status FuzzPathDsl(const uint8_t* data, size_t size);
 Status FuzzSchemaLint(const uint8_t* data, size_t size);
+Status FuzzSchemaLintFix(const uint8_t* data, size_t size);
 
 }  // namespace worm::schema

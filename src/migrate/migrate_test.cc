@@ -36,7 +36,14 @@ std::shared_ptr<Transport> Seed(int n) {
 
 std::shared_ptr<Transport> Clone(Transport& from) {
   auto t = NewMemoryTransport();
-  for (auto& m : *from.ListAll("")) EXPECT_TRUE(t->Put(m.key, from.Get(m.key, {})->data, {}).ok());
+  auto all = from.ListAll("");
+  EXPECT_TRUE(all.ok()) << all.status().ToString();
+  if (!all.ok()) return t;
+  for (auto& m : *all) {
+    auto obj = from.Get(m.key, {});
+    EXPECT_TRUE(obj.ok()) << m.key << ": " << obj.status().ToString();
+    if (obj.ok()) EXPECT_TRUE(t->Put(m.key, obj->data, {}).ok());
+  }
   return t;
 }
 
@@ -125,7 +132,9 @@ TEST(MigrateTest, FaultAtEveryRequestThenRerunCompletes) {
   auto seed = Seed(2);
   PlanOptions o;
   o.renames["Customer.name"] = "fullName";
-  auto plan = *Plan(OldSchema(), NewSchema(), *seed, o);
+  auto planned = Plan(OldSchema(), NewSchema(), *seed, o);
+  ASSERT_TRUE(planned.ok()) << planned.status().ToString();
+  Json plan = *planned;
   for (auto kind : {testing::FaultKind::kFailBefore, testing::FaultKind::kFailAfter}) {
     for (int64_t n = 0;; ++n) {
       auto data = Clone(*seed);

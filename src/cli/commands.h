@@ -28,6 +28,7 @@ void RegisterAccessCommands(CLI::App& app, Cli& cli);
 void RegisterKeychainCommands(CLI::App& app, Cli& cli);
 // cmd_token.cc: token create|attenuate|verify|inspect|revoke|list, keys create|list|rotate|retire
 void RegisterTokenCommands(CLI::App& app, Cli& cli);
+void RegisterMigrateCommands(CLI::App& app, Cli& cli);  // cmd_migrate.cc: migrate plan|apply
 
 using RegisterFn = void (*)(CLI::App&, Cli&);
 
@@ -38,6 +39,7 @@ inline std::vector<RegisterFn> AllCommands() {
       &RegisterRemoteCommands, &RegisterImportCommand,  &RegisterServeCommand,
       &RegisterDevCommand,     &RegisterAccessCommands, &RegisterKeychainCommands,
       &RegisterTokenCommands,
+      &RegisterMigrateCommands,
   };
 }
 

@@ -38,8 +38,7 @@ inline std::vector<RegisterFn> AllCommands() {
       &RegisterDataCommands,   &RegisterQueryCommand,   &RegisterSyncCommands,
       &RegisterRemoteCommands, &RegisterImportCommand,  &RegisterServeCommand,
       &RegisterDevCommand,     &RegisterAccessCommands, &RegisterKeychainCommands,
-      &RegisterTokenCommands,
-      &RegisterCodegenCommand,
+      &RegisterTokenCommands,  &RegisterCodegenCommand,
   };
 }
 

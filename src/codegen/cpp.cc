@@ -836,12 +836,14 @@ constexpr std::string_view kDetail =
               if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return "contains a control character";
               i += n;
             }
-            if (id == "." || id == "..") return "is a relative path segment; ids cannot be '.' or "
-                                                "'..'";
+            if (id == "." || id == "..")
+              return "is a relative path segment; ids cannot be '.' or "
+                     "'..'";
             if (id.front() == '.') return "starts with '.', which marks system entries";
             if (id.find('/') != std::string::npos) return "contains '/'; an id is one key segment";
-            if (id.find('\\') != std::string::npos) return "contains '\\'; an id is one key "
-                                                           "segment";
+            if (id.find('\\') != std::string::npos)
+              return "contains '\\'; an id is one key "
+                     "segment";
             return "";
           }
 
@@ -849,7 +851,7 @@ constexpr std::string_view kDetail =
             worm::Result<worm::schema::DynamicType> t = worm::schema::MakeDynamicType(name, regex);
             return t.ok() ? std::move(t).value() : worm::schema::DynamicType{};
           }
-)cpp";
+    )cpp";
 
 constexpr std::string_view kRe2Options = R"cpp(
   inline re2::RE2::Options QuietRe2Options() {

@@ -48,8 +48,10 @@ FieldEdits EditsFor(const schema::Model& from, const schema::Model& to, const Js
     if (!to.FindField(f.name) && !e.rename.count(f.name) && to.strict) e.remove.insert(f.name);
   for (const auto& f : to.fields) {
     if (!f.required || renamed_to.count(f.name)) continue;
-    if (f.default_value) e.add[f.name] = *f.default_value;
-    else e.required_no_default.insert(f.name);
+    if (f.default_value)
+      e.add[f.name] = *f.default_value;
+    else
+      e.required_no_default.insert(f.name);
   }
   return e;
 }
@@ -130,9 +132,14 @@ Result<Json> Plan(const Json& old_schema, const Json& new_schema, Transport& buc
     const schema::Model* m = to.FindModel(k.substr(0, dot));
     const schema::Model* om = from.FindModel(k.substr(0, dot));
     std::string old_name = k.substr(dot + 1);
-    if (!m || !om) return Status::InvalidArgument("--rename " + k + ": no model of that name in both schemas");
-    if (!om->FindField(old_name)) return Status::InvalidArgument("--rename " + k + ": the old schema has no field '" + old_name + "'");
-    if (!m->FindField(v)) return Status::InvalidArgument("--rename " + k + "=" + v + ": the new schema has no field '" + v + "'");
+    if (!m || !om)
+      return Status::InvalidArgument("--rename " + k + ": no model of that name in both schemas");
+    if (!om->FindField(old_name))
+      return Status::InvalidArgument("--rename " + k + ": the old schema has no field '" +
+                                     old_name + "'");
+    if (!m->FindField(v))
+      return Status::InvalidArgument("--rename " + k + "=" + v + ": the new schema has no field '" +
+                                     v + "'");
     renames[k] = v;
   }
   Json models = Json::array();
@@ -155,7 +162,9 @@ Result<Json> Plan(const Json& old_schema, const Json& new_schema, Transport& buc
       ++count;
       auto new_key = rt.EntityKey(m, ids);
       if (!new_key.ok())
-        return Status::InvalidArgument(m.name + " " + meta.key + ": its ids do not fit the new path: " + new_key.status().message());
+        return Status::InvalidArgument(
+            m.name + " " + meta.key +
+            ": its ids do not fit the new path: " + new_key.status().message());
       ASSIGN_OR_RETURN(Object obj, bucket.Get(meta.key, {}));
       ASSIGN_OR_RETURN(Json doc, ParseJson(obj.data, meta.key));
       ASSIGN_OR_RETURN(auto fo, rf.SystemFoldersFor(*om, ids));
@@ -166,11 +175,15 @@ Result<Json> Plan(const Json& old_schema, const Json& new_schema, Transport& buc
         if (a == b) continue;
         ASSIGN_OR_RETURN(auto objs, bucket.ListAll(a));
         ++lists;
-        for (const auto& o : objs) sys.push_back({{"from", o.key}, {"to", b + o.key.substr(a.size())}});
+        for (const auto& o : objs)
+          sys.push_back({{"from", o.key}, {"to", b + o.key.substr(a.size())}});
       }
       if (*new_key != meta.key || !sys.empty()) {
-        mv.push_back({{"ids", IdsJson(ids)}, {"from", meta.key}, {"to", *new_key},
-                      {"etag", obj.meta.etag}, {"system", sys}});
+        mv.push_back({{"ids", IdsJson(ids)},
+                      {"from", meta.key},
+                      {"to", *new_key},
+                      {"etag", obj.meta.etag},
+                      {"system", sys}});
         ++moves;
         system += static_cast<int64_t>(sys.size());
       }
@@ -189,8 +202,8 @@ Result<Json> Plan(const Json& old_schema, const Json& new_schema, Transport& buc
     }
     entities += count;
     if (mv.empty() && ch.empty()) continue;
-    Json entry = {{"model", m.name}, {"entities", count}, {"from", rf.KeyTemplate(*om)},
-                  {"to", rt.KeyTemplate(m)}, {"moves", mv}, {"changes", ch}};
+    Json entry = {{"model", m.name},         {"entities", count}, {"from", rf.KeyTemplate(*om)},
+                  {"to", rt.KeyTemplate(m)}, {"moves", mv},       {"changes", ch}};
     models.push_back(entry);
   }
   // What apply sends, estimated: a check (LIST pages + a HEAD per entity),
@@ -308,7 +321,8 @@ Result<ApplyReport> Apply(const Json& plan, std::shared_ptr<Transport> bucket,
       ASSIGN_OR_RETURN(std::string nk, rt.EntityKey(*m, *ids));
       auto h = t.Head(nk, {});
       if (!h.ok()) {
-        if (h.status().IsNotFound()) return Stale(name + " " + k + " was deleted since the plan was made");
+        if (h.status().IsNotFound())
+          return Stale(name + " " + k + " was deleted since the plan was made");
         return h.status();
       }
     }
@@ -337,8 +351,10 @@ Result<ApplyReport> Apply(const Json& plan, std::shared_ptr<Transport> bucket,
       }
       for (const auto& so : mv["system"]) {
         auto h = t.Head(so["from"].get<std::string>(), {});
-        if (h.ok()) RETURN_NOT_OK(DeleteIf(t, so["from"], h->etag));
-        else if (!h.status().IsNotFound()) return h.status();
+        if (h.ok())
+          RETURN_NOT_OK(DeleteIf(t, so["from"], h->etag));
+        else if (!h.status().IsNotFound())
+          return h.status();
       }
     }
   }

@@ -16,8 +16,8 @@ namespace {
 
 // One member or element of a container, as byte offsets into the text.
 struct Item {
-  size_t start = 0;      // key's opening quote (members) or the value
-  size_t key_end = 0;    // one past the key's closing quote (members)
+  size_t start = 0;    // key's opening quote (members) or the value
+  size_t key_end = 0;  // one past the key's closing quote (members)
   size_t value_start = 0;
   size_t value_end = 0;  // one past the value
   std::string key;       // members: the decoded name
@@ -164,7 +164,8 @@ class Fixer {
     const JsonLocation* l = loc_.Find(ptr);
     std::string what = "\"" + internal::DottedPath(ptr) + "\"";
     if (l == nullptr) return what;
-    std::string_view v = t_.substr(l->value_offset, SkipValue(t_, l->value_offset) - l->value_offset);
+    std::string_view v =
+        t_.substr(l->value_offset, SkipValue(t_, l->value_offset) - l->value_offset);
     return v.size() <= 80 ? what + " (" + std::string(v) + ")" : what;
   }
 
@@ -267,8 +268,8 @@ std::string Apply(std::string_view text, std::vector<Edit> edits) {
 }
 
 int Count(const std::vector<Diagnostic>& diags, Severity s) {
-  return static_cast<int>(
-      std::count_if(diags.begin(), diags.end(), [s](const Diagnostic& d) { return d.severity == s; }));
+  return static_cast<int>(std::count_if(diags.begin(), diags.end(),
+                                        [s](const Diagnostic& d) { return d.severity == s; }));
 }
 
 }  // namespace
@@ -309,7 +310,8 @@ FixResult FixSchemaText(std::string_view text) {
       std::string next = Apply(result.text, {edits.front()});
       std::vector<Diagnostic> after = LintSchemaText(next);
       int errors = Count(diags, Severity::kError), total = static_cast<int>(diags.size());
-      int errors_after = Count(after, Severity::kError), total_after = static_cast<int>(after.size());
+      int errors_after = Count(after, Severity::kError),
+          total_after = static_cast<int>(after.size());
       bool better = errors_after <= errors && (errors_after < errors || total_after < total);
       if (!better || next == result.text) {
         refused.insert({fixes.front().code, fixes.front().json_path});
@@ -372,7 +374,8 @@ std::string UnifiedDiff(std::string_view before, std::string_view after, std::st
     std::vector<std::vector<uint32_t>> l(n + 1, std::vector<uint32_t>(m + 1, 0));
     for (size_t i = n; i-- > 0;) {
       for (size_t j = m; j-- > 0;) {
-        l[i][j] = a[head + i] == b[head + j] ? l[i + 1][j + 1] + 1 : std::max(l[i + 1][j], l[i][j + 1]);
+        l[i][j] =
+            a[head + i] == b[head + j] ? l[i + 1][j + 1] + 1 : std::max(l[i + 1][j], l[i][j + 1]);
       }
     }
     size_t i = 0, j = 0;
@@ -401,8 +404,10 @@ std::string UnifiedDiff(std::string_view before, std::string_view after, std::st
     // Extend the hunk while changes are within 2 * context of each other.
     size_t to = k;
     for (size_t q = k; q < ops.size(); ++q) {
-      if (ops[q].tag != ' ') to = q;
-      else if (q - to > 2 * kContext) break;
+      if (ops[q].tag != ' ')
+        to = q;
+      else if (q - to > 2 * kContext)
+        break;
     }
     size_t end = std::min(ops.size(), to + 1 + kContext);
     size_t a_count = 0, b_count = 0;

@@ -108,7 +108,8 @@ TEST(LintFixTest, UnifiedDiff) {
   EXPECT_EQ(UnifiedDiff("x\n", "y", "s.json"),
             "--- a/s.json\n+++ b/s.json\n@@ -1 +1 @@\n-x\n+y\n\\ No newline at end of file\n");
   std::string diff = UnifiedDiff(Fixture(), FixSchemaText(Fixture()).text, "schema.json");
-  EXPECT_NE(diff.find("-        \"#org/@old/(id:uuid)/[data].json\",\n"), std::string::npos) << diff;
+  EXPECT_NE(diff.find("-        \"#org/@old/(id:uuid)/[data].json\",\n"), std::string::npos)
+      << diff;
   EXPECT_NE(diff.find("+            \"idOperator\": \"seq\"\n"), std::string::npos) << diff;
 }
 
@@ -124,7 +125,7 @@ TEST(LintFixTest, FuzzCorpusAndMutations) {
   static constexpr char kPunct[] = "#@()[]{}/:.,\"\\ \n\t-_0aZ";
   for (const std::string& s :
        ::worm::testing::MutateSeeds(seeds, std::string_view(kPunct, sizeof(kPunct) - 1),
-                            ::testing::UnitTest::GetInstance()->random_seed(), 400)) {
+                                    ::testing::UnitTest::GetInstance()->random_seed(), 400)) {
     feed(s);
   }
 }

@@ -131,6 +131,8 @@ class CodegenCliTest(unittest.TestCase):
         with open(os.path.join(self.dir, "package.json"), "w") as f:
             json.dump({"type": "module"}, f)
         tsc = os.path.join(NODE_MODULES, ".bin", "tsc")
+        want_key = self.worm("resolve", "Customer",
+                             "a1b2c3d4-e5f6-7890-abcd-ef1234567890").stdout.strip()
         for name, schema in (("example", None), ("rich", RICH)):
             if schema:
                 self.use_schema(schema)
@@ -160,8 +162,6 @@ for (const [doc, want] of cases) {
 const key = m.customerKey({id: "a1b2c3d4-e5f6-7890-abcd-ef1234567890"});
 console.log(key);
 """)
-        want_key = self.worm("resolve", "Customer",
-                             "a1b2c3d4-e5f6-7890-abcd-ef1234567890").stdout.strip()
         self.assertEqual(got.strip(), want_key, "models.ts and `worm resolve` disagree")
 
     def test_json_schemas_compile_under_ajv_strict(self):

@@ -333,8 +333,7 @@ TEST(S3XmlTest, TextAfterSelfClosedRootIsRefused) {
 // Found by the s3_list fuzz target (the harness again): "<!-->" opens a
 // comment, it does not close one, and the '>' after "<!----->" is text.
 TEST(S3XmlTest, TextBetweenPrologCommentsIsRefused) {
-  EXPECT_FALSE(
-      ParseListObjectsV2("<!--><!----->><ListBucketResult >\r</ListBucketResult> ").ok());
+  EXPECT_FALSE(ParseListObjectsV2("<!--><!----->><ListBucketResult >\r</ListBucketResult> ").ok());
   EXPECT_TRUE(ParseListObjectsV2("<!-- a --><!--b--><ListBucketResult></ListBucketResult>").ok());
 }
 
